@@ -1,0 +1,76 @@
+package io.inmesh.launcher;
+
+import io.opentelemetry.javaagent.OpenTelemetryAgent;
+import java.lang.instrument.Instrumentation;
+
+/**
+ * The {@code Premain-Class} of inmesh-agent.jar. Compiled for Java 8: on a JVM older than 17 it
+ * says so once and returns, leaving the application to run without inmesh. Otherwise it prints the
+ * start line and hands over to the embedded OpenTelemetry agent, which loads inmesh's extension.
+ * Nothing here touches the network.
+ */
+public final class InmeshAgent {
+
+  public static final int MINIMUM_JAVA = 17;
+
+  private InmeshAgent() {}
+
+  public static void premain(String agentArgs, Instrumentation inst) {
+    if (!announce()) {
+      return;
+    }
+    OpenTelemetryAgent.premain(agentArgs, inst);
+  }
+
+  public static void agentmain(String agentArgs, Instrumentation inst) {
+    if (!announce()) {
+      return;
+    }
+    OpenTelemetryAgent.agentmain(agentArgs, inst);
+  }
+
+  /** Prints what inmesh will do; false when this JVM is too old to run it. */
+  private static boolean announce() {
+    String spec = System.getProperty("java.specification.version");
+    int feature = featureVersion(spec);
+    if (feature < MINIMUM_JAVA) {
+      System.err.println(tooOldMessage(spec));
+      return false;
+    }
+    try {
+      System.err.println(Settings.get().startLine(Versions.INMESH, Versions.OTEL_AGENT));
+    } catch (Throwable t) {
+      // never let the start line stop the application
+      System.err.println("[inmesh] could not print settings: " + t);
+    }
+    return true;
+  }
+
+  static String tooOldMessage(String spec) {
+    return "[inmesh] Java "
+        + spec
+        + " is older than "
+        + MINIMUM_JAVA
+        + ": inmesh stays off and the application runs without it (no mesh, no tracing)."
+        + " Run on Java "
+        + MINIMUM_JAVA
+        + " or newer to use inmesh.";
+  }
+
+  /** "1.8" → 8, "11" → 11, "17" → 17; unparseable → 0. */
+  static int featureVersion(String spec) {
+    if (spec == null) {
+      return 0;
+    }
+    String s = spec.startsWith("1.") ? spec.substring(2) : spec;
+    int dot = s.indexOf('.');
+    if (dot > 0) {
+      s = s.substring(0, dot);
+    }
+    try {
+      return Integer.parseInt(s);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,167 @@
+package com.example.pedido;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.client.HttpStatusCodeException;
+import org.springframework.web.client.RestClientResponseException;
+import org.springframework.web.client.RestTemplate;
+
+@RestController
+public class PedidoController {
+
+    static final String CANARY_HEADER = "x-canary";
+
+    private final RestTemplate restTemplate;
+    private final HttpClient httpClient;
+    private final ObjectMapper mapper;
+    private final String usuarioUrl;
+
+    public PedidoController(RestTemplate restTemplate, HttpClient httpClient, ObjectMapper mapper,
+            @Value("${usuario.url:http://usuario-service}") String usuarioUrl) {
+        this.restTemplate = restTemplate;
+        this.httpClient = httpClient;
+        this.mapper = mapper;
+        this.usuarioUrl = usuarioUrl.endsWith("/")
+                ? usuarioUrl.substring(0, usuarioUrl.length() - 1) : usuarioUrl;
+    }
+
+    @GetMapping(value = "/pedidos/{usuarioId}", produces = MediaType.APPLICATION_JSON_VALUE)
+    public ResponseEntity<JsonNode> pedido(@PathVariable("usuarioId") long usuarioId,
+            @RequestParam(name = "client", defaultValue = "rest-template") String client,
+            @RequestHeader(name = CANARY_HEADER, required = false) String canary) {
+        String url = usuarioUrl + "/usuarios/" + usuarioId;
+        Upstream upstream;
+        try {
+            upstream = switch (client) {
+                case "rest-template" -> viaRestTemplate(url, canary);
+                case "http-client" -> viaHttpClient(url, canary, false);
+                case "http-client-async" -> viaHttpClient(url, canary, true);
+                default -> null;
+            };
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            return error(client, describe(e), 0, null);
+        }
+        if (upstream == null) {
+            ObjectNode body = mapper.createObjectNode();
+            body.put("error", "unknown client '" + client
+                    + "' (use rest-template, http-client or http-client-async)");
+            return ResponseEntity.badRequest().body(body);
+        }
+        if (upstream.status() >= 400) {
+            return error(client, "usuario-service answered HTTP " + upstream.status(),
+                    upstream.status(), upstream.body());
+        }
+        JsonNode usuario;
+        try {
+            usuario = mapper.readTree(upstream.body());
+        } catch (Exception e) {
+            return error(client, "usuario-service answered a body that is not JSON: " + describe(e),
+                    upstream.status(), upstream.body());
+        }
+        ObjectNode body = mapper.createObjectNode();
+        body.put("pedido", "pedido-" + usuarioId);
+        body.put("client", client);
+        body.set("usuario", usuario);
+        return ResponseEntity.ok(body);
+    }
+
+    @GetMapping("/healthz")
+    public String healthz() {
+        return "ok";
+    }
+
+    private Upstream viaRestTemplate(String url, String canary) {
+        HttpHeaders headers = new HttpHeaders();
+        if (canary != null) {
+            headers.set(CANARY_HEADER, canary);
+        }
+        try {
+            ResponseEntity<String> response =
+                    restTemplate.exchange(url, HttpMethod.GET, new HttpEntity<>(headers), String.class);
+            return new Upstream(response.getStatusCode().value(), response.getBody());
+        } catch (HttpStatusCodeException e) {
+            return new Upstream(e.getStatusCode().value(), e.getResponseBodyAsString());
+        } catch (RestClientResponseException e) {
+            // a status code Spring does not know (UnknownHttpStatusCodeException)
+            return new Upstream(e.getStatusCode().value(), e.getResponseBodyAsString());
+        }
+    }
+
+    private Upstream viaHttpClient(String url, String canary, boolean async)
+            throws Exception {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofSeconds(10))
+                .GET();
+        if (canary != null) {
+            builder.header(CANARY_HEADER, canary);
+        }
+        HttpRequest request = builder.build();
+        HttpResponse<String> response;
+        if (async) {
+            try {
+                response = httpClient.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+                        .get(10, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof Exception cause ? cause : e;
+            }
+        } else {
+            response = httpClient.send(request, HttpResponse.BodyHandlers.ofString());
+        }
+        return new Upstream(response.statusCode(), response.body());
+    }
+
+    private ResponseEntity<JsonNode> error(String client, String message, int upstreamStatus,
+            String upstreamBody) {
+        ObjectNode body = mapper.createObjectNode();
+        body.put("error", message);
+        body.put("upstreamStatus", upstreamStatus);
+        if (upstreamBody == null) {
+            body.putNull("upstreamBody");
+        } else {
+            body.put("upstreamBody", upstreamBody);
+        }
+        body.put("client", client);
+        return ResponseEntity.status(HttpStatus.BAD_GATEWAY).body(body);
+    }
+
+    /** "Type: message", followed by the causes (the JDK client's ConnectException has no message). */
+    private static String describe(Throwable e) {
+        StringBuilder text = new StringBuilder();
+        for (Throwable t = e; t != null && text.length() < 500; t = t.getCause() == t ? null : t.getCause()) {
+            if (text.length() > 0) {
+                text.append(" <- ");
+            }
+            text.append(t.getClass().getSimpleName());
+            if (t.getMessage() != null) {
+                text.append(": ").append(t.getMessage());
+            }
+        }
+        return text.toString();
+    }
+
+    private record Upstream(int status, String body) {
+    }
+}

@@ -1,0 +1,242 @@
+package io.inmesh.policy.bind;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A position in a document tree: a value, its field path and its line. Typed reads report a
+ * finding (with path and line) and return null when the value has the wrong type, so binding goes
+ * on and collects every problem of a document in one pass.
+ */
+public final class Cursor {
+  private final Object value;
+  private final String path;
+  private final int line;
+  private final BindContext ctx;
+  private final boolean present;
+
+  private Cursor(Object value, String path, int line, BindContext ctx, boolean present) {
+    this.value = value;
+    this.path = path;
+    this.line = line;
+    this.ctx = ctx;
+    this.present = present;
+  }
+
+  public static Cursor root(Object value, String path, int line, BindContext ctx) {
+    return new Cursor(value, path, line, ctx, true);
+  }
+
+  public boolean present() {
+    return present && value != null;
+  }
+
+  public boolean isMap() {
+    return value instanceof Map;
+  }
+
+  public boolean isList() {
+    return value instanceof List;
+  }
+
+  public Object raw() {
+    return value;
+  }
+
+  public String path() {
+    return path;
+  }
+
+  public int line() {
+    return line;
+  }
+
+  public BindContext context() {
+    return ctx;
+  }
+
+  /** The child field {@code name} of a map (absent when this is not a map). */
+  public Cursor get(String name) {
+    String childPath = path.isEmpty() ? name : path + "." + name;
+    if (value instanceof Map<?, ?> m && m.containsKey(name)) {
+      int l = ctx.locations().lineOfKey(m, name);
+      return new Cursor(m.get(name), childPath, l == 0 ? line : l, ctx, true);
+    }
+    return new Cursor(null, childPath, line, ctx, false);
+  }
+
+  /** Items of a list; reports an error and returns nothing when the value is not a list. */
+  public List<Cursor> items() {
+    if (!present()) {
+      return List.of();
+    }
+    if (!(value instanceof List<?> list)) {
+      typeError("a list");
+      return List.of();
+    }
+    List<Cursor> out = new ArrayList<>(list.size());
+    for (int i = 0; i < list.size(); i++) {
+      int l = ctx.locations().lineOfItem(list, i);
+      out.add(new Cursor(list.get(i), path + "[" + i + "]", l == 0 ? line : l, ctx, true));
+    }
+    return out;
+  }
+
+  /** Entries of a free-form map (labels, headers); errors when the value is not a map. */
+  public Map<String, Cursor> entries() {
+    if (!present()) {
+      return Map.of();
+    }
+    if (!(value instanceof Map<?, ?> m)) {
+      typeError("a map");
+      return Map.of();
+    }
+    Map<String, Cursor> out = new LinkedHashMap<>();
+    for (Map.Entry<?, ?> e : m.entrySet()) {
+      String k = String.valueOf(e.getKey());
+      int l = ctx.locations().lineOfKey(m, k);
+      out.put(k, new Cursor(e.getValue(), path + "." + k, l == 0 ? line : l, ctx, true));
+    }
+    return out;
+  }
+
+  /** True when this is a map (errors otherwise, when present). */
+  public boolean expectMap() {
+    if (!present()) {
+      return false;
+    }
+    if (!(value instanceof Map)) {
+      typeError("a map");
+      return false;
+    }
+    return true;
+  }
+
+  public String string() {
+    if (!present()) {
+      return null;
+    }
+    if (value instanceof String s) {
+      return s;
+    }
+    String hint =
+        value instanceof Boolean || value instanceof Number
+            ? "quote it: \"" + value + "\" (YAML reads unquoted " + value + " as a " + kind(value) + ")"
+            : null;
+    ctx.error(line, path, "must be a string, got " + describe(value), hint);
+    return null;
+  }
+
+  /** A string map such as labels: every value must be a string. */
+  public Map<String, String> stringMap() {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (Map.Entry<String, Cursor> e : entries().entrySet()) {
+      String v = e.getValue().string();
+      if (v != null) {
+        out.put(e.getKey(), v);
+      }
+    }
+    return Collections.unmodifiableMap(out);
+  }
+
+  public List<String> stringList() {
+    List<String> out = new ArrayList<>();
+    for (Cursor c : items()) {
+      String s = c.string();
+      if (s != null) {
+        out.add(s);
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  /** An integer in [min, max]; reports "must be an integer min..max, got ..." otherwise. */
+  public Integer integer(long min, long max) {
+    if (!present()) {
+      return null;
+    }
+    Long v = null;
+    if (value instanceof Integer || value instanceof Long) {
+      v = ((Number) value).longValue();
+    } else if (value instanceof Double d && d == Math.rint(d) && !d.isInfinite()) {
+      v = d.longValue();
+    }
+    if (v == null || v < min || v > max) {
+      ctx.error(line, path, "must be an integer " + min + ".." + max + ", got " + describe(value), null);
+      return null;
+    }
+    return v.intValue();
+  }
+
+  public Boolean bool() {
+    if (!present()) {
+      return null;
+    }
+    if (value instanceof Boolean b) {
+      return b;
+    }
+    ctx.error(line, path, "must be true or false, got " + describe(value), null);
+    return null;
+  }
+
+  /**
+   * Warns about fields of this map that are not in {@code known}. Istio adds fields over time, so
+   * an unknown field is a warning, never an error. {@code hints} maps a field to advice (e.g. the
+   * Istio name of a field users often get wrong).
+   */
+  public void checkFields(Set<String> known, Map<String, String> hints) {
+    if (!(value instanceof Map<?, ?> m)) {
+      return;
+    }
+    for (Object k : m.keySet()) {
+      String key = String.valueOf(k);
+      if (!known.contains(key)) {
+        Cursor c = get(key);
+        String hint = hints == null ? null : hints.get(key);
+        ctx.warn(c.line, c.path, "unknown field \"" + key + "\"; ignored", hint);
+      }
+    }
+  }
+
+  public void error(String message, String hint) {
+    ctx.error(line, path, message, hint);
+  }
+
+  public void warn(String message, String hint) {
+    ctx.warn(line, path, message, hint);
+  }
+
+  private void typeError(String expected) {
+    ctx.error(line, path, "must be " + expected + ", got " + describe(value), null);
+  }
+
+  static String describe(Object v) {
+    if (v == null) {
+      return "null";
+    }
+    if (v instanceof String s) {
+      return "\"" + (s.length() > 60 ? s.substring(0, 57) + "..." : s) + "\"";
+    }
+    if (v instanceof Map) {
+      return "a map";
+    }
+    if (v instanceof List) {
+      return "a list";
+    }
+    return kind(v) + " " + v;
+  }
+
+  private static String kind(Object v) {
+    if (v instanceof Boolean) {
+      return "boolean";
+    }
+    if (v instanceof Number) {
+      return "number";
+    }
+    return v.getClass().getSimpleName();
+  }
+}

@@ -1,0 +1,129 @@
+package io.inmesh.agent.admin;
+
+import io.inmesh.agent.control.AgentIdentity;
+import io.inmesh.agent.control.ControlLoop;
+import io.inmesh.agent.engine.ActiveSnapshot;
+import io.inmesh.agent.engine.MeshEngine;
+import io.inmesh.agent.log.Log;
+import io.inmesh.agent.net.PlainHttpServer;
+import io.inmesh.launcher.Settings;
+import io.inmesh.launcher.Versions;
+import io.inmesh.policy.tree.JsonTrees;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The agent's own ports on {@code INMESH_ADMIN_ADDRESS}, as Istio's sidecar has them: 15000 (admin:
+ * {@code /config_dump}, {@code /stats}) and 15020 ({@code /healthz/ready}, which the seed's
+ * Dockerfile HEALTHCHECK calls). A port that cannot be bound is reported once; the application keeps
+ * running.
+ */
+public final class AdminServer {
+  private final MeshEngine engine;
+  private final AgentIdentity identity;
+  private final ControlLoop control;
+  private PlainHttpServer admin;
+  private PlainHttpServer health;
+
+  public AdminServer(MeshEngine engine, AgentIdentity identity, ControlLoop control) {
+    this.engine = engine;
+    this.identity = identity;
+    this.control = control;
+  }
+
+  public void start() {
+    String host = engine.settings().adminAddress;
+    admin = bind(host, Settings.ADMIN_PORT, "inmesh-admin", this::admin);
+    health = bind(host, Settings.HEALTH_PORT, "inmesh-health", this::health);
+  }
+
+  private static PlainHttpServer bind(String host, int port, String name, PlainHttpServer.Handler h) {
+    try {
+      return PlainHttpServer.start(new InetSocketAddress(host, port), name, 4, h);
+    } catch (IOException | RuntimeException e) {
+      Log.warn(
+          "cannot listen on " + host + ":" + port + " (" + e.getMessage() + "); " + name
+              + " is unavailable, the application is not affected. Set INMESH_ADMIN_ADDRESS to an address of this workload's own.");
+      return null;
+    }
+  }
+
+  private PlainHttpServer.Response health(PlainHttpServer.Request r) {
+    if (r.route().equals("/healthz/ready")) {
+      if (engine.settings().controlUrl == null) {
+        return PlainHttpServer.Response.text(200, "ready (no control plane configured: passthrough)\n");
+      }
+      ActiveSnapshot a = engine.active();
+      if (a != null) {
+        return PlainHttpServer.Response.text(200, "ready: snapshot " + a.table().version() + "\n");
+      }
+      return PlainHttpServer.Response.text(503, "not ready: waiting for the first snapshot from " + engine.settings().controlUrl + "\n");
+    }
+    return PlainHttpServer.Response.text(404, "try /healthz/ready\n");
+  }
+
+  private PlainHttpServer.Response admin(PlainHttpServer.Request r) {
+    switch (r.route()) {
+      case "/config_dump":
+        return PlainHttpServer.Response.json(200, JsonTrees.writePretty(configDump()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      case "/stats":
+        return PlainHttpServer.Response.json(200, JsonTrees.write(engine.stats()));
+      case "/":
+        return PlainHttpServer.Response.text(200, "inmesh admin\n  /config_dump  the snapshot in force, compiled routes, endpoint\n  /stats        counters\n");
+      default:
+        return PlainHttpServer.Response.text(404, "unknown admin path; try /config_dump or /stats\n");
+    }
+  }
+
+  /** Everything needed to answer "why did this call go there?". */
+  public Map<String, Object> configDump() {
+    Settings s = engine.settings();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("inmesh", Versions.INMESH);
+    m.put("opentelemetryAgent", Versions.OTEL_AGENT);
+    Map<String, Object> w = new LinkedHashMap<>();
+    w.put("agent", identity.id());
+    w.put("service", s.service);
+    w.put("namespace", s.namespace);
+    w.put("labels", s.labels);
+    w.put("serviceAccount", s.serviceAccount);
+    w.put("endpoint", engine.listeners().address() == null ? null : engine.listeners().address() + ":" + engine.listeners().ports());
+    m.put("workload", w);
+    Map<String, Object> c = new LinkedHashMap<>();
+    c.put("url", s.controlUrl);
+    c.put("registered", control != null && control.registered());
+    m.put("controlPlane", c);
+    ActiveSnapshot a = engine.active();
+    if (a == null) {
+      m.put("snapshot", null);
+    } else {
+      Map<String, Object> snap = new LinkedHashMap<>();
+      snap.put("version", a.table().version());
+      snap.put("generation", a.table().generation());
+      snap.put("source", a.source() == ActiveSnapshot.Source.CACHE ? "cache" : "control-plane");
+      snap.put("appliedAt", a.appliedAt().toString());
+      m.put("snapshot", snap);
+      m.put("routes", a.table().describe());
+      try {
+        Map<String, Object> raw = JsonTrees.readObject(a.json());
+        m.put("resources", raw.get("resources"));
+        m.put("services", raw.get("services"));
+      } catch (IOException e) {
+        m.put("resources", "unreadable: " + e.getMessage());
+      }
+    }
+    m.put("stats", engine.stats());
+    return m;
+  }
+
+  public void close() {
+    if (admin != null) {
+      admin.close();
+    }
+    if (health != null) {
+      health.close();
+    }
+  }
+}

@@ -1,0 +1,191 @@
+package io.inmesh.agent.control;
+
+import io.inmesh.agent.engine.ActiveSnapshot;
+import io.inmesh.agent.engine.MeshEngine;
+import io.inmesh.agent.log.Log;
+import io.inmesh.agent.net.PlainHttp;
+import io.inmesh.agent.snapshot.SnapshotCache;
+import java.io.IOException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The agent's conversation with the control plane, entirely on background threads: one thread
+ * long-polls for snapshots (starting from the last-known-good cache), one registers this endpoint
+ * and heart-beats. While the control plane is away the agent keeps routing on the snapshot it has,
+ * retries with capped exponential backoff and jitter, and re-registers when it comes back.
+ */
+public final class ControlLoop {
+  private static final int WAIT_SECONDS = 30;
+  private static final long BACKOFF_BASE_MS = 200;
+  private static final long BACKOFF_MAX_MS = 5_000;
+
+  private final MeshEngine engine;
+  private final ControlClient client;
+  private final SnapshotCache cache;
+  private final String url;
+  private final ScheduledExecutorService registry;
+  private final Thread poller;
+  private volatile boolean stopped;
+  private volatile boolean registered;
+  private volatile long heartbeatMillis = 5_000;
+  private volatile long lastBeat;
+
+  public ControlLoop(MeshEngine engine, ControlClient client, SnapshotCache cache) {
+    this.engine = engine;
+    this.client = client;
+    this.cache = cache;
+    this.url = engine.settings().controlUrl;
+    this.registry =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "inmesh-control-registry");
+              t.setDaemon(true);
+              return t;
+            });
+    this.poller = new Thread(this::pollLoop, "inmesh-control-poll");
+    this.poller.setDaemon(true);
+  }
+
+  public void start() {
+    poller.start();
+    registry.execute(this::register);
+    registry.scheduleWithFixedDelay(this::heartbeat, 1, 1, TimeUnit.SECONDS);
+    engine.onListenersChanged(l -> registry.execute(this::register));
+  }
+
+  public boolean registered() {
+    return registered;
+  }
+
+  /** Graceful JVM shutdown: withdraw this endpoint at once instead of waiting for expiry. */
+  public void stop() {
+    stopped = true;
+    poller.interrupt();
+    registry.shutdownNow();
+    if (registered) {
+      try {
+        client.deregister(1_000);
+      } catch (IOException e) {
+        // the control plane will expire us
+      }
+    }
+  }
+
+  private void pollLoop() {
+    if (engine.active() == null) {
+      byte[] cached = cache.read();
+      if (cached != null) {
+        MeshEngine.ApplyResult r = engine.apply(cached, ActiveSnapshot.Source.CACHE);
+        if (!r.accepted()) {
+          Log.warn("ignored the cached snapshot " + cache.file() + ": " + r.error());
+        }
+      }
+    }
+    int failures = 0;
+    while (!stopped) {
+      try {
+        ActiveSnapshot a = engine.active();
+        PlainHttp.Response r = client.poll(a == null ? null : a.table().version(), WAIT_SECONDS);
+        if (Log.clear("control-down")) {
+          Log.info("control plane " + url + " is reachable again");
+        }
+        failures = 0;
+        if (r.status() == 200) {
+          MeshEngine.ApplyResult result = engine.apply(r.body(), ActiveSnapshot.Source.CONTROL_PLANE);
+          if (result.accepted()) {
+            cache.write(r.body());
+          } else {
+            Log.once(
+                Log.Level.ERROR,
+                "nack-" + result.version(),
+                "rejected snapshot " + result.version() + " (keeps serving " + currentVersion() + "): " + result.error());
+          }
+          ack(result);
+        } else if (r.status() != 304) {
+          Log.once(Log.Level.WARN, "poll-" + r.status(), "control plane answered " + r.status() + " to a snapshot poll: " + r.bodyText());
+          failures++;
+          sleep(backoff(failures));
+        }
+      } catch (IOException | RuntimeException e) {
+        if (stopped) {
+          return;
+        }
+        failures++;
+        Log.once(
+            Log.Level.WARN,
+            "control-down",
+            "control plane " + url + " unreachable (" + e.getMessage() + "); routing on "
+                + (engine.active() == null ? "nothing yet (passthrough)" : "snapshot " + currentVersion())
+                + ", retrying with backoff");
+        sleep(backoff(failures));
+      }
+    }
+  }
+
+  private String currentVersion() {
+    ActiveSnapshot a = engine.active();
+    return a == null ? "none" : a.table().version();
+  }
+
+  private void ack(MeshEngine.ApplyResult result) {
+    registry.execute(
+        () -> {
+          try {
+            client.ack(result.version(), result.accepted(), result.error());
+          } catch (IOException ignored) {
+            // the poll loop reports the control plane's health
+          }
+        });
+  }
+
+  private void register() {
+    if (stopped) {
+      return;
+    }
+    try {
+      heartbeatMillis = client.register(engine.listeners()) * 1000L;
+      lastBeat = System.currentTimeMillis();
+      if (!registered) {
+        Log.debug("registered with " + url);
+      }
+      registered = true;
+    } catch (IOException | RuntimeException e) {
+      registered = false; // the heartbeat tick retries
+    }
+  }
+
+  private void heartbeat() {
+    if (stopped || System.currentTimeMillis() - lastBeat < heartbeatMillis) {
+      return;
+    }
+    if (!registered) {
+      register();
+      return;
+    }
+    try {
+      lastBeat = System.currentTimeMillis();
+      if (!client.heartbeat()) {
+        Log.info("control plane " + url + " did not know this agent (restarted?); registering again");
+        register();
+      }
+    } catch (IOException | RuntimeException e) {
+      registered = false; // register again once it answers
+    }
+  }
+
+  static long backoff(int failures) {
+    long cap = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS << Math.min(failures, 10));
+    return cap / 2 + ThreadLocalRandom.current().nextLong(cap / 2 + 1);
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,211 @@
+package io.inmesh.agent.engine;
+
+import io.inmesh.agent.local.LocalResponder;
+import io.inmesh.agent.log.Log;
+import io.inmesh.bootstrap.InboundRequest;
+import io.inmesh.bootstrap.LocalAnswer;
+import io.inmesh.bootstrap.MeshRuntime;
+import io.inmesh.bootstrap.OutboundCall;
+import io.inmesh.bootstrap.OutboundRequest;
+import io.inmesh.launcher.Settings;
+import io.inmesh.policy.compile.HostNames;
+import io.inmesh.policy.compile.RouteDecision;
+import io.inmesh.policy.compile.RouteTable;
+import io.inmesh.policy.compile.Workload;
+import io.inmesh.policy.snapshot.SnapshotCodec;
+import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+
+/**
+ * The mesh as adapters see it ({@link MeshRuntime}): decides outbound calls against the snapshot in
+ * force and learns the application's listeners. Everything that can be prepared is prepared when a
+ * snapshot is applied (compiled route table); a call costs a host lookup, and for mesh hosts a rule
+ * scan and an endpoint pick.
+ */
+public final class MeshEngine implements MeshRuntime {
+
+  /** The outcome of applying a snapshot, reported to the control plane (ACK/NACK). */
+  public record ApplyResult(boolean accepted, String version, String error) {}
+
+  private final Settings settings;
+  private final Workload workload;
+  private final Listeners listeners;
+  private final LocalResponder responder = new LocalResponder();
+  private final CountDownLatch firstSnapshot = new CountDownLatch(1);
+  private volatile ActiveSnapshot active;
+  private volatile Consumer<Listeners> listenerObserver = l -> {};
+
+  private final LongAdder routed = new LongAdder();
+  private final Map<String, LongAdder> localAnswers = new ConcurrentHashMap<>();
+  private final LongAdder startupWaits = new LongAdder();
+  private final LongAdder internalErrors = new LongAdder();
+
+  public MeshEngine(Settings settings) {
+    this.settings = settings;
+    this.workload = new Workload(settings.service, settings.namespace, settings.labels);
+    this.listeners = new Listeners(settings.endpointAddress);
+  }
+
+  public Settings settings() {
+    return settings;
+  }
+
+  public Listeners listeners() {
+    return listeners;
+  }
+
+  public ActiveSnapshot active() {
+    return active;
+  }
+
+  public LocalResponder responder() {
+    return responder;
+  }
+
+  /** Called when the endpoint changes (a listener started or stopped). */
+  public void onListenersChanged(Consumer<Listeners> observer) {
+    this.listenerObserver = observer;
+  }
+
+  // ---- applying snapshots -----------------------------------------------------------------------
+
+  /**
+   * Decodes, validates (every resource, with the same binder the control plane uses) and compiles a
+   * snapshot, then swaps it in as a whole. Anything wrong refuses the whole snapshot and the one in
+   * force keeps serving.
+   */
+  public ApplyResult apply(byte[] json, ActiveSnapshot.Source source) {
+    SnapshotCodec.Decoded decoded = SnapshotCodec.decode(json);
+    if (!decoded.ok()) {
+      return new ApplyResult(false, versionOf(json), decoded.errorSummary());
+    }
+    RouteTable table;
+    try {
+      table = RouteTable.compile(decoded.snapshot(), workload);
+    } catch (RuntimeException e) {
+      return new ApplyResult(false, decoded.snapshot().version(), "cannot compile snapshot: " + e);
+    }
+    ActiveSnapshot previous = active;
+    active = new ActiveSnapshot(table, json, source, Instant.now());
+    firstSnapshot.countDown();
+    if (previous == null || !previous.table().version().equals(table.version())) {
+      Log.info(
+          "applied snapshot " + table.version() + " (generation " + table.generation() + ") from "
+              + (source == ActiveSnapshot.Source.CACHE ? "the last-known-good cache" : "the control plane"));
+      for (String w : table.warnings()) {
+        Log.warn(w);
+      }
+    }
+    return new ApplyResult(true, table.version(), null);
+  }
+
+  private static String versionOf(byte[] json) {
+    try {
+      Object v = io.inmesh.policy.tree.JsonTrees.readObject(json).get("version");
+      return v instanceof String s ? s : null;
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
+  public boolean ready() {
+    return active != null;
+  }
+
+  // ---- MeshRuntime ------------------------------------------------------------------------------
+
+  @Override
+  public OutboundCall outbound(OutboundRequest request) {
+    if (!"http".equalsIgnoreCase(request.scheme())) {
+      return null; // https is the application's own TLS; mesh mTLS comes with the identity work
+    }
+    ActiveSnapshot a = active;
+    if (a == null) {
+      a = awaitFirstSnapshot(request.host());
+      if (a == null) {
+        return null;
+      }
+    }
+    RouteDecision d = a.table().decide(request);
+    if (d == null) {
+      return null;
+    }
+    if (d instanceof RouteDecision.Routed r) {
+      routed.increment();
+      return new Calls.Routed(r);
+    }
+    LocalAnswer answer = ((RouteDecision.Local) d).answer();
+    localAnswers.computeIfAbsent(answer.status() + " " + answer.reason(), k -> new LongAdder()).increment();
+    if (Log.debugEnabled()) {
+      Log.debug("local answer " + answer + " for " + request.method() + " " + request.host() + request.path());
+    }
+    return new Calls.Local(responder, answer);
+  }
+
+  /**
+   * Before any snapshot exists (none fetched, none cached), a call to a host that could be a mesh
+   * service waits for the first one, bounded by INMESH_STARTUP_WAIT, rather than failing; any other
+   * host passes through at once.
+   */
+  private ActiveSnapshot awaitFirstSnapshot(String host) {
+    if (settings.controlUrl == null || !HostNames.couldBeMeshHost(host)) {
+      return null;
+    }
+    startupWaits.increment();
+    try {
+      if (!firstSnapshot.await(settings.startupWaitMillis, TimeUnit.MILLISECONDS)) {
+        Log.once(
+            Log.Level.WARN,
+            "startup-wait",
+            "no snapshot after " + settings.startupWaitMillis + "ms (INMESH_STARTUP_WAIT); calls to "
+                + host + " and other mesh hosts pass through until one arrives from " + settings.controlUrl);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return active;
+  }
+
+  @Override
+  public void serverStarted(String library, InetSocketAddress bound) {
+    if (listeners.started(bound)) {
+      Log.info("listening: " + library + " on " + bound + " → endpoint " + listeners.address() + ":" + listeners.ports());
+      listenerObserver.accept(listeners);
+    }
+  }
+
+  @Override
+  public void serverStopped(String library, InetSocketAddress bound) {
+    if (listeners.stopped(bound)) {
+      listenerObserver.accept(listeners);
+    }
+  }
+
+  @Override
+  public LocalAnswer inbound(InboundRequest request) {
+    return null; // authorization arrives with the security work
+  }
+
+  // ---- observability ----------------------------------------------------------------------------
+
+  public void recordInternalError() {
+    internalErrors.increment();
+  }
+
+  public Map<String, Object> stats() {
+    Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("routed", routed.sum());
+    Map<String, Long> local = new java.util.TreeMap<>();
+    localAnswers.forEach((k, v) -> local.put(k, v.sum()));
+    m.put("localAnswers", local);
+    m.put("startupWaits", startupWaits.sum());
+    m.put("internalErrors", internalErrors.sum());
+    return m;
+  }
+}

@@ -1,0 +1,193 @@
+package io.inmesh.agent.net;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A minimal HTTP/1.1 client on a plain socket, for the agent's own traffic to the control plane.
+ * Deliberately not java.net.http nor HttpURLConnection: the agent instruments those, and its own
+ * calls must never be routed, traced, made to wait or counted as the application's.
+ */
+public final class PlainHttp {
+  private static final int MAX_HEADER_BYTES = 64 * 1024;
+  private static final int MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+  private PlainHttp() {}
+
+  public record Response(int status, Map<String, String> headers, byte[] body) {
+    public String header(String name) {
+      return headers.get(name.toLowerCase(Locale.ROOT));
+    }
+
+    public String bodyText() {
+      return new String(body, StandardCharsets.UTF_8);
+    }
+  }
+
+  public static Response get(URI uri, int connectTimeoutMs, int readTimeoutMs) throws IOException {
+    return exchange("GET", uri, null, connectTimeoutMs, readTimeoutMs);
+  }
+
+  public static Response postJson(URI uri, byte[] json, int connectTimeoutMs, int readTimeoutMs) throws IOException {
+    return exchange("POST", uri, json, connectTimeoutMs, readTimeoutMs);
+  }
+
+  public static Response exchange(String method, URI uri, byte[] body, int connectTimeoutMs, int readTimeoutMs)
+      throws IOException {
+    if (!"http".equalsIgnoreCase(uri.getScheme())) {
+      throw new IOException("only http:// control endpoints are supported, got " + uri);
+    }
+    int port = uri.getPort() < 0 ? 80 : uri.getPort();
+    String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+    if (uri.getRawQuery() != null) {
+      path += "?" + uri.getRawQuery();
+    }
+    try (Socket socket = new Socket()) {
+      socket.setTcpNoDelay(true);
+      socket.connect(new InetSocketAddress(uri.getHost(), port), connectTimeoutMs);
+      socket.setSoTimeout(readTimeoutMs);
+      StringBuilder head = new StringBuilder(256);
+      head.append(method).append(' ').append(path).append(" HTTP/1.1\r\n");
+      head.append("Host: ").append(uri.getHost()).append(':').append(port).append("\r\n");
+      head.append("User-Agent: inmesh-agent\r\n");
+      head.append("Connection: close\r\n");
+      head.append("Accept: application/json\r\n");
+      if (body != null) {
+        head.append("Content-Type: application/json\r\n");
+        head.append("Content-Length: ").append(body.length).append("\r\n");
+      }
+      head.append("\r\n");
+      OutputStream out = socket.getOutputStream();
+      out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+      if (body != null) {
+        out.write(body);
+      }
+      out.flush();
+      return read(new BufferedInputStream(socket.getInputStream()), !"HEAD".equals(method));
+    }
+  }
+
+  static Response read(InputStream in, boolean hasBody) throws IOException {
+    String statusLine = readLine(in);
+    if (statusLine == null || !statusLine.startsWith("HTTP/")) {
+      throw new IOException("not an HTTP response: " + statusLine);
+    }
+    String[] parts = statusLine.split(" ", 3);
+    int status;
+    try {
+      status = Integer.parseInt(parts[1]);
+    } catch (RuntimeException e) {
+      throw new IOException("bad status line: " + statusLine);
+    }
+    Map<String, String> headers = readHeaders(in);
+    byte[] body = new byte[0];
+    if (hasBody && status != 204 && status != 304 && status >= 200) {
+      String te = headers.get("transfer-encoding");
+      String cl = headers.get("content-length");
+      if (te != null && te.toLowerCase(Locale.ROOT).contains("chunked")) {
+        body = readChunked(in);
+      } else if (cl != null) {
+        body = readFixed(in, Integer.parseInt(cl.trim()));
+      } else {
+        body = readToEof(in);
+      }
+    }
+    return new Response(status, headers, body);
+  }
+
+  static Map<String, String> readHeaders(InputStream in) throws IOException {
+    Map<String, String> headers = new LinkedHashMap<>();
+    int total = 0;
+    for (String line = readLine(in); line != null && !line.isEmpty(); line = readLine(in)) {
+      total += line.length();
+      if (total > MAX_HEADER_BYTES) {
+        throw new IOException("headers too large");
+      }
+      int colon = line.indexOf(':');
+      if (colon > 0) {
+        headers.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
+      }
+    }
+    return headers;
+  }
+
+  /** Reads a CRLF (or LF) terminated line; null at end of stream. */
+  static String readLine(InputStream in) throws IOException {
+    StringBuilder sb = new StringBuilder(64);
+    int c;
+    while ((c = in.read()) != -1) {
+      if (c == '\n') {
+        int len = sb.length();
+        if (len > 0 && sb.charAt(len - 1) == '\r') {
+          sb.setLength(len - 1);
+        }
+        return sb.toString();
+      }
+      sb.append((char) c);
+      if (sb.length() > MAX_HEADER_BYTES) {
+        throw new IOException("line too long");
+      }
+    }
+    return sb.length() == 0 ? null : sb.toString();
+  }
+
+  static byte[] readFixed(InputStream in, int length) throws IOException {
+    if (length < 0 || length > MAX_BODY_BYTES) {
+      throw new IOException("bad content length " + length);
+    }
+    byte[] b = in.readNBytes(length);
+    if (b.length != length) {
+      throw new IOException("connection closed after " + b.length + " of " + length + " bytes");
+    }
+    return b;
+  }
+
+  private static byte[] readChunked(InputStream in) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    while (true) {
+      String line = readLine(in);
+      if (line == null) {
+        throw new IOException("connection closed inside a chunked body");
+      }
+      int semi = line.indexOf(';');
+      int size = Integer.parseInt((semi >= 0 ? line.substring(0, semi) : line).trim(), 16);
+      if (size == 0) {
+        while (true) { // trailers
+          String t = readLine(in);
+          if (t == null || t.isEmpty()) {
+            break;
+          }
+        }
+        return out.toByteArray();
+      }
+      if (out.size() + size > MAX_BODY_BYTES) {
+        throw new IOException("body too large");
+      }
+      out.write(readFixed(in, size));
+      readLine(in);
+    }
+  }
+
+  private static byte[] readToEof(InputStream in) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    byte[] buf = new byte[8192];
+    int n;
+    while ((n = in.read(buf)) != -1) {
+      out.write(buf, 0, n);
+      if (out.size() > MAX_BODY_BYTES) {
+        throw new IOException("body too large");
+      }
+    }
+    return out.toByteArray();
+  }
+}

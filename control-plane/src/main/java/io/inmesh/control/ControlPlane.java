@@ -1,0 +1,292 @@
+package io.inmesh.control;
+
+import io.inmesh.control.api.ApiServer;
+import io.inmesh.control.api.PolicyApi;
+import io.inmesh.control.api.RegistryApi;
+import io.inmesh.control.api.SnapshotApi;
+import io.inmesh.control.policy.PolicyChange;
+import io.inmesh.control.policy.PolicyStore;
+import io.inmesh.control.policy.PolicyWatcher;
+import io.inmesh.control.registry.Registry;
+import io.inmesh.control.registry.RegistryFile;
+import io.inmesh.control.registry.RegistryListener;
+import io.inmesh.control.registry.RegistryPersistence;
+import io.inmesh.control.snapshot.Snapshot;
+import io.inmesh.control.snapshot.SnapshotService;
+import io.inmesh.policy.PolicyParser;
+import io.inmesh.policy.diag.Diagnostic;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A running control plane: wires the policy folder, the registry and the snapshot together behind
+ * the API, and owns their threads. Tests start it in-process; {@link ControlPlaneMain} starts it
+ * from the command line.
+ */
+public final class ControlPlane implements AutoCloseable {
+
+  static final long SCAN_INTERVAL_MILLIS = 200;
+  static final long SWEEP_INTERVAL_MILLIS = 1000;
+
+  private final ControlPlaneConfig config;
+  private final EventLog log;
+  private final ScheduledExecutorService scheduler;
+  private final PolicyStore store;
+  private final PolicyWatcher watcher;
+  private final Registry registry;
+  private final RegistryPersistence persistence;
+  private final SnapshotService snapshots;
+  private final ApiServer api;
+  private final InetSocketAddress address;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile String lastScanProblem;
+
+  private ControlPlane(ControlPlaneConfig config, EventLog log) throws IOException {
+    this.config = config;
+    this.log = log;
+    Files.createDirectories(config.policyDir());
+    Files.createDirectories(config.dataDir());
+
+    RegistryFile registryFile = new RegistryFile(config.dataDir());
+    RegistryFile.Saved saved = loadRegistry(registryFile);
+    registry = new Registry(Clock.systemUTC(), log);
+    int restored = saved == null ? 0 : saved.agents().size();
+    if (restored > 0) {
+      registry.restore(saved.agents());
+    }
+
+    store = new PolicyStore(config.namespace());
+    List<PolicyChange> initial = new ArrayList<>();
+    // until the snapshot exists, changes are collected and logged with its first version below
+    PolicyChangeSink sink = new PolicyChangeSink(initial::addAll);
+    watcher =
+        new PolicyWatcher(
+            config.policyDir(), new PolicyParser(config.namespace()), store, sink::accept, this::logScanProblem);
+    watcher.scan();
+
+    // warm-up only after a start that restored nobody: then the registry is certainly incomplete
+    Duration warmup = restored > 0 ? Duration.ZERO : config.warmup();
+    snapshots =
+        new SnapshotService(
+            store::resourceTrees,
+            registry::endpoints,
+            saved == null ? null : saved.snapshotVersion(),
+            saved == null ? 0 : saved.snapshotGeneration(),
+            warmup);
+    logPolicyChanges(initial, snapshots.current(), true);
+    sink.target(this::policyChanged);
+
+    scheduler =
+        Executors.newScheduledThreadPool(
+            2,
+            new java.util.concurrent.ThreadFactory() {
+              private final AtomicInteger n = new AtomicInteger();
+
+              @Override
+              public Thread newThread(Runnable r) {
+                Thread t = new Thread(r, "inmesh-control-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+              }
+            });
+    persistence =
+        new RegistryPersistence(
+            registryFile,
+            () -> {
+              Snapshot s = snapshots.current();
+              return new RegistryFile.Saved(registry.agents(), s.version(), s.generation());
+            },
+            scheduler,
+            log);
+    registry.listener(
+        new RegistryListener() {
+          @Override
+          public void endpointsChanged() {
+            SnapshotService.Refresh r = snapshots.refresh();
+            if (r.changed()) {
+              log.info("snapshot " + r.snapshot().version() + " generation " + r.snapshot().generation()
+                  + " (registry: " + r.snapshot().endpoints() + " endpoints)");
+            }
+          }
+
+          @Override
+          public void recordsChanged() {
+            persistence.requestSave();
+          }
+        });
+
+    api = new ApiServer(log);
+    new RegistryApi(registry, snapshots, config.namespace(), config.heartbeat(), config.ttl()).routes(api);
+    new SnapshotApi(snapshots, registry).routes(api);
+    new PolicyApi(store, watcher, new PolicyParser(config.namespace()), snapshots).routes(api);
+    api.route("GET", "/healthz", call -> call.text(200, "ok"));
+    try {
+      address = api.start(config.listenHost(), config.listenPort());
+    } catch (IOException e) {
+      scheduler.shutdownNow();
+      snapshots.close();
+      throw new IOException("cannot listen on " + config.listenHost() + ":" + config.listenPort() + ": " + e.getMessage(), e);
+    }
+
+    scheduler.scheduleWithFixedDelay(this::scanQuietly, SCAN_INTERVAL_MILLIS, SCAN_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
+    scheduler.scheduleWithFixedDelay(
+        this::sweepQuietly, SWEEP_INTERVAL_MILLIS, SWEEP_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
+
+    if (restored > 0) {
+      log.info("registry: restored " + restored + " agents from " + registryFile.path()
+          + ", each with a fresh ttl of " + Durations.format(config.ttl()));
+      persistence.requestSave();
+    } else if (snapshots.warmingUp()) {
+      log.info("registry: nothing restored; holding polls that carry a version for "
+          + Durations.format(warmup) + " so running agents re-register first");
+      snapshots.whenWarm(() -> {
+        if (!closed.get()) {
+          log.info("registry: warm-up over, " + registry.size() + " agents registered");
+        }
+      });
+    }
+    log.banner(
+        "inmesh control plane "
+            + BuildInfo.VERSION
+            + " listening on "
+            + baseUri().toString().replaceAll("/$", "")
+            + ", policy dir "
+            + config.policyDir().toAbsolutePath().normalize()
+            + " ("
+            + store.names().size()
+            + " files, "
+            + store.resourceCount()
+            + " resources, "
+            + store.rejectedCount()
+            + " with errors), data dir "
+            + config.dataDir().toAbsolutePath().normalize());
+  }
+
+  /** Starts a control plane; it serves until {@link #close()}. */
+  public static ControlPlane start(ControlPlaneConfig config, EventLog log) throws IOException {
+    return new ControlPlane(config, log);
+  }
+
+  public URI baseUri() {
+    String host = address.getAddress().getHostAddress();
+    if (host.contains(":")) {
+      host = "[" + host + "]";
+    }
+    return URI.create("http://" + host + ":" + address.getPort() + "/");
+  }
+
+  public ControlPlaneConfig config() {
+    return config;
+  }
+
+  public Snapshot currentSnapshot() {
+    return snapshots.current();
+  }
+
+  /** Stops serving and writes the registry, so that the next start serves the same endpoints. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    scheduler.shutdownNow();
+    snapshots.close(); // held polls answer "unchanged" instead of being cut off
+    api.close();
+    persistence.flush();
+    log.info("stopped; registry of " + registry.size() + " agents saved");
+  }
+
+  private RegistryFile.Saved loadRegistry(RegistryFile file) {
+    try {
+      return file.load();
+    } catch (IOException | RuntimeException e) {
+      String aside;
+      try {
+        aside = " (kept as " + file.setAside() + ")";
+      } catch (IOException moveFailed) {
+        aside = "";
+      }
+      log.info("registry: cannot read " + file.path() + ": " + e.getMessage() + aside + "; starting empty");
+      return null;
+    }
+  }
+
+  private void policyChanged(List<PolicyChange> changes) {
+    SnapshotService.Refresh r = snapshots.refresh();
+    logPolicyChanges(changes, r.snapshot(), r.changed());
+    if (r.changed()) {
+      persistence.requestSave(); // the generation counts on across restarts
+    }
+  }
+
+  private void logPolicyChanges(List<PolicyChange> changes, Snapshot s, boolean changed) {
+    String tail =
+        " -> snapshot " + s.version() + " generation " + s.generation() + (changed ? "" : " (unchanged)");
+    for (PolicyChange c : changes) {
+      if (c.kind() != PolicyChange.Kind.DELETED) {
+        // logged once per content change: a file is parsed only when its content moved
+        for (Diagnostic d : c.state().latest().diagnostics()) {
+          log.info(d.format());
+        }
+      }
+      log.info(c.describe() + tail);
+    }
+  }
+
+  private void scanQuietly() {
+    try {
+      watcher.scan();
+    } catch (RuntimeException e) {
+      logScanProblem("policy scan failed: " + e);
+    }
+  }
+
+  private void logScanProblem(String problem) {
+    // the scan runs every 200 ms: say a lasting problem once, not five times a second
+    if (!problem.equals(lastScanProblem)) {
+      lastScanProblem = problem;
+      log.info(problem);
+    }
+  }
+
+  private void sweepQuietly() {
+    try {
+      registry.expire(config.ttl());
+    } catch (RuntimeException e) {
+      log.info("registry sweep failed: " + e);
+    }
+  }
+
+  /** Forwards policy changes to whoever handles them at the moment (a collector during start). */
+  private static final class PolicyChangeSink {
+    private volatile java.util.function.Consumer<List<PolicyChange>> target;
+
+    PolicyChangeSink(java.util.function.Consumer<List<PolicyChange>> target) {
+      this.target = target;
+    }
+
+    void target(java.util.function.Consumer<List<PolicyChange>> t) {
+      this.target = t;
+    }
+
+    void accept(List<PolicyChange> changes) {
+      target.accept(changes);
+    }
+  }
+
+  static Path absolute(Path p) {
+    return p.toAbsolutePath().normalize();
+  }
+}

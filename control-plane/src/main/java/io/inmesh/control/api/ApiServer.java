@@ -1,0 +1,101 @@
+package io.inmesh.control.api;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.inmesh.control.EventLog;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The HTTP server and its routing table. Paths match exactly (the JDK server matches contexts by
+ * prefix, which would answer {@code /v1/snapshots} as {@code /v1/snapshot}), so one root context
+ * routes, and unknown paths and methods get a JSON 404/405 that lists what exists.
+ */
+public final class ApiServer implements AutoCloseable {
+
+  private final Map<String, Map<String, Handler>> routes = new LinkedHashMap<>();
+  private final EventLog log;
+  private HttpServer server;
+  private ExecutorService executor;
+
+  public ApiServer(EventLog log) {
+    this.log = log;
+  }
+
+  public ApiServer route(String method, String path, Handler handler) {
+    routes.computeIfAbsent(path, p -> new LinkedHashMap<>()).put(method, handler);
+    return this;
+  }
+
+  public InetSocketAddress start(String host, int port) throws IOException {
+    server = HttpServer.create(new InetSocketAddress(host, port), 512);
+    // a held long-poll occupies a thread for up to a minute: threads must grow with the agents,
+    // and must not keep the JVM alive once main and the shutdown hook are done
+    AtomicInteger n = new AtomicInteger();
+    executor =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "inmesh-api-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    server.setExecutor(executor);
+    server.createContext("/", this::dispatch);
+    server.start();
+    return server.getAddress();
+  }
+
+  @Override
+  public void close() {
+    if (server != null) {
+      server.stop(0);
+      executor.shutdown();
+      try {
+        executor.awaitTermination(2, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      executor.shutdownNow();
+    }
+  }
+
+  private void dispatch(HttpExchange exchange) {
+    try (exchange) {
+      HttpCall call = new HttpCall(exchange);
+      Map<String, Handler> byMethod = routes.get(exchange.getRequestURI().getPath());
+      if (byMethod == null) {
+        call.error(404, "no such path: " + exchange.getRequestURI().getPath(), "the API has " + new TreeSet<>(routes.keySet()));
+        return;
+      }
+      Handler h = byMethod.get(exchange.getRequestMethod());
+      if (h == null) {
+        exchange.getResponseHeaders().set("Allow", String.join(", ", byMethod.keySet()));
+        call.error(
+            405,
+            exchange.getRequestMethod() + " is not allowed on " + call.path(),
+            "use " + String.join(" or ", byMethod.keySet()));
+        return;
+      }
+      try {
+        h.handle(call);
+      } catch (ApiException e) {
+        call.error(e.status(), e.getMessage(), e.hint());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        call.error(503, "control plane is shutting down", "retry against the restarted control plane");
+      } catch (RuntimeException e) {
+        log.info("internal error on " + exchange.getRequestMethod() + " " + call.path() + ": " + e);
+        call.error(500, "internal error: " + e, "this is a control plane bug; the log has the request");
+      }
+    } catch (IOException e) {
+      // the client went away (e.g. gave up on a long-poll): nothing to answer
+    }
+  }
+}

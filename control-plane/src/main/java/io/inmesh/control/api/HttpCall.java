@@ -1,0 +1,127 @@
+package io.inmesh.control.api;
+
+import com.sun.net.httpserver.HttpExchange;
+import io.inmesh.policy.tree.JsonTrees;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** One request and its answer: query, bounded body reading, JSON and empty responses. */
+public final class HttpCall {
+
+  private final HttpExchange exchange;
+  private Map<String, String> query;
+
+  HttpCall(HttpExchange exchange) {
+    this.exchange = exchange;
+  }
+
+  public String method() {
+    return exchange.getRequestMethod();
+  }
+
+  public String path() {
+    return exchange.getRequestURI().getPath();
+  }
+
+  /** A query parameter, or null. */
+  public String query(String name) {
+    if (query == null) {
+      query = parseQuery(exchange.getRequestURI().getRawQuery()); // throws a 400 for a malformed query
+    }
+    return query.get(name);
+  }
+
+  /** The body, refused with 413 beyond {@code limit} bytes so a client cannot exhaust memory. */
+  public byte[] body(int limit) throws IOException {
+    try (InputStream in = exchange.getRequestBody()) {
+      byte[] bytes = in.readNBytes(limit + 1);
+      if (bytes.length > limit) {
+        throw new ApiException(413, "request body is larger than " + limit + " bytes", "send a smaller body");
+      }
+      return bytes;
+    }
+  }
+
+  public String bodyText(int limit) throws IOException {
+    return new String(body(limit), StandardCharsets.UTF_8);
+  }
+
+  /** The body as a JSON object; 400 with a hint if it is not one. */
+  public JsonFields jsonBody(int limit) throws IOException {
+    byte[] bytes = body(limit);
+    if (bytes.length == 0) {
+      throw ApiException.badRequest("empty body", "send a JSON object");
+    }
+    try {
+      return new JsonFields(JsonTrees.readObject(bytes));
+    } catch (IOException | RuntimeException e) {
+      throw ApiException.badRequest("body is not a JSON object: " + oneLine(e.getMessage()), "send a JSON object");
+    }
+  }
+
+  public void json(int status, Object tree) throws IOException {
+    byte[] bytes = (JsonTrees.writePretty(tree) + "\n").getBytes(StandardCharsets.UTF_8);
+    send(status, "application/json", bytes);
+  }
+
+  public void error(int status, String error, String hint) throws IOException {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("error", error);
+    m.put("hint", hint);
+    json(status, m);
+  }
+
+  public void text(int status, String text) throws IOException {
+    send(status, "text/plain; charset=utf-8", text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  public void header(String name, String value) {
+    exchange.getResponseHeaders().set(name, value);
+  }
+
+  public void send(int status, String contentType, byte[] bytes) throws IOException {
+    exchange.getResponseHeaders().set("Content-Type", contentType);
+    exchange.getResponseHeaders().set("Cache-Control", "no-store");
+    exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+    if (bytes.length > 0) {
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(bytes);
+      }
+    }
+  }
+
+  /** A status without a body (304). */
+  public void empty(int status) throws IOException {
+    exchange.sendResponseHeaders(status, -1);
+  }
+
+  private static Map<String, String> parseQuery(String raw) {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (raw == null || raw.isEmpty()) {
+      return out;
+    }
+    for (String pair : raw.split("&", 100)) {
+      if (pair.isEmpty()) {
+        continue;
+      }
+      int eq = pair.indexOf('=');
+      String k = eq < 0 ? pair : pair.substring(0, eq);
+      String v = eq < 0 ? "" : pair.substring(eq + 1);
+      try {
+        out.putIfAbsent(URLDecoder.decode(k, StandardCharsets.UTF_8), URLDecoder.decode(v, StandardCharsets.UTF_8));
+      } catch (IllegalArgumentException e) {
+        throw ApiException.badRequest("malformed query parameter \"" + pair + "\"", "percent-encode the query");
+      }
+    }
+    return out;
+  }
+
+  static String oneLine(String s) {
+    return s == null ? "" : s.replace('\n', ' ').replace('\r', ' ').trim();
+  }
+}

@@ -1,0 +1,136 @@
+package io.inmesh.control.api;
+
+import io.inmesh.control.AtomicFiles;
+import io.inmesh.control.policy.PolicyFileNames;
+import io.inmesh.control.policy.PolicyFileState;
+import io.inmesh.control.policy.PolicyStore;
+import io.inmesh.control.policy.PolicyWatcher;
+import io.inmesh.control.policy.ServedResource;
+import io.inmesh.control.snapshot.Snapshot;
+import io.inmesh.control.snapshot.SnapshotService;
+import io.inmesh.policy.ParseResult;
+import io.inmesh.policy.PolicyParser;
+import io.inmesh.policy.diag.Diagnostic;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Read, apply, delete and validate policy. Applying goes through the policy folder (write the file,
+ * then reload), so the folder stays the one source of truth and a restart serves the same policy.
+ * A document is judged by the same parser as the watcher's, before anything is written: an apply
+ * that has an error changes nothing.
+ */
+public final class PolicyApi {
+
+  private static final int MAX_BODY = 4 * 1024 * 1024;
+
+  private final PolicyStore store;
+  private final PolicyWatcher watcher;
+  private final PolicyParser parser;
+  private final SnapshotService snapshots;
+
+  public PolicyApi(PolicyStore store, PolicyWatcher watcher, PolicyParser parser, SnapshotService snapshots) {
+    this.store = store;
+    this.watcher = watcher;
+    this.parser = parser;
+    this.snapshots = snapshots;
+  }
+
+  public void routes(ApiServer api) {
+    api.route("GET", "/v1/policy", this::list)
+        .route("POST", "/v1/policy", this::apply)
+        .route("DELETE", "/v1/policy", this::delete)
+        .route("POST", "/v1/validate", this::validate);
+  }
+
+  void list(HttpCall call) throws IOException {
+    Snapshot current = snapshots.current();
+    List<Object> files = new ArrayList<>();
+    for (PolicyFileState f : store.files()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("file", f.name());
+      m.put("status", f.rejected() ? "rejected" : "ok");
+      m.put("servingLastGood", f.servingLastGood());
+      m.put("resources", f.serving().stream().map(ServedResource::ref).map(Object::toString).toList());
+      m.put("diagnostics", f.latest().diagnostics().stream().map(DiagnosticJson::toJson).toList());
+      files.add(m);
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("version", current.version());
+    out.put("generation", current.generation());
+    out.put("files", files);
+    call.json(200, out);
+  }
+
+  void apply(HttpCall call) throws IOException {
+    String name = fileName(call);
+    String text = call.bodyText(MAX_BODY);
+    ParseResult parsed = parser.parseYaml(name, text);
+    List<Diagnostic> diags = parsed.diagnostics();
+    if (parsed.hasErrors()) {
+      Map<String, Object> out = new LinkedHashMap<>();
+      int n = DiagnosticJson.errors(diags).size();
+      out.put("error", name + " has " + n + (n == 1 ? " error" : " errors") + "; nothing was changed");
+      out.put("hint", "fix the lines listed in errors and apply again (POST /v1/validate checks without applying)");
+      out.put("errors", DiagnosticJson.errors(diags));
+      out.put("warnings", DiagnosticJson.warnings(diags));
+      call.json(400, out);
+      return;
+    }
+    // the bytes that were validated are the bytes written (a body with invalid UTF-8 was decoded
+    // with replacement characters, and that decoded text is what passed)
+    AtomicFiles.write(watcher.dir().resolve(name), text.getBytes(StandardCharsets.UTF_8));
+    watcher.scan(Set.of(name));
+    Snapshot s = snapshots.current();
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("file", name);
+    out.put("version", s.version());
+    out.put("generation", s.generation());
+    out.put("warnings", DiagnosticJson.warnings(diags));
+    call.json(200, out);
+  }
+
+  void delete(HttpCall call) throws IOException {
+    String name = fileName(call);
+    Path file = watcher.dir().resolve(name);
+    if (!Files.deleteIfExists(file)) {
+      throw new ApiException(404, "no policy file " + name, "GET /v1/policy lists the files");
+    }
+    watcher.scan();
+    Snapshot s = snapshots.current();
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("file", name);
+    out.put("version", s.version());
+    out.put("generation", s.generation());
+    call.json(200, out);
+  }
+
+  void validate(HttpCall call) throws IOException {
+    String name = call.query("file");
+    if (name == null || name.isEmpty()) {
+      name = "input.yaml";
+    }
+    ParseResult parsed = parser.parseYaml(name, call.bodyText(MAX_BODY));
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("valid", !parsed.hasErrors());
+    out.put("errors", DiagnosticJson.errors(parsed.diagnostics()));
+    out.put("warnings", DiagnosticJson.warnings(parsed.diagnostics()));
+    call.json(200, out);
+  }
+
+  private static String fileName(HttpCall call) {
+    String name = call.query("file");
+    String problem = PolicyFileNames.problemWithApiName(name);
+    if (problem != null) {
+      throw ApiException.badRequest(problem, "use ?file=NAME.yaml, e.g. ?file=canary.yaml");
+    }
+    return name;
+  }
+}

@@ -1,0 +1,84 @@
+package io.inmesh.control.registry;
+
+import io.inmesh.control.AtomicFiles;
+import io.inmesh.policy.tree.JsonTrees;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code <data-dir>/registry.json}: the registry (and the last snapshot version and generation,
+ * so generations keep counting up across restarts) as of the last change.
+ */
+public final class RegistryFile {
+
+  static final int FORMAT = 1;
+
+  private final Path file;
+
+  /** What a previous run left behind. */
+  public record Saved(List<AgentRecord> agents, String snapshotVersion, long snapshotGeneration) {}
+
+  public RegistryFile(Path dataDir) {
+    this.file = dataDir.resolve("registry.json");
+  }
+
+  public Path path() {
+    return file;
+  }
+
+  /** @return null when there is no file (a fresh data dir) */
+  @SuppressWarnings("unchecked")
+  public Saved load() throws IOException {
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      return null;
+    }
+    Map<String, Object> root = JsonTrees.readObject(bytes);
+    if (!(root.get("format") instanceof Number n) || n.intValue() != FORMAT) {
+      throw new IOException("unknown format " + root.get("format") + " (this control plane writes " + FORMAT + ")");
+    }
+    List<AgentRecord> agents = new ArrayList<>();
+    try {
+      for (Object o : (List<Object>) root.getOrDefault("agents", List.of())) {
+        agents.add(AgentJson.fromJson((Map<String, Object>) o));
+      }
+    } catch (RuntimeException e) {
+      throw new IOException("unexpected content: " + e, e);
+    }
+    Map<String, Object> snap = root.get("snapshot") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+    return new Saved(
+        agents,
+        snap.get("version") instanceof String v ? v : null,
+        snap.get("generation") instanceof Number g ? g.longValue() : 0);
+  }
+
+  public void save(Saved state) throws IOException {
+    Map<String, Object> root = new LinkedHashMap<>();
+    root.put("format", FORMAT);
+    Map<String, Object> snap = new LinkedHashMap<>();
+    snap.put("version", state.snapshotVersion());
+    snap.put("generation", state.snapshotGeneration());
+    root.put("snapshot", snap);
+    List<Object> agents = new ArrayList<>();
+    for (AgentRecord a : state.agents()) {
+      agents.add(AgentJson.toJson(a));
+    }
+    root.put("agents", agents);
+    AtomicFiles.write(file, JsonTrees.writePretty(root).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /** Keeps an unreadable file for a human to look at instead of overwriting it. */
+  public Path setAside() throws IOException {
+    Path aside = file.resolveSibling("registry.json.unreadable-" + System.currentTimeMillis());
+    Files.move(file, aside);
+    return aside;
+  }
+}

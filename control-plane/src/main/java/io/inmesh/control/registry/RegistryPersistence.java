@@ -1,0 +1,62 @@
+package io.inmesh.control.registry;
+
+import io.inmesh.control.EventLog;
+import java.io.IOException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+
+/**
+ * Writes the registry file shortly after changes: a burst of registrations (every agent
+ * re-registering after a restart) becomes one write, and a change is on disk within the debounce
+ * delay, so a control plane that is killed loses at most that much.
+ */
+public final class RegistryPersistence {
+
+  public static final long DEBOUNCE_MILLIS = 100;
+
+  private final RegistryFile file;
+  private final Supplier<RegistryFile.Saved> state;
+  private final ScheduledExecutorService scheduler;
+  private final EventLog log;
+  private final AtomicBoolean pending = new AtomicBoolean();
+  private volatile boolean failing;
+
+  public RegistryPersistence(
+      RegistryFile file, Supplier<RegistryFile.Saved> state, ScheduledExecutorService scheduler, EventLog log) {
+    this.file = file;
+    this.state = state;
+    this.scheduler = scheduler;
+    this.log = log;
+  }
+
+  /** Schedules a write unless one is already due. */
+  public void requestSave() {
+    if (pending.compareAndSet(false, true)) {
+      try {
+        scheduler.schedule(this::flush, DEBOUNCE_MILLIS, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        pending.set(false); // shutting down: close() flushes
+      }
+    }
+  }
+
+  /** Writes now (the debounced task, and shutdown). */
+  public synchronized void flush() {
+    pending.set(false);
+    try {
+      file.save(state.get());
+      if (failing) {
+        failing = false;
+        log.info("registry saved to " + file.path() + " again");
+      }
+    } catch (IOException | RuntimeException e) {
+      // log once per failure streak: a full disk must not flood the log every change
+      if (!failing) {
+        failing = true;
+        log.info("cannot save registry to " + file.path() + ": " + e + " (a restart would lose agents until they re-register)");
+      }
+    }
+  }
+}

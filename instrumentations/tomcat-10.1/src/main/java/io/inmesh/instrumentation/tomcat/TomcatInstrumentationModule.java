@@ -1,0 +1,47 @@
+package io.inmesh.instrumentation.tomcat;
+
+import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.hasClassesNamed;
+
+import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
+import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import io.opentelemetry.javaagent.extension.instrumentation.internal.ExperimentalInstrumentationModule;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
+import java.util.List;
+import net.bytebuddy.matcher.ElementMatcher;
+
+/**
+ * Meshes embedded Tomcat 10.1+ (Spring Boot 3 MVC, also inside a Boot fat jar): registration of
+ * every connector's bound address and port.
+ */
+public class TomcatInstrumentationModule extends InstrumentationModule
+    implements ExperimentalInstrumentationModule {
+
+  public TomcatInstrumentationModule() {
+    super("inmesh-tomcat", "inmesh-tomcat-10.1", "inmesh");
+  }
+
+  @Override
+  public boolean defaultEnabled(ConfigProperties config) {
+    return true;
+  }
+
+  /**
+   * Muzzle's build-time checks are a Gradle plugin we cannot use, so the version range is guarded
+   * here: Tomcat's endpoint class plus Servlet 6.0's ServletConnection, which Tomcat 10.1 is the
+   * first to ship.
+   */
+  @Override
+  public ElementMatcher.Junction<ClassLoader> classLoaderMatcher() {
+    return hasClassesNamed("org.apache.tomcat.util.net.AbstractEndpoint", "jakarta.servlet.ServletConnection");
+  }
+
+  @Override
+  public List<TypeInstrumentation> typeInstrumentations() {
+    return List.of(new EndpointInstrumentation());
+  }
+
+  @Override
+  public HelperClassStrategy helperClassStrategy() {
+    return HelperClassStrategy.INJECTED;
+  }
+}

@@ -19,16 +19,15 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A running control plane: wires the policy folder, the registry and the snapshot together behind
@@ -88,19 +87,7 @@ public final class ControlPlane implements AutoCloseable {
     logPolicyChanges(initial, snapshots.current(), true);
     sink.target(this::policyChanged);
 
-    scheduler =
-        Executors.newScheduledThreadPool(
-            2,
-            new java.util.concurrent.ThreadFactory() {
-              private final AtomicInteger n = new AtomicInteger();
-
-              @Override
-              public Thread newThread(Runnable r) {
-                Thread t = new Thread(r, "inmesh-control-" + n.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-              }
-            });
+    scheduler = Executors.newScheduledThreadPool(2, DaemonThreads.named("inmesh-control-"));
     persistence =
         new RegistryPersistence(
             registryFile,
@@ -110,28 +97,9 @@ public final class ControlPlane implements AutoCloseable {
             },
             scheduler,
             log);
-    registry.listener(
-        new RegistryListener() {
-          @Override
-          public void endpointsChanged() {
-            SnapshotService.Refresh r = snapshots.refresh();
-            if (r.changed()) {
-              log.info("snapshot " + r.snapshot().version() + " generation " + r.snapshot().generation()
-                  + " (registry: " + r.snapshot().endpoints() + " endpoints)");
-            }
-          }
+    registry.listener(new RegistryEvents());
 
-          @Override
-          public void recordsChanged() {
-            persistence.requestSave();
-          }
-        });
-
-    api = new ApiServer(log);
-    new RegistryApi(registry, snapshots, config.namespace(), config.heartbeat(), config.ttl()).routes(api);
-    new SnapshotApi(snapshots, registry).routes(api);
-    new PolicyApi(store, watcher, new PolicyParser(config.namespace()), snapshots).routes(api);
-    api.route("GET", "/healthz", call -> call.text(200, "ok"));
+    api = routes(new ApiServer(log));
     try {
       address = api.start(config.listenHost(), config.listenPort());
     } catch (IOException e) {
@@ -145,7 +113,7 @@ public final class ControlPlane implements AutoCloseable {
         this::sweepQuietly, SWEEP_INTERVAL_MILLIS, SWEEP_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
 
     if (restored > 0) {
-      log.info("registry: restored " + restored + " agents from " + registryFile.path()
+      log.info("registry: restored " + plural(restored, "agent") + " from " + registryFile.path()
           + ", each with a fresh ttl of " + Durations.format(config.ttl()));
       persistence.requestSave();
     } else if (snapshots.warmingUp()) {
@@ -153,25 +121,11 @@ public final class ControlPlane implements AutoCloseable {
           + Durations.format(warmup) + " so running agents re-register first");
       snapshots.whenWarm(() -> {
         if (!closed.get()) {
-          log.info("registry: warm-up over, " + registry.size() + " agents registered");
+          log.info("registry: warm-up over, " + plural(registry.size(), "agent") + " registered");
         }
       });
     }
-    log.banner(
-        "inmesh control plane "
-            + BuildInfo.VERSION
-            + " listening on "
-            + baseUri().toString().replaceAll("/$", "")
-            + ", policy dir "
-            + config.policyDir().toAbsolutePath().normalize()
-            + " ("
-            + store.names().size()
-            + " files, "
-            + store.resourceCount()
-            + " resources, "
-            + store.rejectedCount()
-            + " with errors), data dir "
-            + config.dataDir().toAbsolutePath().normalize());
+    log.banner(banner());
   }
 
   /** Starts a control plane; it serves until {@link #close()}. */
@@ -205,7 +159,54 @@ public final class ControlPlane implements AutoCloseable {
     snapshots.close(); // held polls answer "unchanged" instead of being cut off
     api.close();
     persistence.flush();
-    log.info("stopped; registry of " + registry.size() + " agents saved");
+    log.info("stopped; registry of " + plural(registry.size(), "agent") + " saved");
+  }
+
+  private ApiServer routes(ApiServer server) {
+    new RegistryApi(registry, snapshots, config.namespace(), config.heartbeat(), config.ttl()).routes(server);
+    new SnapshotApi(snapshots, registry).routes(server);
+    new PolicyApi(store, watcher, new PolicyParser(config.namespace()), snapshots).routes(server);
+    server.route("GET", "/healthz", call -> call.text(200, "ok"));
+    return server;
+  }
+
+  /** The one line scripts wait for; its shape is a contract. */
+  private String banner() {
+    return "inmesh control plane "
+        + BuildInfo.VERSION
+        + " listening on "
+        + baseUri().toString().replaceAll("/$", "")
+        + ", policy dir "
+        + config.policyDir().toAbsolutePath().normalize()
+        + " ("
+        + store.names().size()
+        + " files, "
+        + store.resourceCount()
+        + " resources, "
+        + store.rejectedCount()
+        + " with errors), data dir "
+        + config.dataDir().toAbsolutePath().normalize();
+  }
+
+  /** Registry changes move the snapshot (endpoints) and the registry file (everything). */
+  private final class RegistryEvents implements RegistryListener {
+    @Override
+    public void endpointsChanged() {
+      SnapshotService.Refresh r = snapshots.refresh();
+      if (r.changed()) {
+        log.info("snapshot " + r.snapshot().version() + " generation " + r.snapshot().generation()
+            + " (registry: " + plural(r.snapshot().endpoints(), "endpoint") + ")");
+      }
+    }
+
+    @Override
+    public void recordsChanged() {
+      persistence.requestSave();
+    }
+  }
+
+  private static String plural(int n, String noun) {
+    return n + " " + noun + (n == 1 ? "" : "s");
   }
 
   private RegistryFile.Saved loadRegistry(RegistryFile file) {
@@ -271,22 +272,18 @@ public final class ControlPlane implements AutoCloseable {
 
   /** Forwards policy changes to whoever handles them at the moment (a collector during start). */
   private static final class PolicyChangeSink {
-    private volatile java.util.function.Consumer<List<PolicyChange>> target;
+    private volatile Consumer<List<PolicyChange>> target;
 
-    PolicyChangeSink(java.util.function.Consumer<List<PolicyChange>> target) {
+    PolicyChangeSink(Consumer<List<PolicyChange>> target) {
       this.target = target;
     }
 
-    void target(java.util.function.Consumer<List<PolicyChange>> t) {
+    void target(Consumer<List<PolicyChange>> t) {
       this.target = t;
     }
 
     void accept(List<PolicyChange> changes) {
       target.accept(changes);
     }
-  }
-
-  static Path absolute(Path p) {
-    return p.toAbsolutePath().normalize();
   }
 }

@@ -2,6 +2,7 @@ package io.inmesh.control;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -25,6 +26,8 @@ public final class ControlPlaneFlags {
       DUR is 5s, 500ms, 2m or plain seconds.""";
 
   private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+  private static final Set<String> OPTIONS =
+      Set.of("--listen", "--policy-dir", "--data-dir", "--namespace", "--heartbeat", "--ttl");
   private static final Duration MIN_HEARTBEAT = Duration.ofMillis(100);
 
   private ControlPlaneFlags() {}
@@ -64,11 +67,13 @@ public final class ControlPlaneFlags {
       if (!arg.startsWith("--")) {
         throw new IllegalArgumentException("unexpected argument \"" + arg + "\" (every option is --name VALUE)");
       }
-      String name = arg;
-      String value;
       int eq = arg.indexOf('=');
+      String name = eq > 0 ? arg.substring(0, eq) : arg;
+      if (!OPTIONS.contains(name)) {
+        throw new IllegalArgumentException("unknown option " + name);
+      }
+      String value;
       if (eq > 0) {
-        name = arg.substring(0, eq);
         value = arg.substring(eq + 1);
       } else {
         if (i + 1 >= args.length) {

@@ -2,6 +2,7 @@ package io.inmesh.control.api;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.inmesh.control.DaemonThreads;
 import io.inmesh.control.EventLog;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -11,7 +12,6 @@ import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The HTTP server and its routing table. Paths match exactly (the JDK server matches contexts by
@@ -36,16 +36,8 @@ public final class ApiServer implements AutoCloseable {
 
   public InetSocketAddress start(String host, int port) throws IOException {
     server = HttpServer.create(new InetSocketAddress(host, port), 512);
-    // a held long-poll occupies a thread for up to a minute: threads must grow with the agents,
-    // and must not keep the JVM alive once main and the shutdown hook are done
-    AtomicInteger n = new AtomicInteger();
-    executor =
-        Executors.newCachedThreadPool(
-            r -> {
-              Thread t = new Thread(r, "inmesh-api-" + n.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
+    // a held long-poll occupies a thread for up to a minute: threads must grow with the agents
+        executor = Executors.newCachedThreadPool(DaemonThreads.named("inmesh-api-"));
     server.setExecutor(executor);
     server.createContext("/", this::dispatch);
     server.start();

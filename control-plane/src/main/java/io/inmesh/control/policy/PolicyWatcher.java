@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -173,7 +174,7 @@ public final class PolicyWatcher {
           continue; // vanished or a dangling link: not a policy file right now
         }
         if (attrs.isRegularFile()) {
-          out.put(name, new FileStamp(attrs.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS), attrs.size()));
+          out.put(name, new FileStamp(attrs.lastModifiedTime().to(TimeUnit.NANOSECONDS), attrs.size()));
         }
       }
     }

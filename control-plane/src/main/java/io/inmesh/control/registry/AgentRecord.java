@@ -4,6 +4,7 @@ import io.inmesh.policy.compile.Endpoint;
 import io.inmesh.policy.compile.ServiceKey;
 import java.time.Instant;
 import java.util.Collections;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
@@ -32,7 +33,7 @@ public record AgentRecord(
     PENDING;
 
     public String label() {
-      return name().toLowerCase(java.util.Locale.ROOT);
+      return name().toLowerCase(Locale.ROOT);
     }
   }
 

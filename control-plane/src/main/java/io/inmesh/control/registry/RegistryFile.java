@@ -3,6 +3,7 @@ package io.inmesh.control.registry;
 import io.inmesh.control.AtomicFiles;
 import io.inmesh.policy.tree.JsonTrees;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -72,7 +73,7 @@ public final class RegistryFile {
       agents.add(AgentJson.toJson(a));
     }
     root.put("agents", agents);
-    AtomicFiles.write(file, JsonTrees.writePretty(root).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    AtomicFiles.write(file, JsonTrees.writePretty(root).getBytes(StandardCharsets.UTF_8));
   }
 
   /** Keeps an unreadable file for a human to look at instead of overwriting it. */

@@ -2,6 +2,7 @@ package io.inmesh.control.registry;
 
 import io.inmesh.control.EventLog;
 import java.io.IOException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -36,7 +37,7 @@ public final class RegistryPersistence {
     if (pending.compareAndSet(false, true)) {
       try {
         scheduler.schedule(this::flush, DEBOUNCE_MILLIS, TimeUnit.MILLISECONDS);
-      } catch (java.util.concurrent.RejectedExecutionException e) {
+      } catch (RejectedExecutionException e) {
         pending.set(false); // shutting down: close() flushes
       }
     }

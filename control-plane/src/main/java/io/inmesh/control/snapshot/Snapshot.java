@@ -1,4 +1,4 @@
 package io.inmesh.control.snapshot;
 
 /** One published snapshot: its identity and the bytes every agent is served. */
-public record Snapshot(String version, long generation, byte[] body, int resources, int endpoints) {}
+public record Snapshot(String version, long generation, byte[] body, int endpoints) {}

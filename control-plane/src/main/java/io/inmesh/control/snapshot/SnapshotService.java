@@ -84,7 +84,7 @@ public final class SnapshotService implements AutoCloseable {
     }
     int endpoints = svc.values().stream().mapToInt(List::size).sum();
     Snapshot next =
-        new Snapshot(version, generation, SnapshotCodec.encode(version, generation, res, svc), res.size(), endpoints);
+        new Snapshot(version, generation, SnapshotCodec.encode(version, generation, res, svc), endpoints);
     published = new Published(next, new CompletableFuture<>());
     if (prev != null) {
       prev.next().complete(next);

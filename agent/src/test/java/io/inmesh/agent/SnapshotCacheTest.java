@@ -1,0 +1,65 @@
+package io.inmesh.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.inmesh.agent.snapshot.SnapshotCache;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SnapshotCacheTest {
+
+  @Test
+  void concurrentWritersNeverLeaveATornFileForReaders(@TempDir Path dir) throws Exception {
+    // Several JVMs of one service share INMESH_CACHE_DIR; writers here stand in for them.
+    List<String> payloads = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      payloads.add("{\"version\":\"v" + i + "\",\"pad\":\"" + "x".repeat(200_000 + i * 1000) + "\"}");
+    }
+    AtomicBoolean stop = new AtomicBoolean();
+    Set<String> problems = ConcurrentHashMap.newKeySet();
+    List<Thread> threads = new ArrayList<>();
+    for (int w = 0; w < 4; w++) {
+      byte[] mine = payloads.get(w).getBytes(StandardCharsets.UTF_8);
+      SnapshotCache cache = new SnapshotCache(dir);
+      threads.add(new Thread(() -> {
+        for (int i = 0; i < 60 && !stop.get(); i++) {
+          cache.write(mine);
+        }
+      }));
+    }
+    threads.add(new Thread(() -> {
+      SnapshotCache cache = new SnapshotCache(dir);
+      for (int i = 0; i < 400; i++) {
+        byte[] b = cache.read();
+        if (b != null && !payloads.contains(new String(b, StandardCharsets.UTF_8))) {
+          problems.add("torn read of " + b.length + " bytes");
+        }
+      }
+    }));
+    threads.forEach(Thread::start);
+    for (Thread t : threads) {
+      t.join(60_000);
+    }
+    stop.set(true);
+    assertThat(problems).isEmpty();
+    assertThat(payloads).contains(new String(new SnapshotCache(dir).read(), StandardCharsets.UTF_8));
+    try (var files = Files.list(dir)) {
+      assertThat(files.map(p -> p.getFileName().toString())).containsExactly("snapshot.json"); // no temp files left
+    }
+  }
+
+  @Test
+  void anUnwritableDirectoryIsReportedNotThrown(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("not-a-dir"), "x");
+    new SnapshotCache(file.resolve("sub")).write("{}".getBytes(StandardCharsets.UTF_8));
+    assertThat(new SnapshotCache(file.resolve("sub")).read()).isNull();
+  }
+}

@@ -1,0 +1,344 @@
+package io.inmesh.demo;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code ./inmesh demo}: the seed's services in a mesh without sidecars. Starts the control plane
+ * and usuario-service v1/v2 and pedido-service (unmodified Spring Boot jars, agent attached through
+ * JAVA_TOOL_OPTIONS) on their own loopback addresses, then walks a canary rollout 0 → 10 → 50 →
+ * 100% to v2 by rewriting the VirtualService in the watched policy folder, printing where calls
+ * land. Stops everything and exits by itself ({@code --keep} leaves the mesh running; Ctrl-C always
+ * stops everything).
+ */
+public final class DemoMain {
+  static final String CP = "127.0.0.9:15010";
+  static final String PEDIDO = "127.0.0.23:8080";
+  static final int CALLS_PER_CLIENT = 20;
+  static final Pattern VERSION = Pattern.compile("\"version\"\\s*:\\s*\"(v\\d)\"");
+
+  private final Path root;
+  private final Path work;
+  private final boolean keep;
+  private final List<Process> processes = new ArrayList<>();
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  DemoMain(Path root, boolean keep) {
+    this.root = root;
+    this.work = root.resolve(".inmesh-demo");
+    this.keep = keep;
+  }
+
+  public static void main(String[] args) throws Exception {
+    boolean keep = List.of(args).contains("--keep");
+    Path root = Path.of(System.getProperty("inmesh.root", ".")).toAbsolutePath().normalize();
+    DemoMain demo = new DemoMain(root, keep);
+    Runtime.getRuntime().addShutdownHook(new Thread(demo::stopAll, "demo-stop"));
+    int code;
+    try {
+      code = demo.run();
+    } catch (DemoFailure e) {
+      System.out.println();
+      System.out.println("demo failed: " + e.getMessage());
+      code = 1;
+    }
+    if (code == 0 && keep) {
+      System.out.println("--keep: the mesh keeps running. Press Ctrl-C to stop everything.");
+      Thread.currentThread().join();
+    }
+    System.exit(code);
+  }
+
+  int run() throws Exception {
+    Path agent = need("agent/target/inmesh-agent.jar");
+    Path control = need("control-plane/target/inmesh-control.jar");
+    Path usuario = need("examples/usuario-service/target/usuario-service.jar");
+    Path pedido = need("examples/pedido-service/target/pedido-service.jar");
+    Path policies = work.resolve("policies");
+    Path logs = work.resolve("logs");
+    deleteTree(work);
+    Files.createDirectories(policies);
+    Files.createDirectories(logs);
+    // no VirtualService yet: calls are balanced over every usuario-service endpoint
+    writeAtomically(policies.resolve("subsets.yaml"), SUBSETS);
+
+    System.out.println("inmesh demo — the seed's services, meshed without sidecars (logs in " + root.relativize(logs) + "/)");
+    System.out.println();
+    long t0 = System.nanoTime();
+    step("control plane on " + CP, () -> {
+      start("control-plane", logs, Map.of(), List.of(java(), "-jar", control.toString(), "--listen", CP, "--policy-dir", policies.toString(), "--data-dir", work.resolve("control-data").toString(), "--heartbeat", "2s", "--ttl", "10s"));
+      await("control plane", () -> status("http://" + CP + "/healthz") == 200, 30);
+    });
+    String agentOpt = "-javaagent:" + agent;
+    step("usuario-service v1 (127.0.0.21:8080), v2 (127.0.0.22:8080), pedido-service (127.0.0.23:8080), agent attached", () -> {
+      start("usuario-v1", logs, env(agentOpt, "usuario-service", "version=v1", "127.0.0.21", Map.of("USUARIO_VERSION", "v1")), List.of(java(), "-Xmx256m", "-jar", usuario.toString(), "--server.address=127.0.0.21", "--server.port=8080"));
+      start("usuario-v2", logs, env(agentOpt, "usuario-service", "version=v2", "127.0.0.22", Map.of("USUARIO_VERSION", "v2")), List.of(java(), "-Xmx256m", "-jar", usuario.toString(), "--server.address=127.0.0.22", "--server.port=8080"));
+      start("pedido", logs, env(agentOpt, "pedido-service", "version=v1", "127.0.0.23", Map.of()), List.of(java(), "-Xmx256m", "-jar", pedido.toString(), "--server.address=127.0.0.23", "--server.port=8080"));
+      await("the three services to register", () -> {
+        String eps = get("http://" + CP + "/v1/endpoints");
+        return eps != null && eps.contains("127.0.0.21") && eps.contains("127.0.0.22") && eps.contains("127.0.0.23");
+      }, 90);
+      await("pedido-service's agent to see both usuario endpoints", () -> {
+        String dump = get("http://127.0.0.23:15000/config_dump");
+        return dump != null && dump.contains("127.0.0.22") && dump.contains("127.0.0.21");
+      }, 30);
+    });
+    System.out.printf("mesh up in %.1f s: %s%n%n", (System.nanoTime() - t0) / 1e9, agentsLine());
+
+    System.out.println("Canary rollout: the VirtualService's default route sends p% to subset v2;");
+    System.out.println("requests with header x-canary: true always go to v2. pedido-service calls");
+    System.out.println("http://usuario-service/usuarios/{id} with RestTemplate (HttpURLConnection) and the JDK HttpClient.");
+    System.out.println();
+    System.out.println("  to v2 | policy → pedido | RestTemplate v1/v2 | HttpClient v1/v2 | x-canary:true → v2");
+    System.out.println("  ------+-----------------+--------------------+------------------+-------------------");
+    for (int p : new int[] {0, 10, 50, 100}) {
+      String before = snapshotVersion();
+      long e0 = System.nanoTime();
+      writeAtomically(policies.resolve("canary.yaml"), canary(p));
+      await("the edit to reach pedido-service", () -> !before.equals(snapshotVersion()), 10);
+      long editMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - e0);
+      int[] rt = tally("rest-template", false, CALLS_PER_CLIENT);
+      int[] hc = tally("http-client", false, CALLS_PER_CLIENT);
+      int[] canary = tally("http-client", true, 5);
+      System.out.printf("  %4d%% | %12d ms | %8d / %-7d | %7d / %-6d | %d of %d%n", p, editMs, rt[0], rt[1], hc[0], hc[1], canary[1], canary[0] + canary[1]);
+    }
+    System.out.println();
+    System.out.println("Look inside: curl http://" + CP + "/v1/agents   curl http://127.0.0.23:15000/config_dump");
+    if (!keep) {
+      System.out.println("Stopping everything (run ./inmesh demo --keep to leave the mesh running).");
+    }
+    return 0;
+  }
+
+  /** Calls pedido-service n times; returns {v1, v2} counts (errors abort the demo). */
+  int[] tally(String client, boolean canary, int n) throws IOException, InterruptedException {
+    int[] c = new int[2];
+    for (int i = 0; i < n; i++) {
+      HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + PEDIDO + "/pedidos/" + (i + 1) + "?client=" + client)).timeout(Duration.ofSeconds(10));
+      if (canary) {
+        b.header("x-canary", "true");
+      }
+      HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+      Matcher m = VERSION.matcher(r.body());
+      if (r.statusCode() != 200 || !m.find()) {
+        throw new DemoFailure("pedido-service answered " + r.statusCode() + ": " + r.body());
+      }
+      c[m.group(1).equals("v2") ? 1 : 0]++;
+    }
+    return c;
+  }
+
+  String snapshotVersion() {
+    String dump = get("http://127.0.0.23:15000/config_dump");
+    if (dump == null) {
+      return "";
+    }
+    Matcher m = Pattern.compile("\"snapshot\"\\s*:\\s*\\{[^}]*\"version\"\\s*:\\s*\"([^\"]+)\"").matcher(dump);
+    return m.find() ? m.group(1) : "";
+  }
+
+  String agentsLine() {
+    String agents = get("http://" + CP + "/v1/agents");
+    if (agents == null) {
+      return "";
+    }
+    Matcher m = Pattern.compile("\"service\"\\s*:\\s*\"([^\"]+)\"").matcher(agents);
+    List<String> s = new ArrayList<>();
+    while (m.find()) {
+      s.add(m.group(1));
+    }
+    return s.size() + " agents registered " + s;
+  }
+
+  static String canary(int toV2) {
+    return """
+        # written by ./inmesh demo: step %d%% to v2
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata:
+          name: usuario-service-routing
+        spec:
+          hosts: [usuario-service]
+          http:
+          - match:
+            - headers:
+                x-canary:
+                  exact: "true"
+            route:
+            - destination: {host: usuario-service, subset: v2}
+          - route:
+            - destination: {host: usuario-service, subset: v1}
+              weight: %d
+            - destination: {host: usuario-service, subset: v2}
+              weight: %d
+        """
+        .formatted(toV2, 100 - toV2, toV2);
+  }
+
+  static final String SUBSETS =
+      """
+      apiVersion: networking.istio.io/v1
+      kind: DestinationRule
+      metadata:
+        name: usuario-service-subsets
+      spec:
+        host: usuario-service
+        subsets:
+        - name: v1
+          labels: {version: v1}
+        - name: v2
+          labels: {version: v2}
+      """;
+
+  // ---- plumbing ----------------------------------------------------------------------------------
+
+  interface Action {
+    void run() throws Exception;
+  }
+
+  static void step(String what, Action a) throws Exception {
+    long t0 = System.nanoTime();
+    System.out.print("  starting " + what + " ... ");
+    System.out.flush();
+    a.run();
+    System.out.printf("ready (%.1f s)%n", (System.nanoTime() - t0) / 1e9);
+  }
+
+  Map<String, String> env(String agentOpt, String service, String labels, String address, Map<String, String> extra) {
+    Map<String, String> e = new HashMap<>(extra);
+    e.put("JAVA_TOOL_OPTIONS", agentOpt);
+    e.put("INMESH_CONTROL_URL", "http://" + CP);
+    e.put("INMESH_SERVICE", service);
+    e.put("INMESH_LABELS", "app=" + service + "," + labels);
+    e.put("INMESH_ADMIN_ADDRESS", address);
+    e.put("INMESH_CACHE_DIR", work.resolve("cache").resolve(service).toString());
+    return e;
+  }
+
+  void start(String name, Path logs, Map<String, String> env, List<String> cmd) throws IOException {
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile()).redirectErrorStream(true).redirectOutput(logs.resolve(name + ".log").toFile());
+    pb.environment().keySet().removeIf(k -> k.startsWith("INMESH_") || k.equals("JAVA_TOOL_OPTIONS"));
+    pb.environment().putAll(env);
+    synchronized (processes) {
+      processes.add(pb.start());
+    }
+  }
+
+  void await(String what, java.util.function.BooleanSupplier ok, int seconds) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (System.nanoTime() < deadline) {
+      if (ok.getAsBoolean()) {
+        return;
+      }
+      synchronized (processes) {
+        for (Process p : processes) {
+          if (!p.isAlive()) {
+            throw new DemoFailure("a process exited early (exit " + p.exitValue() + ") while waiting for " + what + "; see .inmesh-demo/logs/");
+          }
+        }
+      }
+      sleepQuietly(100);
+    }
+    throw new DemoFailure("timed out after " + seconds + " s waiting for " + what + "; see .inmesh-demo/logs/");
+  }
+
+  int status(String url) {
+    try {
+      return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
+  String get(String url) {
+    try {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() == 200 ? r.body() : null;
+    } catch (IOException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  void stopAll() {
+    List<Process> ps;
+    synchronized (processes) {
+      ps = new ArrayList<>(processes);
+      processes.clear();
+    }
+    for (Process p : ps) {
+      p.destroy(); // SIGTERM: agents deregister on the way out
+    }
+    for (Process p : ps) {
+      try {
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        p.destroyForcibly();
+      }
+    }
+  }
+
+  Path need(String relative) {
+    Path p = root.resolve(relative);
+    if (!Files.isRegularFile(p)) {
+      throw new DemoFailure(relative + " is missing: build first with ./inmesh build (./inmesh demo does it for you)");
+    }
+    return p;
+  }
+
+  static String java() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  static void writeAtomically(Path file, String text) throws IOException {
+    Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
+    Files.writeString(tmp, text);
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  static void deleteTree(Path p) throws IOException {
+    if (!Files.exists(p)) {
+      return;
+    }
+    try (var walk = Files.walk(p)) {
+      for (Path x : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(x);
+      }
+    }
+  }
+
+  static void sleepQuietly(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  static final class DemoFailure extends RuntimeException {
+    DemoFailure(String message) {
+      super(message);
+    }
+  }
+}

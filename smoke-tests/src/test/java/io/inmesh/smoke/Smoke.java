@@ -1,0 +1,201 @@
+package io.inmesh.smoke;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/** Paths, processes and HTTP helpers shared by the smoke scenarios. */
+public final class Smoke {
+  public static final Path ROOT = findRoot();
+  public static final String JAVA = System.getProperty("inmesh.test.java", Path.of(System.getProperty("java.home"), "bin", "java").toString());
+  public static final String LABEL = System.getProperty("inmesh.test.label", "java");
+  public static final Path AGENT = ROOT.resolve("agent/target/inmesh-agent.jar");
+  public static final Path CONTROL = ROOT.resolve("control-plane/target/inmesh-control.jar");
+  public static final Path APPS = ROOT.resolve("smoke-tests/target/classes");
+  public static final Path LOGS = ROOT.resolve("smoke-tests/target/smoke-logs/" + LABEL);
+  public static final ObjectMapper JSON = new ObjectMapper();
+
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  private Smoke() {}
+
+  private static Path findRoot() {
+    Path p = Path.of("").toAbsolutePath();
+    while (p != null && !Files.exists(p.resolve("agent/pom.xml"))) {
+      p = p.getParent();
+    }
+    if (p == null) {
+      throw new IllegalStateException("run from inside the inmesh repository");
+    }
+    return p;
+  }
+
+  /** A fresh directory under target/ for one scenario's files (kept for post-mortems). */
+  public static Path workDir(String name) {
+    try {
+      Path base = Files.createDirectories(ROOT.resolve("smoke-tests/target/smoke-work/" + LABEL));
+      return Files.createTempDirectory(base, name + "-");
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  // ---- processes ---------------------------------------------------------------------------------
+
+  public static Proc controlPlane(String name, String listen, Path policyDir, Path dataDir, Path logDir) throws IOException {
+    List<String> cmd =
+        List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Xmx128m",
+            "-XX:+UseSerialGC",
+            "-jar",
+            CONTROL.toString(),
+            "--listen",
+            listen,
+            "--policy-dir",
+            policyDir.toString(),
+            "--data-dir",
+            dataDir.toString(),
+            "--heartbeat",
+            "1s",
+            "--ttl",
+            "5s");
+    Proc p = Proc.start(name, cmd, Map.of(), logDir);
+    awaitTrue("control plane " + listen + " healthy", Duration.ofSeconds(30), () -> status("http://" + listen + "/healthz") == 200, p);
+    return p;
+  }
+
+  /** An application JVM with only the agent attached through JAVA_TOOL_OPTIONS, plus INMESH_* env. */
+  public static Proc meshed(String name, Map<String, String> inmeshEnv, Path logDir, List<String> appCommand) throws IOException {
+    Map<String, String> env = new HashMap<>(inmeshEnv);
+    env.put("JAVA_TOOL_OPTIONS", "-javaagent:" + AGENT);
+    List<String> cmd = new ArrayList<>();
+    cmd.add(JAVA);
+    cmd.add("-Xmx192m");
+    cmd.add("-XX:+UseSerialGC");
+    cmd.addAll(appCommand);
+    return Proc.start(name, cmd, env, logDir);
+  }
+
+  public static List<String> plainApp(String mainClass, String... args) {
+    List<String> cmd = new ArrayList<>(List.of("-cp", APPS.toString(), "io.inmesh.smoke.apps." + mainClass));
+    cmd.addAll(List.of(args));
+    return cmd;
+  }
+
+  /** Waits until the agent says ready on its health port (first snapshot applied). */
+  public static void awaitReady(Proc app, String adminAddress) {
+    awaitTrue(app.name() + " ready", Duration.ofSeconds(60), () -> status("http://" + adminAddress + ":15020/healthz/ready") == 200, app);
+  }
+
+  // ---- HTTP --------------------------------------------------------------------------------------
+
+  public static int status(String url) {
+    try {
+      return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
+  public static String get(String url) {
+    try {
+      HttpResponse<String> r =
+          HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+      return r.body();
+    } catch (IOException e) {
+      throw new AssertionError("GET " + url + " failed: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  public static JsonNode getJson(String url) {
+    String body = get(url);
+    try {
+      return JSON.readTree(body);
+    } catch (IOException e) {
+      throw new AssertionError("GET " + url + " did not return JSON: " + body, e);
+    }
+  }
+
+  public static HttpResponse<String> send(HttpRequest request) {
+    try {
+      return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new AssertionError(request.method() + " " + request.uri() + " failed: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  /** Asks a PlainPedidoApp to make {@code n} calls. */
+  public static JsonNode calls(String pedido, String url, String client, String canary, int n) {
+    return getJson("http://" + pedido + "/call?url=" + URLEncoder.encode(url, StandardCharsets.UTF_8) + "&client=" + client + "&canary=" + canary + "&n=" + n);
+  }
+
+  // ---- waiting -----------------------------------------------------------------------------------
+
+  public static void awaitTrue(String what, Duration timeout, BooleanSupplier condition, Proc... logsOnFailure) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (condition.getAsBoolean()) {
+        return;
+      }
+      sleep(50);
+    }
+    StringBuilder sb = new StringBuilder("timed out after " + timeout.toSeconds() + "s waiting for " + what);
+    for (Proc p : logsOnFailure) {
+      sb.append("\n--- ").append(p).append(" (last lines) ---\n").append(p.tail(40));
+    }
+    throw new AssertionError(sb.toString());
+  }
+
+  public static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  public static void write(Path file, String text) {
+    try {
+      Files.createDirectories(file.getParent());
+      Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
+      Files.writeString(tmp, text);
+      Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  public static Map<String, String> inmeshEnv(String service, String labels, String address, String controlUrl, Path cacheDir) {
+    Map<String, String> env = new HashMap<>();
+    env.put("INMESH_CONTROL_URL", controlUrl);
+    env.put("INMESH_SERVICE", service);
+    env.put("INMESH_LABELS", labels);
+    env.put("INMESH_ADMIN_ADDRESS", address);
+    env.put("INMESH_CACHE_DIR", cacheDir.toString());
+    return env;
+  }
+}

@@ -1,0 +1,127 @@
+package io.inmesh.smoke;
+
+import static io.inmesh.smoke.Smoke.awaitReady;
+import static io.inmesh.smoke.Smoke.awaitTrue;
+import static io.inmesh.smoke.Smoke.inmeshEnv;
+import static io.inmesh.smoke.Smoke.meshed;
+import static io.inmesh.smoke.Smoke.plainApp;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A call made before any snapshot exists (none fetched, none cached) waits for the first one,
+ * bounded by INMESH_STARTUP_WAIT, but only for hosts that could be mesh services; any other host
+ * passes through at once and untouched.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class StartupWaitSmokeTest {
+  static final String CP = "127.0.0.10:15010";
+  static final String CONTROL_URL = "http://" + CP;
+  static final Pattern START_CALL = Pattern.compile("START-CALL (\\d+)ms \\{(.*)}");
+
+  final Path tmp = Smoke.workDir("StartupWaitSmokeTest");
+  Path policies;
+  Path dataDir;
+  Path logs;
+  Proc controlPlane;
+  final List<Proc> procs = new ArrayList<>();
+
+  @BeforeAll
+  void registerUsuarioThenTakeTheControlPlaneDown() throws Exception {
+    policies = Files.createDirectories(tmp.resolve("policies"));
+    dataDir = tmp.resolve("control-data");
+    logs = Smoke.LOGS.resolve("startup-wait");
+    Smoke.write(policies.resolve("canary.yaml"), Policies.SEED_CANARY);
+    Smoke.write(policies.resolve("subsets.yaml"), Policies.SUBSETS);
+    controlPlane = Smoke.controlPlane("control-plane", CP, policies, dataDir, logs);
+    Map<String, String> env = inmeshEnv("usuario-service", "app=usuario-service,version=v1", "127.0.0.41", CONTROL_URL, tmp.resolve("cache-usuario"));
+    env.put("APP_VERSION", "v1");
+    Proc usuario = meshed("usuario-v1", env, logs, plainApp("PlainUsuarioApp", "127.0.0.41", "8080"));
+    procs.add(usuario);
+    awaitReady(usuario, "127.0.0.41");
+    awaitTrue(
+        "usuario registered",
+        Duration.ofSeconds(20),
+        () -> Smoke.get("http://" + CP + "/v1/endpoints").contains("127.0.0.41"),
+        controlPlane,
+        usuario);
+    controlPlane.kill(); // its data dir remembers usuario's endpoint
+  }
+
+  @AfterAll
+  void stopAll() {
+    procs.forEach(Proc::stop);
+    if (controlPlane != null) {
+      controlPlane.stop();
+    }
+  }
+
+  Proc pedidoCallingAtStart(String name, String address, String url, Path cache, String startupWait) throws Exception {
+    Map<String, String> env = inmeshEnv("pedido-service", "app=pedido-service", address, CONTROL_URL, cache);
+    if (startupWait != null) {
+      env.put("INMESH_STARTUP_WAIT", startupWait);
+    }
+    Proc p = meshed(name, env, logs, plainApp("PlainPedidoApp", address, "8080", "--call-at-start", url));
+    procs.add(p);
+    return p;
+  }
+
+  static Matcher startCall(Proc p) {
+    awaitTrue(p.name() + " to make its start-up call", Duration.ofSeconds(40), () -> p.output().contains("START-CALL"), p);
+    Matcher m = START_CALL.matcher(p.output());
+    assertThat(m.find()).as(p.tail(20)).isTrue();
+    return m;
+  }
+
+  @Test
+  @Order(1)
+  void aNonMeshHostPassesThroughAtOnce() throws Exception {
+    Proc p = pedidoCallingAtStart("pedido-ip", "127.0.0.44", "http://127.0.0.41:8080/usuarios/1", Files.createDirectories(tmp.resolve("empty-1")), null);
+    Matcher m = startCall(p);
+    assertThat(m.group(2)).contains("status=200").contains("version=v1");
+    assertThat(Long.parseLong(m.group(1))).as("an IP literal never waits for a snapshot").isLessThan(2_000);
+  }
+
+  @Test
+  @Order(2)
+  void aCallToAMeshHostWaitsBoundedWhenNoSnapshotEverComes() throws Exception {
+    Proc p = pedidoCallingAtStart("pedido-bounded", "127.0.0.45", "http://usuario-service/usuarios/1", Files.createDirectories(tmp.resolve("empty-2")), "1s");
+    Matcher m = startCall(p);
+    long ms = Long.parseLong(m.group(1));
+    assertThat(ms).as("waits INMESH_STARTUP_WAIT=1s, then passes through").isBetween(900L, 4_000L);
+    assertThat(m.group(2)).contains("status=0"); // passed through untouched: the name does not resolve
+    assertThat(p.output()).contains("no snapshot after 1000ms (INMESH_STARTUP_WAIT)");
+  }
+
+  @Test
+  @Order(3)
+  void aCallToAMeshHostWaitsForTheFirstSnapshotInsteadOfFailing() throws Exception {
+    Proc p = pedidoCallingAtStart("pedido-waits", "127.0.0.43", "http://usuario-service/usuarios/1", Files.createDirectories(tmp.resolve("empty-3")), null);
+    awaitTrue("pedido to start", Duration.ofSeconds(30), () -> p.output().contains("[inmesh]"), p);
+    Smoke.sleep(1_500);
+    assertThat(p.output()).doesNotContain("START-CALL"); // still waiting
+    controlPlane = Smoke.controlPlane("control-plane-late", CP, policies, dataDir, logs);
+    Matcher m = startCall(p);
+    assertThat(m.group(2)).contains("status=200").contains("version=v1");
+    assertThat(Long.parseLong(m.group(1))).isBetween(1_000L, 5_500L);
+  }
+}

@@ -148,8 +148,12 @@ class JdkMeshSmokeTest {
         assertThat(last.path("host").asText()).as("Host header").isEqualTo(host.replace(":80", ""));
         assertThat(last.path("uri").asText()).isEqualTo(url);
         assertThat(last.path("listener").asText()).isEqualTo("127.0.0.21:8080");
+        // trace context propagates as with the upstream agent (W3C by default)
+        assertThat(last.path("traceparent").asText()).as(client + " traceparent").matches("00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]");
       }
     }
+    // no exporter configured: nothing is exported, so nothing fails to export
+    assertThat(pedido.output()).doesNotContainIgnoringCase("failed to export").doesNotContain("Exception");
   }
 
   @Test
@@ -262,8 +266,11 @@ class JdkMeshSmokeTest {
     assertThat(split.path("plain").path("v1").asInt()).isBetween(50, 150);
 
     // a second JVM of the same service, started while the control plane is down, shares the cache
-    Proc pedido2 =
-        meshed("pedido-2", inmeshEnv("pedido-service", "app=pedido-service", "127.0.0.25", CONTROL_URL, tmp.resolve("cache-pedido")), logs, plainApp("PlainPedidoApp", "127.0.0.25", "8080"));
+    // OTEL_* settings are honoured (here: B3 propagation and the logging span exporter)
+    Map<String, String> env2 = inmeshEnv("pedido-service", "app=pedido-service", "127.0.0.25", CONTROL_URL, tmp.resolve("cache-pedido"));
+    env2.put("OTEL_PROPAGATORS", "b3multi");
+    env2.put("OTEL_TRACES_EXPORTER", "logging");
+    Proc pedido2 = meshed("pedido-2", env2, logs, plainApp("PlainPedidoApp", "127.0.0.25", "8080"));
     apps.add(pedido2);
     awaitReady(pedido2, "127.0.0.25");
     assertThat(getJson("http://127.0.0.25:15000/config_dump").path("snapshot").path("source").asText()).isEqualTo("cache");
@@ -271,6 +278,13 @@ class JdkMeshSmokeTest {
     assertThat(calls("127.0.0.25:8080", "http://usuario-service/usuarios/1", "huc", "true", 10).path("canary").toString()).isEqualTo("{\"v2\":10}");
     JsonNode split2 = calls("127.0.0.25:8080", "http://usuario-service/usuarios/1", "jdk", "none", 200);
     assertThat(split2.path("plain").path("v1").asInt()).isBetween(50, 150);
+    assertThat(split2.path("last").path("b3").asText()).matches("[0-9a-f]{32}");
+    assertThat(split2.path("last").path("traceparent").asText()).isEqualTo("null");
+    // the application's calls are traced; the agent's own control-plane traffic never is
+    awaitTrue("spans to be logged", Duration.ofSeconds(10), () -> pedido2.output().contains("usuario-service/usuarios/1"), pedido2);
+    assertThat(pedido2.output().lines().filter(l -> l.contains("CLIENT") || l.contains("SERVER")))
+        .isNotEmpty()
+        .noneMatch(l -> l.contains("15010") || l.contains("/v1/"));
   }
 
   @Test

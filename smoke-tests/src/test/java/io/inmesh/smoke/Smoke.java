@@ -92,7 +92,10 @@ public final class Smoke {
   }
 
   public static List<String> plainApp(String mainClass, String... args) {
-    List<String> cmd = new ArrayList<>(List.of("-cp", APPS.toString(), "io.inmesh.smoke.apps." + mainClass));
+    // Java 17's HttpServer writes headers and body separately without TCP_NODELAY, so a kept-alive
+    // client waits ~40 ms for the delayed ACK on every call (fixed in later JDKs); the JDK's own
+    // switch turns that off. It is a JVM flag, not a change to the application.
+    List<String> cmd = new ArrayList<>(List.of("-Dsun.net.httpserver.nodelay=true", "-cp", APPS.toString(), "io.inmesh.smoke.apps." + mainClass));
     cmd.addAll(List.of(args));
     return cmd;
   }

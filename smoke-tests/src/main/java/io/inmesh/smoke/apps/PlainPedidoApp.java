@@ -36,6 +36,7 @@ public final class PlainPedidoApp {
 
   public static void main(String[] args) throws Exception {
     if (args.length > 3 && args[2].equals("--call-at-start")) {
+      System.out.println("CALLING-AT-START " + args[3]);
       long t0 = System.nanoTime();
       Map<String, String> r = call(args[3], "jdk", null);
       System.out.println("START-CALL " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + "ms " + r);
@@ -114,7 +115,7 @@ public final class PlainPedidoApp {
       r.put("status", String.valueOf(status));
       r.put("body", body);
       if (status == 200) {
-        for (String field : new String[] {"version", "listener", "host", "path", "canary"}) {
+        for (String field : new String[] {"version", "listener", "host", "path", "canary", "traceparent", "b3"}) {
           String v = field(body, field);
           if (v != null) {
             r.put(field, v);

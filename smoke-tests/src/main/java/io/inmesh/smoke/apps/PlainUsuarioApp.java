@@ -30,7 +30,9 @@ public final class PlainUsuarioApp {
     String json =
         "{\"version\":\"" + version + "\",\"listener\":\"" + ex.getLocalAddress().getAddress().getHostAddress() + ":"
             + ex.getLocalAddress().getPort() + "\",\"host\":\"" + ex.getRequestHeaders().getFirst("Host")
-            + "\",\"path\":\"" + ex.getRequestURI() + "\",\"canary\":\"" + ex.getRequestHeaders().getFirst("x-canary") + "\"}";
+            + "\",\"path\":\"" + ex.getRequestURI() + "\",\"canary\":\"" + ex.getRequestHeaders().getFirst("x-canary")
+            + "\",\"traceparent\":\"" + ex.getRequestHeaders().getFirst("traceparent")
+            + "\",\"b3\":\"" + ex.getRequestHeaders().getFirst("x-b3-traceid") + "\"}";
     byte[] b = json.getBytes(StandardCharsets.UTF_8);
     ex.getResponseHeaders().add("Content-Type", "application/json");
     ex.sendResponseHeaders(200, b.length);

@@ -1,0 +1,78 @@
+package io.inmesh.bench.measure;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.HdrHistogram.Histogram;
+
+/** Everything one run measured, as plain records (written to raw/results.json, read by the report). */
+public final class BenchResults {
+  public String startedAt;
+  public String finishedAt;
+  public double wallSeconds;
+  public boolean quick;
+  public Map<String, Object> settings = new LinkedHashMap<>();
+  public Map<String, String> machine = new LinkedHashMap<>();
+  public List<String> commands = new ArrayList<>();
+  public Map<String, String> skipped = new LinkedHashMap<>();
+  public List<String> notes = new ArrayList<>();
+  public List<Round> rounds = new ArrayList<>();
+  public List<Warmup> warmups = new ArrayList<>();
+  public List<Startup> startups = new ArrayList<>();
+  public List<SetStart> setStarts = new ArrayList<>();
+  public List<Nmt> nmt = new ArrayList<>();
+  public List<PolicyEdit> policyEdits = new ArrayList<>();
+  public List<ClassLoad> classLoads = new ArrayList<>();
+  public Map<String, Double> phaseSeconds = new LinkedHashMap<>();
+
+  /** Latency percentiles in microseconds. */
+  public record Latency(double p50, double p90, double p99, double p999, double max, long count) {
+    public static Latency of(Histogram h) {
+      if (h.getTotalCount() == 0) {
+        return new Latency(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0);
+      }
+      return new Latency(
+          h.getValueAtPercentile(50) / 1000.0,
+          h.getValueAtPercentile(90) / 1000.0,
+          h.getValueAtPercentile(99) / 1000.0,
+          h.getValueAtPercentile(99.9) / 1000.0,
+          h.getMaxValue() / 1000.0,
+          h.getTotalCount());
+    }
+  }
+
+  /** One measured round of one mode. CPU in µs per request, memory in kB. */
+  public record Round(
+      String pair,
+      String mode,
+      int round,
+      Latency light,
+      Latency fixed,
+      Latency fixedServiceTime,
+      double offeredRate,
+      double achievedRate,
+      long fixedErrors,
+      long fixedNon2xx,
+      double saturationRps,
+      long saturationErrors,
+      Map<String, Double> cpuPerRequestByRole,
+      double cpuPerRequest,
+      double saturationCpuPerRequest,
+      Map<String, Long> rssKbByRole,
+      double generatorCpuPerRequest,
+      String firstError) {}
+
+  public record Warmup(String pair, String mode, double sliceSeconds, double rate, List<Latency> slices, Latency whole, long errors) {}
+
+  public record Startup(String app, String variant, int round, double millis) {}
+
+  public record SetStart(String pair, String mode, double backendMillis, double frontendMillis) {}
+
+  public record Nmt(String pair, String mode, String role, Map<String, Long> committedKb) {}
+
+  public record PolicyEdit(String pair, int n, double millis, boolean enforced) {}
+
+  /** -Xlog:class+load of one start of the JDK backend: classes loaded, by where from, and when main ran. */
+  public record ClassLoad(String variant, int total, Map<String, Integer> bySource, double mainClassLoadedAtMillis, double firstServedMillis) {}
+}

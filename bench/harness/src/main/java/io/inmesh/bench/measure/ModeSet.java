@@ -1,0 +1,193 @@
+package io.inmesh.bench.measure;
+
+import io.inmesh.bench.load.HttpConnection;
+import io.inmesh.bench.mesh.ControlPlaneProcess;
+import io.inmesh.bench.mesh.MeshPolicy;
+import io.inmesh.bench.mode.AppPair;
+import io.inmesh.bench.mode.BenchPaths;
+import io.inmesh.bench.mode.JvmSettings;
+import io.inmesh.bench.mode.Mode;
+import io.inmesh.bench.mode.Topology;
+import io.inmesh.bench.proc.Launcher;
+import io.inmesh.bench.proc.Proc;
+import io.inmesh.bench.sidecar.HaproxyConfig;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The running processes of one mode for one application pair: frontend and backend JVMs, plus the
+ * mode's proxies or control plane, each on the mode's own loopback addresses. Started once, warmed
+ * up, then measured in interleaved rounds.
+ */
+public final class ModeSet {
+  private static final Duration APP_READY = Duration.ofSeconds(180);
+
+  public final AppPair pair;
+  public final Mode mode;
+  public final Topology topo;
+  private final List<Proc> procs = new ArrayList<>();
+  private ControlPlaneProcess.Started controlPlane;
+  /** Milliseconds from process start to the first 200, as measured while starting the set. */
+  public double backendStartMillis;
+  public double frontendStartMillis;
+
+  public ModeSet(AppPair pair, Mode mode) {
+    this.pair = pair;
+    this.mode = mode;
+    this.topo = Topology.of(mode);
+  }
+
+  public String name() {
+    return pair.id + "-" + mode.id;
+  }
+
+  public void start(Launcher launcher, BenchPaths paths, Path workDir, HaproxyConfig.Tls tls) throws IOException {
+    Path dir = Files.createDirectories(workDir.resolve(name()));
+    String controlUrl = null;
+    if (mode.meshed()) {
+      controlPlane = ControlPlaneProcess.start(launcher, paths, name() + "-control-plane", topo.controlPlane(), dir);
+      procs.add(controlPlane.proc());
+      controlUrl = controlPlane.url();
+    }
+    Path cache = dir.resolve("inmesh-cache");
+
+    Proc backend = launcher.start(
+        name() + "-backend", Proc.Role.BACKEND,
+        JvmSettings.command(paths, List.of(), pair.backendArgs(paths, topo.backend(), Topology.APP_PORT)),
+        JvmSettings.env(mode.agent, mode.extraEnv, paths, JvmSettings.serviceName(false), topo.backend(), controlUrl, cache));
+    procs.add(backend);
+    backendStartMillis = awaitFirst200(backend, topo.backend(), Topology.APP_PORT, pair.backendPath, APP_READY);
+    if (mode.meshed()) {
+      awaitAgentReady(backend, topo.backend());
+    }
+
+    String backendUrl;
+    if (mode.sidecar != Mode.Sidecar.NONE) {
+      HaproxyConfig.Tls legTls = mode.sidecar == Mode.Sidecar.MTLS ? tls : null;
+      Path inCfg = dir.resolve("haproxy-inbound.cfg");
+      Files.writeString(inCfg, HaproxyConfig.inbound(topo.inboundProxy(), Topology.INBOUND_PORT, topo.backend(), Topology.APP_PORT, legTls), StandardCharsets.UTF_8);
+      Path outCfg = dir.resolve("haproxy-outbound.cfg");
+      Files.writeString(outCfg, HaproxyConfig.outbound(topo.outboundProxy(), Topology.OUTBOUND_PORT, topo.inboundProxy(), Topology.INBOUND_PORT, legTls), StandardCharsets.UTF_8);
+      Proc in = launcher.start(name() + "-inbound-proxy", Proc.Role.INBOUND_PROXY, List.of("haproxy", "-f", inCfg.toString(), "-db"), Map.of());
+      procs.add(in);
+      awaitListening(in, topo.inboundProxy(), Topology.INBOUND_PORT);
+      Proc out = launcher.start(name() + "-outbound-proxy", Proc.Role.OUTBOUND_PROXY, List.of("haproxy", "-f", outCfg.toString(), "-db"), Map.of());
+      procs.add(out);
+      awaitListening(out, topo.outboundProxy(), Topology.OUTBOUND_PORT);
+      backendUrl = "http://" + topo.outboundProxy() + ":" + Topology.OUTBOUND_PORT;
+    } else if (mode.meshed()) {
+      backendUrl = "http://" + MeshPolicy.BACKEND_SERVICE;
+    } else {
+      backendUrl = "http://" + topo.backend() + ":" + Topology.APP_PORT;
+    }
+
+    Proc frontend = launcher.start(
+        name() + "-frontend", Proc.Role.FRONTEND,
+        JvmSettings.command(paths, List.of(), pair.frontendArgs(paths, topo.frontend(), Topology.APP_PORT, backendUrl)),
+        JvmSettings.env(mode.agent, mode.extraEnv, paths, JvmSettings.serviceName(true), topo.frontend(), controlUrl, cache));
+    procs.add(frontend);
+    if (mode.meshed()) {
+      awaitAgentReady(frontend, topo.frontend());
+      String endpoints = "http://" + topo.controlPlane() + ":" + Topology.CONTROL_PORT + "/v1/endpoints";
+      if (!Http.await(Duration.ofSeconds(60), 100, () -> Http.get(endpoints).body().contains(topo.backend()))) {
+        throw new IOException(name() + ": the control plane never listed the backend endpoint " + topo.backend() + ":\n" + Http.get(endpoints).body());
+      }
+    }
+    frontendStartMillis = awaitFirst200(frontend, topo.frontend(), Topology.APP_PORT, pair.frontendPath, APP_READY);
+    verify();
+  }
+
+  /** One call through the whole chain must come back 200 with the backend's document. */
+  public void verify() throws IOException {
+    Http.Response r = Http.get(frontendUrl());
+    if (r.status() != 200 || !r.body().contains(AppPair.BACKEND_MARKER)) {
+      StringBuilder sb = new StringBuilder(name() + ": a call through the frontend answered " + r.status() + " " + r.body());
+      for (Proc p : procs) {
+        sb.append("\n--- ").append(p).append(" ---\n").append(p.tail(15));
+      }
+      throw new IOException(sb.toString());
+    }
+  }
+
+  public String frontendUrl() {
+    return "http://" + topo.frontend() + ":" + Topology.APP_PORT + pair.frontendPath;
+  }
+
+  /** Processes on the request path (JVMs and proxies), whose CPU is the mode's cost. */
+  public List<Proc> dataPath() {
+    return procs.stream().filter(p -> p.role().dataPath).toList();
+  }
+
+  public List<Proc> jvms() {
+    return procs.stream().filter(p -> p.role().isJvm()).toList();
+  }
+
+  public List<Proc> all() {
+    return List.copyOf(procs);
+  }
+
+  public ControlPlaneProcess.Started controlPlane() {
+    return controlPlane;
+  }
+
+  public boolean allAlive() {
+    return procs.stream().allMatch(Proc::alive);
+  }
+
+  public void stop() {
+    for (int i = procs.size() - 1; i >= 0; i--) {
+      procs.get(i).stop();
+    }
+  }
+
+  /** Polls every 10 ms; milliseconds from the process's start to its first 200 on {@code path}. */
+  public static double awaitFirst200(Proc p, String host, int port, String path, Duration timeout) throws IOException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!p.alive()) {
+        throw new IOException(p + " exited while starting:\n" + p.tail(30));
+      }
+      try (HttpConnection c = new HttpConnection(host, port, path, null, 2000)) {
+        if (c.get() == 200) {
+          return (System.nanoTime() - p.startedNanos()) / 1e6;
+        }
+      } catch (IOException notYet) {
+        // not listening yet
+      }
+      Http.sleep(10);
+    }
+    throw new IOException(p + " served no 200 on http://" + host + ":" + port + path + " within " + timeout.toSeconds() + " s:\n" + p.tail(30));
+  }
+
+  private static void awaitAgentReady(Proc p, String adminAddress) throws IOException {
+    String url = "http://" + adminAddress + ":15020/healthz/ready";
+    if (!Http.await(Duration.ofSeconds(90), 50, () -> !p.alive() || Http.status(url) == 200) || !p.alive()) {
+      throw new IOException(p + ": inmesh never became ready (" + url + "):\n" + p.tail(30));
+    }
+  }
+
+  private static void awaitListening(Proc p, String host, int port) throws IOException {
+    boolean up = Http.await(Duration.ofSeconds(20), 20, () -> {
+      if (!p.alive()) {
+        return true;
+      }
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress(host, port), 500);
+        return true;
+      } catch (IOException e) {
+        return false;
+      }
+    });
+    if (!up || !p.alive()) {
+      throw new IOException(p + " is not listening on " + host + ":" + port + ":\n" + p.tail(30));
+    }
+  }
+}

@@ -1,0 +1,43 @@
+package io.inmesh.bench.mesh;
+
+import io.inmesh.bench.measure.Http;
+import io.inmesh.bench.mode.BenchPaths;
+import io.inmesh.bench.mode.JvmSettings;
+import io.inmesh.bench.mode.Topology;
+import io.inmesh.bench.proc.Launcher;
+import io.inmesh.bench.proc.Proc;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Starts inmesh's control plane on its own address with a policy folder holding {@link MeshPolicy}. */
+public final class ControlPlaneProcess {
+  private ControlPlaneProcess() {}
+
+  public record Started(Proc proc, String address, Path policyFile) {
+    public String url() {
+      return "http://" + address + ":" + Topology.CONTROL_PORT;
+    }
+  }
+
+  public static Started start(Launcher launcher, BenchPaths paths, String name, String address, Path workDir) throws IOException {
+    Path policies = Files.createDirectories(workDir.resolve("policies"));
+    Path data = Files.createDirectories(workDir.resolve("control-data"));
+    Path policyFile = policies.resolve(MeshPolicy.FILE_NAME);
+    MeshPolicy.writeAtomically(policyFile, MeshPolicy.virtualService(0));
+    List<String> cmd = new ArrayList<>();
+    cmd.add(paths.java().toString());
+    cmd.addAll(JvmSettings.CONTROL_PLANE_FLAGS);
+    cmd.addAll(List.of("-jar", paths.controlPlaneJar().toString(), "--listen", address + ":" + Topology.CONTROL_PORT, "--policy-dir", policies.toString(), "--data-dir", data.toString()));
+    Proc p = launcher.start(name, Proc.Role.CONTROL_PLANE, cmd, Map.of());
+    String health = "http://" + address + ":" + Topology.CONTROL_PORT + "/healthz";
+    if (!Http.await(Duration.ofSeconds(60), 50, () -> !p.alive() || Http.status(health) == 200) || !p.alive()) {
+      throw new IOException("control plane " + address + " did not become healthy:\n" + p.tail(30));
+    }
+    return new Started(p, address, policyFile);
+  }
+}

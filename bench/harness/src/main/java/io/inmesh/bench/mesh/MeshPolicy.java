@@ -1,0 +1,43 @@
+package io.inmesh.bench.mesh;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * The Istio policy the inmesh modes run: one VirtualService that routes the backend's mesh name to
+ * the service (a plain route, no subsets). Edit {@code n > 0} adds a header-matched rule ahead of
+ * it (same destination), so each edit is a real change of the route table without changing where
+ * ordinary calls go.
+ */
+public final class MeshPolicy {
+  public static final String BACKEND_SERVICE = "backend-service";
+  public static final String FRONTEND_SERVICE = "frontend-service";
+  public static final String FILE_NAME = "backend-service.yaml";
+
+  private MeshPolicy() {}
+
+  public static String virtualService(int edit) {
+    StringBuilder y = new StringBuilder();
+    y.append("apiVersion: networking.istio.io/v1\n");
+    y.append("kind: VirtualService\n");
+    y.append("metadata:\n  name: backend-service-routing\n");
+    y.append("spec:\n  hosts: [backend-service]\n  http:\n");
+    if (edit > 0) {
+      y.append("  - match:\n    - headers:\n        x-bench-edit:\n          exact: \"").append(edit).append("\"\n");
+      y.append("    route:\n    - destination: {host: backend-service}\n");
+    }
+    y.append("  - route:\n    - destination: {host: backend-service}\n");
+    return y.toString();
+  }
+
+  /** Writes the file the way an editor or a ConfigMap update does: a sibling, then an atomic rename. */
+  public static void writeAtomically(Path file, String text) throws IOException {
+    Files.createDirectories(file.getParent());
+    Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
+    Files.writeString(tmp, text, StandardCharsets.UTF_8);
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+}

@@ -1,0 +1,68 @@
+package io.inmesh.smoke;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.DataInputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarFile;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The distributable jar itself: what it says it is, and how it behaves when told to stay off. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class AgentJarSmokeTest {
+
+  @Test
+  void versionPrintsInmeshAndTheEmbeddedOpenTelemetryVersions() throws Exception {
+    Process p = new ProcessBuilder(Smoke.JAVA, "-jar", Smoke.AGENT.toString(), "--version").redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).isZero();
+    assertThat(out).contains("inmesh 0.1.0").contains("OpenTelemetry Java agent 2.31.1");
+  }
+
+  @Test
+  void theJarsEntryPointsAreJava8BytecodeAndTheExtensionIsEmbedded() throws Exception {
+    try (JarFile jar = new JarFile(Smoke.AGENT.toFile())) {
+      assertThat(jar.getManifest().getMainAttributes().getValue("Premain-Class")).isEqualTo("io.inmesh.launcher.InmeshAgent");
+      assertThat(jar.getEntry("extensions/inmesh-extension.jar")).isNotNull();
+      for (String c : List.of("io/inmesh/launcher/InmeshAgent.class", "io/inmesh/launcher/Settings.class", "io/inmesh/launcher/Main.class")) {
+        try (InputStream in = jar.getInputStream(jar.getEntry(c)); DataInputStream d = new DataInputStream(in)) {
+          d.readInt();
+          d.readUnsignedShort();
+          assertThat(d.readUnsignedShort()).as(c).isEqualTo(52);
+        }
+      }
+    }
+  }
+
+  @Test
+  void withInmeshDisabledTheAppRunsUntouchedAndSaysSo() throws Exception {
+    Path dir = Smoke.workDir("disabled");
+    Map<String, String> env = Smoke.inmeshEnv("pedido-service", "app=pedido-service", "127.0.0.46", "http://127.0.0.10:1", dir);
+    env.put("INMESH_ENABLED", "false");
+    Proc p = Smoke.meshed("pedido-disabled", env, Smoke.LOGS.resolve("agent-jar"), Smoke.plainApp("PlainPedidoApp", "127.0.0.46", "8080", "--call-at-start", "http://usuario-service/usuarios/1"));
+    try {
+      Smoke.awaitTrue("the start-up call", Duration.ofSeconds(40), () -> p.output().contains("START-CALL "), p);
+      assertThat(p.output()).contains("mesh=off (INMESH_ENABLED=false; tracing stays on)");
+      Matcher m = Pattern.compile("START-CALL (\\d+)ms \\{(.*)}").matcher(p.output());
+      assertThat(m.find()).isTrue();
+      assertThat(m.group(2)).contains("status=0"); // not routed: the name does not resolve
+      assertThat(Long.parseLong(m.group(1))).as("no startup wait when the mesh is off").isLessThan(3_000);
+      Smoke.awaitTrue("pedido to listen", Duration.ofSeconds(20), () -> p.output().contains("pedido listening"), p);
+      assertThat(Smoke.status("http://127.0.0.46:15020/healthz/ready")).as("no admin ports when off").isEqualTo(-1);
+      assertThat(Files.list(dir).count()).as("no cache written").isZero();
+    } finally {
+      p.stop();
+    }
+  }
+}

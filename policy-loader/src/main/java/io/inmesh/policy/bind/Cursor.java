@@ -172,6 +172,104 @@ public final class Cursor {
     return v.intValue();
   }
 
+  /** A number in [min, max] (integers allowed), e.g. a percentage. */
+  public Double number(double min, double max) {
+    if (!present()) {
+      return null;
+    }
+    if (value instanceof Number n && !(value instanceof Double d && (d.isNaN() || d.isInfinite()))) {
+      double v = n.doubleValue();
+      if (v >= min && v <= max) {
+        return v;
+      }
+    }
+    ctx.error(line, path, "must be a number " + fmt(min) + ".." + fmt(max) + ", got " + describe(value), null);
+    return null;
+  }
+
+  /** A port number 1..65535. */
+  public Integer port() {
+    return integer(1, 65535);
+  }
+
+  /**
+   * A duration as Istio writes it ({@code 500ms}, {@code 5s}, {@code 1m30s}); Istio requires at
+   * least 1ms and millisecond precision, unless {@code zeroAllowed} (fields where 0 disables).
+   */
+  public java.time.Duration duration(boolean zeroAllowed) {
+    if (!present()) {
+      return null;
+    }
+    if (!(value instanceof String s)) {
+      ctx.error(
+          line,
+          path,
+          "must be a duration such as 500ms, 5s or 1m, got " + describe(value),
+          value instanceof Number ? "add the unit: \"" + value + "s\"" : null);
+      return null;
+    }
+    java.time.Duration d = Durations.parse(s.trim());
+    if (d == null) {
+      ctx.error(line, path, "must be a duration such as 500ms, 5s or 1m, got " + describe(value), null);
+      return null;
+    }
+    if (d.isNegative()) {
+      ctx.error(line, path, "must not be negative, got " + describe(value), null);
+      return null;
+    }
+    if (d.isZero() && zeroAllowed) {
+      return d;
+    }
+    if (d.compareTo(java.time.Duration.ofMillis(1)) < 0) {
+      ctx.error(line, path, "must be at least 1ms, got " + describe(value), "Istio rejects shorter durations");
+      return null;
+    }
+    if (d.toNanos() % 1_000_000 != 0) {
+      ctx.error(line, path, "only millisecond precision is supported, got " + describe(value), null);
+      return null;
+    }
+    return d;
+  }
+
+  /** One of {@code allowed} (Istio enums are upper case); errors name the allowed values. */
+  public String enumValue(java.util.List<String> allowed) {
+    String s = string();
+    if (s == null) {
+      return null;
+    }
+    if (allowed.contains(s)) {
+      return s;
+    }
+    String upper = s.toUpperCase(java.util.Locale.ROOT);
+    ctx.error(
+        line,
+        path,
+        "must be one of " + String.join(", ", allowed) + ", got " + describe(value),
+        allowed.contains(upper) ? "enum values are upper case: " + upper : null);
+    return null;
+  }
+
+  /** A non-empty string; errors on "" with {@code what} in the message. */
+  public String nonEmptyString(String what) {
+    String s = string();
+    if (s != null && s.isEmpty()) {
+      ctx.error(line, path, what + " must not be empty", null);
+      return null;
+    }
+    return s;
+  }
+
+  /** Reports a field this inmesh version parses but does not act on, saying what happens instead. */
+  public void notEnforced(io.inmesh.policy.Enforcement feature) {
+    if (present() && !feature.enforced()) {
+      ctx.warn(line, path, feature.notEnforcedMessage(), null);
+    }
+  }
+
+  private static String fmt(double d) {
+    return d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d);
+  }
+
   public Boolean bool() {
     if (!present()) {
       return null;

@@ -4,7 +4,7 @@ import com.google.re2j.Pattern;
 
 /**
  * Istio's StringMatch: exact, prefix or regex. Regexes use RE2 semantics (linear time, so a hostile
- * pattern cannot stall a request) and must match the whole value, as in Istio.
+ * pattern cannot stall a request), are compiled once, and must match the whole value, as in Istio.
  */
 public record StringMatch(Kind kind, String value, Pattern regex) {
   public enum Kind {
@@ -36,8 +36,21 @@ public record StringMatch(Kind kind, String value, Pattern regex) {
     };
   }
 
+  /**
+   * Matches {@code actual[0, end)} without copying for exact and prefix; {@code ignoreCase} applies
+   * to exact and prefix only (Istio's ignoreUriCase ignores case "only in the case of exact and
+   * prefix URI matches").
+   */
+  public boolean matches(String actual, int end, boolean ignoreCase) {
+    return switch (kind) {
+      case EXACT -> end == value.length() && actual.regionMatches(ignoreCase, 0, value, 0, end);
+      case PREFIX -> end >= value.length() && actual.regionMatches(ignoreCase, 0, value, 0, value.length());
+      case REGEX -> regex.matches(end == actual.length() ? actual : actual.substring(0, end));
+    };
+  }
+
   @Override
   public String toString() {
-    return kind.name().toLowerCase() + ":" + value;
+    return kind.name().toLowerCase(java.util.Locale.ROOT) + ":" + value;
   }
 }

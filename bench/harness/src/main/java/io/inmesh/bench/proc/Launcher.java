@@ -35,7 +35,7 @@ public final class Launcher {
     pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     long t0 = System.nanoTime();
     Process p = pb.start();
-    Proc proc = new Proc(name, role, p, log, cmd, t0);
+    Proc proc = new Proc(name, role, p, log, cmd, env, t0);
     synchronized (started) {
       started.add(proc);
     }

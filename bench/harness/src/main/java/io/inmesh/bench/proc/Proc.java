@@ -14,6 +14,7 @@ public final class Proc {
   private final Process process;
   private final Path log;
   private final List<String> command;
+  private final java.util.Map<String, String> env;
   private final long startedNanos;
 
   /** What a process is in a mode's topology; CPU per request is summed over the data-path roles. */
@@ -37,12 +38,13 @@ public final class Proc {
     }
   }
 
-  Proc(String name, Role role, Process process, Path log, List<String> command, long startedNanos) {
+  Proc(String name, Role role, Process process, Path log, List<String> command, java.util.Map<String, String> env, long startedNanos) {
     this.name = name;
     this.role = role;
     this.process = process;
     this.log = log;
     this.command = command;
+    this.env = java.util.Map.copyOf(env);
     this.startedNanos = startedNanos;
   }
 
@@ -64,6 +66,25 @@ public final class Proc {
 
   public List<String> command() {
     return command;
+  }
+
+  /** The variables the harness set for this process (the rest of the environment is inherited). */
+  public java.util.Map<String, String> env() {
+    return env;
+  }
+
+  /** A shell line that starts the process the same way. */
+  public String shellLine() {
+    StringBuilder sb = new StringBuilder();
+    new java.util.TreeMap<>(env).forEach((k, v) -> sb.append(k).append('=').append(quote(v)).append(' '));
+    for (String c : command) {
+      sb.append(quote(c)).append(' ');
+    }
+    return sb.toString().trim();
+  }
+
+  private static String quote(String s) {
+    return s.matches("[A-Za-z0-9_./:=,@%+-]+") ? s : "'" + s.replace("'", "'\\''") + "'";
   }
 
   public long startedNanos() {

@@ -16,10 +16,19 @@ public final class InmeshAgent {
   private InmeshAgent() {}
 
   public static void premain(String agentArgs, Instrumentation inst) {
+    long start = System.nanoTime();
     if (!announce()) {
       return;
     }
     OpenTelemetryAgent.premain(agentArgs, inst);
+    if (debug()) {
+      System.err.println("[inmesh] premain took " + (System.nanoTime() - start) / 1_000_000 + " ms");
+    }
+  }
+
+  private static boolean debug() {
+    String level = System.getProperty("inmesh.log.level", System.getenv("INMESH_LOG_LEVEL"));
+    return level != null && level.trim().equalsIgnoreCase("debug");
   }
 
   public static void agentmain(String agentArgs, Instrumentation inst) {

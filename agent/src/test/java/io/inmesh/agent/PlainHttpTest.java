@@ -49,6 +49,17 @@ class PlainHttpTest {
     assertThat(j.statusCode()).isEqualTo(404);
     assertThat(j.body()).isEmpty();
     assertThat(j.headers().firstValue("x-inmesh-reason")).contains("NR");
+    // a large upload to a local answer still gets the answer (fixed length and chunked)
+    HttpURLConnection post = (HttpURLConnection) new URL("http", "127.0.0.1", a.getPort(), LocalResponder.PATH_PREFIX + token).openConnection();
+    post.setDoOutput(true);
+    post.setFixedLengthStreamingMode(5_000_000);
+    post.getOutputStream().write(new byte[5_000_000]);
+    assertThat(post.getResponseCode()).isEqualTo(503);
+    HttpURLConnection chunked = (HttpURLConnection) new URL("http", "127.0.0.1", a.getPort(), LocalResponder.PATH_PREFIX + token).openConnection();
+    chunked.setDoOutput(true);
+    chunked.setChunkedStreamingMode(8192);
+    chunked.getOutputStream().write(new byte[3_000_000]);
+    assertThat(chunked.getResponseCode()).isEqualTo(503);
     responder.close();
   }
 }

@@ -322,4 +322,31 @@ class JdkMeshSmokeTest {
     awaitTrue("edit after restart", Duration.ofSeconds(10), () -> !snapshotVersionOf("127.0.0.25").equals(before), controlPlane);
     assertThat(calls("127.0.0.25:8080", "http://usuario-service/usuarios/1", "huc", "none", 20).path("plain").toString()).isEqualTo("{\"v2\":20}");
   }
+
+  @Test
+  @Order(10)
+  void aGracefullyStoppedAppDeregistersAtOnceAndAKilledOneExpires() {
+    Proc wild = apps.get(2);
+    wild.stop(); // SIGTERM: the agent deregisters from its shutdown hook
+    awaitTrue(
+        "wild-service to leave the registry",
+        Duration.ofSeconds(3),
+        () -> !Smoke.get("http://" + CP + "/v1/endpoints").contains("127.0.0.24"),
+        controlPlane);
+    Proc pedido2 = apps.get(apps.size() - 1);
+    long t0 = System.nanoTime();
+    pedido2.kill(); // SIGKILL: no goodbye; the control plane expires it after --ttl (5 s here)
+    awaitTrue(
+        "pedido-2 to expire",
+        Duration.ofSeconds(15),
+        () -> !Smoke.get("http://" + CP + "/v1/endpoints").contains("127.0.0.25"),
+        controlPlane);
+    long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+    assertThat(ms).as("expired after the ttl, not before").isGreaterThan(3_000);
+    awaitTrue(
+        "pedido's snapshot to drop the expired endpoint",
+        Duration.ofSeconds(5),
+        () -> List.of("127.0.0.23:[8080]").equals(endpointsSeenBy("127.0.0.23").get("pedido-service")),
+        pedido);
+  }
 }

@@ -160,13 +160,24 @@ public final class Smoke {
 
   public static void awaitTrue(String what, Duration timeout, BooleanSupplier condition, Proc... logsOnFailure) {
     long deadline = System.nanoTime() + timeout.toNanos();
+    String problem = "timed out after " + timeout.toSeconds() + "s";
     while (System.nanoTime() < deadline) {
       if (condition.getAsBoolean()) {
         return;
       }
+      Proc dead = null;
+      for (Proc p : logsOnFailure) {
+        if (!p.alive()) {
+          dead = p;
+        }
+      }
+      if (dead != null) {
+        problem = dead.name() + " exited";
+        break;
+      }
       sleep(50);
     }
-    StringBuilder sb = new StringBuilder("timed out after " + timeout.toSeconds() + "s waiting for " + what);
+    StringBuilder sb = new StringBuilder(problem + " waiting for " + what);
     for (Proc p : logsOnFailure) {
       sb.append("\n--- ").append(p).append(" (last lines) ---\n").append(p.tail(40));
     }

@@ -50,7 +50,7 @@ public final class LocalResponder {
         s = server;
         if (s == null) {
           try {
-            s = PlainHttpServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), "inmesh-responder", 16, this::answer);
+            s = PlainHttpServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), "inmesh-responder", 16, true, this::answer);
             server = s;
           } catch (IOException e) {
             Log.once(Log.Level.ERROR, "responder", "cannot start the local responder (" + e.getMessage() + "); local answers pass through");

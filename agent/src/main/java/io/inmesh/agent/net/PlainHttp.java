@@ -152,6 +152,31 @@ public final class PlainHttp {
     return b;
   }
 
+  /** Reads and drops a request body of any size (Content-Length or chunked). */
+  static void discardBody(InputStream in, String contentLength, String transferEncoding) throws IOException {
+    if (transferEncoding != null && transferEncoding.toLowerCase(Locale.ROOT).contains("chunked")) {
+      while (true) {
+        String line = readLine(in);
+        if (line == null) {
+          return;
+        }
+        int semi = line.indexOf(';');
+        long size = Long.parseLong((semi >= 0 ? line.substring(0, semi) : line).trim(), 16);
+        if (size == 0) {
+          for (String t = readLine(in); t != null && !t.isEmpty(); t = readLine(in)) {
+            // trailers
+          }
+          return;
+        }
+        in.skipNBytes(size);
+        readLine(in);
+      }
+    }
+    if (contentLength != null) {
+      in.skipNBytes(Long.parseLong(contentLength.trim()));
+    }
+  }
+
   private static byte[] readChunked(InputStream in) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     while (true) {

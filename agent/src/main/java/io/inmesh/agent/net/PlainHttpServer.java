@@ -71,13 +71,15 @@ public final class PlainHttpServer implements Closeable {
   private static final int MAX_BODY = 1024 * 1024;
   private final ServerSocket socket;
   private final Handler handler;
+  private final boolean discardBodies;
   private final ExecutorService workers;
   private final Thread acceptor;
   private volatile boolean closed;
 
-  private PlainHttpServer(ServerSocket socket, Handler handler, String name, int maxWorkers) {
+  private PlainHttpServer(ServerSocket socket, Handler handler, String name, int maxWorkers, boolean discardBodies) {
     this.socket = socket;
     this.handler = handler;
+    this.discardBodies = discardBodies;
     AtomicInteger n = new AtomicInteger();
     this.workers =
         new ThreadPoolExecutor(
@@ -99,6 +101,15 @@ public final class PlainHttpServer implements Closeable {
   /** Binds and starts serving; throws when the address cannot be bound. */
   public static PlainHttpServer start(InetSocketAddress address, String name, int maxWorkers, Handler handler)
       throws IOException {
+    return start(address, name, maxWorkers, false, handler);
+  }
+
+  /**
+   * With {@code discardBodies}, request bodies of any size (fixed or chunked) are read and thrown
+   * away before answering, so a client still writing a large upload gets the answer, not a reset.
+   */
+  public static PlainHttpServer start(
+      InetSocketAddress address, String name, int maxWorkers, boolean discardBodies, Handler handler) throws IOException {
     ServerSocket ss = new ServerSocket();
     try {
       ss.setReuseAddress(true);
@@ -107,7 +118,7 @@ public final class PlainHttpServer implements Closeable {
       ss.close();
       throw e;
     }
-    PlainHttpServer s = new PlainHttpServer(ss, handler, name, maxWorkers);
+    PlainHttpServer s = new PlainHttpServer(ss, handler, name, maxWorkers, discardBodies);
     s.acceptor.start();
     return s;
   }
@@ -144,7 +155,10 @@ public final class PlainHttpServer implements Closeable {
       Map<String, String> headers = PlainHttp.readHeaders(in);
       byte[] body = new byte[0];
       String cl = headers.get("content-length");
-      if (cl != null) {
+      String te = headers.get("transfer-encoding");
+      if (discardBodies) {
+        PlainHttp.discardBody(in, cl, te);
+      } else if (cl != null) {
         int len = Integer.parseInt(cl.trim());
         if (len > MAX_BODY) {
           write(s.getOutputStream(), Response.text(413, "request too large"));

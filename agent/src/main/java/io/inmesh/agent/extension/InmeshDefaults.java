@@ -46,6 +46,29 @@ public final class InmeshDefaults implements AutoConfigurationCustomizerProvider
           "opentelemetry-api",
           "opentelemetry-instrumentation-annotations");
 
+  /**
+   * Resource detectors that cost startup time (cloud metadata clients, jar/manifest/Spring Boot
+   * service-name detection, which inmesh's own service name makes moot) and add nothing to a mesh.
+   * The cloud ones are opt-in upstream anyway. Host, OS, process, runtime, container and the
+   * service instance id stay. Users can still set OTEL_JAVA_DISABLED_RESOURCE_PROVIDERS.
+   */
+  public static final List<String> SKIPPED_RESOURCE_PROVIDERS =
+      List.of(
+          "io.opentelemetry.instrumentation.resources.JarServiceNameDetector",
+          "io.opentelemetry.instrumentation.resources.ManifestResourceProvider",
+          "io.opentelemetry.instrumentation.spring.resources.SpringBootServiceNameDetector",
+          "io.opentelemetry.instrumentation.spring.resources.SpringBootServiceVersionDetector",
+          "io.opentelemetry.contrib.azure.resource.AzureAppServiceResourceProvider",
+          "io.opentelemetry.contrib.azure.resource.AzureFunctionsResourceProvider",
+          "io.opentelemetry.contrib.azure.resource.AzureVmResourceProvider",
+          "io.opentelemetry.contrib.aws.resource.BeanstalkResourceProvider",
+          "io.opentelemetry.contrib.aws.resource.Ec2ResourceProvider",
+          "io.opentelemetry.contrib.aws.resource.EcsResourceProvider",
+          "io.opentelemetry.contrib.aws.resource.EksResourceProvider",
+          "io.opentelemetry.contrib.aws.resource.LambdaResourceProvider",
+          "io.opentelemetry.contrib.gcp.resource.GCPResourceProvider",
+          "io.opentelemetry.contrib.cloudfoundry.resources.CloudFoundryResourceProvider");
+
   @Override
   public void customize(AutoConfigurationCustomizer customizer) {
     customizer.addPropertiesSupplier(InmeshDefaults::defaults);
@@ -57,6 +80,7 @@ public final class InmeshDefaults implements AutoConfigurationCustomizerProvider
     d.put("otel.metrics.exporter", "none");
     d.put("otel.logs.exporter", "none");
     d.put("otel.instrumentation.common.default-enabled", "false");
+    d.put("otel.java.disabled.resource.providers", String.join(",", SKIPPED_RESOURCE_PROVIDERS));
     for (String name : MESH_INSTRUMENTATIONS) {
       d.put("otel.instrumentation." + name + ".enabled", "true");
     }

@@ -50,10 +50,12 @@ public final class ControlLoop {
   }
 
   public void start() {
-    poller.start();
+    // observe first: a listener that starts from now on re-registers; one that started before is
+    // in the first registration below
+    engine.onListenersChanged(l -> registry.execute(this::register));
     registry.execute(this::register);
     registry.scheduleWithFixedDelay(this::heartbeat, 1, 1, TimeUnit.SECONDS);
-    engine.onListenersChanged(l -> registry.execute(this::register));
+    poller.start();
   }
 
   public boolean registered() {

@@ -244,6 +244,10 @@ public final class ControlPlane implements AutoCloseable {
       }
       log.info(c.describe() + tail);
     }
+    // findings that need every file at once (PolicySetValidator), each logged when it first appears
+    for (Diagnostic d : store.newCrossResourceFindings()) {
+      log.info(d.format());
+    }
   }
 
   private void scanQuietly() {

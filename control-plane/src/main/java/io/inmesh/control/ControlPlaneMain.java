@@ -25,6 +25,10 @@ public final class ControlPlaneMain {
    * this); a valid command line serves until the JVM is told to stop.
    */
   static int run(String[] args, PrintStream out, PrintStream err) {
+    if (args.length > 0 && args[0].equals("validate")) {
+      // inmesh-control.jar validate FILE|DIR...: the policy check, without starting a server
+      return io.inmesh.policy.cli.ValidateCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
+    }
     ControlPlaneFlags.Outcome outcome = ControlPlaneFlags.parse(args);
     if (outcome instanceof ControlPlaneFlags.Help) {
       out.println(ControlPlaneFlags.USAGE);

@@ -59,6 +59,27 @@ class PolicyApiTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
+  void applyingAFileThatClashesWithServedPolicyIs400AndChangesNothing() {
+    String before = cp.version();
+    // valid on its own, but pedido.yaml already defines DestinationRule default/pedido-service
+    HttpResponse<String> r = cp.post("/v1/policy?file=z-copy.yaml", SamplePolicies.PEDIDO);
+
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+    Map<String, Object> error = ((List<Map<String, Object>>) json(r).get("errors")).get(0);
+    assertThat(error)
+        .containsEntry("file", "z-copy.yaml")
+        .containsEntry("resource", "DestinationRule default/pedido-service")
+        .extractingByKey("message")
+        .asString()
+        .contains("is already defined at pedido.yaml:1");
+    assertThat(Files.exists(policies.resolve("z-copy.yaml"))).isFalse();
+    assertThat(cp.version()).isEqualTo(before);
+    // the same check without applying
+    assertThat(json(cp.post("/v1/validate?file=z-copy.yaml", SamplePolicies.PEDIDO))).containsEntry("valid", false);
+  }
+
+  @Test
   void applyingAValidFileWritesItAndAnswersWithTheNewVersion() throws IOException {
     String before = cp.version();
     HttpResponse<String> r = cp.post("/v1/policy?file=canary.yaml", SamplePolicies.CANARY);

@@ -86,6 +86,6 @@ public final class PolicyParser {
     if (ctx.hasErrors()) {
       resource = null;
     }
-    return new ParsedResource(resource, tree, List.copyOf(ctx.diagnostics()));
+    return new ParsedResource(resource, tree, List.copyOf(ctx.diagnostics()), line, loc);
   }
 }

@@ -66,6 +66,7 @@ public final class PolicyApi {
     out.put("version", current.version());
     out.put("generation", current.generation());
     out.put("files", files);
+    out.put("crossResource", store.crossResourceFindings().stream().map(DiagnosticJson::toJson).toList());
     call.json(200, out);
   }
 
@@ -84,6 +85,19 @@ public final class PolicyApi {
       call.json(400, out);
       return;
     }
+    // a document valid on its own may still clash with what is served (the same object in
+    // another file, a second MeshConfig): such an apply changes nothing either
+    List<Diagnostic> conflicts = store.crossResourceErrorsWith(name, parsed);
+    if (!conflicts.isEmpty()) {
+      Map<String, Object> out = new LinkedHashMap<>();
+      int n = conflicts.size();
+      out.put("error", name + " conflicts with the policy being served (" + n + (n == 1 ? " error" : " errors") + "); nothing was changed");
+      out.put("hint", "fix the lines listed in errors and apply again (GET /v1/policy lists what is served)");
+      out.put("errors", DiagnosticJson.errors(conflicts));
+      out.put("warnings", DiagnosticJson.warnings(diags));
+      call.json(400, out);
+      return;
+    }
     // the bytes that were validated are the bytes written (a body with invalid UTF-8 was decoded
     // with replacement characters, and that decoded text is what passed)
     AtomicFiles.write(watcher.dir().resolve(name), text.getBytes(StandardCharsets.UTF_8));
@@ -93,8 +107,19 @@ public final class PolicyApi {
     out.put("file", name);
     out.put("version", s.version());
     out.put("generation", s.generation());
-    out.put("warnings", DiagnosticJson.warnings(diags));
+    out.put("warnings", DiagnosticJson.warnings(withCrossResource(diags, name, store.crossResourceFindings())));
     call.json(200, out);
+  }
+
+  /** A file's own findings plus the cross-resource findings that point into it. */
+  private static List<Diagnostic> withCrossResource(List<Diagnostic> own, String name, List<Diagnostic> cross) {
+    List<Diagnostic> all = new ArrayList<>(own);
+    for (Diagnostic d : cross) {
+      if (name.equals(d.file())) {
+        all.add(d);
+      }
+    }
+    return all;
   }
 
   void delete(HttpCall call) throws IOException {
@@ -118,10 +143,20 @@ public final class PolicyApi {
       name = "input.yaml";
     }
     ParseResult parsed = parser.parseYaml(name, call.bodyText(MAX_BODY));
+    List<Diagnostic> diags = new ArrayList<>(parsed.diagnostics());
+    if (!parsed.hasErrors()) {
+      // judged against what is served, as an apply would be
+      diags.addAll(store.crossResourceErrorsWith(name, parsed));
+      for (Diagnostic d : store.crossResourceFindingsWith(name, parsed)) {
+        if (!d.isError() && name.equals(d.file())) {
+          diags.add(d);
+        }
+      }
+    }
     Map<String, Object> out = new LinkedHashMap<>();
-    out.put("valid", !parsed.hasErrors());
-    out.put("errors", DiagnosticJson.errors(parsed.diagnostics()));
-    out.put("warnings", DiagnosticJson.warnings(parsed.diagnostics()));
+    out.put("valid", DiagnosticJson.errors(diags).isEmpty());
+    out.put("errors", DiagnosticJson.errors(diags));
+    out.put("warnings", DiagnosticJson.warnings(diags));
     call.json(200, out);
   }
 

@@ -14,21 +14,28 @@ import java.util.Set;
  */
 public final class Cursor {
   private final Object value;
-  private final String path;
+  /** Built on first use: most cursors are read and dropped without a finding, so no path string. */
+  private String path;
+  private final Cursor parent;
+  private final String key;
+  private final int index;
   private final int line;
   private final BindContext ctx;
   private final boolean present;
 
-  private Cursor(Object value, String path, int line, BindContext ctx, boolean present) {
+  private Cursor(Object value, String path, Cursor parent, String key, int index, int line, BindContext ctx, boolean present) {
     this.value = value;
     this.path = path;
+    this.parent = parent;
+    this.key = key;
+    this.index = index;
     this.line = line;
     this.ctx = ctx;
     this.present = present;
   }
 
   public static Cursor root(Object value, String path, int line, BindContext ctx) {
-    return new Cursor(value, path, line, ctx, true);
+    return new Cursor(value, path, null, null, -1, line, ctx, true);
   }
 
   public boolean present() {
@@ -48,7 +55,13 @@ public final class Cursor {
   }
 
   public String path() {
-    return path;
+    String p = path;
+    if (p == null) {
+      String base = parent.path();
+      p = key != null ? (base.isEmpty() ? key : base + "." + key) : base + "[" + index + "]";
+      path = p;
+    }
+    return p;
   }
 
   public int line() {
@@ -61,12 +74,14 @@ public final class Cursor {
 
   /** The child field {@code name} of a map (absent when this is not a map). */
   public Cursor get(String name) {
-    String childPath = path.isEmpty() ? name : path + "." + name;
-    if (value instanceof Map<?, ?> m && m.containsKey(name)) {
-      int l = ctx.locations().lineOfKey(m, name);
-      return new Cursor(m.get(name), childPath, l == 0 ? line : l, ctx, true);
+    if (value instanceof Map<?, ?> m) {
+      Object v = m.get(name);
+      if (v != null || m.containsKey(name)) {
+        int l = ctx.locations().lineOfKey(m, name);
+        return new Cursor(v, null, this, name, -1, l == 0 ? line : l, ctx, true);
+      }
     }
-    return new Cursor(null, childPath, line, ctx, false);
+    return new Cursor(null, null, this, name, -1, line, ctx, false);
   }
 
   /** Items of a list; reports an error and returns nothing when the value is not a list. */
@@ -81,7 +96,7 @@ public final class Cursor {
     List<Cursor> out = new ArrayList<>(list.size());
     for (int i = 0; i < list.size(); i++) {
       int l = ctx.locations().lineOfItem(list, i);
-      out.add(new Cursor(list.get(i), path + "[" + i + "]", l == 0 ? line : l, ctx, true));
+      out.add(new Cursor(list.get(i), null, this, null, i, l == 0 ? line : l, ctx, true));
     }
     return out;
   }
@@ -99,7 +114,7 @@ public final class Cursor {
     for (Map.Entry<?, ?> e : m.entrySet()) {
       String k = String.valueOf(e.getKey());
       int l = ctx.locations().lineOfKey(m, k);
-      out.put(k, new Cursor(e.getValue(), path + "." + k, l == 0 ? line : l, ctx, true));
+      out.put(k, new Cursor(e.getValue(), null, this, k, -1, l == 0 ? line : l, ctx, true));
     }
     return out;
   }
@@ -127,7 +142,7 @@ public final class Cursor {
         value instanceof Boolean || value instanceof Number
             ? "quote it: \"" + value + "\" (YAML reads unquoted " + value + " as a " + kind(value) + ")"
             : null;
-    ctx.error(line, path, "must be a string, got " + describe(value), hint);
+    ctx.error(line, path(), "must be a string, got " + describe(value), hint);
     return null;
   }
 
@@ -166,7 +181,7 @@ public final class Cursor {
       v = d.longValue();
     }
     if (v == null || v < min || v > max) {
-      ctx.error(line, path, "must be an integer " + min + ".." + max + ", got " + describe(value), null);
+      ctx.error(line, path(), "must be an integer " + min + ".." + max + ", got " + describe(value), null);
       return null;
     }
     return v.intValue();
@@ -183,7 +198,7 @@ public final class Cursor {
         return v;
       }
     }
-    ctx.error(line, path, "must be a number " + fmt(min) + ".." + fmt(max) + ", got " + describe(value), null);
+    ctx.error(line, path(), "must be a number " + fmt(min) + ".." + fmt(max) + ", got " + describe(value), null);
     return null;
   }
 
@@ -203,29 +218,29 @@ public final class Cursor {
     if (!(value instanceof String s)) {
       ctx.error(
           line,
-          path,
+          path(),
           "must be a duration such as 500ms, 5s or 1m, got " + describe(value),
           value instanceof Number ? "add the unit: \"" + value + "s\"" : null);
       return null;
     }
     java.time.Duration d = Durations.parse(s.trim());
     if (d == null) {
-      ctx.error(line, path, "must be a duration such as 500ms, 5s or 1m, got " + describe(value), null);
+      ctx.error(line, path(), "must be a duration such as 500ms, 5s or 1m, got " + describe(value), null);
       return null;
     }
     if (d.isNegative()) {
-      ctx.error(line, path, "must not be negative, got " + describe(value), null);
+      ctx.error(line, path(), "must not be negative, got " + describe(value), null);
       return null;
     }
     if (d.isZero() && zeroAllowed) {
       return d;
     }
     if (d.compareTo(java.time.Duration.ofMillis(1)) < 0) {
-      ctx.error(line, path, "must be at least 1ms, got " + describe(value), "Istio rejects shorter durations");
+      ctx.error(line, path(), "must be at least 1ms, got " + describe(value), "Istio rejects shorter durations");
       return null;
     }
     if (d.toNanos() % 1_000_000 != 0) {
-      ctx.error(line, path, "only millisecond precision is supported, got " + describe(value), null);
+      ctx.error(line, path(), "only millisecond precision is supported, got " + describe(value), null);
       return null;
     }
     return d;
@@ -243,7 +258,7 @@ public final class Cursor {
     String upper = s.toUpperCase(java.util.Locale.ROOT);
     ctx.error(
         line,
-        path,
+        path(),
         "must be one of " + String.join(", ", allowed) + ", got " + describe(value),
         allowed.contains(upper) ? "enum values are upper case: " + upper : null);
     return null;
@@ -253,7 +268,7 @@ public final class Cursor {
   public String nonEmptyString(String what) {
     String s = string();
     if (s != null && s.isEmpty()) {
-      ctx.error(line, path, what + " must not be empty", null);
+      ctx.error(line, path(), what + " must not be empty", null);
       return null;
     }
     return s;
@@ -262,7 +277,7 @@ public final class Cursor {
   /** Reports a field this inmesh version parses but does not act on, saying what happens instead. */
   public void notEnforced(io.inmesh.policy.Enforcement feature) {
     if (present() && !feature.enforced()) {
-      ctx.warn(line, path, feature.notEnforcedMessage(), null);
+      ctx.warn(line, path(), feature.notEnforcedMessage(), null);
     }
   }
 
@@ -277,7 +292,7 @@ public final class Cursor {
     if (value instanceof Boolean b) {
       return b;
     }
-    ctx.error(line, path, "must be true or false, got " + describe(value), null);
+    ctx.error(line, path(), "must be true or false, got " + describe(value), null);
     return null;
   }
 
@@ -295,21 +310,21 @@ public final class Cursor {
       if (!known.contains(key)) {
         Cursor c = get(key);
         String hint = hints == null ? null : hints.get(key);
-        ctx.warn(c.line, c.path, "unknown field \"" + key + "\"; ignored", hint);
+        ctx.warn(c.line, c.path(), "unknown field \"" + key + "\"; ignored", hint);
       }
     }
   }
 
   public void error(String message, String hint) {
-    ctx.error(line, path, message, hint);
+    ctx.error(line, path(), message, hint);
   }
 
   public void warn(String message, String hint) {
-    ctx.warn(line, path, message, hint);
+    ctx.warn(line, path(), message, hint);
   }
 
   private void typeError(String expected) {
-    ctx.error(line, path, "must be " + expected + ", got " + describe(value), null);
+    ctx.error(line, path(), "must be " + expected + ", got " + describe(value), null);
   }
 
   static String describe(Object v) {

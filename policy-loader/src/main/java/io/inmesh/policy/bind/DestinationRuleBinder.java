@@ -23,7 +23,7 @@ final class DestinationRuleBinder {
     String host = spec.get("host").string();
     if (host == null && !spec.get("host").present()) {
       spec.error("missing spec.host", "name the service these subsets belong to, e.g. host: usuario-service");
-    } else if (host != null && (!DnsNames.isHost(host) || host.equals("*"))) {
+    } else if (host != null && !DnsNames.isHost(host)) {
       spec.get("host").error("\"" + host + "\" is not a valid host", null);
       host = null;
     }

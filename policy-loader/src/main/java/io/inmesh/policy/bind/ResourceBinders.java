@@ -17,16 +17,32 @@ public final class ResourceBinders {
       Set.of("networking.istio.io/v1", "networking.istio.io/v1beta1", "networking.istio.io/v1alpha3");
   static final Set<String> SECURITY_VERSIONS = Set.of("security.istio.io/v1", "security.istio.io/v1beta1");
 
+  static final Set<String> INMESH_VERSIONS = Set.of("inmesh.dev/v1alpha1");
+
   private static final Map<String, Set<String>> KIND_VERSIONS =
+      Map.ofEntries(
+          Map.entry("VirtualService", NETWORKING_VERSIONS),
+          Map.entry("DestinationRule", NETWORKING_VERSIONS),
+          Map.entry("ServiceEntry", NETWORKING_VERSIONS),
+          Map.entry("Gateway", NETWORKING_VERSIONS),
+          Map.entry("Sidecar", NETWORKING_VERSIONS),
+          Map.entry("WorkloadEntry", NETWORKING_VERSIONS),
+          Map.entry("WorkloadGroup", NETWORKING_VERSIONS),
+          Map.entry("EnvoyFilter", Set.of("networking.istio.io/v1alpha3")),
+          Map.entry("PeerAuthentication", SECURITY_VERSIONS),
+          Map.entry("AuthorizationPolicy", SECURITY_VERSIONS),
+          Map.entry("RequestAuthentication", SECURITY_VERSIONS),
+          Map.entry("MeshConfig", INMESH_VERSIONS));
+
+  /** What a kind inmesh keeps but does not act on means for the user. */
+  private static final Map<String, String> NOT_ENFORCED_KINDS =
       Map.of(
-          "VirtualService", NETWORKING_VERSIONS,
-          "DestinationRule", NETWORKING_VERSIONS,
-          "ServiceEntry", NETWORKING_VERSIONS,
-          "Gateway", NETWORKING_VERSIONS,
-          "Sidecar", NETWORKING_VERSIONS,
-          "PeerAuthentication", SECURITY_VERSIONS,
-          "AuthorizationPolicy", SECURITY_VERSIONS,
-          "RequestAuthentication", SECURITY_VERSIONS);
+          "Gateway", "gateways are Envoy listeners at the mesh edge; inmesh has none",
+          "Sidecar", "inmesh sees every host a workload calls; Sidecar egress scoping is not applied",
+          "WorkloadEntry", "inmesh's registry is the agents that register; WorkloadEntries add no endpoints",
+          "WorkloadGroup", "inmesh's registry is the agents that register",
+          "EnvoyFilter", "there is no Envoy in inmesh",
+          "RequestAuthentication", "inmesh does not validate JWTs yet: no request has a request principal");
 
   private static final Set<String> TOP_LEVEL = Set.of("apiVersion", "kind", "metadata", "spec", "status");
   private static final Set<String> METADATA =
@@ -74,7 +90,8 @@ public final class ResourceBinders {
       root.get("kind")
           .warn(
               "kind " + kind + " is not an Istio resource inmesh knows; ignored",
-              "inmesh reads VirtualService, DestinationRule, ServiceEntry, PeerAuthentication and AuthorizationPolicy");
+              "inmesh reads VirtualService, DestinationRule, ServiceEntry, PeerAuthentication, AuthorizationPolicy and"
+                  + " its own MeshConfig (inmesh.dev/v1alpha1)");
       return null;
     }
     if (apiVersion == null) {
@@ -101,8 +118,13 @@ public final class ResourceBinders {
     root.checkFields(TOP_LEVEL, null);
     Cursor spec = root.get("spec");
     if (!spec.present()) {
-      spec.error("missing spec", null);
-      return null;
+      if (kind.equals("AuthorizationPolicy") || kind.equals("PeerAuthentication")) {
+        // a policy without spec is valid in Kubernetes and means the same as spec: {}
+        spec = Cursor.root(new java.util.LinkedHashMap<String, Object>(), "spec", root.line(), root.context());
+      } else {
+        spec.error("missing spec", null);
+        return null;
+      }
     }
     if (!spec.expectMap() || name == null) {
       return null;
@@ -112,9 +134,13 @@ public final class ResourceBinders {
     return switch (kind) {
       case "VirtualService" -> VirtualServiceBinder.bind(ref, file, spec);
       case "DestinationRule" -> DestinationRuleBinder.bind(ref, file, spec);
+      case "ServiceEntry" -> ServiceEntryBinder.bind(ref, file, spec);
+      case "PeerAuthentication" -> PeerAuthenticationBinder.bind(ref, file, spec);
+      case "AuthorizationPolicy" -> AuthorizationPolicyBinder.bind(ref, file, root, spec);
+      case "MeshConfig" -> MeshConfigBinder.bind(ref, file, spec);
       default -> {
         spec.warn(
-            kind + " is parsed but not enforced by this inmesh version",
+            kind + " is parsed but not enforced by this inmesh version: " + NOT_ENFORCED_KINDS.getOrDefault(kind, "ignored"),
             "it is kept and will apply once inmesh enforces " + kind);
         yield new OtherResource(ref, file);
       }

@@ -538,6 +538,9 @@ final class VirtualServiceBinder {
           }
         }
       }
+      if (body != null && !body.isEmpty()) {
+        b.notEnforced(Enforcement.DIRECT_RESPONSE_BODY);
+      }
       if (body != null && body.length() > 1024 * 1024) {
         b.error("a direct response body must be less than 1MB (Istio)", null);
       } else if (body != null && body.length() > 100 * 1024) {

@@ -53,6 +53,23 @@ public final class HostNames {
   }
 
   /**
+   * The service a host in a policy names, like {@link #serviceOf}, except that {@code name.tld}
+   * with a common top-level domain ({@code wikipedia.org}, {@code example.com}) is an internet host,
+   * not service {@code wikipedia} of namespace {@code org}: Istio needs a ServiceEntry for it.
+   */
+  public static ServiceKey meshServiceOf(String host, String namespace) {
+    ServiceKey k = serviceOf(host, namespace);
+    if (k == null) {
+      return null;
+    }
+    String h = normalize(host);
+    if (h.indexOf('.') > 0 && h.indexOf('.') == h.lastIndexOf('.') && PublicSuffixes.isCommonTld(k.namespace())) {
+      return null;
+    }
+    return k;
+  }
+
+  /**
    * Whether a host could be a mesh service before any snapshot says which services exist:
    * single-label names (not localhost), {@code name.namespace} (not a public top-level domain),
    * and {@code *.svc} / {@code *.svc.cluster.local}. Used to decide which calls wait for the first

@@ -1,16 +1,28 @@
 package io.inmesh.policy.compile;
 
-/** A mesh service: name and namespace, as Kubernetes names a Service. */
+/**
+ * A service: a Kubernetes-style {@code name.namespace}, or (namespace empty) a host declared by a
+ * ServiceEntry such as {@code api.example.com}, which is a name of its own, not namespaced.
+ */
 public record ServiceKey(String name, String namespace) {
   public static final String CLUSTER_DOMAIN = "cluster.local";
 
-  /** {@code name.namespace.svc.cluster.local}. */
+  /** A ServiceEntry host outside the Kubernetes naming scheme. */
+  public static ServiceKey external(String host) {
+    return new ServiceKey(host, "");
+  }
+
+  public boolean isExternal() {
+    return namespace.isEmpty();
+  }
+
+  /** {@code name.namespace.svc.cluster.local}, or the host itself for an external host. */
   public String fqdn() {
-    return name + "." + namespace + ".svc." + CLUSTER_DOMAIN;
+    return isExternal() ? name : name + "." + namespace + ".svc." + CLUSTER_DOMAIN;
   }
 
   @Override
   public String toString() {
-    return name + "." + namespace;
+    return isExternal() ? name : name + "." + namespace;
   }
 }

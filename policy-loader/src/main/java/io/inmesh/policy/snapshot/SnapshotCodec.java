@@ -7,6 +7,8 @@ import io.inmesh.policy.compile.MeshSnapshot;
 import io.inmesh.policy.compile.ServiceKey;
 import io.inmesh.policy.diag.Diagnostic;
 import io.inmesh.policy.model.PolicyResource;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.inmesh.policy.tree.JsonTrees;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -83,52 +85,102 @@ public final class SnapshotCodec {
     return root;
   }
 
-  /** Decodes and validates; any error anywhere refuses the whole snapshot. */
+  /**
+   * Decodes and validates; any error anywhere refuses the whole snapshot. The resources are read
+   * and bound one at a time from the stream, so a snapshot of tens of thousands of resources never
+   * has all their JSON trees alive at once (the garbage collector, not the binder, was the cost).
+   */
   public static Decoded decode(byte[] json) {
-    Map<String, Object> root;
-    try {
-      root = JsonTrees.readObject(json);
-    } catch (IOException | RuntimeException e) {
-      return refused("snapshot is not valid JSON: " + e.getMessage());
-    }
-    return decode(root);
-  }
-
-  @SuppressWarnings("unchecked")
-  public static Decoded decode(Map<String, Object> root) {
-    try {
-      Object version = root.get("version");
-      if (!(version instanceof String v) || v.isEmpty()) {
-        return refused("snapshot has no version");
+    try (JsonParser p = JsonTrees.parser(json)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return refused("snapshot is not valid JSON: expected a JSON object");
       }
-      long generation = root.get("generation") instanceof Number n ? n.longValue() : 0;
+      Object version = null;
+      long generation = 0;
+      Object services = List.of();
       PolicyParser parser = new PolicyParser();
       List<PolicyResource> resources = new ArrayList<>();
       List<Diagnostic> errors = new ArrayList<>();
-      Object res = root.getOrDefault("resources", List.of());
-      if (!(res instanceof List<?> list)) {
-        return refused("snapshot resources must be a list");
-      }
-      for (Object o : list) {
-        if (!(o instanceof Map)) {
-          return refused("snapshot resource is not an object");
-        }
-        Map<String, Object> tree = (Map<String, Object>) o;
-        String file = tree.get(FILE_KEY) instanceof String f ? f : "<snapshot>";
-        Map<String, Object> doc = new LinkedHashMap<>(tree);
-        doc.remove(FILE_KEY);
-        ParsedResource pr = parser.bind(file, doc);
-        for (Diagnostic d : pr.diagnostics()) {
-          if (d.isError()) {
-            errors.add(d);
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken t = p.nextToken();
+        switch (name) {
+          case "version" -> version = t == JsonToken.VALUE_STRING ? p.getText() : null;
+          case "generation" -> generation = t.isNumeric() ? p.getLongValue() : 0;
+          case "resources" -> {
+            if (t != JsonToken.START_ARRAY) {
+              return refused("snapshot resources must be a list");
+            }
+            while (p.nextToken() != JsonToken.END_ARRAY) {
+              Object o = JsonTrees.readValue(p);
+              String problem = bindResource(parser, o, resources, errors);
+              if (problem != null) {
+                return refused(problem);
+              }
+            }
           }
+          case "services" -> services = JsonTrees.readValue(p);
+          default -> p.skipChildren();
         }
-        if (pr.resource() != null) {
-          resources.add(pr.resource());
-        }
+      }
+      return finish(version, generation, resources, errors, services);
+    } catch (IOException | RuntimeException e) {
+      return refused("snapshot is not valid JSON: " + e.getMessage());
+    }
+  }
+
+  public static Decoded decode(Map<String, Object> root) {
+    Object res = root.getOrDefault("resources", List.of());
+    if (!(res instanceof List<?> list)) {
+      return refused("snapshot resources must be a list");
+    }
+    PolicyParser parser = new PolicyParser();
+    List<PolicyResource> resources = new ArrayList<>();
+    List<Diagnostic> errors = new ArrayList<>();
+    for (Object o : list) {
+      String problem = bindResource(parser, o, resources, errors);
+      if (problem != null) {
+        return refused(problem);
+      }
+    }
+    Object generation = root.get("generation");
+    return finish(
+        root.get("version"),
+        generation instanceof Number n ? n.longValue() : 0,
+        resources,
+        errors,
+        root.getOrDefault("services", List.of()));
+  }
+
+  /** Binds one resource of the snapshot; returns why the snapshot is malformed, or null. */
+  @SuppressWarnings("unchecked")
+  private static String bindResource(PolicyParser parser, Object o, List<PolicyResource> resources, List<Diagnostic> errors) {
+    if (!(o instanceof Map)) {
+      return "snapshot resource is not an object";
+    }
+    Map<String, Object> tree = (Map<String, Object>) o;
+    String file = tree.get(FILE_KEY) instanceof String f ? f : "<snapshot>";
+    Map<String, Object> doc = new LinkedHashMap<>(tree);
+    doc.remove(FILE_KEY);
+    ParsedResource pr = parser.bind(file, doc);
+    for (Diagnostic d : pr.diagnostics()) {
+      if (d.isError()) {
+        errors.add(d);
+      }
+    }
+    if (pr.resource() != null) {
+      resources.add(pr.resource());
+    }
+    return null;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Decoded finish(Object version, long generation, List<PolicyResource> resources, List<Diagnostic> errors, Object svcs) {
+    try {
+      if (!(version instanceof String v) || v.isEmpty()) {
+        return refused("snapshot has no version");
       }
       Map<ServiceKey, List<Endpoint>> services = new LinkedHashMap<>();
-      Object svcs = root.getOrDefault("services", List.of());
       if (!(svcs instanceof List<?> sl)) {
         return refused("snapshot services must be a list");
       }
@@ -139,8 +191,8 @@ public final class SnapshotCodec {
         for (Object e : (List<Object>) s.getOrDefault("endpoints", List.of())) {
           Map<String, Object> m = (Map<String, Object>) e;
           List<Integer> ports = new ArrayList<>();
-          for (Object p : (List<Object>) m.getOrDefault("ports", List.of())) {
-            ports.add(((Number) p).intValue());
+          for (Object port : (List<Object>) m.getOrDefault("ports", List.of())) {
+            ports.add(((Number) port).intValue());
           }
           Map<String, String> labels = new LinkedHashMap<>();
           for (Map.Entry<String, Object> l : ((Map<String, Object>) m.getOrDefault("labels", Map.of())).entrySet()) {

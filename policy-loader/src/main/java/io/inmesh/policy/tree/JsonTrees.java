@@ -33,6 +33,16 @@ public final class JsonTrees {
     return (Map<String, Object>) v;
   }
 
+  /** A streaming parser over {@code json}, with the same limits as {@link #readObject}. */
+  public static com.fasterxml.jackson.core.JsonParser parser(byte[] json) throws IOException {
+    return MAPPER.createParser(json);
+  }
+
+  /** The value at the parser's current token as a plain tree (Map, List, String, Number, Boolean, null). */
+  public static Object readValue(com.fasterxml.jackson.core.JsonParser p) throws IOException {
+    return MAPPER.readValue(p, Object.class);
+  }
+
   public static byte[] write(Object tree) {
     try {
       return MAPPER.writeValueAsBytes(tree);

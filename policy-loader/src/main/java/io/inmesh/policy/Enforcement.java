@@ -1,0 +1,76 @@
+package io.inmesh.policy;
+
+/**
+ * What this inmesh version does with each Istio feature it parses, in one place, so that every
+ * "parsed but not enforced" warning says exactly what happens instead, and so that the stage that
+ * starts enforcing a feature flips one flag here and its warning disappears everywhere the binder
+ * runs ({@code ./inmesh validate}, the control plane's log and API).
+ *
+ * <p>Enforced without a flag here (the route table applies them): VirtualService hosts, exportTo,
+ * gateways ({@code mesh}), every {@code match} condition, weighted destinations, subsets,
+ * destination ports, directResponse status, delegate; DestinationRule subsets, exportTo,
+ * workloadSelector and {@code loadBalancer.simple} ROUND_ROBIN/RANDOM; ServiceEntry hosts, ports,
+ * STATIC endpoints and DNS/NONE pass-through.
+ */
+public enum Enforcement {
+  TIMEOUT(false, "the agent does not cut calls off yet; the timeout is compiled and exposed on the route decision"),
+  RETRIES(false, "the agent does not retry yet; the retry policy is compiled and exposed on the route decision"),
+  FAULT(false, "the agent does not inject delays or aborts yet; the fault is compiled and exposed on the route decision"),
+  MIRROR(false, "the agent does not mirror yet; the mirror destinations are compiled and exposed on the route decision"),
+  REWRITE(false, "the agent does not rewrite the path or authority yet; calls go out as the application wrote them"),
+  REDIRECT(
+      false,
+      "the agent answers requests matching this rule with the redirect status but without a Location header until it"
+          + " sends redirects"),
+  DIRECT_RESPONSE_BODY(
+      false,
+      "the agent answers with this status but an empty body until its local responder carries custom bodies"),
+  HEADERS(false, "the agent does not add, set or remove headers yet; calls and responses keep their headers"),
+  CORS(false, "inmesh does not apply CORS; preflight requests reach the application"),
+  TCP_TLS_ROUTES(false, "inmesh routes HTTP only; tcp and tls routes are ignored"),
+  LOAD_BALANCER(false, "inmesh balances round robin until the agent's balance stage implements this policy"),
+  CONNECTION_POOL(false, "the agent does not limit connections or pending requests yet"),
+  OUTLIER_DETECTION(false, "the agent does not eject endpoints yet"),
+  CLIENT_TLS(false, "the agent does not originate TLS or mTLS yet; calls go out in plain text as the application sent them"),
+  TUNNEL(false, "inmesh does not tunnel"),
+  RETRY_BUDGET(false, "the agent does not retry yet, so there is no budget to apply"),
+  PEER_AUTHENTICATION(
+      false, "the agent does not terminate mTLS yet; the effective mode per workload is compiled and exposed"),
+  AUTHORIZATION(
+      false,
+      "the agent does not check inbound requests yet; the policy is compiled for AuthorizationEvaluator and every"
+          + " request is let through"),
+  CUSTOM_AUTHORIZATION(false, "inmesh has no external authorization providers: CUSTOM policies never decide"),
+  REQUEST_AUTHENTICATION(
+      false,
+      "inmesh does not validate JWTs yet (RequestAuthentication comes later): no request has a request principal or"
+          + " request.auth.* attributes"),
+  MESH_DEFAULTS(false, "the agent does not retry or eject yet; the defaults are compiled and exposed on the route table"),
+  STARTUP_WAIT(false, "the agent reads INMESH_STARTUP_WAIT before any policy arrives; this value is only exposed"),
+  DNS_ENDPOINTS(
+      false,
+      "the agent connects where the application addressed the call (the library resolves the host name);"
+          + " endpoints with other host names are not used yet");
+
+  private final boolean enforced;
+  private final String instead;
+
+  Enforcement(boolean enforced, String instead) {
+    this.enforced = enforced;
+    this.instead = instead;
+  }
+
+  public boolean enforced() {
+    return enforced;
+  }
+
+  /** What happens instead, for the warning. */
+  public String instead() {
+    return instead;
+  }
+
+  /** The warning text for a field that uses this feature. */
+  public String notEnforcedMessage() {
+    return "parsed but not enforced by this inmesh version: " + instead;
+  }
+}

@@ -60,6 +60,8 @@ public final class BenchResults {
       double cpuPerRequest,
       double saturationCpuPerRequest,
       Map<String, Long> rssKbByRole,
+      Map<String, Long> rssAnonKbByRole,
+      Map<String, Long> rssFileKbByRole,
       double generatorCpuPerRequest,
       String firstError) {}
 
@@ -73,6 +75,15 @@ public final class BenchResults {
 
   public record PolicyEdit(String pair, int n, double millis, boolean enforced) {}
 
-  /** -Xlog:class+load of one start of the JDK backend: classes loaded, by where from, and when main ran. */
-  public record ClassLoad(String variant, int total, Map<String, Integer> bySource, double mainClassLoadedAtMillis, double firstServedMillis) {}
+  /** -Xlog:class+load of one start of an app's backend: classes loaded, by where from, milestones, and when main ran. */
+  public record ClassLoad(
+      String app,
+      String variant,
+      int total,
+      int beforeMain,
+      Map<String, Integer> bySource,
+      Map<String, Double> milestones,
+      double mainClassLoadedAtMillis,
+      double firstServedMillis,
+      double inmeshPremainMillis) {}
 }

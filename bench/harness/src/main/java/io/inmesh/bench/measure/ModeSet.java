@@ -102,6 +102,8 @@ public final class ModeSet {
       }
     }
     frontendStartMillis = awaitFirst200(frontend, topo.frontend(), Topology.APP_PORT, pair.frontendPath, APP_READY);
+    checkAgent(backend, mode.agent);
+    checkAgent(frontend, mode.agent);
     verify();
   }
 
@@ -165,6 +167,21 @@ public final class ModeSet {
       Http.sleep(10);
     }
     throw new IOException(p + " served no 200 on http://" + host + ":" + port + path + " within " + timeout.toSeconds() + " s:\n" + p.tail(30));
+  }
+
+  /**
+   * An agent that fails in premain leaves the application running without it, which would be
+   * measured as a fast "agent" mode: its log must show the agent started and no failure.
+   */
+  public static void checkAgent(Proc p, Mode.Agent agent) throws IOException {
+    if (agent == Mode.Agent.NONE) {
+      return;
+    }
+    String log = Files.readString(p.log(), StandardCharsets.UTF_8);
+    boolean started = agent == Mode.Agent.OTEL ? log.contains("opentelemetry-javaagent - version") : log.contains("[inmesh] inmesh ");
+    if (!started || log.contains("failed to start")) {
+      throw new IOException(p + ": the " + agent + " agent did not start cleanly:\n" + p.tail(20));
+    }
   }
 
   private static void awaitAgentReady(Proc p, String adminAddress) throws IOException {

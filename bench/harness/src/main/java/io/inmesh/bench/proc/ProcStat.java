@@ -29,12 +29,28 @@ public final class ProcStat {
 
   /** VmRSS in kB, from the text of /proc/PID/status; -1 when absent (a zombie). */
   public static long vmRssKb(String status) {
+    return statusKb(status, "VmRSS");
+  }
+
+  /** A "Name:  N kB" field of /proc/PID/status (VmRSS, RssAnon, RssFile…); -1 when absent. */
+  public static long statusKb(String status, String field) {
+    String key = field + ":";
     for (String line : status.split("\n")) {
-      if (line.startsWith("VmRSS:")) {
-        return Long.parseLong(line.substring(6).trim().split("\\s+")[0]);
+      if (line.startsWith(key)) {
+        return Long.parseLong(line.substring(key.length()).trim().split("\\s+")[0]);
       }
     }
     return -1;
+  }
+
+  /** VmRSS, RssAnon, RssFile of a live process in kB (each -1 if unreadable). */
+  public static long[] rssBreakdownKb(long pid) {
+    try {
+      String s = Files.readString(Path.of("/proc", Long.toString(pid), "status"), StandardCharsets.ISO_8859_1);
+      return new long[] {statusKb(s, "VmRSS"), statusKb(s, "RssAnon"), statusKb(s, "RssFile")};
+    } catch (IOException | RuntimeException e) {
+      return new long[] {-1, -1, -1};
+    }
   }
 
   /** CPU time of a live process in microseconds; -1 if it is gone. */

@@ -1,0 +1,117 @@
+package io.inmesh.bench;
+
+import io.inmesh.bench.mode.AppPair;
+import io.inmesh.bench.mode.Mode;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/** What a run does: the full comparison, or {@code --quick}'s spot check; a few overrides. */
+public final class BenchOptions {
+  public boolean quick;
+  public Path root;
+  public Path outDir;
+  public String java;
+  /** The CPU the harness (the load generator) is pinned to by bench/run, or -1. */
+  public int pinCpu = -1;
+  public List<AppPair> pairs = new ArrayList<>(List.of(AppPair.JDK, AppPair.SPRING));
+  public List<Mode> modes = new ArrayList<>(List.of(Mode.values()));
+  public List<AppPair> startupApps = new ArrayList<>(List.of(AppPair.JDK, AppPair.SPRING));
+  public Map<AppPair, Integer> rounds = new EnumMap<>(Map.of(AppPair.JDK, 3, AppPair.SPRING, 3));
+  public Map<AppPair, Double> rate = new EnumMap<>(Map.of(AppPair.JDK, 1000.0, AppPair.SPRING, 400.0));
+  public double warmupSeconds = 30;
+  public double warmupSliceSeconds = 5;
+  public double rewarmSeconds = 2;
+  public double lightSeconds = 4;
+  public double fixedSeconds = 8;
+  public int fixedConnections = 8;
+  public int saturationSeconds = 4;
+  public int saturationConnections = 16;
+  public int startupRounds = 3;
+  public boolean classLoadAnalysis = true;
+  public int policyEdits = 20;
+  /** Re-render the report of an earlier run from its raw/results.json, measuring nothing. */
+  public Path reportOnly;
+
+  public static final String USAGE =
+      """
+      usage: bench/run [--quick] [--out DIR] [--pairs jdk,spring] [--modes baseline,otel,...] [--rounds N]
+                       [--warmup SECONDS] [--rate-jdk N] [--rate-spring N] [--java PATH]
+             bench/run --report-only bench/results/DATE   (re-render report.md and charts from raw/results.json)
+        --quick   spot check (< 3 min): JDK pair, baseline/otel/inmesh, 10 s warm-up (not steady state)
+        default   the full comparison: both pairs, every mode, 30 s warm-up per mode, interleaved rounds
+      """;
+
+  public static BenchOptions parse(String[] args) {
+    BenchOptions o = new BenchOptions();
+    List<String> a = Arrays.asList(args);
+    if (a.contains("--quick")) {
+      o.applyQuick();
+    }
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      switch (arg) {
+        case "--quick" -> {
+          // applied first
+        }
+        case "--root" -> o.root = Path.of(args[++i]).toAbsolutePath();
+        case "--out" -> o.outDir = Path.of(args[++i]).toAbsolutePath();
+        case "--java" -> o.java = args[++i];
+        case "--pin-cpu" -> o.pinCpu = Integer.parseInt(args[++i]);
+        case "--pairs" -> {
+          o.pairs = new ArrayList<>(Arrays.stream(args[++i].split(",")).map(AppPair::byId).toList());
+          o.startupApps = new ArrayList<>(o.pairs);
+        }
+        case "--modes" -> o.modes = new ArrayList<>(Arrays.stream(args[++i].split(",")).map(Mode::byId).toList());
+        case "--rounds" -> {
+          int n = Integer.parseInt(args[++i]);
+          o.rounds.replaceAll((k, v) -> n);
+        }
+        case "--warmup" -> o.warmupSeconds = Double.parseDouble(args[++i]);
+        case "--report-only" -> o.reportOnly = Path.of(args[++i]).toAbsolutePath();
+        case "--rate-jdk" -> o.rate.put(AppPair.JDK, Double.parseDouble(args[++i]));
+        case "--rate-spring" -> o.rate.put(AppPair.SPRING, Double.parseDouble(args[++i]));
+        case "--help", "-h" -> {
+          System.out.print(USAGE);
+          System.exit(0);
+        }
+        default -> throw new IllegalArgumentException("unknown argument " + arg + "\n" + USAGE);
+      }
+    }
+    if (!o.modes.contains(Mode.BASELINE)) {
+      o.modes.add(0, Mode.BASELINE);
+    }
+    if (o.root == null) {
+      o.root = Path.of("").toAbsolutePath();
+    }
+    if (o.outDir == null) {
+      o.outDir = o.root.resolve("bench/results/" + LocalDate.now() + (o.quick ? "-quick" : ""));
+    }
+    return o;
+  }
+
+  private void applyQuick() {
+    quick = true;
+    pairs = new ArrayList<>(List.of(AppPair.JDK));
+    modes = new ArrayList<>(List.of(Mode.BASELINE, Mode.OTEL, Mode.INMESH));
+    startupApps = new ArrayList<>(List.of(AppPair.JDK));
+    rounds = new EnumMap<>(Map.of(AppPair.JDK, 2, AppPair.SPRING, 1));
+    warmupSeconds = 10;
+    warmupSliceSeconds = 2;
+    rewarmSeconds = 0.5;
+    lightSeconds = 2;
+    fixedSeconds = 4;
+    saturationSeconds = 3;
+    startupRounds = 1;
+    classLoadAnalysis = false;
+  }
+
+  /** Modes that run (the skipped ones are only noted). */
+  public List<Mode> runnableModes() {
+    return modes.stream().filter(m -> m.skipReason == null).toList();
+  }
+}

@@ -1,0 +1,144 @@
+package io.inmesh.bench.report;
+
+import io.inmesh.bench.measure.BenchResults;
+import io.inmesh.bench.proc.Proc;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * One mode's figures for one pair, aggregated over rounds: each a {@link Spread}. "Added" figures
+ * are differences to the baseline of the same round, so drift between rounds cancels.
+ */
+public final class ModeFigures {
+  public final String pair;
+  public final String mode;
+  public final List<BenchResults.Round> rounds;
+  public final Spread lightP50;
+  public final Spread lightP99;
+  public final Spread addedP50;
+  public final Spread addedP99;
+  public final Spread fixedP50;
+  public final Spread fixedP99;
+  public final Spread fixedP999;
+  public final Spread fixedServiceP50;
+  public final Spread saturation;
+  public final Spread cpu;
+  public final Spread addedCpu;
+  public final Spread saturationCpu;
+  public final Spread generatorCpu;
+  public final Map<String, Spread> cpuByRole = new LinkedHashMap<>();
+  public final Map<String, Spread> rssMbByRole = new LinkedHashMap<>();
+  public final Map<String, Spread> rssAnonMbByRole = new LinkedHashMap<>();
+  public final Map<String, Spread> rssFileMbByRole = new LinkedHashMap<>();
+  public final Spread rssPerJvmMb;
+  public final Spread addedRssPerJvmMb;
+  public final long errors;
+  public final long non2xx;
+  public final String firstError;
+
+  public ModeFigures(String pair, String mode, List<BenchResults.Round> rounds, List<BenchResults.Round> baseline) {
+    this.pair = pair;
+    this.mode = mode;
+    this.rounds = rounds;
+    lightP50 = of(rounds, r -> r.light().p50());
+    lightP99 = of(rounds, r -> r.light().p99());
+    fixedP50 = of(rounds, r -> r.fixed().p50());
+    fixedP99 = of(rounds, r -> r.fixed().p99());
+    fixedP999 = of(rounds, r -> r.fixed().p999());
+    fixedServiceP50 = of(rounds, r -> r.fixedServiceTime().p50());
+    saturation = of(rounds, BenchResults.Round::saturationRps);
+    cpu = of(rounds, BenchResults.Round::cpuPerRequest);
+    saturationCpu = of(rounds, BenchResults.Round::saturationCpuPerRequest);
+    generatorCpu = of(rounds, BenchResults.Round::generatorCpuPerRequest);
+    addedP50 = diff(rounds, baseline, r -> r.light().p50());
+    addedP99 = diff(rounds, baseline, r -> r.light().p99());
+    addedCpu = diff(rounds, baseline, BenchResults.Round::cpuPerRequest);
+    rssPerJvmMb = of(rounds, ModeFigures::rssPerJvmMb);
+    addedRssPerJvmMb = diff(rounds, baseline, ModeFigures::rssPerJvmMb);
+    for (Proc.Role role : Proc.Role.values()) {
+      if (!role.dataPath) {
+        continue;
+      }
+      List<Double> c = new ArrayList<>();
+      List<Double> m = new ArrayList<>();
+      for (BenchResults.Round r : rounds) {
+        Double v = r.cpuPerRequestByRole().get(role.label);
+        if (v != null) {
+          c.add(v);
+        }
+        Long kb = r.rssKbByRole().get(role.label);
+        if (kb != null && kb >= 0) {
+          m.add(kb / 1024.0);
+        }
+      }
+      if (!c.isEmpty()) {
+        cpuByRole.put(role.label, Spread.of(c));
+      }
+      if (!m.isEmpty()) {
+        rssMbByRole.put(role.label, Spread.of(m));
+      }
+      List<Double> anon = new ArrayList<>();
+      List<Double> file = new ArrayList<>();
+      for (BenchResults.Round r : rounds) {
+        if (r.rssAnonKbByRole() == null || r.rssFileKbByRole() == null) {
+          continue;
+        }
+        Long a = r.rssAnonKbByRole().get(role.label);
+        Long f = r.rssFileKbByRole().get(role.label);
+        if (a != null && a >= 0 && f != null && f >= 0) {
+          anon.add(a / 1024.0);
+          file.add(f / 1024.0);
+        }
+      }
+      if (!anon.isEmpty()) {
+        rssAnonMbByRole.put(role.label, Spread.of(anon));
+        rssFileMbByRole.put(role.label, Spread.of(file));
+      }
+    }
+    errors = rounds.stream().mapToLong(BenchResults.Round::fixedErrors).sum() + rounds.stream().mapToLong(BenchResults.Round::saturationErrors).sum();
+    non2xx = rounds.stream().mapToLong(BenchResults.Round::fixedNon2xx).sum();
+    firstError = rounds.stream().map(BenchResults.Round::firstError).filter(e -> e != null).findFirst().orElse(null);
+  }
+
+  /** Mean RSS of the mode's two application JVMs, MB. */
+  static double rssPerJvmMb(BenchResults.Round r) {
+    Long f = r.rssKbByRole().get(Proc.Role.FRONTEND.label);
+    Long b = r.rssKbByRole().get(Proc.Role.BACKEND.label);
+    if (f == null || b == null || f < 0 || b < 0) {
+      return Double.NaN;
+    }
+    return (f + b) / 2.0 / 1024.0;
+  }
+
+  private static Spread of(List<BenchResults.Round> rounds, ToDoubleFunction<BenchResults.Round> f) {
+    return Spread.of(rounds.stream().map(r -> f.applyAsDouble(r)).toList());
+  }
+
+  private static Spread diff(List<BenchResults.Round> rounds, List<BenchResults.Round> baseline, ToDoubleFunction<BenchResults.Round> f) {
+    List<Double> d = new ArrayList<>();
+    for (BenchResults.Round r : rounds) {
+      for (BenchResults.Round b : baseline) {
+        if (b.round() == r.round()) {
+          d.add(f.applyAsDouble(r) - f.applyAsDouble(b));
+        }
+      }
+    }
+    return Spread.of(d);
+  }
+
+  /** Figures of every mode of {@code pair} that has rounds, in the order the modes ran. */
+  public static Map<String, ModeFigures> forPair(BenchResults results, String pair, List<String> modeOrder) {
+    Map<String, ModeFigures> out = new LinkedHashMap<>();
+    List<BenchResults.Round> base = results.rounds.stream().filter(r -> r.pair().equals(pair) && r.mode().equals("baseline")).toList();
+    for (String mode : modeOrder) {
+      List<BenchResults.Round> rs = results.rounds.stream().filter(r -> r.pair().equals(pair) && r.mode().equals(mode)).toList();
+      if (!rs.isEmpty()) {
+        out.put(mode, new ModeFigures(pair, mode, rs, base));
+      }
+    }
+    return out;
+  }
+}

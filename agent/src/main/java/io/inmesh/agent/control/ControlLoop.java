@@ -65,7 +65,8 @@ public final class ControlLoop {
   /** Graceful JVM shutdown: withdraw this endpoint at once instead of waiting for expiry. */
   public void stop() {
     stopped = true;
-    poller.interrupt();
+    // no interrupt: the poller may be writing the cache, and an interrupted FileChannel closes
+    // mid-write; it is a daemon blocked on a socket and ends with the JVM
     registry.shutdownNow();
     if (registered) {
       try {

@@ -5,9 +5,9 @@ import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
+import io.inmesh.bootstrap.CarriedCall;
 import io.inmesh.bootstrap.Mesh;
 import io.inmesh.bootstrap.OutboundCall;
-import io.opentelemetry.instrumentation.api.util.VirtualField;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
 import java.net.InetSocketAddress;
@@ -24,6 +24,11 @@ import net.bytebuddy.matcher.ElementMatcher;
  * per-call decision is taken and remembered on the request; {@code getAddress()} is what the
  * client keys its connection pool on and connects to, so answering it with the chosen endpoint
  * re-targets the call without touching the URI.
+ *
+ * <p>The decision rides in the request's {@code authority} field (see {@link CarriedCall}): that
+ * field is only read for CONNECT and URI-less requests, never for the calls inmesh routes, and
+ * writing it from the constructor's own code is allowed even though it is final. A side table keyed
+ * by the request would cost a weak-map put and get per call.
  */
 public class HttpRequestImplInstrumentation implements TypeInstrumentation {
 
@@ -50,10 +55,15 @@ public class HttpRequestImplInstrumentation implements TypeInstrumentation {
   @SuppressWarnings("unused")
   public static class DecideAdvice {
     @Advice.OnMethodExit(suppress = Throwable.class)
-    public static void onExit(@Advice.This HttpRequest request) {
+    public static void onExit(
+        @Advice.This HttpRequest request,
+        @Advice.FieldValue(value = "authority", readOnly = false) InetSocketAddress authority) {
+      if (authority != null) {
+        return; // a CONNECT or URI-less request: not ours
+      }
       OutboundCall call = Mesh.outbound(new JdkRequestView(request));
       if (call != null) {
-        VirtualField.find(HttpRequest.class, OutboundCall.class).set(request, call);
+        authority = new CarriedCall(call);
       }
     }
   }
@@ -62,14 +72,13 @@ public class HttpRequestImplInstrumentation implements TypeInstrumentation {
   public static class AddressAdvice {
     @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
     public static InetSocketAddress onEnter(
-        @Advice.This HttpRequestImpl request, @Advice.FieldValue("proxy") Proxy proxy) {
-      if (proxy != null) {
-        return null; // the application chose a proxy for this call: leave it alone
+        @Advice.This HttpRequestImpl request,
+        @Advice.FieldValue("proxy") Proxy proxy,
+        @Advice.FieldValue("authority") InetSocketAddress authority) {
+      if (proxy != null || !(authority instanceof CarriedCall)) {
+        return null; // not routed by inmesh, or the application chose a proxy: leave it alone
       }
-      OutboundCall call = VirtualField.find(HttpRequest.class, OutboundCall.class).get(request);
-      if (call == null) {
-        return null;
-      }
+      OutboundCall call = ((CarriedCall) authority).call();
       InetSocketAddress address = call.nextAddress();
       if (address != null && call.isLocalReply()) {
         request.setSystemHeader(Mesh.LOCAL_REPLY_HEADER, call.localReplyToken());

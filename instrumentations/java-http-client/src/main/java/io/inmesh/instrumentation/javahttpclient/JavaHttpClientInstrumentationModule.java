@@ -1,12 +1,10 @@
 package io.inmesh.instrumentation.javahttpclient;
 
-import io.inmesh.bootstrap.OutboundCall;
 import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.internal.ExperimentalInstrumentationModule;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import java.util.List;
-import java.util.function.BiConsumer;
 
 /**
  * Meshes {@code java.net.http.HttpClient} (send and sendAsync, and Spring's RestTemplate/RestClient
@@ -42,10 +40,5 @@ public class JavaHttpClientInstrumentationModule extends InstrumentationModule
   @Override
   public HelperClassStrategy helperClassStrategy() {
     return HelperClassStrategy.INJECTED;
-  }
-
-  @Override
-  public void registerVirtualFields(BiConsumer<String, String> register) {
-    register.accept("java.net.http.HttpRequest", OutboundCall.class.getName());
   }
 }

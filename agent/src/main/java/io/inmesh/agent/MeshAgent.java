@@ -1,12 +1,12 @@
 package io.inmesh.agent;
 
 import io.inmesh.agent.admin.AdminServer;
-import io.inmesh.agent.control.AgentIdentity;
-import io.inmesh.agent.control.ControlClient;
-import io.inmesh.agent.control.ControlLoop;
+import io.inmesh.policy.control.AgentIdentity;
+import io.inmesh.policy.control.ControlClient;
+import io.inmesh.policy.control.ControlLoop;
 import io.inmesh.agent.engine.MeshEngine;
-import io.inmesh.agent.log.Log;
-import io.inmesh.agent.snapshot.SnapshotCache;
+import io.inmesh.policy.log.Log;
+import io.inmesh.policy.snapshot.SnapshotCache;
 import io.inmesh.bootstrap.Mesh;
 import io.inmesh.launcher.Settings;
 import java.nio.file.Path;
@@ -29,7 +29,15 @@ public final class MeshAgent {
     this.control =
         settings.controlUrl == null
             ? null
-            : new ControlLoop(engine, new ControlClient(settings, identity), new SnapshotCache(Path.of(settings.cacheDir)));
+            : new ControlLoop(
+                settings.controlUrl,
+                engine,
+                engine.listeners(),
+                new ControlClient(settings, identity),
+                new SnapshotCache(Path.of(settings.cacheDir)));
+    if (control != null) {
+      engine.onListenersChanged(l -> control.endpointChanged());
+    }
     this.admin = new AdminServer(engine, identity, control);
   }
 

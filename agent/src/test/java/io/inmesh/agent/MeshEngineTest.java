@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.inmesh.agent.engine.ActiveSnapshot;
 import io.inmesh.agent.engine.MeshEngine;
+import io.inmesh.policy.control.SnapshotTarget;
 import io.inmesh.bootstrap.OutboundCall;
 import io.inmesh.bootstrap.OutboundRequest;
 import io.inmesh.launcher.Settings;
@@ -45,7 +46,7 @@ class MeshEngineTest {
     MeshEngine e = engine();
     assertThat(e.apply(GOOD.getBytes(StandardCharsets.UTF_8), ActiveSnapshot.Source.CONTROL_PLANE).accepted()).isTrue();
     String bad = GOOD.replace("\"version\":\"good\"", "\"version\":\"bad\"").replace("\"subset\":\"v1\"}}]}", "\"subset\":\"v1\"},\"weight\":\"lots\"}]}");
-    MeshEngine.ApplyResult r = e.apply(bad.getBytes(StandardCharsets.UTF_8), ActiveSnapshot.Source.CONTROL_PLANE);
+    SnapshotTarget.Applied r = e.apply(bad.getBytes(StandardCharsets.UTF_8), ActiveSnapshot.Source.CONTROL_PLANE);
     assertThat(r.accepted()).isFalse();
     assertThat(r.version()).isEqualTo("bad");
     assertThat(r.error()).contains("VirtualService default/r").contains("spec.http[1].route[0].weight");

@@ -3,9 +3,9 @@ package io.inmesh.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.inmesh.agent.local.LocalResponder;
-import io.inmesh.agent.net.PlainHttp;
 import io.inmesh.agent.net.PlainHttpServer;
 import io.inmesh.bootstrap.LocalAnswer;
+import io.inmesh.policy.control.PlainHttp;
 import java.net.HttpURLConnection;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -1,10 +1,10 @@
 package io.inmesh.agent.admin;
 
-import io.inmesh.agent.control.AgentIdentity;
-import io.inmesh.agent.control.ControlLoop;
+import io.inmesh.policy.control.AgentIdentity;
+import io.inmesh.policy.control.ControlLoop;
 import io.inmesh.agent.engine.ActiveSnapshot;
 import io.inmesh.agent.engine.MeshEngine;
-import io.inmesh.agent.log.Log;
+import io.inmesh.policy.log.Log;
 import io.inmesh.agent.net.PlainHttpServer;
 import io.inmesh.launcher.Settings;
 import io.inmesh.launcher.Versions;

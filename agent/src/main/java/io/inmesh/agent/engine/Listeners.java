@@ -1,5 +1,6 @@
 package io.inmesh.agent.engine;
 
+import io.inmesh.policy.control.LocalEndpoint;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -15,7 +16,7 @@ import java.util.List;
  * bound to a wildcard address registers {@code INMESH_ENDPOINT_ADDRESS}, else the host's first
  * non-loopback address.
  */
-public final class Listeners {
+public final class Listeners implements LocalEndpoint {
   private final String configuredAddress;
   private String address;
   private final List<Integer> ports = new ArrayList<>();
@@ -53,10 +54,12 @@ public final class Listeners {
     return changed;
   }
 
+  @Override
   public synchronized String address() {
     return address;
   }
 
+  @Override
   public synchronized List<Integer> ports() {
     return Collections.unmodifiableList(new ArrayList<>(ports));
   }

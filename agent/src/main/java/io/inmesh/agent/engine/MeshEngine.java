@@ -1,7 +1,7 @@
 package io.inmesh.agent.engine;
 
 import io.inmesh.agent.local.LocalResponder;
-import io.inmesh.agent.log.Log;
+import io.inmesh.policy.log.Log;
 import io.inmesh.bootstrap.InboundRequest;
 import io.inmesh.bootstrap.LocalAnswer;
 import io.inmesh.bootstrap.MeshRuntime;
@@ -12,6 +12,7 @@ import io.inmesh.policy.compile.HostNames;
 import io.inmesh.policy.compile.RouteDecision;
 import io.inmesh.policy.compile.RouteTable;
 import io.inmesh.policy.compile.Workload;
+import io.inmesh.policy.control.SnapshotTarget;
 import io.inmesh.policy.snapshot.SnapshotCodec;
 import java.net.InetSocketAddress;
 import java.time.Instant;
@@ -28,10 +29,7 @@ import java.util.function.Consumer;
  * snapshot is applied (compiled route table); a call costs a host lookup, and for mesh hosts a rule
  * scan and an endpoint pick.
  */
-public final class MeshEngine implements MeshRuntime {
-
-  /** The outcome of applying a snapshot, reported to the control plane (ACK/NACK). */
-  public record ApplyResult(boolean accepted, String version, String error) {}
+public final class MeshEngine implements MeshRuntime, SnapshotTarget {
 
   private final Settings settings;
   private final Workload workload;
@@ -80,16 +78,27 @@ public final class MeshEngine implements MeshRuntime {
    * snapshot, then swaps it in as a whole. Anything wrong refuses the whole snapshot and the one in
    * force keeps serving.
    */
-  public ApplyResult apply(byte[] json, ActiveSnapshot.Source source) {
+  @Override
+  public Applied apply(byte[] json, boolean fromCache) {
+    return apply(json, fromCache ? ActiveSnapshot.Source.CACHE : ActiveSnapshot.Source.CONTROL_PLANE);
+  }
+
+  @Override
+  public String activeVersion() {
+    ActiveSnapshot a = active;
+    return a == null ? null : a.table().version();
+  }
+
+  public Applied apply(byte[] json, ActiveSnapshot.Source source) {
     SnapshotCodec.Decoded decoded = SnapshotCodec.decode(json);
     if (!decoded.ok()) {
-      return new ApplyResult(false, versionOf(json), decoded.errorSummary());
+      return new Applied(false, versionOf(json), decoded.errorSummary());
     }
     RouteTable table;
     try {
       table = RouteTable.compile(decoded.snapshot(), workload);
     } catch (RuntimeException e) {
-      return new ApplyResult(false, decoded.snapshot().version(), "cannot compile snapshot: " + e);
+      return new Applied(false, decoded.snapshot().version(), "cannot compile snapshot: " + e);
     }
     ActiveSnapshot previous = active;
     active = new ActiveSnapshot(table, json, source, Instant.now());
@@ -102,7 +111,7 @@ public final class MeshEngine implements MeshRuntime {
         Log.warn(w);
       }
     }
-    return new ApplyResult(true, table.version(), null);
+    return new Applied(true, table.version(), null);
   }
 
   private static String versionOf(byte[] json) {

@@ -1,6 +1,6 @@
 package io.inmesh.agent.local;
 
-import io.inmesh.agent.log.Log;
+import io.inmesh.policy.log.Log;
 import io.inmesh.agent.net.PlainHttpServer;
 import io.inmesh.bootstrap.LocalAnswer;
 import io.inmesh.bootstrap.Mesh;

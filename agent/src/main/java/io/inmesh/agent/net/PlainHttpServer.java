@@ -1,5 +1,6 @@
 package io.inmesh.agent.net;
 
+import io.inmesh.policy.control.PlainHttp;
 import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package io.inmesh.control.api;
 
-import io.inmesh.control.AtomicFiles;
+import io.inmesh.policy.files.AtomicFiles;
 import io.inmesh.control.policy.PolicyFileNames;
 import io.inmesh.control.policy.PolicyFileState;
 import io.inmesh.control.policy.PolicyStore;
@@ -11,6 +11,7 @@ import io.inmesh.control.snapshot.SnapshotService;
 import io.inmesh.policy.ParseResult;
 import io.inmesh.policy.PolicyParser;
 import io.inmesh.policy.diag.Diagnostic;
+import io.inmesh.policy.diag.DiagnosticJson;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package io.inmesh.control.registry;
 
-import io.inmesh.control.AtomicFiles;
+import io.inmesh.policy.files.AtomicFiles;
 import io.inmesh.policy.tree.JsonTrees;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -4,6 +4,7 @@ import io.inmesh.policy.ParseResult;
 import io.inmesh.policy.ParsedResource;
 import io.inmesh.policy.PolicyParser;
 import io.inmesh.policy.diag.Diagnostic;
+import io.inmesh.policy.diag.DiagnosticJson;
 import io.inmesh.policy.diag.Severity;
 import io.inmesh.policy.tree.JsonTrees;
 import io.inmesh.policy.validate.PolicySetValidator;
@@ -231,22 +232,6 @@ public final class ValidateCommand {
   }
 
   private static List<Object> json(List<Diagnostic> ds, boolean errors) {
-    List<Object> out = new ArrayList<>();
-    for (Diagnostic d : ds) {
-      if (d.isError() != errors) {
-        continue;
-      }
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("severity", d.severity().label());
-      m.put("file", d.file());
-      m.put("line", d.line());
-      m.put("resource", d.resource());
-      m.put("path", d.path());
-      m.put("message", d.message());
-      m.put("hint", d.hint());
-      m.put("text", d.format());
-      out.add(m);
-    }
-    return out;
+    return errors ? DiagnosticJson.errors(ds) : DiagnosticJson.warnings(ds);
   }
 }

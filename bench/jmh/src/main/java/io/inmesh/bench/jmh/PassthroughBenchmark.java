@@ -2,6 +2,7 @@ package io.inmesh.bench.jmh;
 
 import io.inmesh.agent.engine.ActiveSnapshot;
 import io.inmesh.agent.engine.MeshEngine;
+import io.inmesh.policy.control.SnapshotTarget;
 import io.inmesh.bootstrap.OutboundCall;
 import io.inmesh.launcher.Settings;
 import java.util.Map;
@@ -44,7 +45,7 @@ public class PassthroughBenchmark {
   @Setup(Level.Trial)
   public void setUp() {
     engine = new MeshEngine(Settings.resolve(Map.of("INMESH_SERVICE", "client"), new Properties()));
-    MeshEngine.ApplyResult r = engine.apply(Fixtures.snapshotJson(services), ActiveSnapshot.Source.CONTROL_PLANE);
+    SnapshotTarget.Applied r = engine.apply(Fixtures.snapshotJson(services), ActiveSnapshot.Source.CONTROL_PLANE);
     if (!r.accepted()) {
       throw new IllegalStateException(r.error());
     }

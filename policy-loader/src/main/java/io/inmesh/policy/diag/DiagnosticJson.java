@@ -1,6 +1,5 @@
-package io.inmesh.control.api;
+package io.inmesh.policy.diag;
 
-import io.inmesh.policy.diag.Diagnostic;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.inmesh.agent.control;
+package io.inmesh.policy.control;
 
 import io.inmesh.launcher.Settings;
 import java.net.InetAddress;

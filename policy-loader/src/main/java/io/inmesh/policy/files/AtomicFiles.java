@@ -1,4 +1,4 @@
-package io.inmesh.control;
+package io.inmesh.policy.files;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -11,8 +11,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Whole-file writes that a reader (the policy watcher, the next control plane after a crash) sees
- * either before or after, never half-written.
+ * Whole-file writes that a reader (the policy watcher, the next control plane after a crash, another
+ * JVM of the same service reading the last-known-good cache) sees either before or after, never
+ * half-written. Concurrent writers each use their own temporary file, so the last rename wins whole.
  */
 public final class AtomicFiles {
 

@@ -1,4 +1,4 @@
-package io.inmesh.agent.log;
+package io.inmesh.policy.log;
 
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;

@@ -1,7 +1,6 @@
-package io.inmesh.agent.control;
+package io.inmesh.policy.control;
 
-import io.inmesh.agent.engine.Listeners;
-import io.inmesh.agent.net.PlainHttp;
+import io.inmesh.policy.control.PlainHttp;
 import io.inmesh.launcher.Settings;
 import io.inmesh.launcher.Versions;
 import io.inmesh.policy.tree.JsonTrees;
@@ -28,7 +27,7 @@ public final class ControlClient {
   }
 
   /** 200: registered; returns the heartbeat interval the control plane asks for (seconds). */
-  public int register(Listeners listeners) throws IOException {
+  public int register(LocalEndpoint listeners) throws IOException {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("agent", identity.id());
     body.put("service", settings.service);

@@ -1,10 +1,8 @@
-package io.inmesh.agent.control;
+package io.inmesh.policy.control;
 
-import io.inmesh.agent.engine.ActiveSnapshot;
-import io.inmesh.agent.engine.MeshEngine;
-import io.inmesh.agent.log.Log;
-import io.inmesh.agent.net.PlainHttp;
-import io.inmesh.agent.snapshot.SnapshotCache;
+import io.inmesh.policy.log.Log;
+import io.inmesh.policy.control.PlainHttp;
+import io.inmesh.policy.snapshot.SnapshotCache;
 import java.io.IOException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -22,7 +20,8 @@ public final class ControlLoop {
   private static final long BACKOFF_BASE_MS = 200;
   private static final long BACKOFF_MAX_MS = 5_000;
 
-  private final MeshEngine engine;
+  private final SnapshotTarget engine;
+  private final LocalEndpoint endpoint;
   private final ControlClient client;
   private final SnapshotCache cache;
   private final String url;
@@ -33,11 +32,12 @@ public final class ControlLoop {
   private volatile long heartbeatMillis = 5_000;
   private volatile long lastBeat;
 
-  public ControlLoop(MeshEngine engine, ControlClient client, SnapshotCache cache) {
+  public ControlLoop(String url, SnapshotTarget engine, LocalEndpoint endpoint, ControlClient client, SnapshotCache cache) {
     this.engine = engine;
+    this.endpoint = endpoint;
     this.client = client;
     this.cache = cache;
-    this.url = engine.settings().controlUrl;
+    this.url = url;
     this.registry =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -50,12 +50,16 @@ public final class ControlLoop {
   }
 
   public void start() {
-    // observe first: a listener that starts from now on re-registers; one that started before is
-    // in the first registration below
-    engine.onListenersChanged(l -> registry.execute(this::register));
     registry.execute(this::register);
     registry.scheduleWithFixedDelay(this::heartbeat, 1, 1, TimeUnit.SECONDS);
     poller.start();
+  }
+
+  /** The endpoint changed (a listener started or stopped): register it again, off this thread. */
+  public void endpointChanged() {
+    if (!stopped) {
+      registry.execute(this::register);
+    }
   }
 
   public boolean registered() {
@@ -78,10 +82,10 @@ public final class ControlLoop {
   }
 
   private void pollLoop() {
-    if (engine.active() == null) {
+    if (engine.activeVersion() == null) {
       byte[] cached = cache.read();
       if (cached != null) {
-        MeshEngine.ApplyResult r = engine.apply(cached, ActiveSnapshot.Source.CACHE);
+        SnapshotTarget.Applied r = engine.apply(cached, true);
         if (!r.accepted()) {
           Log.warn("ignored the cached snapshot " + cache.file() + ": " + r.error());
         }
@@ -90,14 +94,13 @@ public final class ControlLoop {
     int failures = 0;
     while (!stopped) {
       try {
-        ActiveSnapshot a = engine.active();
-        PlainHttp.Response r = client.poll(a == null ? null : a.table().version(), WAIT_SECONDS);
+        PlainHttp.Response r = client.poll(engine.activeVersion(), WAIT_SECONDS);
         if (Log.clear("control-down")) {
           Log.info("control plane " + url + " is reachable again");
         }
         failures = 0;
         if (r.status() == 200) {
-          MeshEngine.ApplyResult result = engine.apply(r.body(), ActiveSnapshot.Source.CONTROL_PLANE);
+          SnapshotTarget.Applied result = engine.apply(r.body(), false);
           if (result.accepted()) {
             cache.write(r.body());
           } else {
@@ -121,7 +124,7 @@ public final class ControlLoop {
             Log.Level.WARN,
             "control-down",
             "control plane " + url + " unreachable (" + e.getMessage() + "); routing on "
-                + (engine.active() == null ? "nothing yet (passthrough)" : "snapshot " + currentVersion())
+                + (engine.activeVersion() == null ? "nothing yet (passthrough)" : "snapshot " + currentVersion())
                 + ", retrying with backoff");
         sleep(backoff(failures));
       }
@@ -129,11 +132,11 @@ public final class ControlLoop {
   }
 
   private String currentVersion() {
-    ActiveSnapshot a = engine.active();
-    return a == null ? "none" : a.table().version();
+    String v = engine.activeVersion();
+    return v == null ? "none" : v;
   }
 
-  private void ack(MeshEngine.ApplyResult result) {
+  private void ack(SnapshotTarget.Applied result) {
     registry.execute(
         () -> {
           try {
@@ -149,7 +152,7 @@ public final class ControlLoop {
       return;
     }
     try {
-      heartbeatMillis = client.register(engine.listeners()) * 1000L;
+      heartbeatMillis = client.register(endpoint) * 1000L;
       lastBeat = System.currentTimeMillis();
       if (!registered) {
         Log.debug("registered with " + url);

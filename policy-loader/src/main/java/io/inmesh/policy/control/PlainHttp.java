@@ -1,4 +1,4 @@
-package io.inmesh.agent.net;
+package io.inmesh.policy.control;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
@@ -105,7 +105,7 @@ public final class PlainHttp {
     return new Response(status, headers, body);
   }
 
-  static Map<String, String> readHeaders(InputStream in) throws IOException {
+  public static Map<String, String> readHeaders(InputStream in) throws IOException {
     Map<String, String> headers = new LinkedHashMap<>();
     int total = 0;
     for (String line = readLine(in); line != null && !line.isEmpty(); line = readLine(in)) {
@@ -122,7 +122,7 @@ public final class PlainHttp {
   }
 
   /** Reads a CRLF (or LF) terminated line; null at end of stream. */
-  static String readLine(InputStream in) throws IOException {
+  public static String readLine(InputStream in) throws IOException {
     StringBuilder sb = new StringBuilder(64);
     int c;
     while ((c = in.read()) != -1) {
@@ -141,7 +141,7 @@ public final class PlainHttp {
     return sb.length() == 0 ? null : sb.toString();
   }
 
-  static byte[] readFixed(InputStream in, int length) throws IOException {
+  public static byte[] readFixed(InputStream in, int length) throws IOException {
     if (length < 0 || length > MAX_BODY_BYTES) {
       throw new IOException("bad content length " + length);
     }
@@ -153,7 +153,7 @@ public final class PlainHttp {
   }
 
   /** Reads and drops a request body of any size (Content-Length or chunked). */
-  static void discardBody(InputStream in, String contentLength, String transferEncoding) throws IOException {
+  public static void discardBody(InputStream in, String contentLength, String transferEncoding) throws IOException {
     if (transferEncoding != null && transferEncoding.toLowerCase(Locale.ROOT).contains("chunked")) {
       while (true) {
         String line = readLine(in);

@@ -1,8 +1,8 @@
-package io.inmesh.agent;
+package io.inmesh.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.inmesh.agent.snapshot.SnapshotCache;
+import io.inmesh.policy.snapshot.SnapshotCache;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

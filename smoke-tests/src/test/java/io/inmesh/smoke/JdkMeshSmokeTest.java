@@ -78,7 +78,12 @@ class JdkMeshSmokeTest {
     awaitTrue(
         "pedido's snapshot to hold all endpoints",
         Duration.ofSeconds(30),
-        () -> endpointsSeenBy("127.0.0.23").toString().contains("127.0.0.24"),
+        () -> {
+          Map<String, List<String>> eps = endpointsSeenBy("127.0.0.23");
+          return eps.getOrDefault("usuario-service", List.of()).size() == 2
+              && eps.containsKey("wild-service")
+              && eps.containsKey("pedido-service");
+        },
         pedido,
         controlPlane);
   }
@@ -273,6 +278,7 @@ class JdkMeshSmokeTest {
     Proc pedido2 = meshed("pedido-2", env2, logs, plainApp("PlainPedidoApp", "127.0.0.25", "8080"));
     apps.add(pedido2);
     awaitReady(pedido2, "127.0.0.25");
+    awaitTrue("pedido-2 to listen", Duration.ofSeconds(30), () -> pedido2.output().contains("pedido listening"), pedido2);
     assertThat(getJson("http://127.0.0.25:15000/config_dump").path("snapshot").path("source").asText()).isEqualTo("cache");
     assertThat(calls("127.0.0.25:8080", "http://usuario-service/usuarios/1", "jdk", "true", 10).path("canary").toString()).isEqualTo("{\"v2\":10}");
     assertThat(calls("127.0.0.25:8080", "http://usuario-service/usuarios/1", "huc", "true", 10).path("canary").toString()).isEqualTo("{\"v2\":10}");

@@ -285,6 +285,9 @@ public final class DemoMain {
       ps = new ArrayList<>(processes);
       processes.clear();
     }
+    if (ps.stream().anyMatch(Process::isAlive)) {
+      System.out.println("stopping the control plane and the services ...");
+    }
     for (Process p : ps) {
       p.destroy(); // SIGTERM: agents deregister on the way out
     }

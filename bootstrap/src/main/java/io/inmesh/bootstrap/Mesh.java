@@ -25,10 +25,6 @@ public final class Mesh {
     runtime = meshRuntime;
   }
 
-  public static boolean installed() {
-    return runtime != null;
-  }
-
   /** See {@link MeshRuntime#outbound}; null means "leave the call alone". */
   public static OutboundCall outbound(OutboundRequest request) {
     MeshRuntime rt = runtime;

@@ -1,7 +1,23 @@
 package io.inmesh.bootstrap;
 
+import java.util.HashMap;
+import java.util.Map;
+
 /** An answer the mesh gives itself instead of the application or the upstream. */
 public final class LocalAnswer {
+  /** Envoy's wording for its local replies, by response flag, so clients see what Istio sends. */
+  private static final Map<String, String> ENVOY_BODIES = new HashMap<>();
+
+  static {
+    ENVOY_BODIES.put("UH", "no healthy upstream");
+    ENVOY_BODIES.put("NC", "no healthy upstream");
+    ENVOY_BODIES.put("NR", "");
+    ENVOY_BODIES.put("RBAC", "RBAC: access denied");
+    ENVOY_BODIES.put("FI", "fault filter abort");
+    ENVOY_BODIES.put("UT", "upstream request timeout");
+    ENVOY_BODIES.put("UO", "upstream connect error or disconnect/reset before headers. reset reason: overflow");
+  }
+
   private final int status;
   private final String body;
   private final String reason;
@@ -10,6 +26,17 @@ public final class LocalAnswer {
     this.status = status;
     this.body = body == null ? "" : body;
     this.reason = reason;
+  }
+
+  /** An answer with Envoy's body for {@code reason}. */
+  public static LocalAnswer of(int status, String reason) {
+    return new LocalAnswer(status, envoyBody(reason), reason);
+  }
+
+  /** Envoy's body for a response flag; empty for flags without one. */
+  public static String envoyBody(String reason) {
+    String b = ENVOY_BODIES.get(reason);
+    return b == null ? "" : b;
   }
 
   public int status() {

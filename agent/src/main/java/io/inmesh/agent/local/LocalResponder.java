@@ -1,9 +1,9 @@
 package io.inmesh.agent.local;
 
-import io.inmesh.policy.log.Log;
 import io.inmesh.agent.net.PlainHttpServer;
 import io.inmesh.bootstrap.LocalAnswer;
 import io.inmesh.bootstrap.Mesh;
+import io.inmesh.policy.log.Log;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -21,15 +21,6 @@ import java.util.Map;
 public final class LocalResponder {
   public static final String PATH_PREFIX = "/.inmesh/reply/";
 
-  private static final Map<String, String> BODIES =
-      Map.of(
-          "UH", "no healthy upstream",
-          "NC", "no healthy upstream",
-          "NR", "",
-          "RBAC", "RBAC: access denied",
-          "FI", "fault filter abort",
-          "UT", "upstream request timeout",
-          "UO", "upstream connect error or disconnect/reset before headers. reset reason: overflow");
 
   private volatile PlainHttpServer server;
 
@@ -37,10 +28,6 @@ public final class LocalResponder {
     return answer.status() + "-" + answer.reason();
   }
 
-  /** The body the mesh sends for a reason code (Envoy's wording). */
-  public static String bodyFor(String reason) {
-    return BODIES.getOrDefault(reason, "");
-  }
 
   /** The responder's address, started on first use; null if it cannot start (fail open). */
   public InetSocketAddress address() {
@@ -81,7 +68,7 @@ public final class LocalResponder {
     return new PlainHttpServer.Response(
         status,
         "text/plain",
-        bodyFor(reason).getBytes(StandardCharsets.UTF_8),
+        LocalAnswer.envoyBody(reason).getBytes(StandardCharsets.UTF_8),
         Map.of("server", "inmesh", "x-inmesh-reason", reason));
   }
 

@@ -13,5 +13,5 @@ import io.inmesh.bootstrap.LocalAnswer;
 public record AuthorizationDecision(boolean allowed, String policy, String reason, boolean audit) {
 
   /** What Istio answers a denied HTTP request: 403 {@code RBAC: access denied}. */
-  public static final LocalAnswer FORBIDDEN = new LocalAnswer(403, "RBAC: access denied", "RBAC");
+  public static final LocalAnswer FORBIDDEN = LocalAnswer.of(403, "RBAC");
 }

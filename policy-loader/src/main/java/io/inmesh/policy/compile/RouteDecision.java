@@ -61,7 +61,7 @@ public sealed interface RouteDecision {
     }
   }
 
-  LocalAnswer NO_HEALTHY_UPSTREAM = new LocalAnswer(503, "no healthy upstream", "UH");
-  LocalAnswer NO_ROUTE = new LocalAnswer(404, "", "NR");
-  LocalAnswer NO_CLUSTER = new LocalAnswer(503, "no healthy upstream", "NC");
+  LocalAnswer NO_HEALTHY_UPSTREAM = LocalAnswer.of(503, "UH");
+  LocalAnswer NO_ROUTE = LocalAnswer.of(404, "NR");
+  LocalAnswer NO_CLUSTER = LocalAnswer.of(503, "NC");
 }

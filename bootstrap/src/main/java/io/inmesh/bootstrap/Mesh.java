@@ -25,7 +25,7 @@ public final class Mesh {
     runtime = meshRuntime;
   }
 
-  /** See {@link MeshRuntime#outbound}; null means "leave the call alone". */
+  /** See {@link MeshRuntime#outbound}; null means "leave the call alone". Never blocks. */
   public static OutboundCall outbound(OutboundRequest request) {
     MeshRuntime rt = runtime;
     if (rt == null) {
@@ -33,6 +33,51 @@ public final class Mesh {
     }
     try {
       return rt.outbound(request);
+    } catch (Throwable t) {
+      failed("outbound", t);
+      return null;
+    }
+  }
+
+  /**
+   * For blocking libraries: like {@link #outbound}, but before the first snapshot a call to a
+   * possible mesh host waits for it (all such calls together, bounded by INMESH_STARTUP_WAIT from
+   * the agent's start).
+   */
+  public static OutboundCall outboundWaiting(OutboundRequest request) {
+    MeshRuntime rt = runtime;
+    if (rt == null) {
+      return null;
+    }
+    try {
+      long wait = rt.startupWaitNanos(request.host());
+      if (wait > 0) {
+        try {
+          rt.firstSnapshot().toCompletableFuture().get(wait, java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+          // the engine says once that calls pass through until a snapshot arrives
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return rt.outbound(request);
+    } catch (Throwable t) {
+      failed("outbound", t);
+      return null;
+    }
+  }
+
+  /**
+   * For non-blocking libraries: null when the call can be decided now (then call
+   * {@link #outbound}); otherwise a stage completing when it can, so no thread is parked.
+   */
+  public static java.util.concurrent.CompletionStage<Void> beforeDecision(String host) {
+    MeshRuntime rt = runtime;
+    if (rt == null) {
+      return null;
+    }
+    try {
+      return rt.startupWaitNanos(host) > 0 ? rt.firstSnapshot() : null;
     } catch (Throwable t) {
       failed("outbound", t);
       return null;
@@ -74,6 +119,32 @@ public final class Mesh {
     } catch (Throwable t) {
       failed("inbound", t);
       return null;
+    }
+  }
+
+  /** See {@link MeshRuntime#inboundResponse}. */
+  public static void inboundResponse(HeaderSink response) {
+    MeshRuntime rt = runtime;
+    if (rt == null) {
+      return;
+    }
+    try {
+      rt.inboundResponse(response);
+    } catch (Throwable t) {
+      failed("inbound", t);
+    }
+  }
+
+  /** See {@link MeshRuntime#inboundEnd}. */
+  public static void inboundEnd() {
+    MeshRuntime rt = runtime;
+    if (rt == null) {
+      return;
+    }
+    try {
+      rt.inboundEnd();
+    } catch (Throwable t) {
+      failed("inbound", t);
     }
   }
 

@@ -4,15 +4,27 @@ import java.net.InetSocketAddress;
 
 /**
  * What the mesh engine offers to adapters. The engine lives in the agent's own class loader and
- * installs itself through {@link Mesh#install(MeshRuntime)}; adapters only ever call {@link Mesh}.
+ * installs itself through {@link Mesh#install}; adapters only ever call {@link Mesh}.
  */
 public interface MeshRuntime {
 
   /**
-   * Decides a client call. Returns null when the host is not a mesh service (the call proceeds
-   * untouched; this path costs one map lookup) or when the mesh is off.
+   * Decides a client call (resolve, split, fault, mirror). Returns null when the host is not a
+   * mesh service (the call proceeds untouched; this path costs one map lookup) or when the mesh is
+   * off. Never waits: before the first snapshot the caller asks {@link #awaitFirstSnapshot}.
    */
   OutboundCall outbound(OutboundRequest request);
+
+  /**
+   * Before any snapshot exists, a call to a host that could be a mesh service may wait for the
+   * first one: all such calls wait together, for at most INMESH_STARTUP_WAIT counted from the
+   * agent's start. Returns the nanos a blocking caller may still wait (0: decide now). Asynchronous
+   * adapters use {@link #firstSnapshot()} instead and never park a thread.
+   */
+  long startupWaitNanos(String host);
+
+  /** Completes when the first snapshot is in force or the start-up wait is over. */
+  java.util.concurrent.CompletionStage<Void> firstSnapshot();
 
   /** A server library started listening; the agent registers the bound address and port. */
   void serverStarted(String library, InetSocketAddress bound);
@@ -21,9 +33,17 @@ public interface MeshRuntime {
   void serverStopped(String library, InetSocketAddress bound);
 
   /**
-   * Decides an inbound request before the application's handler runs (secure → authorize →
-   * observe). Returns null to let it through, or the local answer to send instead (e.g. 403
-   * {@code RBAC: access denied}).
+   * The inbound stage, before the application's handler runs (secure → authorize → observe).
+   * Returns null to let the request through, or the local answer to send instead (e.g. 403
+   * {@code RBAC: access denied}). The request's context stays current on this thread until
+   * {@link #inboundEnd}: outbound calls made while serving it inherit what the caller asked of
+   * the hops below, and what happened to them is said on the response.
    */
   LocalAnswer inbound(InboundRequest request);
+
+  /** The response to the current inbound request is being committed: add the mesh's headers. */
+  void inboundResponse(HeaderSink response);
+
+  /** The handler of the current inbound request returned. */
+  void inboundEnd();
 }

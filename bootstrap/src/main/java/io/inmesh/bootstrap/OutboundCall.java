@@ -1,30 +1,78 @@
 package io.inmesh.bootstrap;
 
-import java.net.InetSocketAddress;
-
 /**
- * The mesh's decision for one logical call. The per-call stages (resolve, split, fault) have run
- * when an adapter holds one of these; the per-attempt stages run each time the adapter asks
- * {@link #nextAddress()} (balance now; outlier ejection, pool limits and mTLS later), so a library
- * that retries or re-connects gets a fresh endpoint of the same destination.
+ * One logical client call through the mesh: the per-call decision (resolve, split, fault, mirror)
+ * was taken once when the adapter got this object, and holds across the library's own
+ * authentication retries and across mesh retries. The call then runs one or more {@link Attempt}s;
+ * the engine owns every decision (endpoint, pool admission, deadlines, retry or not, backoff),
+ * and the adapter supplies only mechanics: send in its library's own way, cut an attempt off at
+ * its deadline, deliver or drop a response.
  *
- * <p>When the mesh answers the call itself (503 {@code no healthy upstream}, 404 for no matching
- * route, later 403, 504, an injected abort), {@link #isLocalReply()} is true and
- * {@link #nextAddress()} is the agent's loopback responder: the library then receives a real HTTP
- * response and produces its own response object or exception, exactly as if a sidecar had
- * answered. The adapter tells the responder which answer to give with the path or the header.
+ * <p>The loop every adapter runs:
+ *
+ * <pre>
+ *   wait delayNanos()                      (an injected delay; never on an event-loop thread)
+ *   edit the request (editRequest)
+ *   for (;;) {
+ *     Attempt a = call.startAttempt();     (or startAttemptAsync for non-blocking libraries)
+ *     send to a.address() — the logical host, URI and Host header stay as the app wrote them;
+ *       a local reply (a.isLocalReply()) goes to the agent's responder, which answers in HTTP
+ *     cut it off at a.deadlineNanos() and report a.onFailure(timeout, true)
+ *     on status + headers: verdict = a.onResponse(status, headers)
+ *     on exception:        verdict = a.onFailure(t, false)
+ *     DELIVER: hand the response to the application, a.onEnd() when its body is done
+ *     AGAIN:   drop this response (drain it), wait a.backoffNanos(), loop
+ *     FAIL:    surface the exception to the application as the library would
+ *   }
+ * </pre>
  */
 public interface OutboundCall {
 
-  /** True when the mesh answers this call itself. */
-  boolean isLocalReply();
+  /** Delay to inject before the first attempt (Istio fault delay), 0 for none. */
+  long delayNanos();
 
-  /** Where the next attempt connects; null means "proceed untouched" (fail open). */
-  InetSocketAddress nextAddress();
+  /**
+   * Starts the next attempt: endpoint pick (balancer, outlier ejection), connection-pool
+   * admission. May wait for a pending pool slot (bounded by the call's deadline); adapters of
+   * non-blocking libraries use {@link #startAttemptAsync} instead.
+   */
+  Attempt startAttempt();
 
-  /** For adapters that rewrite the request path: the responder path of a local reply. */
-  String localReplyPath();
+  /** Like {@link #startAttempt} but never parks a thread: the stage completes when admitted. */
+  java.util.concurrent.CompletionStage<Attempt> startAttemptAsync();
 
-  /** For adapters that add a header: the value of {@link Mesh#LOCAL_REPLY_HEADER}. */
-  String localReplyToken();
+  /**
+   * Applies the route's request edits (header operations, the retry-owner marker for the hops
+   * below, the attempt count) to a request about to be sent.
+   */
+  void editRequest(HeaderSink request);
+
+  /** The path to send, after the route's rewrite; null when unchanged. */
+  String rewrittenPath();
+
+  /** The authority (Host) to send, after the route's rewrite; null when unchanged. */
+  String rewrittenAuthority();
+
+  /** Applies the route's response edits to a delivered response's headers. */
+  void editResponse(HeaderSink response);
+
+  /**
+   * The adapter tells the engine whether it can send the body again (no body, or a body of known
+   * length of at most {@link #MAX_REPLAY_BYTES} that the library or the adapter can replay). When
+   * it can't, attempts after the first happen only for failures where nothing was sent.
+   */
+  void bodyReplayable(boolean replayable);
+
+  /**
+   * Offers a copy of the request to the route's mirrors (fire and forget, bounded queue); the
+   * adapter calls it once, after the first attempt started, with what it can read of the request.
+   * Does nothing when the route has no mirror or the copy is not sampled.
+   */
+  void mirror(MirrorRequest request);
+
+  /** True when the route mirrors (so the adapter only builds a {@link MirrorRequest} then). */
+  boolean mirrors();
+
+  /** Bodies up to this size are kept for replay (retries, mirrors), as linkerd2-proxy does. */
+  int MAX_REPLAY_BYTES = 64 * 1024;
 }

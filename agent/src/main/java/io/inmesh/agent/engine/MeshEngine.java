@@ -2,6 +2,9 @@ package io.inmesh.agent.engine;
 
 import io.inmesh.agent.local.LocalResponder;
 import io.inmesh.policy.log.Log;
+import io.inmesh.agent.lifecycle.InboundStage;
+import io.inmesh.agent.lifecycle.Lifecycle;
+import io.inmesh.bootstrap.HeaderSink;
 import io.inmesh.bootstrap.InboundRequest;
 import io.inmesh.bootstrap.LocalAnswer;
 import io.inmesh.bootstrap.MeshRuntime;
@@ -18,7 +21,8 @@ import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
@@ -35,7 +39,11 @@ public final class MeshEngine implements MeshRuntime, SnapshotTarget {
   private final Workload workload;
   private final Listeners listeners;
   private final LocalResponder responder = new LocalResponder();
-  private final CountDownLatch firstSnapshot = new CountDownLatch(1);
+  private final CompletableFuture<Void> firstSnapshot = new CompletableFuture<>();
+  private volatile CompletableFuture<Void> firstSnapshotOrDeadline;
+  private final long startedAt = System.nanoTime();
+  private final Lifecycle lifecycle;
+  private final InboundStage inbound;
   private volatile ActiveSnapshot active;
   private volatile Consumer<Listeners> listenerObserver = l -> {};
 
@@ -48,6 +56,12 @@ public final class MeshEngine implements MeshRuntime, SnapshotTarget {
     this.settings = settings;
     this.workload = new Workload(settings.service, settings.namespace, settings.labels);
     this.listeners = new Listeners(settings.endpointAddress);
+    this.lifecycle = new Lifecycle(responder, listeners::address);
+    this.inbound = new InboundStage();
+  }
+
+  public Lifecycle lifecycle() {
+    return lifecycle;
   }
 
   public Settings settings() {
@@ -102,7 +116,7 @@ public final class MeshEngine implements MeshRuntime, SnapshotTarget {
     }
     ActiveSnapshot previous = active;
     active = new ActiveSnapshot(table, json, source, Instant.now());
-    firstSnapshot.countDown();
+    firstSnapshot.complete(null);
     if (previous == null || !previous.table().version().equals(table.version())) {
       Log.info(
           "applied snapshot " + table.version() + " (generation " + table.generation() + ") from "
@@ -136,49 +150,67 @@ public final class MeshEngine implements MeshRuntime, SnapshotTarget {
     }
     ActiveSnapshot a = active;
     if (a == null) {
-      a = awaitFirstSnapshot(request.host());
-      if (a == null) {
-        return null;
-      }
+      noteNoSnapshot(request.host());
+      return null;
     }
     RouteDecision d = a.table().decide(request);
     if (d == null) {
       return null;
     }
-    if (d instanceof RouteDecision.Routed r) {
+    if (d instanceof RouteDecision.Routed) {
       routed.increment();
-      return new Calls.Routed(r);
+    } else {
+      LocalAnswer answer = ((RouteDecision.Local) d).answer();
+      localAnswers.computeIfAbsent(answer.status() + " " + answer.reason(), k -> new LongAdder()).increment();
+      if (Log.debugEnabled()) {
+        Log.debug("local answer " + answer + " for " + request.method() + " " + request.host() + request.path());
+      }
     }
-    LocalAnswer answer = ((RouteDecision.Local) d).answer();
-    localAnswers.computeIfAbsent(answer.status() + " " + answer.reason(), k -> new LongAdder()).increment();
-    if (Log.debugEnabled()) {
-      Log.debug("local answer " + answer + " for " + request.method() + " " + request.host() + request.path());
-    }
-    return new Calls.Local(responder, answer);
+    return lifecycle.call(d, request);
   }
 
   /**
-   * Before any snapshot exists (none fetched, none cached), a call to a host that could be a mesh
-   * service waits for the first one, bounded by INMESH_STARTUP_WAIT, rather than failing; any other
-   * host passes through at once.
+   * One bounded wait: before any snapshot exists (none fetched, none cached), calls to hosts that
+   * could be mesh services wait together for the first one, for at most INMESH_STARTUP_WAIT counted
+   * from the agent's start, not from each call. After that they pass through at once.
    */
-  private ActiveSnapshot awaitFirstSnapshot(String host) {
-    if (settings.controlUrl == null || !HostNames.couldBeMeshHost(host)) {
-      return null;
+  @Override
+  public long startupWaitNanos(String host) {
+    if (active != null || settings.controlUrl == null || !HostNames.couldBeMeshHost(host)) {
+      return 0;
+    }
+    long left = startedAt + TimeUnit.MILLISECONDS.toNanos(settings.startupWaitMillis) - System.nanoTime();
+    if (left <= 0) {
+      return 0;
     }
     startupWaits.increment();
-    try {
-      if (!firstSnapshot.await(settings.startupWaitMillis, TimeUnit.MILLISECONDS)) {
-        Log.once(
-            Log.Level.WARN,
-            "startup-wait",
-            "no snapshot after " + settings.startupWaitMillis + "ms (INMESH_STARTUP_WAIT); calls to "
-                + host + " and other mesh hosts pass through until one arrives from " + settings.controlUrl);
+    return left;
+  }
+
+  @Override
+  public CompletionStage<Void> firstSnapshot() {
+    CompletableFuture<Void> f = firstSnapshotOrDeadline;
+    if (f == null) {
+      synchronized (this) {
+        f = firstSnapshotOrDeadline;
+        if (f == null) {
+          long left = startedAt + TimeUnit.MILLISECONDS.toNanos(settings.startupWaitMillis) - System.nanoTime();
+          f = firstSnapshot.copy().completeOnTimeout(null, Math.max(0, left), TimeUnit.NANOSECONDS);
+          firstSnapshotOrDeadline = f;
+        }
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
-    return active;
+    return f;
+  }
+
+  private void noteNoSnapshot(String host) {
+    if (settings.controlUrl != null && HostNames.couldBeMeshHost(host)) {
+      Log.once(
+          Log.Level.WARN,
+          "startup-wait",
+          "no snapshot within " + settings.startupWaitMillis + "ms of start (INMESH_STARTUP_WAIT); calls to "
+              + host + " and other mesh hosts pass through until one arrives from " + settings.controlUrl);
+    }
   }
 
   @Override
@@ -198,7 +230,17 @@ public final class MeshEngine implements MeshRuntime, SnapshotTarget {
 
   @Override
   public LocalAnswer inbound(InboundRequest request) {
-    return null; // authorization arrives with the security work
+    return inbound.begin(request); // observe now; authorization plugs in here
+  }
+
+  @Override
+  public void inboundResponse(HeaderSink response) {
+    inbound.response(response);
+  }
+
+  @Override
+  public void inboundEnd() {
+    inbound.end();
   }
 
   // ---- observability ----------------------------------------------------------------------------
@@ -215,6 +257,8 @@ public final class MeshEngine implements MeshRuntime, SnapshotTarget {
     m.put("localAnswers", local);
     m.put("startupWaits", startupWaits.sum());
     m.put("internalErrors", internalErrors.sum());
+    m.put("lifecycle", lifecycle.stats().describe());
+    m.put("inbound", inbound.describe());
     return m;
   }
 }

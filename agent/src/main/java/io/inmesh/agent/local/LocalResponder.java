@@ -22,10 +22,45 @@ public final class LocalResponder {
   public static final String PATH_PREFIX = "/.inmesh/reply/";
 
 
-  private volatile PlainHttpServer server;
+  private static final int MAX_CUSTOM = 4096;
 
-  public static String token(LocalAnswer answer) {
-    return answer.status() + "-" + answer.reason();
+  private volatile PlainHttpServer server;
+  /**
+   * Answers with their own body or Location (direct responses, redirects), by token. Compiled
+   * answers are registered once; per-request ones (a redirect's Location) are kept until
+   * {@link #MAX_CUSTOM} newer ones replaced them, long after their call was answered.
+   */
+  private final Map<String, LocalAnswer> custom = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<LocalAnswer, String> customTokens = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.concurrent.ConcurrentLinkedQueue<String> customOrder = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final java.util.concurrent.atomic.AtomicLong customIds = new java.util.concurrent.atomic.AtomicLong();
+
+  /** The token naming {@code answer}: {@code <status>-<reason>} for Envoy's own answers, else a registered id. */
+  public String token(LocalAnswer answer) {
+    if (!answer.custom()) {
+      return answer.status() + "-" + answer.reason();
+    }
+    String t = customTokens.get(answer);
+    if (t != null) {
+      return t;
+    }
+    t = answer.status() + "-c" + customIds.incrementAndGet();
+    custom.put(t, answer);
+    if (answer.location() == null) {
+      customTokens.put(answer, t); // a compiled answer: the same object for every call
+    }
+    customOrder.add(t);
+    while (custom.size() > MAX_CUSTOM) {
+      String old = customOrder.poll();
+      if (old == null) {
+        break;
+      }
+      LocalAnswer gone = custom.remove(old);
+      if (gone != null) {
+        customTokens.remove(gone, old);
+      }
+    }
+    return t;
   }
 
 
@@ -64,7 +99,21 @@ public final class LocalResponder {
     if (status < 200 || status > 599) {
       return PlainHttpServer.Response.text(400, "inmesh local responder: unknown answer");
     }
+    LocalAnswer registered = custom.get(token);
+    if (registered != null) {
+      Map<String, String> headers = new java.util.LinkedHashMap<>();
+      headers.put("server", "inmesh");
+      headers.put("x-inmesh-reason", registered.reason());
+      if (registered.location() != null) {
+        headers.put("location", registered.location());
+      }
+      return new PlainHttpServer.Response(
+          registered.status(), "text/plain", registered.body().getBytes(StandardCharsets.UTF_8), headers);
+    }
     String reason = token.substring(dash + 1);
+    if (reason.startsWith("c")) {
+      return PlainHttpServer.Response.text(500, "inmesh local responder: answer expired");
+    }
     return new PlainHttpServer.Response(
         status,
         "text/plain",

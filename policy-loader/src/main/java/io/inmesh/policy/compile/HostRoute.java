@@ -63,6 +63,27 @@ public final class HostRoute {
   }
 
   /**
+   * The uri prefix of the first match block of rule {@code i} that matches the request and
+   * matches the uri by prefix, or null: Istio's {@code rewrite.uri} replaces that matched prefix
+   * and, for other matches, the whole path.
+   */
+  public String matchedPrefix(int i, OutboundRequest request) {
+    Rule rule = rules[i];
+    if (rule.matches == null) {
+      return null;
+    }
+    String path = request.path() == null || request.path().isEmpty() ? "/" : request.path();
+    int q = path.indexOf('?');
+    Request r = new Request(request, path, q < 0 ? path.length() : q);
+    for (Match m : rule.matches) {
+      if (m.matches(r)) {
+        return m.uri != null && m.uri.kind() == io.inmesh.policy.model.StringMatch.Kind.PREFIX ? m.uri.value() : null;
+      }
+    }
+    return null;
+  }
+
+  /**
    * Resolve + split for one call. Null when the call is not for this host after all: a
    * ServiceEntry host called on a port it does not declare as HTTP passes through untouched.
    */

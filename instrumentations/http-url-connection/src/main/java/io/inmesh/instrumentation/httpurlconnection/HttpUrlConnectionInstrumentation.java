@@ -1,23 +1,27 @@
 package io.inmesh.instrumentation.httpurlconnection;
 
 import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.returns;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
+import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
-import java.net.HttpURLConnection;
+import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
 import java.net.Proxy;
 import java.net.URL;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.matcher.ElementMatcher;
+import sun.net.www.http.HttpClient;
+import sun.net.www.protocol.http.HttpURLConnection;
 
 /**
- * {@code sun.net.www.protocol.http.HttpURLConnection#getNewHttpClient(URL, Proxy, int[, boolean])}
- * is the protected seam where the JDK's handler obtains a (possibly pooled) connection for a URL; it
- * runs once per connection attempt, after the application set its headers. Swapping the URL
- * argument there for the chosen endpoint re-targets the attempt and nothing else.
+ * The JDK's http: connection ({@code sun.net.www.protocol.http.HttpURLConnection}): where each
+ * connection attempt obtains its connection ({@code getNewHttpClient}), where a failed connect
+ * surfaces ({@code connect()}) and the redirect step of its send loop ({@code followRedirect()}),
+ * which the adapter uses to go round again for a retry. The same methods exist on Java 17 and 25.
  */
-public class HttpUrlConnectionInstrumentation
-    implements io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation {
+public class HttpUrlConnectionInstrumentation implements TypeInstrumentation {
 
   @Override
   public ElementMatcher<TypeDescription> typeMatcher() {
@@ -25,26 +29,52 @@ public class HttpUrlConnectionInstrumentation
   }
 
   @Override
-  public void transform(io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer transformer) {
+  public void transform(TypeTransformer transformer) {
+    String prefix = HttpUrlConnectionInstrumentation.class.getName();
     transformer.applyAdviceToMethod(
-        named("getNewHttpClient").and(takesArgument(0, URL.class)).and(takesArgument(1, Proxy.class)),
-        HttpUrlConnectionInstrumentation.class.getName() + "$ConnectAdvice");
+        named("getNewHttpClient").and(takesArgument(0, URL.class)).and(takesArgument(1, Proxy.class)).and(takesArgument(2, int.class)),
+        prefix + "$GetClientAdvice");
+    transformer.applyAdviceToMethod(named("connect").and(takesArguments(0)), prefix + "$ConnectAdvice");
+    transformer.applyAdviceToMethod(
+        named("followRedirect").and(takesArguments(0)).and(returns(boolean.class)), prefix + "$FollowRedirectAdvice");
+  }
+
+  @SuppressWarnings("unused")
+  public static class GetClientAdvice {
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    @Advice.AssignReturned.ToArguments({
+      @Advice.AssignReturned.ToArguments.ToArgument(value = 0, index = 0, typing = net.bytebuddy.implementation.bytecode.assign.Assigner.Typing.DYNAMIC),
+      @Advice.AssignReturned.ToArguments.ToArgument(value = 2, index = 1, typing = net.bytebuddy.implementation.bytecode.assign.Assigner.Typing.DYNAMIC)
+    })
+    public static Object[] onEnter(
+        @Advice.This HttpURLConnection connection,
+        @Advice.Argument(0) URL url,
+        @Advice.Argument(1) Proxy proxy,
+        @Advice.Argument(2) int connectTimeout) {
+      return UrlConnectionLifecycle.connecting(connection, url, proxy, connectTimeout);
+    }
+
+    @Advice.OnMethodExit(suppress = Throwable.class)
+    public static void onExit(@Advice.This HttpURLConnection connection, @Advice.Return HttpClient client) {
+      UrlConnectionLifecycle.connected(connection, client);
+    }
   }
 
   @SuppressWarnings("unused")
   public static class ConnectAdvice {
-    @Advice.OnMethodEnter(suppress = Throwable.class)
-    public static void onEnter(
-        @Advice.This HttpURLConnection connection,
-        @Advice.Argument(value = 0, readOnly = false) URL url,
-        @Advice.Argument(1) Proxy proxy) {
-      if (proxy != null && proxy.type() != Proxy.Type.DIRECT) {
-        return; // the application goes through a proxy: leave it alone
-      }
-      URL routed = UrlConnectionRouting.route(connection, url);
-      if (routed != null) {
-        url = routed;
-      }
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    @Advice.AssignReturned.ToThrown
+    public static Throwable onExit(@Advice.This HttpURLConnection connection, @Advice.Thrown Throwable thrown) {
+      return UrlConnectionLifecycle.connectFailed(connection, thrown);
+    }
+  }
+
+  @SuppressWarnings("unused")
+  public static class FollowRedirectAdvice {
+    @Advice.OnMethodExit(suppress = Throwable.class)
+    @Advice.AssignReturned.ToReturned
+    public static boolean onExit(@Advice.This HttpURLConnection connection, @Advice.Return boolean followed) {
+      return UrlConnectionLifecycle.followRedirect(connection, followed);
     }
   }
 }

@@ -5,6 +5,8 @@ import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.internal.ExperimentalInstrumentationModule;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import java.util.List;
+import java.util.Map;
+import net.bytebuddy.utility.JavaModule;
 
 /**
  * Meshes {@code java.net.HttpURLConnection} (the JDK's http: handler), which is what Spring's
@@ -24,14 +26,25 @@ public class HttpUrlConnectionInstrumentationModule extends InstrumentationModul
 
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
-    return List.of(new HttpUrlConnectionInstrumentation());
+    return List.of(new HttpUrlConnectionInstrumentation(), new NetHttpClientInstrumentation(), new StreamingOutputInstrumentation());
   }
 
   @Override
   public List<String> getAdditionalHelperClassNames() {
+    String p = "io.inmesh.instrumentation.httpurlconnection.";
     return List.of(
-        "io.inmesh.instrumentation.httpurlconnection.UrlConnectionRouting",
-        "io.inmesh.instrumentation.httpurlconnection.UrlConnectionRouting$View");
+        p + "UrlConnectionCall",
+        p + "UrlConnectionLifecycle",
+        p + "UrlConnectionLifecycle$MessageHeaderSink",
+        p + "UrlConnectionLifecycle$View");
+  }
+
+  /** The helpers use the JDK's http: internals, which java.base does not export. */
+  @Override
+  public Map<JavaModule, List<String>> jpmsModulesToOpen() {
+    return Map.of(
+        JavaModule.ofType(Object.class),
+        List.of("sun.net.www", "sun.net.www.http", "sun.net.www.protocol.http", "sun.net"));
   }
 
   @Override

@@ -5,13 +5,11 @@ import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
-import io.inmesh.bootstrap.CarriedCall;
-import io.inmesh.bootstrap.Mesh;
-import io.inmesh.bootstrap.OutboundCall;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
+import java.net.URI;
 import java.net.http.HttpRequest;
 import jdk.internal.net.http.HttpRequestImpl;
 import net.bytebuddy.asm.Advice;
@@ -19,16 +17,18 @@ import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.matcher.ElementMatcher;
 
 /**
- * {@code jdk.internal.net.http.HttpRequestImpl} is the client's own copy of a user request, made
- * once per send (and again for a redirect or an authentication retry). Its constructor is where the
- * per-call decision is taken and remembered on the request; {@code getAddress()} is what the
- * client keys its connection pool on and connects to, so answering it with the chosen endpoint
- * re-targets the call without touching the URI.
+ * {@code jdk.internal.net.http.HttpRequestImpl} is the client's own copy of a request. An attempt's
+ * copy learns its {@link io.inmesh.bootstrap.Attempt} from the {@link AttemptRequest} it is made
+ * from; {@code getAddress()} — what the client keys its HTTP/1.1 and HTTP/2 connection pools on
+ * and connects to, called several times per exchange — then answers the attempt's endpoint, the
+ * same every time, so the URI (Host header, {@code response.uri()}) keeps the logical name.
  *
- * <p>The decision rides in the request's {@code authority} field (see {@link CarriedCall}): that
- * field is only read for CONNECT and URI-less requests, never for the calls inmesh routes, and
- * writing it from the constructor's own code is allowed even though it is final. A side table keyed
- * by the request would cost a weak-map put and get per call.
+ * <p>The copies the client makes itself: one for an authentication retry keeps the attempt (the
+ * routing decision holds across the library's authentication retries); one for a redirect is a new
+ * request, as a sidecar would see it, so it is routed again. Java 17 and 25 both make these copies
+ * in the five-argument constructor (Java 17's four-argument one delegates to it).
+ *
+ * <p>State lives in a virtual field, not in the JDK's own fields.
  */
 public class HttpRequestImplInstrumentation implements TypeInstrumentation {
 
@@ -39,60 +39,47 @@ public class HttpRequestImplInstrumentation implements TypeInstrumentation {
 
   @Override
   public void transform(TypeTransformer transformer) {
-    // HttpRequestImpl(HttpRequest userRequest, ProxySelector ps): the copy made by sendAsync
     transformer.applyAdviceToMethod(
         isConstructor().and(takesArguments(2)).and(takesArgument(0, named("java.net.http.HttpRequest"))),
-        HttpRequestImplInstrumentation.class.getName() + "$DecideAdvice");
-    // HttpRequestImpl(URI, String, HttpRequestImpl other, boolean, Optional): redirects, auth retries
+        HttpRequestImplInstrumentation.class.getName() + "$FromUserRequestAdvice");
     transformer.applyAdviceToMethod(
         isConstructor().and(takesArguments(5)).and(takesArgument(2, named("jdk.internal.net.http.HttpRequestImpl"))),
-        HttpRequestImplInstrumentation.class.getName() + "$DecideAdvice");
+        HttpRequestImplInstrumentation.class.getName() + "$CopyAdvice");
     transformer.applyAdviceToMethod(
         named("getAddress").and(takesArguments(0)),
         HttpRequestImplInstrumentation.class.getName() + "$AddressAdvice");
   }
 
   @SuppressWarnings("unused")
-  public static class DecideAdvice {
+  public static class FromUserRequestAdvice {
+    @Advice.OnMethodExit(suppress = Throwable.class)
+    public static void onExit(@Advice.This HttpRequestImpl self, @Advice.Argument(0) HttpRequest user) {
+      if (user instanceof AttemptRequest) {
+        RequestAttempts.set(self, ((AttemptRequest) user).attempt());
+      }
+    }
+  }
+
+  @SuppressWarnings("unused")
+  public static class CopyAdvice {
     @Advice.OnMethodExit(suppress = Throwable.class)
     public static void onExit(
-        @Advice.This HttpRequest request,
-        @Advice.FieldValue(value = "authority", readOnly = false) InetSocketAddress authority) {
-      if (authority != null) {
-        return; // a CONNECT or URI-less request: not ours
-      }
-      OutboundCall call = Mesh.outbound(new JdkRequestView(request));
-      if (call != null) {
-        authority = new CarriedCall(call);
-      }
+        @Advice.This HttpRequestImpl self, @Advice.Argument(0) URI uri, @Advice.Argument(2) HttpRequestImpl other) {
+      RequestAttempts.copied(self, uri, other);
     }
   }
 
   @SuppressWarnings("unused")
   public static class AddressAdvice {
     @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
-    public static InetSocketAddress onEnter(
-        @Advice.This HttpRequestImpl request,
-        @Advice.FieldValue("proxy") Proxy proxy,
-        @Advice.FieldValue("authority") InetSocketAddress authority) {
-      if (proxy != null || !(authority instanceof CarriedCall)) {
-        return null; // not routed by inmesh, or the application chose a proxy: leave it alone
-      }
-      OutboundCall call = ((CarriedCall) authority).call();
-      InetSocketAddress address = call.nextAddress();
-      if (address != null && call.isLocalReply()) {
-        request.setSystemHeader(Mesh.LOCAL_REPLY_HEADER, call.localReplyToken());
-      }
-      return address;
+    public static InetSocketAddress onEnter(@Advice.This HttpRequestImpl self, @Advice.FieldValue("proxy") Proxy proxy) {
+      return proxy != null ? null : RequestAttempts.address(self);
     }
 
     @Advice.OnMethodExit(suppress = Throwable.class)
-    public static void onExit(
-        @Advice.Enter InetSocketAddress chosen,
-        @Advice.Return(readOnly = false) InetSocketAddress result) {
-      if (chosen != null) {
-        result = chosen;
-      }
+    @Advice.AssignReturned.ToReturned
+    public static InetSocketAddress onExit(@Advice.Enter InetSocketAddress chosen, @Advice.Return InetSocketAddress result) {
+      return chosen != null ? chosen : result;
     }
   }
 }

@@ -4,13 +4,17 @@ import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModul
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.internal.ExperimentalInstrumentationModule;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
+import java.net.http.HttpClient;
 import java.util.List;
+import java.util.Map;
+import net.bytebuddy.utility.JavaModule;
 
 /**
  * Meshes {@code java.net.http.HttpClient} (send and sendAsync, and Spring's RestTemplate/RestClient
  * when they use the JDK client). The JDK client has no interceptor API, so inmesh hooks the two
- * places that matter inside it: where a user request becomes an exchange request (the per-call
- * decision: route, split) and where the connection pool key is computed (the per-attempt endpoint),
+ * places that matter inside it: where a call starts (the client's private {@code sendAsync}, which
+ * both {@code send} and {@code sendAsync} use: the call lifecycle takes over there) and where the
+ * connection pool key is computed ({@code HttpRequestImpl.getAddress()}: the attempt's endpoint),
  * so pooling stays per physical endpoint while the Host header and {@code response.uri()} keep the
  * logical name.
  */
@@ -29,12 +33,29 @@ public class JavaHttpClientInstrumentationModule extends InstrumentationModule
 
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
-    return List.of(new HttpRequestImplInstrumentation());
+    return List.of(new HttpClientImplInstrumentation(), new HttpRequestImplInstrumentation());
   }
 
   @Override
   public List<String> getAdditionalHelperClassNames() {
-    return List.of("io.inmesh.instrumentation.javahttpclient.JdkRequestView");
+    String p = "io.inmesh.instrumentation.javahttpclient.";
+    return List.of(
+        p + "JdkRequestView",
+        p + "JdkMeshCall",
+        p + "JdkMeshCall$1",
+        p + "AttemptRequest",
+        p + "AttemptRequest$Edits",
+        p + "AttemptHandler",
+        p + "AttemptHandler$1",
+        p + "AttemptHandler$Ending",
+        p + "MeshResponse",
+        p + "RequestAttempts");
+  }
+
+  /** The helpers use the client's internal request type, which java.net.http does not export. */
+  @Override
+  public Map<JavaModule, List<String>> jpmsModulesToOpen() {
+    return Map.of(JavaModule.ofType(HttpClient.class), List.of("jdk.internal.net.http"));
   }
 
   @Override

@@ -1,0 +1,45 @@
+package io.inmesh.agent.lifecycle;
+
+import io.inmesh.bootstrap.HeaderSink;
+import io.inmesh.bootstrap.InboundRequest;
+import io.inmesh.bootstrap.LocalAnswer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The inbound stage every server adapter runs per request, before the application's handler:
+ * today it observes (counts) and carries the retry-storm rule's context to the outbound calls
+ * made while serving the request; authorization plugs in here and answers 403 then.
+ */
+public final class InboundStage {
+  private final LongAdder requests = new LongAdder();
+  private final LongAdder markedExhausted = new LongAdder();
+
+  /** Starts serving a request on this thread; null lets it through. */
+  public LocalAnswer begin(InboundRequest request) {
+    requests.increment();
+    InboundContext.begin(new InboundContext(RetryStormRule.APP.equalsIgnoreCase(request.header(RetryStormRule.OWNER_HEADER))));
+    return null;
+  }
+
+  /** The response to the current request is being committed. */
+  public void response(HeaderSink response) {
+    InboundContext c = InboundContext.current();
+    if (c != null && c.isOutboundExhausted()) {
+      markedExhausted.increment();
+      response.set(RetryStormRule.EXHAUSTED_HEADER, RetryStormRule.EXHAUSTED);
+    }
+  }
+
+  public void end() {
+    InboundContext.end();
+  }
+
+  public Map<String, Object> describe() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("requests", requests.sum());
+    m.put("responsesMarkedRetriesExhausted", markedExhausted.sum());
+    return m;
+  }
+}

@@ -1,0 +1,111 @@
+package io.inmesh.agent.lifecycle;
+
+import io.inmesh.agent.retry.FailureKind;
+import io.inmesh.agent.upstream.AttemptResult;
+import io.inmesh.agent.upstream.EndpointState;
+import io.inmesh.agent.upstream.Permit;
+import io.inmesh.agent.upstream.RetryToken;
+import io.inmesh.bootstrap.Attempt;
+import java.net.InetSocketAddress;
+import java.util.function.Function;
+
+/** An attempt sent to an endpoint (or, for a pass-through destination, where the app addressed it). */
+final class RoutedAttempt implements Attempt {
+  private final MeshCall call;
+  private final EndpointState endpoint;
+  private final Permit permit;
+  private final RetryToken retryToken;
+  private final long start;
+  private final long deadline;
+  private AttemptResult result;
+  private boolean ended;
+
+  RoutedAttempt(MeshCall call, EndpointState endpoint, Permit permit, Object unused) {
+    this.call = call;
+    this.endpoint = endpoint;
+    this.permit = permit;
+    this.retryToken = call.takeRetryToken();
+    this.start = call.lifecycle().nanoTime();
+    this.deadline = call.attemptDeadline();
+  }
+
+  @Override
+  public InetSocketAddress address() {
+    return endpoint == null ? null : endpoint.address();
+  }
+
+  @Override
+  public boolean isLocalReply() {
+    return false;
+  }
+
+  @Override
+  public String localReplyPath() {
+    return null;
+  }
+
+  @Override
+  public String localReplyToken() {
+    return null;
+  }
+
+  @Override
+  public long deadlineNanos() {
+    return deadline;
+  }
+
+  @Override
+  public long timeoutMillis() {
+    if (deadline == 0) {
+      return 0;
+    }
+    long left = deadline - call.lifecycle().nanoTime();
+    return Math.max(1, (left + 999_999) / 1_000_000);
+  }
+
+  @Override
+  public int connectTimeoutMillis() {
+    return call.connectTimeoutMillis();
+  }
+
+  @Override
+  public int onResponse(int status, Function<String, String> header) {
+    result = new AttemptResult(status, null);
+    int verdict = call.onResponse(status, header);
+    if (verdict != DELIVER) {
+      end();
+    }
+    return verdict;
+  }
+
+  @Override
+  public int onFailure(Throwable failure, boolean timedOut, boolean requestSent) {
+    boolean appTimeout = !timedOut && Timeouts.isTimeout(failure);
+    result = new AttemptResult(0, timedOut ? FailureKind.PER_TRY_TIMEOUT : FailureKind.of(failure));
+    end();
+    return call.onFailure(failure, timedOut, requestSent, appTimeout);
+  }
+
+  @Override
+  public long backoffNanos() {
+    return call.backoffNanos();
+  }
+
+  @Override
+  public void onEnd() {
+    end();
+  }
+
+  private void end() {
+    if (ended) {
+      return;
+    }
+    ended = true;
+    if (permit != null) {
+      permit.release(result != null ? result : new AttemptResult(0, FailureKind.CANCELLED), call.lifecycle().nanoTime() - start);
+    }
+    if (retryToken != null) {
+      retryToken.release();
+    }
+  }
+}

@@ -1,0 +1,429 @@
+package io.inmesh.instrumentation.httpurlconnection;
+
+import io.inmesh.bootstrap.Attempt;
+import io.inmesh.bootstrap.HeaderSink;
+import io.inmesh.bootstrap.Mesh;
+import io.inmesh.bootstrap.MirrorRequest;
+import io.inmesh.bootstrap.OutboundCall;
+import io.inmesh.bootstrap.OutboundRequest;
+import io.opentelemetry.instrumentation.api.util.VirtualField;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.InetSocketAddress;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import sun.net.www.MessageHeader;
+import sun.net.www.http.HttpClient;
+import sun.net.www.http.PosterOutputStream;
+
+/**
+ * The call lifecycle for the JDK's {@code HttpURLConnection} ({@code new RestTemplate()},
+ * {@code SimpleClientHttpRequestFactory}, many SDKs). The library has no interceptor API, so the
+ * adapter follows its own send path:
+ *
+ * <ul>
+ *   <li>{@code getNewHttpClient(url, …)} — where each connection attempt obtains its (possibly
+ *       kept-alive) connection — starts an attempt and swaps the URL for the attempt's endpoint,
+ *       so the keep-alive cache is per endpoint while the connection keeps its logical URL (Host
+ *       header, {@code getURL()}, redirects);
+ *   <li>{@code HttpClient.writeRequests} applies the route's header edits and keeps the request head;
+ *   <li>{@code HttpClient.parseHTTP} reports status and headers to the engine before the
+ *       application sees them, with the attempt's deadline as the read timeout when it is shorter
+ *       than the application's;
+ *   <li>a retry runs through the connection's own redirect loop ({@code followRedirect()} answers
+ *       "again"), so the library reconnects and re-sends as it does for a redirect; a streamed body
+ *       (Spring's fixed-length or chunked streaming) is re-sent from a copy of at most 64 KiB;
+ *   <li>a connect failure is retried in {@code connect()}.
+ * </ul>
+ */
+public final class UrlConnectionLifecycle {
+  private static final VirtualField<sun.net.www.protocol.http.HttpURLConnection, UrlConnectionCall> CALLS =
+      VirtualField.find(sun.net.www.protocol.http.HttpURLConnection.class, UrlConnectionCall.class);
+  private static final VirtualField<HttpClient, UrlConnectionCall> BY_CLIENT =
+      VirtualField.find(HttpClient.class, UrlConnectionCall.class);
+
+  private UrlConnectionLifecycle() {}
+
+  // ---- connect ----------------------------------------------------------------------------------
+
+  /**
+   * Before the library obtains a connection for {@code url}: returns {url, connectTimeout} to
+   * use (unchanged when the call is not the mesh's).
+   */
+  public static Object[] connecting(sun.net.www.protocol.http.HttpURLConnection connection, URL url, java.net.Proxy proxy, int connectTimeout) {
+    Object[] unchanged = {url, connectTimeout};
+    try {
+      if (url == null || !"http".equalsIgnoreCase(url.getProtocol()) || (proxy != null && proxy.type() != java.net.Proxy.Type.DIRECT)) {
+        return unchanged;
+      }
+      UrlConnectionCall state = CALLS.get(connection);
+      if (state == null || !state.logicalUrl.toExternalForm().equals(url.toExternalForm())) {
+        // the first connect, or a redirect the library follows: a new request, routed anew
+        OutboundCall call = Mesh.outboundWaiting(new View(connection, url));
+        if (call == null) {
+          CALLS.set(connection, null);
+          return unchanged;
+        }
+        state = new UrlConnectionCall(call, url);
+        CALLS.set(connection, state);
+      }
+      if (!state.started) {
+        state.started = true;
+        long delay = state.call.delayNanos();
+        if (delay > 0) {
+          TimeUnit.NANOSECONDS.sleep(delay);
+        }
+      }
+      Attempt attempt = state.call.startAttempt();
+      state.attempt = attempt;
+      state.verdict = Attempt.DELIVER;
+      InetSocketAddress address = attempt.address();
+      if (address == null) {
+        return unchanged; // a pass-through destination: the library resolves the host itself
+      }
+      String file = attempt.isLocalReply() ? attempt.localReplyPath() : url.getFile();
+      if (file == null || file.isEmpty()) {
+        file = "/";
+      }
+      int timeout = connectTimeout;
+      int meshConnect = attempt.connectTimeoutMillis();
+      if (meshConnect > 0 && (timeout <= 0 || meshConnect < timeout)) {
+        timeout = meshConnect;
+      }
+      return new Object[] {new URL("http", address.getAddress().getHostAddress(), address.getPort(), file), timeout};
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return unchanged;
+    } catch (Throwable t) {
+      Mesh.failed("http-url-connection", t);
+      return unchanged;
+    }
+  }
+
+  /** The library obtained the attempt's connection. */
+  public static void connected(sun.net.www.protocol.http.HttpURLConnection connection, HttpClient client) {
+    UrlConnectionCall state = CALLS.get(connection);
+    if (state != null && client != null) {
+      state.client = client;
+      BY_CLIENT.set(client, state);
+    }
+  }
+
+  /**
+   * {@code connect()} failed: the engine decides whether to try another endpoint (or to answer
+   * 503 itself); returns the exception to throw, or null when a later attempt connected.
+   */
+  public static Throwable connectFailed(sun.net.www.protocol.http.HttpURLConnection connection, Throwable thrown) {
+    if (thrown == null) {
+      return null;
+    }
+    UrlConnectionCall state = CALLS.get(connection);
+    if (state == null || state.attempt == null || state.retrying || !(thrown instanceof IOException)) {
+      return thrown;
+    }
+    state.retrying = true;
+    try {
+      Throwable failure = thrown;
+      for (;;) {
+        int verdict = state.attempt.onFailure(failure, false, false);
+        if (verdict != Attempt.AGAIN) {
+          return failure;
+        }
+        sleep(state.attempt.backoffNanos());
+        try {
+          connection.connect();
+          return null;
+        } catch (IOException e) {
+          failure = e;
+        }
+      }
+    } catch (Throwable t) {
+      Mesh.failed("http-url-connection", t);
+      return thrown;
+    } finally {
+      state.retrying = false;
+    }
+  }
+
+  // ---- request and response ---------------------------------------------------------------------
+
+  /** The library is about to write the request head (and a buffered body) on {@code client}. */
+  public static void writing(HttpClient client, MessageHeader head, PosterOutputStream poster) {
+    UrlConnectionCall state = BY_CLIENT.get(client);
+    if (state == null || state.attempt == null || head == null) {
+      return;
+    }
+    try {
+      state.head = head;
+      OutboundCall call = state.call;
+      call.editRequest(new MessageHeaderSink(head));
+      String line = head.getValue(0);
+      String path = call.rewrittenPath();
+      if (path != null && line != null) {
+        int sp1 = line.indexOf(' ');
+        int sp2 = line.lastIndexOf(' ');
+        if (sp1 > 0 && sp2 > sp1) {
+          head.set(0, null, line.substring(0, sp1 + 1) + path + line.substring(sp2));
+        }
+      }
+      if (call.rewrittenAuthority() != null) {
+        head.set("Host", call.rewrittenAuthority());
+      }
+      if (state.attempt.isLocalReply()) {
+        head.set(Mesh.LOCAL_REPLY_HEADER, state.attempt.localReplyToken());
+      } else {
+        head.remove(Mesh.LOCAL_REPLY_HEADER);
+      }
+      if (poster != null) {
+        call.bodyReplayable(poster.size() <= OutboundCall.MAX_REPLAY_BYTES);
+      }
+      if (!state.mirrored && call.mirrors()) {
+        state.mirrored = true;
+        String te = head.findValue("Transfer-Encoding");
+        String cl = head.findValue("Content-Length");
+        byte[] body = poster != null ? poster.toByteArray() : te == null && (cl == null || cl.equals("0")) ? new byte[0] : null;
+        if (body != null && body.length <= OutboundCall.MAX_REPLAY_BYTES) {
+          String l = head.getValue(0);
+          String[] parts = l == null ? new String[0] : l.split(" ");
+          if (parts.length >= 2) {
+            call.mirror(new MirrorRequest(parts[0], parts[1], head.getHeaders(), body));
+          }
+        }
+      }
+    } catch (Throwable t) {
+      Mesh.failed("http-url-connection", t);
+    }
+  }
+
+  /** Before the response is read: the attempt's deadline becomes the read timeout when it is shorter. */
+  public static void reading(HttpClient client) {
+    UrlConnectionCall state = BY_CLIENT.get(client);
+    if (state == null || state.attempt == null) {
+      return;
+    }
+    long mesh = state.attempt.timeoutMillis();
+    int own = client.getReadTimeout();
+    state.meshReadTimeout = mesh > 0 && (own <= 0 || mesh < own);
+    if (state.meshReadTimeout) {
+      client.setReadTimeout((int) Math.min(Integer.MAX_VALUE, mesh));
+    }
+  }
+
+  /**
+   * The response head was read (or reading failed). Returns the exception to throw, or null: a
+   * failure the engine turns into another attempt is hidden behind a placeholder status that only
+   * the adapter's redirect-loop step ever reads.
+   */
+  public static Throwable read(HttpClient client, MessageHeader responses, Throwable thrown) {
+    UrlConnectionCall state = BY_CLIENT.get(client);
+    if (state == null || state.attempt == null) {
+      return thrown;
+    }
+    try {
+      Attempt attempt = state.attempt;
+      if (thrown != null) {
+        int verdict = attempt.onFailure(thrown, state.meshReadTimeout && thrown instanceof java.net.SocketTimeoutException, true);
+        if (verdict != Attempt.AGAIN) {
+          return thrown;
+        }
+        state.verdict = Attempt.AGAIN;
+        client.closeServer();
+        responses.reset();
+        responses.set(null, "HTTP/1.1 503 inmesh retry");
+        return null;
+      }
+      int status = statusOf(responses.getValue(0));
+      if (status < 200) {
+        return null; // 100 Continue and other interim heads are not outcomes
+      }
+      int verdict = attempt.onResponse(status, responses::findValue);
+      state.verdict = verdict;
+      if (verdict == Attempt.DELIVER) {
+        state.call.editResponse(new MessageHeaderSink(responses));
+        attempt.onEnd(); // the library gives no signal when the application finishes the body
+      }
+      return null;
+    } catch (Throwable t) {
+      Mesh.failed("http-url-connection", t);
+      return thrown;
+    }
+  }
+
+  /**
+   * The connection's redirect step ran: when the engine asked for another attempt, drop this
+   * response and have the connection's loop go round again, as for a redirect.
+   */
+  public static boolean followRedirect(sun.net.www.protocol.http.HttpURLConnection connection, boolean followed) {
+    if (followed) {
+      return true;
+    }
+    UrlConnectionCall state = CALLS.get(connection);
+    if (state == null || state.verdict != Attempt.AGAIN) {
+      return false;
+    }
+    try {
+      state.verdict = Attempt.DELIVER;
+      sleep(state.attempt.backoffNanos());
+      connection.disconnect();
+      if (streaming(connection)) {
+        resendStreamed(connection, state);
+      }
+      return true;
+    } catch (Throwable t) {
+      Mesh.failed("http-url-connection", t);
+      return false;
+    }
+  }
+
+  /**
+   * A streamed body was written by the application straight onto the first attempt's connection;
+   * the library would not write it again, so the adapter connects and sends the request head and
+   * the kept copy itself. A buffered body (no streaming mode) is re-sent by the library.
+   */
+  private static void resendStreamed(sun.net.www.protocol.http.HttpURLConnection connection, UrlConnectionCall state) throws IOException {
+    byte[] body = state.streamedBody();
+    if (body == null || state.head == null) {
+      return;
+    }
+    MessageHeader head = state.head;
+    connection.connect();
+    HttpClient client = clientOf(state);
+    if (client == null) {
+      return;
+    }
+    client.writeRequests(head, null, true);
+    OutputStream out = client.getOutputStream();
+    if ("chunked".equalsIgnoreCase(head.findValue("Transfer-Encoding"))) {
+      if (body.length > 0) {
+        out.write((Integer.toHexString(body.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(body);
+        out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+      }
+      out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+    } else {
+      out.write(body);
+    }
+    out.flush();
+  }
+
+  private static boolean streaming(sun.net.www.protocol.http.HttpURLConnection connection) {
+    return STREAMING.get(connection) == Boolean.TRUE;
+  }
+
+  private static final VirtualField<sun.net.www.protocol.http.HttpURLConnection, Boolean> STREAMING =
+      VirtualField.find(sun.net.www.protocol.http.HttpURLConnection.class, Boolean.class);
+
+  private static HttpClient clientOf(UrlConnectionCall state) {
+    return state.client;
+  }
+
+  /** The connection streams its request body (fixed-length or chunked streaming mode). */
+  public static void streamingBody(sun.net.www.protocol.http.HttpURLConnection connection) {
+    if (connection != null && CALLS.get(connection) != null) {
+      STREAMING.set(connection, Boolean.TRUE);
+    }
+  }
+
+  /** The application wrote to the streaming request body of {@code connection}. */
+  public static void streamed(sun.net.www.protocol.http.HttpURLConnection connection, byte[] b, int off, int len) {
+    UrlConnectionCall state = CALLS.get(connection);
+    if (state == null || len <= 0) {
+      return;
+    }
+    state.captureStreamed(b, off, len);
+  }
+
+  private static int statusOf(String statusLine) {
+    if (statusLine == null) {
+      return -1;
+    }
+    int sp = statusLine.indexOf(' ');
+    if (sp < 0 || !statusLine.startsWith("HTTP/")) {
+      return -1;
+    }
+    int end = statusLine.indexOf(' ', sp + 1);
+    try {
+      return Integer.parseInt(statusLine.substring(sp + 1, end < 0 ? statusLine.length() : end).trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  private static void sleep(long nanos) throws InterruptedException {
+    if (nanos > 0) {
+      TimeUnit.NANOSECONDS.sleep(nanos);
+    }
+  }
+
+  /** Header edits on the library's own header block. */
+  static final class MessageHeaderSink implements HeaderSink {
+    private final MessageHeader headers;
+
+    MessageHeaderSink(MessageHeader headers) {
+      this.headers = headers;
+    }
+
+    @Override
+    public void set(String name, String value) {
+      headers.set(name, value);
+    }
+
+    @Override
+    public void add(String name, String value) {
+      headers.add(name, value);
+    }
+
+    @Override
+    public void remove(String name) {
+      headers.remove(name);
+    }
+  }
+
+  /** {@link OutboundRequest} over a not-yet-connected {@code HttpURLConnection}. */
+  static final class View implements OutboundRequest {
+    private final HttpURLConnection connection;
+    private final URL url;
+
+    View(HttpURLConnection connection, URL url) {
+      this.connection = connection;
+      this.url = url;
+    }
+
+    @Override
+    public String method() {
+      return connection.getRequestMethod();
+    }
+
+    @Override
+    public String scheme() {
+      return url.getProtocol();
+    }
+
+    @Override
+    public String host() {
+      return url.getHost();
+    }
+
+    @Override
+    public int port() {
+      return url.getPort();
+    }
+
+    @Override
+    public String path() {
+      String f = url.getFile();
+      return f == null || f.isEmpty() ? "/" : f;
+    }
+
+    @Override
+    public String header(String name) {
+      try {
+        return connection.getRequestProperty(name);
+      } catch (IllegalStateException alreadyConnected) {
+        return null;
+      }
+    }
+  }
+}

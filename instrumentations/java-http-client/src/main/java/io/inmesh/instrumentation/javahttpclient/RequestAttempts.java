@@ -1,0 +1,48 @@
+package io.inmesh.instrumentation.javahttpclient;
+
+import io.inmesh.bootstrap.Attempt;
+import io.inmesh.bootstrap.Mesh;
+import io.inmesh.bootstrap.OutboundCall;
+import io.opentelemetry.instrumentation.api.util.VirtualField;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import jdk.internal.net.http.HttpRequestImpl;
+
+/** The attempt each of the client's request copies belongs to, in a virtual field. */
+public final class RequestAttempts {
+  private static final VirtualField<HttpRequestImpl, Attempt> ATTEMPT = VirtualField.find(HttpRequestImpl.class, Attempt.class);
+
+  private RequestAttempts() {}
+
+  public static void set(HttpRequestImpl request, Attempt attempt) {
+    ATTEMPT.set(request, attempt);
+  }
+
+  /** A copy for an authentication retry keeps the attempt; one for a redirect is routed anew. */
+  public static void copied(HttpRequestImpl copy, URI uri, HttpRequestImpl other) {
+    Attempt a = ATTEMPT.get(other);
+    if (a != null && uri != null && uri.equals(other.uri())) {
+      ATTEMPT.set(copy, a);
+      return;
+    }
+    if (uri == null || !"http".equalsIgnoreCase(uri.getScheme())) {
+      return;
+    }
+    OutboundCall call = Mesh.outbound(new JdkRequestView(copy));
+    if (call == null) {
+      return;
+    }
+    // the library follows the redirect itself: one attempt, whose outcome the exchange it belongs to reports
+    Attempt redirected = call.startAttempt();
+    redirected.onEnd();
+    if (redirected.isLocalReply()) {
+      copy.setSystemHeader(Mesh.LOCAL_REPLY_HEADER, redirected.localReplyToken());
+    }
+    ATTEMPT.set(copy, redirected);
+  }
+
+  public static InetSocketAddress address(HttpRequestImpl request) {
+    Attempt a = ATTEMPT.get(request);
+    return a == null ? null : a.address();
+  }
+}

@@ -21,7 +21,7 @@ import java.util.Set;
  * spec:
  *   trustDomain: cluster.local
  *   rootNamespace: istio-system
- *   defaultRetryPolicy: {attempts: 2, retryOn: "connect-failure,refused-stream,unavailable,cancelled"}
+ *   defaultRetryPolicy: {attempts: 2, retryOn: "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes,503"}
  *   retryBudget: {percent: 20, minRetryConcurrency: 3}
  *   outlierDetection: {consecutive5xxErrors: 5, interval: 10s, baseEjectionTime: 30s, maxEjectionPercent: 10}
  *   startupWait: 5s

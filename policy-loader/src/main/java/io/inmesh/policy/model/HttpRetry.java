@@ -18,12 +18,20 @@ public record HttpRetry(
     Boolean retryIgnorePreviousHosts,
     Duration backoff) {
 
-  /** Istio's documented retryOn default. */
-  public static final String DEFAULT_RETRY_ON = "connect-failure,refused-stream,unavailable,cancelled";
+  /**
+   * Istio's default retry conditions: what istiod programs when a route sets no retries, or sets
+   * attempts without retryOn (istio/istio pilot/pkg/networking/core/route/retry: Envoy retry_on
+   * "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes" with
+   * retriable_status_codes [503]). A VirtualService spells a retriable status code as a number in
+   * retryOn, so the 503 is written out here.
+   */
+  public static final String DEFAULT_RETRY_ON = "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes,503";
 
   /**
-   * Istio's cluster-wide default when a route sets no retries
-   * (https://istio.io/latest/docs/reference/config/networking/virtual-service/#HTTPRoute).
+   * Istio's default when a route sets no retries
+   * (https://istio.io/latest/docs/reference/config/networking/virtual-service/#HTTPRetry, attempts
+   * defaults to 2): 2 retries on {@link #DEFAULT_RETRY_ON}, preferring other hosts (Envoy's
+   * previous-hosts predicate, except under consistent hashing).
    */
   public static final HttpRetry ISTIO_DEFAULT = new HttpRetry(2, null, DEFAULT_RETRY_ON, null, null, null);
 

@@ -20,7 +20,13 @@ public record LoadBalancerSettings(
     RANDOM,
     PASSTHROUGH,
     ROUND_ROBIN,
-    LEAST_REQUEST
+    LEAST_REQUEST,
+    /**
+     * inmesh's opt-in latency-aware balancer (Istio has none): power of two choices over Linkerd's
+     * peak-EWMA cost. Never written as {@code simple}; bound from the DestinationRule annotation
+     * {@code inmesh.io/load-balancer: PEAK_EWMA}.
+     */
+    PEAK_EWMA
   }
 
   /**

@@ -329,7 +329,7 @@ class VirtualServiceConformanceTest {
     RouteTable t = Policies.table(yaml, SERVICES);
     RouteDecision.Routed plain = (RouteDecision.Routed) t.decide(get("/"));
     assertThat(plain.policy().retries().attempts()).isEqualTo(2);
-    assertThat(plain.policy().retries().retryOn()).isEqualTo("connect-failure,refused-stream,unavailable,cancelled");
+    assertThat(plain.policy().retries().retryOn()).isEqualTo("connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes,503");
     assertThat(plain.policy().timeout()).isNull();
     assertThat(plain.policy().mirrors()).hasSize(1);
     assertThat(plain.policy().mirrors().get(0).percentage()).isEqualTo(100.0); // "If this field is absent, all the traffic (100%) will be mirrored"

@@ -1,0 +1,73 @@
+package io.inmesh.agent.upstream;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+import java.util.random.RandomGenerator;
+
+/**
+ * Runtime state of every cluster and endpoint this workload called. Outlives compiled snapshots:
+ * keyed by cluster name (Cluster.name()) and endpoint address, so active counts, latency
+ * estimates, ejections, pool counters, retry budgets and balancer positions survive policy and
+ * endpoint updates. Clusters unused for {@link #FORGET_AFTER_NANOS} with nothing in flight are
+ * dropped when new clusters appear, so memory stays bounded by the clusters in use.
+ */
+public final class Upstreams {
+  static final long FORGET_AFTER_NANOS = 10L * 60 * 1_000_000_000L;
+  /** Below this many clusters nothing is swept: keeping a few idle clusters costs nothing. */
+  private static final int SWEEP_ABOVE = 64;
+
+  private final LongSupplier nanoClock;
+  private final RandomGenerator random;
+  private final ConcurrentHashMap<String, ClusterState> clusters = new ConcurrentHashMap<>();
+
+  /**
+   * @param nanoClock System::nanoTime in production; a settable clock in tests
+   * @param random ThreadLocalRandom.current() in production (its methods use the calling thread's
+   *     generator, so one instance serves every thread); a seeded generator in tests
+   */
+  public Upstreams(LongSupplier nanoClock, RandomGenerator random) {
+    this.nanoClock = nanoClock;
+    this.random = random;
+  }
+
+  public ClusterState cluster(String clusterName) {
+    ClusterState c = clusters.get(clusterName);
+    if (c == null) {
+      c = clusters.computeIfAbsent(clusterName, n -> new ClusterState(n, this));
+      if (clusters.size() > SWEEP_ABOVE) {
+        sweep(c);
+      }
+    }
+    c.lastUsedNanos = now();
+    return c;
+  }
+
+  private void sweep(ClusterState keep) {
+    long cutoff = now() - FORGET_AFTER_NANOS;
+    clusters.values().removeIf(c -> c != keep && c.idleSince(cutoff));
+  }
+
+  long now() {
+    return nanoClock.getAsLong();
+  }
+
+  RandomGenerator random() {
+    return random;
+  }
+
+  /** For /config_dump and /stats: per cluster (sorted by name) and endpoint. */
+  public Map<String, Object> describe() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    List<Map<String, Object>> list = new ArrayList<>();
+    for (ClusterState c : new TreeMap<>(clusters).values()) {
+      list.add(c.describe());
+    }
+    m.put("clusters", list);
+    return m;
+  }
+}

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.inmesh.agent.engine.ActiveSnapshot;
 import io.inmesh.agent.engine.MeshEngine;
 import io.inmesh.policy.control.SnapshotTarget;
+import io.inmesh.bootstrap.Attempt;
 import io.inmesh.bootstrap.OutboundCall;
 import io.inmesh.bootstrap.OutboundRequest;
 import io.inmesh.launcher.Settings;
@@ -52,7 +53,7 @@ class MeshEngineTest {
     assertThat(r.error()).contains("VirtualService default/r").contains("spec.http[1].route[0].weight");
     assertThat(e.active().table().version()).isEqualTo("good");
     OutboundCall call = e.outbound(new Req("usuario-service", "true"));
-    assertThat(call.nextAddress().toString()).isEqualTo("/127.0.0.22:8080");
+    assertThat(call.startAttempt().address().toString()).isEqualTo("/127.0.0.22:8080");
     assertThat(e.apply("not json".getBytes(StandardCharsets.UTF_8), ActiveSnapshot.Source.CONTROL_PLANE).accepted()).isFalse();
     assertThat(e.active().table().version()).isEqualTo("good");
   }
@@ -62,25 +63,38 @@ class MeshEngineTest {
     MeshEngine e = engine();
     e.apply(GOOD.getBytes(StandardCharsets.UTF_8), ActiveSnapshot.Source.CONTROL_PLANE);
     assertThat(e.outbound(new Req("example.com", null))).isNull();
-    assertThat(e.outbound(new Req("usuario-service", null)).nextAddress().getPort()).isEqualTo(8080);
+    assertThat(e.outbound(new Req("usuario-service", null)).startAttempt().address().getPort()).isEqualTo(8080);
     String noV2 = GOOD.replace("{\"address\":\"127.0.0.22\",\"ports\":[8080],\"labels\":{\"version\":\"v2\"},\"agent\":\"b\"}", "").replace("\"agent\":\"a\"},", "\"agent\":\"a\"}");
     assertThat(e.apply(noV2.getBytes(StandardCharsets.UTF_8), ActiveSnapshot.Source.CONTROL_PLANE).accepted()).isTrue();
-    OutboundCall local = e.outbound(new Req("usuario-service", "true"));
+    Attempt local = e.outbound(new Req("usuario-service", "true")).startAttempt();
     assertThat(local.isLocalReply()).isTrue();
     assertThat(local.localReplyToken()).isEqualTo("503-UH");
-    assertThat(local.nextAddress().getAddress().isLoopbackAddress()).isTrue();
+    assertThat(local.address().getAddress().isLoopbackAddress()).isTrue();
     e.responder().close();
   }
 
   @Test
-  void beforeAnySnapshotOnlyPossibleMeshHostsWaitAndTheWaitIsBounded() {
+  void beforeAnySnapshotOnlyPossibleMeshHostsWaitTogetherForOneBoundedWaitFromTheStart() throws Exception {
     MeshEngine e = engine();
-    long t0 = System.nanoTime();
-    assertThat(e.outbound(new Req("127.0.0.1", null))).isNull();
-    assertThat(e.outbound(new Req("api.example.com", null))).isNull();
-    assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(90);
-    t0 = System.nanoTime();
+    assertThat(e.startupWaitNanos("127.0.0.1")).isZero();
+    assertThat(e.startupWaitNanos("api.example.com")).isZero();
+    long wait = e.startupWaitNanos("usuario-service");
+    assertThat(wait).isPositive().isLessThanOrEqualTo(100_000_000L);
+    // every caller shares one deadline counted from the agent's start: once it is over, nobody waits
+    e.firstSnapshot().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(e.startupWaitNanos("usuario-service")).isZero();
+    assertThat(e.startupWaitNanos("pedido-service")).isZero();
     assertThat(e.outbound(new Req("usuario-service", null))).isNull();
-    assertThat((System.nanoTime() - t0) / 1_000_000).isBetween(90L, 2_000L);
+  }
+
+  @Test
+  void theFirstSnapshotEndsTheWaitForEveryone() throws Exception {
+    MeshEngine e = new MeshEngine(Settings.resolve(Map.of("INMESH_SERVICE", "pedido-service", "INMESH_CONTROL_URL", "http://127.0.0.1:1", "INMESH_STARTUP_WAIT", "1h"), new Properties()));
+    var waiting = e.firstSnapshot().toCompletableFuture();
+    assertThat(waiting).isNotDone();
+    assertThat(e.startupWaitNanos("usuario-service")).isPositive();
+    e.apply(GOOD.getBytes(StandardCharsets.UTF_8), ActiveSnapshot.Source.CONTROL_PLANE);
+    waiting.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(e.startupWaitNanos("usuario-service")).isZero();
   }
 }

@@ -39,7 +39,7 @@ class PlainHttpTest {
   void theResponderAnswersInEnvoysWordsForTheJdkClientsAndHttpUrlConnection() throws Exception {
     LocalResponder responder = new LocalResponder();
     InetSocketAddress a = responder.address();
-    String token = LocalResponder.token(new LocalAnswer(503, "no healthy upstream", "UH"));
+    String token = responder.token(new LocalAnswer(503, "no healthy upstream", "UH"));
     HttpURLConnection c = (HttpURLConnection) new URL("http", "127.0.0.1", a.getPort(), LocalResponder.PATH_PREFIX + token).openConnection();
     assertThat(c.getResponseCode()).isEqualTo(503);
     assertThat(new String(c.getErrorStream().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("no healthy upstream");

@@ -13,27 +13,33 @@ package io.inmesh.policy;
  * STATIC endpoints and DNS/NONE pass-through.
  */
 public enum Enforcement {
-  TIMEOUT(false, "the agent does not cut calls off yet; the timeout is compiled and exposed on the route decision"),
-  RETRIES(false, "the agent does not retry yet; the retry policy is compiled and exposed on the route decision"),
-  FAULT(false, "the agent does not inject delays or aborts yet; the fault is compiled and exposed on the route decision"),
-  MIRROR(false, "the agent does not mirror yet; the mirror destinations are compiled and exposed on the route decision"),
-  REWRITE(false, "the agent does not rewrite the path or authority yet; calls go out as the application wrote them"),
+  TIMEOUT(true, "the agent does not cut calls off yet; the timeout is compiled and exposed on the route decision"),
+  RETRIES(true, "the agent does not retry yet; the retry policy is compiled and exposed on the route decision"),
+  FAULT(true, "the agent does not inject delays or aborts yet; the fault is compiled and exposed on the route decision"),
+  MIRROR(true, "the agent does not mirror yet; the mirror destinations are compiled and exposed on the route decision"),
+  REWRITE(true, "the agent does not rewrite the path or authority yet; calls go out as the application wrote them"),
   REDIRECT(
-      false,
+      true,
       "the agent answers requests matching this rule with the redirect status but without a Location header until it"
           + " sends redirects"),
   DIRECT_RESPONSE_BODY(
-      false,
+      true,
       "the agent answers with this status but an empty body until its local responder carries custom bodies"),
-  HEADERS(false, "the agent does not add, set or remove headers yet; calls and responses keep their headers"),
+  HEADERS(true, "the agent does not add, set or remove headers yet; calls and responses keep their headers"),
+  CONNECTION_LIFETIME(
+      false,
+      "the client library's own connection reuse and idle timeouts apply (maxRequestsPerConnection, idleTimeout,"
+          + " maxConnectionDuration, tcpKeepalive, h2UpgradePolicy, http2KeepAlive, maxConcurrentStreams)"),
+  LOCALITY_LB(false, "inmesh balances over every endpoint of the destination; locality and warm-up settings are ignored"),
+  MESH_RETRY_BUDGET(false, "a mesh-wide retryBudget is not applied; set retryBudget in a DestinationRule's trafficPolicy"),
   CORS(false, "inmesh does not apply CORS; preflight requests reach the application"),
   TCP_TLS_ROUTES(false, "inmesh routes HTTP only; tcp and tls routes are ignored"),
-  LOAD_BALANCER(false, "inmesh balances round robin until the agent's balance stage implements this policy"),
-  CONNECTION_POOL(false, "the agent does not limit connections or pending requests yet"),
-  OUTLIER_DETECTION(false, "the agent does not eject endpoints yet"),
+  LOAD_BALANCER(true, "inmesh balances round robin until the agent's balance stage implements this policy"),
+  CONNECTION_POOL(true, "the agent does not limit connections or pending requests yet"),
+  OUTLIER_DETECTION(true, "the agent does not eject endpoints yet"),
   CLIENT_TLS(false, "the agent does not originate TLS or mTLS yet; calls go out in plain text as the application sent them"),
   TUNNEL(false, "inmesh does not tunnel"),
-  RETRY_BUDGET(false, "the agent does not retry yet, so there is no budget to apply"),
+  RETRY_BUDGET(true, "the agent does not retry yet, so there is no budget to apply"),
   PEER_AUTHENTICATION(
       false, "the agent does not terminate mTLS yet; the effective mode per workload is compiled and exposed"),
   AUTHORIZATION(
@@ -45,7 +51,7 @@ public enum Enforcement {
       false,
       "inmesh does not validate JWTs yet (RequestAuthentication comes later): no request has a request principal or"
           + " request.auth.* attributes"),
-  MESH_DEFAULTS(false, "the agent does not retry or eject yet; the defaults are compiled and exposed on the route table"),
+  MESH_DEFAULTS(true, "the agent does not retry or eject yet; the defaults are compiled and exposed on the route table"),
   STARTUP_WAIT(false, "the agent reads INMESH_STARTUP_WAIT before any policy arrives; this value is only exposed"),
   DNS_ENDPOINTS(
       false,

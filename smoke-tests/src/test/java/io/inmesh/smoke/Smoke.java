@@ -102,7 +102,7 @@ public final class Smoke {
 
   /** Waits until the agent says ready on its health port (first snapshot applied). */
   public static void awaitReady(Proc app, String adminAddress) {
-    awaitTrue(app.name() + " ready", Duration.ofSeconds(60), () -> status("http://" + adminAddress + ":15020/healthz/ready") == 200, app);
+    awaitTrue(app.name() + " ready", Duration.ofSeconds(180), () -> status("http://" + adminAddress + ":15020/healthz/ready") == 200, app);
   }
 
   // ---- HTTP --------------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ public final class Lifecycle {
   private final Map<HttpRetry, RetryPolicy> retryPolicies = new ConcurrentHashMap<>();
 
   public Lifecycle(LocalResponder responder, Supplier<String> sourceIp) {
-    this(new Upstreams(System::nanoTime, null), responder, System::nanoTime, sourceIp);
+    this(new Upstreams(System::nanoTime, ThreadLocalRandom.current()), responder, System::nanoTime, sourceIp);
   }
 
   Lifecycle(Upstreams upstreams, LocalResponder responder, LongSupplier clock, Supplier<String> sourceIp) {

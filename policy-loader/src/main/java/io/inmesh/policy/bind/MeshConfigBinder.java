@@ -67,10 +67,9 @@ final class MeshConfigBinder {
               rc.get("retryRemoteLocalities").bool(),
               rc.get("retryIgnorePreviousHosts").bool(),
               rc.get("backoff").duration(false));
-      rc.notEnforced(Enforcement.MESH_DEFAULTS);
     }
     RetryBudget budget = TrafficPolicyBinder.retryBudget(spec.get("retryBudget"));
-    spec.get("retryBudget").notEnforced(Enforcement.MESH_DEFAULTS);
+    spec.get("retryBudget").notEnforced(Enforcement.MESH_RETRY_BUDGET);
     OutlierDetection od = spec.get("outlierDetection").present() ? TrafficPolicyBinder.outlierDetection(spec.get("outlierDetection")) : null;
     Duration startup = spec.get("startupWait").duration(true);
     spec.get("startupWait").notEnforced(Enforcement.STARTUP_WAIT);

@@ -130,10 +130,10 @@ public final class TrafficPolicyBinder {
         c.get("localityLbSetting").present() && c.get("localityLbSetting").expectMap()
             ? (Map<String, Object>) c.get("localityLbSetting").raw()
             : null;
-    c.get("localityLbSetting").notEnforced(Enforcement.LOAD_BALANCER);
+    c.get("localityLbSetting").notEnforced(Enforcement.LOCALITY_LB);
     if (c.get("zoneAwareLbSetting").present()) {
       c.get("zoneAwareLbSetting").expectMap();
-      c.get("zoneAwareLbSetting").notEnforced(Enforcement.LOAD_BALANCER);
+      c.get("zoneAwareLbSetting").notEnforced(Enforcement.LOCALITY_LB);
     }
     Duration warmup = c.get("warmupDurationSecs").duration(false);
     Cursor w = c.get("warmup");
@@ -148,7 +148,7 @@ public final class TrafficPolicyBinder {
       warmup = d == null ? warmup : d;
     }
     if (warmup != null) {
-      (w.present() ? w : c.get("warmupDurationSecs")).notEnforced(Enforcement.LOAD_BALANCER);
+      (w.present() ? w : c.get("warmupDurationSecs")).notEnforced(Enforcement.LOCALITY_LB);
     }
     return new LoadBalancerSettings(simple, hash, locality, warmup);
   }
@@ -250,11 +250,13 @@ public final class TrafficPolicyBinder {
       return null;
     }
     c.checkFields(Set.of("tcp", "http"), Map.of("maxConnections", "maxConnections goes under tcp:"));
-    c.notEnforced(Enforcement.CONNECTION_POOL);
     ConnectionPoolSettings.Tcp tcp = ConnectionPoolSettings.Tcp.DEFAULT;
     Cursor t = c.get("tcp");
     if (t.present() && t.expectMap()) {
       t.checkFields(Set.of("maxConnections", "connectTimeout", "tcpKeepalive", "maxConnectionDuration", "idleTimeout"), null);
+      for (String f : List.of("tcpKeepalive", "maxConnectionDuration", "idleTimeout")) {
+        t.get(f).notEnforced(Enforcement.CONNECTION_LIFETIME);
+      }
       Cursor ka = t.get("tcpKeepalive");
       if (ka.present() && ka.expectMap()) {
         ka.checkFields(Set.of("probes", "time", "interval"), null);
@@ -284,6 +286,9 @@ public final class TrafficPolicyBinder {
               "maxConcurrentStreams",
               "http2KeepAlive"),
           Map.of("maxConnections", "maxConnections goes under tcp:"));
+      for (String f : List.of("maxRequestsPerConnection", "idleTimeout", "h2UpgradePolicy", "maxConcurrentStreams", "http2KeepAlive")) {
+        h.get(f).notEnforced(Enforcement.CONNECTION_LIFETIME);
+      }
       String upgrade =
           h.get("h2UpgradePolicy").present()
               ? h.get("h2UpgradePolicy").enumValue(List.of("DEFAULT", "DO_NOT_UPGRADE", "UPGRADE"))

@@ -39,6 +39,14 @@ public class HttpUrlConnectionInstrumentationModule extends InstrumentationModul
         p + "UrlConnectionLifecycle$View");
   }
 
+  /** Muzzle's build-time scan would find these; without it they are declared here. */
+  @Override
+  public void registerVirtualFields(java.util.function.BiConsumer<String, String> register) {
+    register.accept("sun.net.www.protocol.http.HttpURLConnection", "io.inmesh.instrumentation.httpurlconnection.UrlConnectionCall");
+    register.accept("sun.net.www.protocol.http.HttpURLConnection", "java.lang.Boolean");
+    register.accept("sun.net.www.http.HttpClient", "io.inmesh.instrumentation.httpurlconnection.UrlConnectionCall");
+  }
+
   /** The helpers use the JDK's http: internals, which java.base does not export. */
   @Override
   public Map<JavaModule, List<String>> jpmsModulesToOpen() {

@@ -52,6 +52,12 @@ public class JavaHttpClientInstrumentationModule extends InstrumentationModule
         p + "RequestAttempts");
   }
 
+  /** Muzzle's build-time scan would find it; without it it is declared here. */
+  @Override
+  public void registerVirtualFields(java.util.function.BiConsumer<String, String> register) {
+    register.accept("jdk.internal.net.http.HttpRequestImpl", "io.inmesh.bootstrap.Attempt");
+  }
+
   /** The helpers use the client's internal request type, which java.net.http does not export. */
   @Override
   public Map<JavaModule, List<String>> jpmsModulesToOpen() {

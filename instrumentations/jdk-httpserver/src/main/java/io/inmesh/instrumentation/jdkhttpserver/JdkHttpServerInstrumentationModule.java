@@ -6,7 +6,7 @@ import io.opentelemetry.javaagent.extension.instrumentation.internal.Experimenta
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import java.util.List;
 
-/** Meshes the JDK's {@code com.sun.net.httpserver} server: registration of its bound address. */
+/** Meshes the JDK's {@code com.sun.net.httpserver} server: registration of its bound address and the inbound stage. */
 public class JdkHttpServerInstrumentationModule extends InstrumentationModule
     implements ExperimentalInstrumentationModule {
 
@@ -21,7 +21,13 @@ public class JdkHttpServerInstrumentationModule extends InstrumentationModule
 
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
-    return List.of(new HttpServerInstrumentation());
+    return List.of(new HttpServerInstrumentation(), new ContextInstrumentation(), new ContextInstrumentation.ExchangeInstrumentation());
+  }
+
+  @Override
+  public List<String> getAdditionalHelperClassNames() {
+    String p = "io.inmesh.instrumentation.jdkhttpserver.";
+    return List.of(p + "MeshInboundFilter", p + "MeshInboundFilter$View", p + "ContextInstrumentation$ResponseHeaders");
   }
 
   @Override

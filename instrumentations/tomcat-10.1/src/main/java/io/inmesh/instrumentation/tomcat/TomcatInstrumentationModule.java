@@ -11,7 +11,7 @@ import net.bytebuddy.matcher.ElementMatcher;
 
 /**
  * Meshes embedded Tomcat 10.1+ (Spring Boot 3 MVC, also inside a Boot fat jar): registration of
- * every connector's bound address and port.
+ * every connector's bound address and port, and the inbound stage (a valve).
  */
 public class TomcatInstrumentationModule extends InstrumentationModule
     implements ExperimentalInstrumentationModule {
@@ -37,7 +37,13 @@ public class TomcatInstrumentationModule extends InstrumentationModule
 
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
-    return List.of(new EndpointInstrumentation());
+    return List.of(new EndpointInstrumentation(), new InboundInstrumentation(), new InboundInstrumentation.CommitInstrumentation());
+  }
+
+  @Override
+  public List<String> getAdditionalHelperClassNames() {
+    String p = "io.inmesh.instrumentation.tomcat.";
+    return List.of(p + "MeshInboundValve", p + "MeshInboundValve$View", p + "InboundInstrumentation$ResponseHeaders");
   }
 
   @Override

@@ -1,0 +1,94 @@
+package io.inmesh.instrumentation.jdkhttpserver;
+
+import com.sun.net.httpserver.Filter;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpsExchange;
+import io.inmesh.bootstrap.InboundRequest;
+import io.inmesh.bootstrap.LocalAnswer;
+import io.inmesh.bootstrap.Mesh;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.Certificate;
+
+/**
+ * The inbound stage as the JDK server's own extension point: a {@link Filter} put first on every
+ * context, so it runs before the application's filters and handler. A request the mesh answers
+ * itself (authorization's 403) never reaches the application.
+ */
+public final class MeshInboundFilter extends Filter {
+
+  @Override
+  public void doFilter(HttpExchange exchange, Chain chain) throws IOException {
+    LocalAnswer answer = Mesh.inbound(new View(exchange));
+    try {
+      if (answer != null) {
+        byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("content-type", "text/plain");
+        exchange.getResponseHeaders().set("x-inmesh-reason", answer.reason());
+        exchange.sendResponseHeaders(answer.status(), body.length == 0 ? -1 : body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+          out.write(body);
+        }
+        return;
+      }
+      chain.doFilter(exchange);
+    } finally {
+      Mesh.inboundEnd();
+    }
+  }
+
+  @Override
+  public String description() {
+    return "inmesh inbound stage";
+  }
+
+  /** {@link InboundRequest} over an exchange. */
+  static final class View implements InboundRequest {
+    private final HttpExchange exchange;
+
+    View(HttpExchange exchange) {
+      this.exchange = exchange;
+    }
+
+    @Override
+    public String method() {
+      return exchange.getRequestMethod();
+    }
+
+    @Override
+    public String path() {
+      String p = exchange.getRequestURI().getRawPath();
+      String q = exchange.getRequestURI().getRawQuery();
+      return q == null ? p : p + "?" + q;
+    }
+
+    @Override
+    public String header(String name) {
+      return exchange.getRequestHeaders().getFirst(name);
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+      return exchange.getLocalAddress();
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+      return exchange.getRemoteAddress();
+    }
+
+    @Override
+    public Certificate[] peerCertificates() {
+      if (exchange instanceof HttpsExchange https) {
+        try {
+          return https.getSSLSession().getPeerCertificates();
+        } catch (Exception unverified) {
+          return null;
+        }
+      }
+      return null;
+    }
+  }
+}

@@ -446,6 +446,14 @@ public final class ClusterState {
     return ejections.sum();
   }
 
+  /** What a pick actually does for {@code simple}. */
+  private static String balancerName(LoadBalancerSettings.SimpleLb simple) {
+    return switch (simple) {
+      case UNSPECIFIED, LEAST_CONN, LEAST_REQUEST, PASSTHROUGH -> "LEAST_REQUEST";
+      default -> simple.name();
+    };
+  }
+
   boolean idleSince(long cutoff) {
     return lastUsedNanos - cutoff < 0 && pool.inFlight() == 0 && pool.waiting() == 0 && activeRetries.get() == 0;
   }
@@ -455,7 +463,7 @@ public final class ClusterState {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("name", name);
     LoadBalancerSettings lb = policy.loadBalancerOrDefault();
-    m.put("loadBalancer", lb.consistentHash() != null ? (lb.consistentHash().maglev() ? "MAGLEV" : "RING_HASH") : lb.simple().name());
+    m.put("loadBalancer", lb.consistentHash() != null ? (lb.consistentHash().maglev() ? "MAGLEV" : "RING_HASH") : balancerName(lb.simple()));
     m.put("activeRequests", pool.inFlight());
     m.put("pendingRequests", pool.waiting());
     m.put("activeRetries", activeRetries.get());

@@ -1,0 +1,147 @@
+package io.inmesh.agent.upstream;
+
+import static io.inmesh.agent.upstream.Fixtures.endpoints;
+import static io.inmesh.agent.upstream.Fixtures.pool;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.inmesh.policy.model.ConnectionPoolSettings;
+import io.inmesh.policy.model.TrafficPolicy;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Connection pool limits with Envoy's circuit-breaker semantics, as Istio's circuit-breaking task
+ * shows them (https://istio.io/latest/docs/tasks/traffic-management/circuit-breaking/: with
+ * maxConnections 1 and http1MaxPendingRequests 1, concurrent calls beyond one in flight and one
+ * waiting overflow with 503).
+ */
+class ConnectionPoolTest {
+  private final Fixtures f = new Fixtures();
+  private final InetSocketAddress[] eps = endpoints(2);
+  private final ClusterState c = f.upstreams.cluster("c");
+
+  private EndpointState endpoint() {
+    return c.pick(eps, TrafficPolicy.NONE, HashInput.NONE, List.of());
+  }
+
+  @Test
+  void beyondMaxConnectionsRequestsWaitAndBeyondMaxPendingTheyOverflow() {
+    ConnectionPoolSettings p = pool(1, 1, ConnectionPoolSettings.UNLIMITED, ConnectionPoolSettings.UNLIMITED);
+    Admission first = c.admit(endpoint(), p);
+    Admission second = c.admit(endpoint(), p);
+    Admission third = c.admit(endpoint(), p);
+    assertThat(first.permit()).isNotNull();
+    assertThat(second.waiting()).isNotNull().isNotDone();
+    assertThat(third.overflowed()).isTrue();
+    assertThat(c.overflows()).isEqualTo(1);
+    assertThat(c.activeRequests()).isEqualTo(1);
+    assertThat(c.pendingRequests()).isEqualTo(1);
+  }
+
+  @Test
+  void http2MaxRequestsBoundsConcurrentRequestsWithoutPending() {
+    ConnectionPoolSettings p = pool(1, 10, 2, ConnectionPoolSettings.UNLIMITED);
+    assertThat(c.admit(endpoint(), p, true).permit()).isNotNull();
+    assertThat(c.admit(endpoint(), p, true).permit()).as("HTTP/2 multiplexes: maxConnections does not bound requests").isNotNull();
+    assertThat(c.admit(endpoint(), p, true).overflowed()).isTrue();
+    // HTTP/1.1 too: in flight at http2MaxRequests overflows at once, even with room to wait.
+    assertThat(c.admit(endpoint(), p, false).overflowed()).isTrue();
+  }
+
+  @Test
+  void waitersAreGrantedInArrivalOrderAsSlotsFree() throws Exception {
+    ConnectionPoolSettings p = pool(1, 3, ConnectionPoolSettings.UNLIMITED, ConnectionPoolSettings.UNLIMITED);
+    Permit running = c.admit(endpoint(), p).permit();
+    List<CompletableFuture<Permit>> waiting = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      waiting.add(c.admit(endpoint(), p).waiting());
+    }
+    running.release(AttemptResult.response(200), 1);
+    assertThat(waiting.get(0)).isDone();
+    assertThat(waiting.get(1)).isNotDone();
+    assertThat(waiting.get(2)).isNotDone();
+    assertThat(c.activeRequests()).isEqualTo(1);
+    waiting.get(0).get(1, TimeUnit.SECONDS).release(AttemptResult.response(200), 1);
+    assertThat(waiting.get(1)).isDone();
+    assertThat(waiting.get(2)).isNotDone();
+    // A newcomer does not jump the line while others wait.
+    assertThat(c.admit(endpoint(), pool(1, 5, ConnectionPoolSettings.UNLIMITED, ConnectionPoolSettings.UNLIMITED)).waiting()).isNotNull();
+  }
+
+  @Test
+  void aGrantedWaiterHoldsItsEndpoint() throws Exception {
+    ConnectionPoolSettings p = pool(1, 1, ConnectionPoolSettings.UNLIMITED, ConnectionPoolSettings.UNLIMITED);
+    EndpointState e = endpoint();
+    Permit running = c.admit(e, p).permit();
+    CompletableFuture<Permit> w = c.admit(e, p).waiting();
+    assertThat(e.activeRequests()).isEqualTo(1);
+    running.release(AttemptResult.response(200), 1);
+    Permit granted = w.get(1, TimeUnit.SECONDS);
+    assertThat(granted.endpoint()).isSameAs(e);
+    assertThat(e.activeRequests()).isEqualTo(1);
+    granted.release(AttemptResult.response(200), 1);
+    assertThat(e.activeRequests()).isZero();
+    assertThat(c.activeRequests()).isZero();
+  }
+
+  @Test
+  void cancellingAPendingAdmissionGivesUpItsPlace() throws Exception {
+    ConnectionPoolSettings p = pool(1, 2, ConnectionPoolSettings.UNLIMITED, ConnectionPoolSettings.UNLIMITED);
+    Permit running = c.admit(endpoint(), p).permit();
+    CompletableFuture<Permit> first = c.admit(endpoint(), p).waiting();
+    CompletableFuture<Permit> second = c.admit(endpoint(), p).waiting();
+    assertThat(c.admit(endpoint(), p).overflowed()).isTrue();
+    assertThat(first.cancel(false)).isTrue();
+    assertThat(c.pendingRequests()).isEqualTo(1);
+    // Its place is free again: one more may wait.
+    CompletableFuture<Permit> third = c.admit(endpoint(), p).waiting();
+    assertThat(third).isNotNull();
+    running.release(AttemptResult.response(200), 1);
+    assertThat(second).isDone();
+    assertThat(second.get(1, TimeUnit.SECONDS).endpoint()).isNotNull();
+    assertThat(third).isNotDone();
+  }
+
+  @Test
+  void aDeadlineOnAPendingAdmissionGivesUpItsPlaceToo() {
+    ConnectionPoolSettings p = pool(1, 1, ConnectionPoolSettings.UNLIMITED, ConnectionPoolSettings.UNLIMITED);
+    Permit running = c.admit(endpoint(), p).permit();
+    CompletableFuture<Permit> w = c.admit(endpoint(), p).waiting();
+    w.completeExceptionally(new TimeoutException("deadline")); // what orTimeout does when it fires
+    assertThat(c.pendingRequests()).isZero();
+    running.release(AttemptResult.response(200), 1);
+    assertThat(c.activeRequests()).isZero();
+    assertThat(c.admit(endpoint(), p).permit()).isNotNull();
+  }
+
+  @Test
+  void releasingTwiceFreesOneSlot() {
+    ConnectionPoolSettings p = pool(2, 0, ConnectionPoolSettings.UNLIMITED, ConnectionPoolSettings.UNLIMITED);
+    Permit a = c.admit(endpoint(), p).permit();
+    c.admit(endpoint(), p).permit();
+    a.release(AttemptResult.response(200), 1);
+    a.release(AttemptResult.response(200), 1);
+    assertThat(c.activeRequests()).isEqualTo(1);
+  }
+
+  @Test
+  void istioDefaultsNeverOverflow() {
+    for (int i = 0; i < 10_000; i++) {
+      assertThat(c.admit(endpoint(), ConnectionPoolSettings.DEFAULT).permit()).isNotNull();
+    }
+    assertThat(c.overflows()).isZero();
+  }
+
+  @Test
+  void admittingWithoutAnEndpointIsAClearError() {
+    assertThatThrownBy(() -> c.admit(null, ConnectionPoolSettings.DEFAULT))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("503 UH");
+  }
+}

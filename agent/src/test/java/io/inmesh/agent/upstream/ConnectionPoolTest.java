@@ -139,6 +139,73 @@ class ConnectionPoolTest {
   }
 
   @Test
+  void http2RequestsDoNotQueueBehindHttp1Waiters() {
+    ConnectionPoolSettings p = pool(1, 5, 10, ConnectionPoolSettings.UNLIMITED);
+    c.admit(endpoint(), p).permit();
+    assertThat(c.admit(endpoint(), p).waiting()).isNotNull();
+    assertThat(c.admit(endpoint(), p, true).permit()).isNotNull();
+  }
+
+  @Test
+  void raisedLimitsLetWaitersIn() {
+    ConnectionPoolSettings one = pool(1, 5, ConnectionPoolSettings.UNLIMITED, ConnectionPoolSettings.UNLIMITED);
+    c.admit(endpoint(), one).permit();
+    CompletableFuture<Permit> a = c.admit(endpoint(), one).waiting();
+    CompletableFuture<Permit> b = c.admit(endpoint(), one).waiting();
+    // A policy push raises maxConnections to 3: the next admission lets both waiters in first.
+    ConnectionPoolSettings three = pool(3, 5, ConnectionPoolSettings.UNLIMITED, ConnectionPoolSettings.UNLIMITED);
+    Admission next = c.admit(endpoint(), three);
+    assertThat(a).isDone();
+    assertThat(b).isDone();
+    assertThat(next.waiting()).isNotNull().isNotDone();
+    assertThat(c.activeRequests()).isEqualTo(3);
+  }
+
+  @Test
+  void underConcurrencyTheLimitHoldsAndEveryWaiterIsServed() throws Exception {
+    ConnectionPoolSettings p = pool(3, 4, ConnectionPoolSettings.UNLIMITED, ConnectionPoolSettings.UNLIMITED);
+    EndpointState e = endpoint();
+    java.util.concurrent.atomic.AtomicInteger maxSeen = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger overflowed = new java.util.concurrent.atomic.AtomicInteger();
+    Runnable worker =
+        () -> {
+          for (int i = 0; i < 3000; i++) {
+            Admission a = c.admit(e, p);
+            Permit permit;
+            if (a.overflowed()) {
+              overflowed.incrementAndGet();
+              continue;
+            }
+            try {
+              permit = a.permit() != null ? a.permit() : a.waiting().get(10, TimeUnit.SECONDS);
+            } catch (Exception ex) {
+              throw new AssertionError("a waiter was never served", ex);
+            }
+            maxSeen.accumulateAndGet(e.activeRequests(), Math::max);
+            permit.release(AttemptResult.response(200), 1);
+          }
+        };
+    List<Thread> threads = new ArrayList<>();
+    List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+    for (int t = 0; t < 8; t++) {
+      Thread th = new Thread(worker);
+      th.setUncaughtExceptionHandler((x, ex) -> failures.add(ex));
+      threads.add(th);
+      th.start();
+    }
+    for (Thread th : threads) {
+      th.join(60_000);
+      assertThat(th.isAlive()).isFalse();
+    }
+    assertThat(failures).isEmpty();
+    assertThat(maxSeen.get()).isLessThanOrEqualTo(3);
+    assertThat(c.activeRequests()).isZero();
+    assertThat(c.pendingRequests()).isZero();
+    assertThat(e.activeRequests()).isZero();
+    assertThat(c.overflows()).isEqualTo(overflowed.get());
+  }
+
+  @Test
   void admittingWithoutAnEndpointIsAClearError() {
     assertThatThrownBy(() -> c.admit(null, ConnectionPoolSettings.DEFAULT))
         .isInstanceOf(IllegalArgumentException.class)

@@ -302,8 +302,11 @@ public final class ClusterState {
   /**
    * Whether one more retry may start now. With Istio's retryBudget set, Envoy's retry budget:
    * concurrent retries ≤ max(percent × (active + pending requests), minRetryConcurrency); else the
-   * connectionPool.http.maxRetries cap on concurrent retries. A refused retry is counted as retry
-   * overflow; an admitted one holds its place until {@link RetryToken#release()}.
+   * connectionPool.http.maxRetries cap on concurrent retries. An admitted retry holds its place
+   * until {@link RetryToken#release()}.
+   *
+   * @return null when the retry must not start (counted as upstream_rq_retry_overflow; Envoy then
+   *     returns the last response)
    */
   public RetryToken admitRetry(TrafficPolicy policy) {
     if (policy == null) {
@@ -321,7 +324,7 @@ public final class ClusterState {
       int now = activeRetries.get();
       if (now >= limit) {
         retryOverflows.increment();
-        return RetryToken.DENIED;
+        return null;
       }
       if (activeRetries.compareAndSet(now, now + 1)) {
         retries.increment();

@@ -123,12 +123,16 @@ class RetryPolicyTest {
   }
 
   @Test
-  void aConsumedBodyThatCannotBeReplayedIsRetriedOnlyOnConnectFailure() {
+  void whetherTheRequestLeftMattersOnlyForResetBeforeRequest() {
     RetryPolicy p = on("5xx,reset,connect-failure,refused-stream");
-    assertThat(p.retriable(FailureKind.CONNECT_FAILURE, true)).isTrue();
-    assertThat(p.retriable(FailureKind.RESET, true)).isFalse();
-    assertThat(p.retriable(FailureKind.REFUSED_STREAM, true)).isFalse();
-    assertThat(p.retriable(FailureKind.PER_TRY_TIMEOUT, true)).isFalse();
+    for (FailureKind k : new FailureKind[] {FailureKind.CONNECT_FAILURE, FailureKind.RESET, FailureKind.REFUSED_STREAM, FailureKind.PER_TRY_TIMEOUT}) {
+      assertThat(p.retriable(k, true)).as(k.name()).isTrue();
+    }
+    RetryPolicy before = on("reset-before-request");
+    assertThat(before.retriable(FailureKind.RESET, false)).isTrue();
+    assertThat(before.retriable(FailureKind.RESET, true)).isFalse();
+    assertThat(before.retriable(FailureKind.CONNECT_FAILURE, false)).isTrue();
+    assertThat(before.retriable(FailureKind.PER_TRY_TIMEOUT, true)).isFalse();
   }
 
   @Test

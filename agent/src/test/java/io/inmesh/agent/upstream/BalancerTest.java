@@ -120,8 +120,8 @@ class BalancerTest {
     c.pick(two, p, HashInput.NONE, List.of());
     EndpointState slow = c.endpoint(two[0]);
     EndpointState fast = c.endpoint(two[1]);
-    c.admit(slow, ConnectionPoolSettings.DEFAULT).permit().release(AttemptResult.response(200), Duration.ofMillis(100).toNanos());
-    c.admit(fast, ConnectionPoolSettings.DEFAULT).permit().release(AttemptResult.response(200), Duration.ofMillis(5).toNanos());
+    c.admit(slow, ConnectionPoolSettings.DEFAULT).granted().release(AttemptResult.response(200), Duration.ofMillis(100).toNanos());
+    c.admit(fast, ConnectionPoolSettings.DEFAULT).granted().release(AttemptResult.response(200), Duration.ofMillis(5).toNanos());
     for (int i = 0; i < 20; i++) {
       assertThat(c.pick(two, p, HashInput.NONE, List.of())).isSameAs(fast);
     }
@@ -140,8 +140,8 @@ class BalancerTest {
     c.pick(two, p, HashInput.NONE, List.of());
     EndpointState a = c.endpoint(two[0]);
     EndpointState b = c.endpoint(two[1]);
-    c.admit(a, ConnectionPoolSettings.DEFAULT).permit().release(AttemptResult.response(200), Duration.ofMillis(10).toNanos());
-    c.admit(b, ConnectionPoolSettings.DEFAULT).permit().release(AttemptResult.response(200), Duration.ofMillis(15).toNanos());
+    c.admit(a, ConnectionPoolSettings.DEFAULT).granted().release(AttemptResult.response(200), Duration.ofMillis(10).toNanos());
+    c.admit(b, ConnectionPoolSettings.DEFAULT).granted().release(AttemptResult.response(200), Duration.ofMillis(15).toNanos());
     // a is faster, but 10 ms × (1 + 1) in flight = 20 > 15 ms × 1.
     c.admit(a, ConnectionPoolSettings.DEFAULT);
     assertThat(c.pick(two, p, HashInput.NONE, List.of())).isSameAs(b);

@@ -36,9 +36,9 @@ class ConnectionPoolTest {
     Admission first = c.admit(endpoint(), p);
     Admission second = c.admit(endpoint(), p);
     Admission third = c.admit(endpoint(), p);
-    assertThat(first.permit()).isNotNull();
-    assertThat(second.waiting()).isNotNull().isNotDone();
-    assertThat(third.overflowed()).isTrue();
+    assertThat(first.granted()).isNotNull();
+    assertThat(second.pending()).isNotNull().isNotDone();
+    assertThat(third.overflow()).isTrue();
     assertThat(c.overflows()).isEqualTo(1);
     assertThat(c.activeRequests()).isEqualTo(1);
     assertThat(c.pendingRequests()).isEqualTo(1);
@@ -47,20 +47,20 @@ class ConnectionPoolTest {
   @Test
   void http2MaxRequestsBoundsConcurrentRequestsWithoutPending() {
     ConnectionPoolSettings p = pool(1, 10, 2, ConnectionPoolSettings.UNLIMITED);
-    assertThat(c.admit(endpoint(), p, true).permit()).isNotNull();
-    assertThat(c.admit(endpoint(), p, true).permit()).as("HTTP/2 multiplexes: maxConnections does not bound requests").isNotNull();
-    assertThat(c.admit(endpoint(), p, true).overflowed()).isTrue();
+    assertThat(c.admit(endpoint(), p, true).granted()).isNotNull();
+    assertThat(c.admit(endpoint(), p, true).granted()).as("HTTP/2 multiplexes: maxConnections does not bound requests").isNotNull();
+    assertThat(c.admit(endpoint(), p, true).overflow()).isTrue();
     // HTTP/1.1 too: in flight at http2MaxRequests overflows at once, even with room to wait.
-    assertThat(c.admit(endpoint(), p, false).overflowed()).isTrue();
+    assertThat(c.admit(endpoint(), p, false).overflow()).isTrue();
   }
 
   @Test
   void waitersAreGrantedInArrivalOrderAsSlotsFree() throws Exception {
     ConnectionPoolSettings p = pool(1, 3, ConnectionPoolSettings.UNLIMITED, ConnectionPoolSettings.UNLIMITED);
-    Permit running = c.admit(endpoint(), p).permit();
+    Permit running = c.admit(endpoint(), p).granted();
     List<CompletableFuture<Permit>> waiting = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      waiting.add(c.admit(endpoint(), p).waiting());
+      waiting.add(c.admit(endpoint(), p).pending());
     }
     running.release(AttemptResult.response(200), 1);
     assertThat(waiting.get(0)).isDone();
@@ -71,15 +71,15 @@ class ConnectionPoolTest {
     assertThat(waiting.get(1)).isDone();
     assertThat(waiting.get(2)).isNotDone();
     // A newcomer does not jump the line while others wait.
-    assertThat(c.admit(endpoint(), pool(1, 5, ConnectionPoolSettings.UNLIMITED, ConnectionPoolSettings.UNLIMITED)).waiting()).isNotNull();
+    assertThat(c.admit(endpoint(), pool(1, 5, ConnectionPoolSettings.UNLIMITED, ConnectionPoolSettings.UNLIMITED)).pending()).isNotNull();
   }
 
   @Test
   void aGrantedWaiterHoldsItsEndpoint() throws Exception {
     ConnectionPoolSettings p = pool(1, 1, ConnectionPoolSettings.UNLIMITED, ConnectionPoolSettings.UNLIMITED);
     EndpointState e = endpoint();
-    Permit running = c.admit(e, p).permit();
-    CompletableFuture<Permit> w = c.admit(e, p).waiting();
+    Permit running = c.admit(e, p).granted();
+    CompletableFuture<Permit> w = c.admit(e, p).pending();
     assertThat(e.activeRequests()).isEqualTo(1);
     running.release(AttemptResult.response(200), 1);
     Permit granted = w.get(1, TimeUnit.SECONDS);
@@ -93,14 +93,14 @@ class ConnectionPoolTest {
   @Test
   void cancellingAPendingAdmissionGivesUpItsPlace() throws Exception {
     ConnectionPoolSettings p = pool(1, 2, ConnectionPoolSettings.UNLIMITED, ConnectionPoolSettings.UNLIMITED);
-    Permit running = c.admit(endpoint(), p).permit();
-    CompletableFuture<Permit> first = c.admit(endpoint(), p).waiting();
-    CompletableFuture<Permit> second = c.admit(endpoint(), p).waiting();
-    assertThat(c.admit(endpoint(), p).overflowed()).isTrue();
+    Permit running = c.admit(endpoint(), p).granted();
+    CompletableFuture<Permit> first = c.admit(endpoint(), p).pending();
+    CompletableFuture<Permit> second = c.admit(endpoint(), p).pending();
+    assertThat(c.admit(endpoint(), p).overflow()).isTrue();
     assertThat(first.cancel(false)).isTrue();
     assertThat(c.pendingRequests()).isEqualTo(1);
     // Its place is free again: one more may wait.
-    CompletableFuture<Permit> third = c.admit(endpoint(), p).waiting();
+    CompletableFuture<Permit> third = c.admit(endpoint(), p).pending();
     assertThat(third).isNotNull();
     running.release(AttemptResult.response(200), 1);
     assertThat(second).isDone();
@@ -111,20 +111,20 @@ class ConnectionPoolTest {
   @Test
   void aDeadlineOnAPendingAdmissionGivesUpItsPlaceToo() {
     ConnectionPoolSettings p = pool(1, 1, ConnectionPoolSettings.UNLIMITED, ConnectionPoolSettings.UNLIMITED);
-    Permit running = c.admit(endpoint(), p).permit();
-    CompletableFuture<Permit> w = c.admit(endpoint(), p).waiting();
+    Permit running = c.admit(endpoint(), p).granted();
+    CompletableFuture<Permit> w = c.admit(endpoint(), p).pending();
     w.completeExceptionally(new TimeoutException("deadline")); // what orTimeout does when it fires
     assertThat(c.pendingRequests()).isZero();
     running.release(AttemptResult.response(200), 1);
     assertThat(c.activeRequests()).isZero();
-    assertThat(c.admit(endpoint(), p).permit()).isNotNull();
+    assertThat(c.admit(endpoint(), p).granted()).isNotNull();
   }
 
   @Test
   void releasingTwiceFreesOneSlot() {
     ConnectionPoolSettings p = pool(2, 0, ConnectionPoolSettings.UNLIMITED, ConnectionPoolSettings.UNLIMITED);
-    Permit a = c.admit(endpoint(), p).permit();
-    c.admit(endpoint(), p).permit();
+    Permit a = c.admit(endpoint(), p).granted();
+    c.admit(endpoint(), p).granted();
     a.release(AttemptResult.response(200), 1);
     a.release(AttemptResult.response(200), 1);
     assertThat(c.activeRequests()).isEqualTo(1);
@@ -133,7 +133,7 @@ class ConnectionPoolTest {
   @Test
   void istioDefaultsNeverOverflow() {
     for (int i = 0; i < 10_000; i++) {
-      assertThat(c.admit(endpoint(), ConnectionPoolSettings.DEFAULT).permit()).isNotNull();
+      assertThat(c.admit(endpoint(), ConnectionPoolSettings.DEFAULT).granted()).isNotNull();
     }
     assertThat(c.overflows()).isZero();
   }
@@ -141,23 +141,23 @@ class ConnectionPoolTest {
   @Test
   void http2RequestsDoNotQueueBehindHttp1Waiters() {
     ConnectionPoolSettings p = pool(1, 5, 10, ConnectionPoolSettings.UNLIMITED);
-    c.admit(endpoint(), p).permit();
-    assertThat(c.admit(endpoint(), p).waiting()).isNotNull();
-    assertThat(c.admit(endpoint(), p, true).permit()).isNotNull();
+    c.admit(endpoint(), p).granted();
+    assertThat(c.admit(endpoint(), p).pending()).isNotNull();
+    assertThat(c.admit(endpoint(), p, true).granted()).isNotNull();
   }
 
   @Test
   void raisedLimitsLetWaitersIn() {
     ConnectionPoolSettings one = pool(1, 5, ConnectionPoolSettings.UNLIMITED, ConnectionPoolSettings.UNLIMITED);
-    c.admit(endpoint(), one).permit();
-    CompletableFuture<Permit> a = c.admit(endpoint(), one).waiting();
-    CompletableFuture<Permit> b = c.admit(endpoint(), one).waiting();
+    c.admit(endpoint(), one).granted();
+    CompletableFuture<Permit> a = c.admit(endpoint(), one).pending();
+    CompletableFuture<Permit> b = c.admit(endpoint(), one).pending();
     // A policy push raises maxConnections to 3: the next admission lets both waiters in first.
     ConnectionPoolSettings three = pool(3, 5, ConnectionPoolSettings.UNLIMITED, ConnectionPoolSettings.UNLIMITED);
     Admission next = c.admit(endpoint(), three);
     assertThat(a).isDone();
     assertThat(b).isDone();
-    assertThat(next.waiting()).isNotNull().isNotDone();
+    assertThat(next.pending()).isNotNull().isNotDone();
     assertThat(c.activeRequests()).isEqualTo(3);
   }
 
@@ -172,12 +172,12 @@ class ConnectionPoolTest {
           for (int i = 0; i < 3000; i++) {
             Admission a = c.admit(e, p);
             Permit permit;
-            if (a.overflowed()) {
+            if (a.overflow()) {
               overflowed.incrementAndGet();
               continue;
             }
             try {
-              permit = a.permit() != null ? a.permit() : a.waiting().get(10, TimeUnit.SECONDS);
+              permit = a.granted() != null ? a.granted() : a.pending().get(10, TimeUnit.SECONDS);
             } catch (Exception ex) {
               throw new AssertionError("a waiter was never served", ex);
             }

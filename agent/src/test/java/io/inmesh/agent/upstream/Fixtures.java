@@ -65,13 +65,13 @@ final class Fixtures {
   /** One whole attempt: pick, admit, release with {@code status} (0: fails with {@code failure}). */
   static EndpointState attempt(ClusterState c, InetSocketAddress[] eps, TrafficPolicy p, int status) {
     EndpointState e = c.pick(eps, p, HashInput.NONE, List.of());
-    Permit permit = c.admit(e, p.connectionPoolOrDefault()).permit();
+    Permit permit = c.admit(e, p.connectionPoolOrDefault()).granted();
     permit.release(AttemptResult.response(status), 1_000_000);
     return e;
   }
 
   static void endOn(ClusterState c, EndpointState e, AttemptResult result) {
-    c.admit(e, ConnectionPoolSettings.DEFAULT).permit().release(result, 1_000_000);
+    c.admit(e, ConnectionPoolSettings.DEFAULT).granted().release(result, 1_000_000);
   }
 
   static AttemptResult failed(FailureKind k) {

@@ -114,7 +114,7 @@ public class UpstreamBenchmark {
   @Benchmark
   public boolean attempt() {
     EndpointState e = cluster.pick(addresses, policy, hash, List.of());
-    Permit permit = cluster.admit(e, pool).permit();
+    Permit permit = cluster.admit(e, pool).granted();
     permit.release(AttemptResult.response(200), 1_000_000);
     return retry.retriable(200, NO_HEADERS);
   }

@@ -65,7 +65,8 @@ public final class ClusterState {
    *   <li>LEAST_REQUEST, and UNSPECIFIED as Istio's default ("If not specified, LEAST_REQUEST",
    *       https://istio.io/latest/docs/reference/config/networking/destination-rule/#LoadBalancerSettings-SimpleLB),
    *       and LEAST_CONN (deprecated, Istio treats it as LEAST_REQUEST): power of two choices on
-   *       active requests, ties broken at random so sequential calls spread uniformly.
+   *       active requests (two distinct endpoints drawn at random, the one with fewer wins), ties
+   *       broken at random so sequential calls spread uniformly.
    *   <li>RANDOM: uniform. PASSTHROUGH: the endpoints given (the caller's addresses) by least request.
    *   <li>consistentHash: ring hash (minimumRingSize) or Maglev (tableSize) over a header, cookie,
    *       query parameter or the source IP; without a value to hash, random (as Envoy).

@@ -203,22 +203,24 @@ public final class RetryPolicy {
   }
 
   /**
-   * Whether an attempt that got no response is retried.
+   * Whether an attempt that got no response is retried, by its retry conditions alone. Whether the
+   * request body can be sent again (a body over 64 KiB or streamed is retried only when nothing
+   * was sent) is the caller's decision, not a retry condition.
    *
-   * @param requestBodySent true when (part of) a request body that cannot be replayed was already
-   *     consumed by this attempt: then only a connect failure, where nothing left, is retried.
+   * @param requestSent whether the request had (partly) left when the attempt failed: only
+   *     {@code reset-before-request} depends on it (Envoy retries under it only resets before the
+   *     request was sent)
    */
-  public boolean retriable(FailureKind failure, boolean requestBodySent) {
+  public boolean retriable(FailureKind failure, boolean requestSent) {
     if (failure == null || conditions == 0) {
-      return false;
-    }
-    if (requestBodySent && failure != FailureKind.CONNECT_FAILURE) {
       return false;
     }
     return switch (failure) {
       case CONNECT_FAILURE -> (conditions & (ANY_NO_RESPONSE | ON_CONNECT_FAILURE | ON_RESET_BEFORE_REQUEST)) != 0;
-      case REFUSED_STREAM -> (conditions & (ANY_NO_RESPONSE | ON_REFUSED_STREAM)) != 0;
-      case RESET, PER_TRY_TIMEOUT -> (conditions & ANY_NO_RESPONSE) != 0;
+      case REFUSED_STREAM -> (conditions & (ANY_NO_RESPONSE | ON_REFUSED_STREAM)) != 0
+          || (!requestSent && (conditions & ON_RESET_BEFORE_REQUEST) != 0);
+      case RESET -> (conditions & ANY_NO_RESPONSE) != 0 || (!requestSent && (conditions & ON_RESET_BEFORE_REQUEST) != 0);
+      case PER_TRY_TIMEOUT -> (conditions & ANY_NO_RESPONSE) != 0;
       case OVERFLOW, CANCELLED, OTHER -> false;
     };
   }

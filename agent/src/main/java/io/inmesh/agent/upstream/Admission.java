@@ -9,7 +9,7 @@ import java.util.concurrent.CompletableFuture;
 public sealed interface Admission permits Admission.Granted, Admission.Pending, Admission.Overflow {
 
   /** The permit when granted now, else null. */
-  default Permit permit() {
+  default Permit granted() {
     return null;
   }
 
@@ -18,25 +18,25 @@ public sealed interface Admission permits Admission.Granted, Admission.Pending, 
    * block on it (sync libraries) or chain on it (async ones), and cancels it at its deadline
    * ({@code cancel(false)} or {@code orTimeout}), which gives up its place. Null otherwise.
    */
-  default CompletableFuture<Permit> waiting() {
+  default CompletableFuture<Permit> pending() {
     return null;
   }
 
   /** True when the pool is full: answer 503 with Envoy's overflow body and flag UO. */
-  default boolean overflowed() {
+  default boolean overflow() {
     return false;
   }
 
   /** Granted now. */
   non-sealed interface Granted extends Admission {
     @Override
-    Permit permit();
+    Permit granted();
   }
 
   /** Waiting for a slot. */
   record Pending(CompletableFuture<Permit> future) implements Admission {
     @Override
-    public CompletableFuture<Permit> waiting() {
+    public CompletableFuture<Permit> pending() {
       return future;
     }
   }
@@ -48,7 +48,7 @@ public sealed interface Admission permits Admission.Granted, Admission.Pending, 
     private Overflow() {}
 
     @Override
-    public boolean overflowed() {
+    public boolean overflow() {
       return true;
     }
 

@@ -18,7 +18,7 @@ final class AttemptPermit implements Permit, Admission.Granted {
   }
 
   @Override
-  public Permit permit() {
+  public Permit granted() {
     return this;
   }
 

@@ -18,15 +18,32 @@ public record AttemptResult(int status, FailureKind failure) {
     }
   }
 
-  public static AttemptResult response(int status) {
-    return new AttemptResult(status, null);
+  private static final AttemptResult[] RESPONSES = new AttemptResult[500];
+  private static final AttemptResult[] FAILURES = new AttemptResult[FailureKind.values().length];
+
+  static {
+    for (int s = 100; s <= 599; s++) {
+      RESPONSES[s - 100] = new AttemptResult(s, null);
+    }
+    for (FailureKind k : FailureKind.values()) {
+      FAILURES[k.ordinal()] = new AttemptResult(0, k);
+    }
   }
 
+  /** A response with {@code status} (shared instances: no allocation per attempt). */
+  public static AttemptResult response(int status) {
+    if (status < 100 || status > 599) {
+      throw new IllegalArgumentException("status " + status + " is not an HTTP status (100-599)");
+    }
+    return RESPONSES[status - 100];
+  }
+
+  /** No response, because of {@code failure}. */
   public static AttemptResult failed(FailureKind failure) {
     if (failure == null) {
       throw new IllegalArgumentException("failure is null");
     }
-    return new AttemptResult(0, failure);
+    return FAILURES[failure.ordinal()];
   }
 
   /** True for a failure that happened on this side of the connection (connect failure, reset, timeout). */

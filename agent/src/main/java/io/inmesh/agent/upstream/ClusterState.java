@@ -65,7 +65,8 @@ public final class ClusterState {
    *   <li>LEAST_REQUEST, and UNSPECIFIED as Istio's default ("If not specified, LEAST_REQUEST",
    *       https://istio.io/latest/docs/reference/config/networking/destination-rule/#LoadBalancerSettings-SimpleLB),
    *       and LEAST_CONN (deprecated, Istio treats it as LEAST_REQUEST): power of two choices on
-   *       active requests, ties broken at random so sequential calls spread uniformly.
+   *       active requests (two distinct endpoints drawn at random, the one with fewer wins), ties
+   *       broken at random so sequential calls spread uniformly.
    *   <li>RANDOM: uniform. PASSTHROUGH: the endpoints given (the caller's addresses) by least request.
    *   <li>consistentHash: ring hash (minimumRingSize) or Maglev (tableSize) over a header, cookie,
    *       query parameter or the source IP; without a value to hash, random (as Envoy).
@@ -302,8 +303,11 @@ public final class ClusterState {
   /**
    * Whether one more retry may start now. With Istio's retryBudget set, Envoy's retry budget:
    * concurrent retries ≤ max(percent × (active + pending requests), minRetryConcurrency); else the
-   * connectionPool.http.maxRetries cap on concurrent retries. A refused retry is counted as retry
-   * overflow; an admitted one holds its place until {@link RetryToken#release()}.
+   * connectionPool.http.maxRetries cap on concurrent retries. An admitted retry holds its place
+   * until {@link RetryToken#release()}.
+   *
+   * @return null when the retry must not start (counted as upstream_rq_retry_overflow; Envoy then
+   *     returns the last response)
    */
   public RetryToken admitRetry(TrafficPolicy policy) {
     if (policy == null) {
@@ -321,7 +325,7 @@ public final class ClusterState {
       int now = activeRetries.get();
       if (now >= limit) {
         retryOverflows.increment();
-        return RetryToken.DENIED;
+        return null;
       }
       if (activeRetries.compareAndSet(now, now + 1)) {
         retries.increment();
@@ -446,6 +450,14 @@ public final class ClusterState {
     return ejections.sum();
   }
 
+  /** What a pick actually does for {@code simple}. */
+  private static String balancerName(LoadBalancerSettings.SimpleLb simple) {
+    return switch (simple) {
+      case UNSPECIFIED, LEAST_CONN, LEAST_REQUEST, PASSTHROUGH -> "LEAST_REQUEST";
+      default -> simple.name();
+    };
+  }
+
   boolean idleSince(long cutoff) {
     return lastUsedNanos - cutoff < 0 && pool.inFlight() == 0 && pool.waiting() == 0 && activeRetries.get() == 0;
   }
@@ -455,7 +467,7 @@ public final class ClusterState {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("name", name);
     LoadBalancerSettings lb = policy.loadBalancerOrDefault();
-    m.put("loadBalancer", lb.consistentHash() != null ? (lb.consistentHash().maglev() ? "MAGLEV" : "RING_HASH") : lb.simple().name());
+    m.put("loadBalancer", lb.consistentHash() != null ? (lb.consistentHash().maglev() ? "MAGLEV" : "RING_HASH") : balancerName(lb.simple()));
     m.put("activeRequests", pool.inFlight());
     m.put("pendingRequests", pool.waiting());
     m.put("activeRetries", activeRetries.get());

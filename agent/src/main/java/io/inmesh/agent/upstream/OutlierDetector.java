@@ -17,6 +17,11 @@ import io.inmesh.policy.model.OutlierDetection;
  *       consecutiveLocalOriginFailures, and any response resets that counter.
  *   <li>Any other response resets the 5xx and gateway counters; a non-gateway 5xx resets the gateway one.
  * </ul>
+ *
+ * Resilience4j's CircuitBreaker is not used: it opens on a failure rate over a sliding window and
+ * probes in half-open state, while Envoy ejects one host on N consecutive errors for base × times
+ * ejected, returns it whole when the time is up, and limits how many hosts are out at once
+ * (maxEjectionPercent), which a per-host breaker cannot see.
  */
 final class OutlierDetector {
   private OutlierDetector() {}

@@ -68,13 +68,15 @@ final class RequestPool {
         }
       }
     }
+    Waiter w;
     synchronized (this) {
       int now = inFlight.get();
       if (now >= maxRequests) {
         overflows.increment();
         return Admission.Overflow.INSTANCE;
       }
-      if (waiters.isEmpty() && now < slots) {
+      // HTTP/2 needs no connection of its own, so it does not queue behind HTTP/1.1 waiters.
+      if ((multiplexed || waiters.isEmpty()) && now < slots) {
         inFlight.incrementAndGet();
         return new AttemptPermit(cluster, endpoint);
       }
@@ -82,35 +84,49 @@ final class RequestPool {
         overflows.increment();
         return Admission.Overflow.INSTANCE;
       }
-      Waiter w = new Waiter(this, cluster, endpoint);
+      w = new Waiter(this, cluster, endpoint);
       waiters.addLast(w);
       waiting = waiters.size();
       pendingTotal.increment();
-      return new Admission.Pending(w);
     }
+    // Slots may be free with others waiting when a policy push raised the limits: hand them out.
+    drain();
+    return new Admission.Pending(w);
   }
 
   /** A granted attempt ended: its slot goes to the oldest waiter, or back to the pool. */
   void release() {
+    inFlight.decrementAndGet();
+    if (waiting > 0) {
+      drain();
+    }
+  }
+
+  /** Grants waiters, oldest first, while the current limits leave slots free. */
+  private void drain() {
     while (true) {
       Waiter next;
       synchronized (this) {
+        next = waiters.peekFirst();
+        if (next == null) {
+          return;
+        }
         ConnectionPoolSettings pool = limits;
         long slots = Math.min(pool.http().http2MaxRequests(), pool.tcp().maxConnections());
-        next = waiters.peekFirst();
-        // The slot passes on (in flight unchanged) only if the limits still allow it.
-        if (next == null || inFlight.get() - 1 >= slots) {
-          inFlight.decrementAndGet();
+        int now = inFlight.get();
+        if (now >= slots) {
           return;
+        }
+        if (!inFlight.compareAndSet(now, now + 1)) {
+          continue; // an HTTP/2 admission took a slot meanwhile: look again
         }
         waiters.pollFirst();
         waiting = waiters.size();
       }
-      // Completed outside the lock: the caller's continuation may run right here.
-      if (next.grant()) {
-        return;
+      // Completed outside the lock: the waiter's continuation may run right here.
+      if (!next.grant()) {
+        inFlight.decrementAndGet(); // it gave up between our poll and the grant: next one
       }
-      // The waiter gave up between our poll and the grant: offer the slot to the next one.
     }
   }
 

@@ -3,12 +3,13 @@ package io.inmesh.agent.upstream;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
- * A retry's place in its cluster's retry concurrency (retry budget or maxRetries). Release it
- * when the retry attempt ends; later calls do nothing. {@link #admitted()} false: the retry must
- * not start (Envoy counts it as upstream_rq_retry_overflow and returns the last response).
+ * A retry's place in its cluster's retry concurrency (retry budget or maxRetries), from
+ * {@link ClusterState#admitRetry}. Release it when the retry attempt ends; later calls do nothing.
  */
 public final class RetryToken {
-  static final RetryToken DENIED = new RetryToken(null);
+  /** For retries that count against no cluster (pass-through destinations): releasing does nothing. */
+  public static final RetryToken NONE = new RetryToken(null);
+
   private static final AtomicIntegerFieldUpdater<RetryToken> RELEASED =
       AtomicIntegerFieldUpdater.newUpdater(RetryToken.class, "released");
 
@@ -17,10 +18,6 @@ public final class RetryToken {
 
   RetryToken(ClusterState cluster) {
     this.cluster = cluster;
-  }
-
-  public boolean admitted() {
-    return cluster != null;
   }
 
   public void release() {

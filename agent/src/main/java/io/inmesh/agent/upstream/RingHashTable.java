@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * Ketama-style ring hash (Envoy's RING_HASH, Istio's default for consistentHash): each endpoint
- * owns ⌈minimumRingSize / N⌉ points on a 64-bit ring; a key belongs to the first point at or
+ * owns ⌈minimumRingSize / N⌉ points rounded up to a power of two on a 64-bit ring; a key belongs to the first point at or
  * after its hash. Removing an endpoint only moves the keys of its own points.
  *
  * <p>Each point is packed in one long: the point's hash in the high bits and the owner's index in
@@ -26,7 +26,15 @@ final class RingHashTable extends ConsistentHashTable {
     this.indexBits = Math.max(1, 32 - Integer.numberOfLeadingZeros(Math.max(1, n - 1)));
     this.indexMask = (1L << indexBits) - 1;
     long wanted = Math.max(n, Math.min(Math.max(1, minimumRingSize), MAX_RING_SIZE));
-    int perEndpoint = (int) Math.max(1, (wanted + n - 1) / n);
+    // Points per endpoint: enough for the minimum ring size, rounded up to a power of two. Envoy
+    // scales its ring to exactly the minimum, so every endpoint's point count changes with the
+    // number of endpoints and a removal also moves keys between the endpoints that stay (about
+    // 10% of them going from 5 endpoints to 4 at 1024 points); rounded up, the count stays the
+    // same for most changes and only the removed endpoint's keys move. The ring is then at most
+    // twice the minimum.
+    long exact = Math.max(1, (wanted + n - 1) / n);
+    long roundedUp = exact <= 1 ? 1 : Long.highestOneBit(exact - 1) << 1;
+    int perEndpoint = (int) Math.max(1, Math.min(roundedUp, MAX_RING_SIZE / n));
     long[] p = new long[n * perEndpoint];
     int k = 0;
     StringBuilder key = new StringBuilder(64);

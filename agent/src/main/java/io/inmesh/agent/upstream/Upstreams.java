@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
 
@@ -27,12 +28,12 @@ public final class Upstreams {
 
   /**
    * @param nanoClock System::nanoTime in production; a settable clock in tests
-   * @param random ThreadLocalRandom.current() in production (its methods use the calling thread's
-   *     generator, so one instance serves every thread); a seeded generator in tests
+   * @param random a seeded generator in tests; null: ThreadLocalRandom (its methods use the calling
+   *     thread's generator, so one instance serves every thread)
    */
   public Upstreams(LongSupplier nanoClock, RandomGenerator random) {
-    this.nanoClock = nanoClock;
-    this.random = random;
+    this.nanoClock = nanoClock == null ? System::nanoTime : nanoClock;
+    this.random = random == null ? ThreadLocalRandom.current() : random;
   }
 
   public ClusterState cluster(String clusterName) {

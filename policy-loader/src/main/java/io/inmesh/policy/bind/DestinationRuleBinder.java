@@ -18,7 +18,7 @@ final class DestinationRuleBinder {
 
   private DestinationRuleBinder() {}
 
-  static DestinationRule bind(ResourceRef ref, String file, Cursor spec) {
+  static DestinationRule bind(ResourceRef ref, String file, Cursor root, Cursor spec) {
     spec.checkFields(SPEC, null);
     String host = spec.get("host").string();
     if (host == null && !spec.get("host").present()) {
@@ -28,6 +28,9 @@ final class DestinationRuleBinder {
       host = null;
     }
     TrafficPolicy top = TrafficPolicyBinder.bind(spec.get("trafficPolicy"));
+    top =
+        TrafficPolicyBinder.withAnnotatedLoadBalancer(
+            root.get("metadata").get("annotations").get(TrafficPolicyBinder.LOAD_BALANCER_ANNOTATION), top);
     List<String> exportTo = CommonBinders.exportTo(spec.get("exportTo"));
     Map<String, String> selector = CommonBinders.selector(spec.get("workloadSelector"), "workloadSelector");
     List<Subset> subsets = new ArrayList<>();

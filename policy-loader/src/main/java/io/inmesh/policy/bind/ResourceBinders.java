@@ -133,7 +133,7 @@ public final class ResourceBinders {
     String file = root.context().file();
     return switch (kind) {
       case "VirtualService" -> VirtualServiceBinder.bind(ref, file, spec);
-      case "DestinationRule" -> DestinationRuleBinder.bind(ref, file, spec);
+      case "DestinationRule" -> DestinationRuleBinder.bind(ref, file, root, spec);
       case "ServiceEntry" -> ServiceEntryBinder.bind(ref, file, spec);
       case "PeerAuthentication" -> PeerAuthenticationBinder.bind(ref, file, spec);
       case "AuthorizationPolicy" -> AuthorizationPolicyBinder.bind(ref, file, root, spec);

@@ -93,6 +93,42 @@ public final class TrafficPolicyBinder {
     return new TrafficPolicy(lb, cp, od, tls, List.copyOf(ports), budget);
   }
 
+  /**
+   * The DestinationRule annotation that opts in to a balancer Istio lacks (today PEAK_EWMA:
+   * power of two choices over peak-EWMA latency, as Linkerd balances). It sets the rule's
+   * top-level load balancer, so subsets inherit it as Istio inherits {@code loadBalancer}; a subset
+   * or port-level setting with its own loadBalancer keeps its own.
+   */
+  static final String LOAD_BALANCER_ANNOTATION = "inmesh.io/load-balancer";
+
+  /** {@code top} with the annotated balancer, or unchanged when {@code annotation} is absent or invalid. */
+  static TrafficPolicy withAnnotatedLoadBalancer(Cursor annotation, TrafficPolicy top) {
+    if (!annotation.present()) {
+      return top;
+    }
+    String v = annotation.enumValue(List.of(LoadBalancerSettings.SimpleLb.PEAK_EWMA.name()));
+    if (v == null) {
+      return top;
+    }
+    LoadBalancerSettings lb = top == null ? null : top.loadBalancer();
+    if (lb != null && lb.consistentHash() != null) {
+      annotation.error(
+          "conflicts with spec.trafficPolicy.loadBalancer.consistentHash",
+          "keep one: " + v + " balances by latency, consistentHash pins keys to endpoints");
+      return top;
+    }
+    if (lb != null && lb.simple() != LoadBalancerSettings.SimpleLb.UNSPECIFIED && lb.simple() != LoadBalancerSettings.SimpleLb.LEAST_REQUEST) {
+      annotation.error("conflicts with spec.trafficPolicy.loadBalancer.simple: " + lb.simple(), "remove one of them");
+      return top;
+    }
+    LoadBalancerSettings annotated =
+        new LoadBalancerSettings(
+            LoadBalancerSettings.SimpleLb.valueOf(v), null, lb == null ? null : lb.localityLbSetting(), lb == null ? null : lb.warmup());
+    return top == null
+        ? new TrafficPolicy(annotated, null, null, null, List.of(), null)
+        : new TrafficPolicy(annotated, top.connectionPool(), top.outlierDetection(), top.tls(), top.portLevelSettings(), top.retryBudget());
+  }
+
   static LoadBalancerSettings loadBalancer(Cursor c) {
     if (!c.present() || !c.expectMap()) {
       return null;

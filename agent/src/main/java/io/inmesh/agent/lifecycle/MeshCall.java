@@ -260,16 +260,16 @@ final class MeshCall implements OutboundCall {
     }
     remember(ep.address());
     Admission adm = cluster.admit(ep, traffic.connectionPoolOrDefault());
-    if (adm.overflowed()) {
+    if (adm.overflow()) {
       return overflow();
     }
-    if (adm.permit() != null) {
-      return routedAttempt(ep, adm.permit());
+    if (adm.granted() != null) {
+      return routedAttempt(ep, adm.granted());
     }
     // a pending request waits at most until the call's deadline, else the connect timeout (Envoy
     // bounds pending requests by the route timeout; a pool that never frees must not hang the call)
     long wait = deadline > 0 ? Math.max(1, deadline - lc.nanoTime()) : traffic.connectionPoolOrDefault().tcp().connectTimeout().toNanos();
-    return new Pending(ep, adm.waiting(), wait);
+    return new Pending(ep, adm.pending(), wait);
   }
 
   private Attempt overflow() {
@@ -382,8 +382,8 @@ final class MeshCall implements OutboundCall {
     if (deadline > 0 && lc.nanoTime() - deadline >= 0) {
       return false;
     }
-    RetryToken token = cluster == null ? null : cluster.admitRetry(traffic);
-    if (token != null && !token.admitted()) {
+    RetryToken token = cluster == null ? RetryToken.NONE : cluster.admitRetry(traffic);
+    if (token == null) {
       lc.stats().retryOverflow.increment();
       return false;
     }

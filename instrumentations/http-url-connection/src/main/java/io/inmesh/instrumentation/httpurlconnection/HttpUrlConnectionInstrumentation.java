@@ -64,6 +64,7 @@ public class HttpUrlConnectionInstrumentation implements TypeInstrumentation {
   public static class ConnectAdvice {
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     @Advice.AssignReturned.ToThrown
+    @Advice.AssignReturned.AsScalar(skipOnDefaultValue = false) // null suppresses the exception
     public static Throwable onExit(@Advice.This HttpURLConnection connection, @Advice.Thrown Throwable thrown) {
       return UrlConnectionLifecycle.connectFailed(connection, thrown);
     }

@@ -56,6 +56,7 @@ public class NetHttpClientInstrumentation implements TypeInstrumentation {
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     @Advice.AssignReturned.ToThrown
+    @Advice.AssignReturned.AsScalar(skipOnDefaultValue = false) // null suppresses the exception
     public static Throwable onExit(
         @Advice.This HttpClient client, @Advice.Argument(0) MessageHeader responses, @Advice.Thrown Throwable thrown) {
       return UrlConnectionLifecycle.read(client, responses, thrown);

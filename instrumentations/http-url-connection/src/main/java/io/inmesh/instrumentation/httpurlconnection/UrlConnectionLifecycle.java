@@ -159,13 +159,14 @@ public final class UrlConnectionLifecycle {
       state.head = head;
       OutboundCall call = state.call;
       call.editRequest(new MessageHeaderSink(head));
-      String line = head.getValue(0);
+      // the request line is the head's first key, with a null value
+      String line = head.getKey(0);
       String path = call.rewrittenPath();
-      if (path != null && line != null) {
+      if (path != null && line != null && head.getValue(0) == null) {
         int sp1 = line.indexOf(' ');
         int sp2 = line.lastIndexOf(' ');
         if (sp1 > 0 && sp2 > sp1) {
-          head.set(0, null, line.substring(0, sp1 + 1) + path + line.substring(sp2));
+          head.set(0, line.substring(0, sp1 + 1) + path + line.substring(sp2), null);
         }
       }
       if (call.rewrittenAuthority() != null) {
@@ -185,7 +186,7 @@ public final class UrlConnectionLifecycle {
         String cl = head.findValue("Content-Length");
         byte[] body = poster != null ? poster.toByteArray() : te == null && (cl == null || cl.equals("0")) ? new byte[0] : null;
         if (body != null && body.length <= OutboundCall.MAX_REPLAY_BYTES) {
-          String l = head.getValue(0);
+          String l = head.getKey(0);
           String[] parts = l == null ? new String[0] : l.split(" ");
           if (parts.length >= 2) {
             call.mirror(new MirrorRequest(parts[0], parts[1], head.getHeaders(), body));

@@ -54,9 +54,7 @@ public class HttpRequestImplInstrumentation implements TypeInstrumentation {
   public static class FromUserRequestAdvice {
     @Advice.OnMethodExit(suppress = Throwable.class)
     public static void onExit(@Advice.This HttpRequestImpl self, @Advice.Argument(0) HttpRequest user) {
-      if (user instanceof AttemptRequest) {
-        RequestAttempts.set(self, ((AttemptRequest) user).attempt());
-      }
+      RequestAttempts.fromUserRequest(self, user);
     }
   }
 

@@ -14,8 +14,11 @@ public final class RequestAttempts {
 
   private RequestAttempts() {}
 
-  public static void set(HttpRequestImpl request, Attempt attempt) {
-    ATTEMPT.set(request, attempt);
+  /** The client copied {@code user}: an attempt's request hands its attempt on. */
+  public static void fromUserRequest(HttpRequestImpl copy, java.net.http.HttpRequest user) {
+    if (user instanceof AttemptRequest) {
+      ATTEMPT.set(copy, ((AttemptRequest) user).attempt());
+    }
   }
 
   /** A copy for an authentication retry keeps the attempt; one for a redirect is routed anew. */

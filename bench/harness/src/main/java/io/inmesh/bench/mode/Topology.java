@@ -15,7 +15,8 @@ public record Topology(int slot) {
     return new Topology(mode.slot);
   }
 
-  private String at(int i) {
+  /** Address {@code i} (1–9) of the slot. */
+  public String at(int i) {
     return "127.0.0." + (slot * 10 + i);
   }
 

@@ -89,15 +89,18 @@ public final class BenchRun {
     long t0 = System.nanoTime();
     startupPhase();
     results.phaseSeconds.put("startup probes", (System.nanoTime() - t0) / 1e9);
+    checkpoint();
     if (opts.modes.contains(Mode.INMESH)) {
       long tr = System.nanoTime();
       propagationPhase();
       results.phaseSeconds.put("route propagation", (System.nanoTime() - tr) / 1e9);
+      checkpoint();
     }
     for (AppPair pair : opts.pairs) {
       long tp = System.nanoTime();
       pairPhase(pair);
       results.phaseSeconds.put(pair.id + " pair", (System.nanoTime() - tp) / 1e9);
+      checkpoint();
     }
     results.finishedAt = OffsetDateTime.now().truncatedTo(ChronoUnit.SECONDS).toString();
     results.loadAverageAtEnd = Machine.loadAverage();
@@ -304,6 +307,16 @@ public final class BenchRun {
   }
 
   // ---- outputs ---------------------------------------------------------------------------------
+
+  /**
+   * results.json so far, after each phase: a run stopped part-way (time limit, Ctrl-C) still leaves
+   * what it measured for {@code --report-only}, whose report then says it is incomplete.
+   */
+  private void checkpoint() throws IOException {
+    results.loadAverageAtEnd = Machine.loadAverage();
+    results.wallSeconds = progress.elapsedSeconds();
+    new ObjectMapper().writeValue(opts.outDir.resolve(ReportOutputs.RESULTS_FILE).toFile(), results);
+  }
 
   private Path writeOutputs() throws IOException {
     // compact, committed beside the report: --report-only DIR rebuilds the report from it alone

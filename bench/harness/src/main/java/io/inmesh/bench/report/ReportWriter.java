@@ -68,6 +68,9 @@ public final class ReportWriter {
       md.append("> **Quick spot check, not steady state**: ").append(r.settings.get("pairs")).append(" pair(s), modes ").append(r.settings.get("modes")).append(", ")
           .append(fmt0(num("warmupSeconds"))).append(" s warm-up per mode, short windows. Use `bench/run` (the full run) for figures to quote.\n\n");
     }
+    if (r.finishedAt == null) {
+      md.append("> **Incomplete run**: stopped before its end; this report holds the phases that finished (").append(String.join(", ", r.phaseSeconds.keySet())).append(").\n\n");
+    }
     md.append(String.format("Load average (1, 5, 15 min) at start **%s**, at end **%s** — a shared 2-core machine. Mode order shuffled every round with seed **%d** (`--seed %d` repeats it).%n%n",
         r.loadAverageAtStart, r.loadAverageAtEnd, r.seed, r.seed));
     md.append("Load generator → frontend → backend, each its own process on its own 127.0.0.x, on loopback. Every mode of a pair runs side by side in one invocation; ")

@@ -99,7 +99,7 @@ public final class ReportWriter {
         p.frontendPath, fmt0(rateOf(modes)), (int) num("fixedConnections"), (int) num("saturationConnections"), modes.values().iterator().next().rounds.size()));
 
     md.append("### Main table\n\n");
-    md.append("| mode | light p50 µs | light p99 µs | added p50 µs | added p99 µs | fixed-rate p50 µs | p99 µs | p99.9 µs | saturation req/s | CPU µs/req | added CPU µs/req | RSS per JVM MB | control plane CPU µs/req | control plane RSS MB (per agent) | errors |\n");
+    md.append("| mode | sequential p50 µs | sequential p99 µs | added p50 µs | added p99 µs | open-loop p50 µs | p99 µs | p99.9 µs | saturation req/s | CPU µs/req | added CPU µs/req | RSS per JVM MB | control plane CPU µs/req | control plane RSS MB (per agent) | errors |\n");
     md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (ModeFigures f : modes.values()) {
       md.append("| **").append(f.mode).append("** | ")
@@ -137,7 +137,7 @@ public final class ReportWriter {
     }
     md.append("\n*sequential* = one connection, one call at a time (closed loop); *open-loop* = the fixed offered rate, each latency from the request's intended send time. ")
         .append("p99.9 rests on ~").append(fmt0(rateOf(modes) * num("fixedSeconds") / 1000)).append(" samples per round: read it as a tail indicator.\n");
-    md.append("\nLatency is per request through both services (µs). *light* = one connection, sequential calls; *fixed-rate* = open loop at the fixed offered rate, ")
+    md.append("\nLatency is per request through both services (µs). *sequential* = one connection, one call at a time (closed loop); *open-loop* = the fixed offered rate, ")
         .append("latency measured from each request's intended send time (coordinated omission corrected). CPU = utime+stime of every data-path process of the mode ")
         .append("(both JVMs, and the proxies) over the fixed-rate window ÷ requests; the load generator is not included.\n\n");
 

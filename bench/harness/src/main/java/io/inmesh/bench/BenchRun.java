@@ -11,6 +11,7 @@ import io.inmesh.bench.measure.WarmupRunner;
 import io.inmesh.bench.mode.AppPair;
 import io.inmesh.bench.mode.BenchPaths;
 import io.inmesh.bench.mode.Mode;
+import io.inmesh.bench.mode.Topology;
 import io.inmesh.bench.proc.Launcher;
 import io.inmesh.bench.proc.NativeMemory;
 import io.inmesh.bench.proc.Proc;
@@ -114,6 +115,7 @@ public final class BenchRun {
   private void recordSettings() {
     Map<String, Object> s = results.settings;
     s.put("quick", opts.quick);
+    s.put("network", Topology.NETWORK);
     s.put("warmupSeconds", opts.warmupSeconds);
     s.put("warmupMaxSeconds", opts.warmupMaxSeconds);
     s.put("steadyState", io.inmesh.bench.measure.SteadyState.CRITERION);
@@ -227,9 +229,10 @@ public final class BenchRun {
       RoundRunner runner = new RoundRunner(opts, wrk, rawDir);
       if (pair == opts.pairs.get(0)) {
         results.commands.add("# saturation (per mode, pinned like the generator)\n" + String.join(" ", wrk.command(sets.get(0).frontendUrl(), opts.saturationConnections, opts.saturationSeconds)));
-        results.commands.add("# startup probes: the backend command of each pair alone on 127.0.0.81 (no agent), .82 (otel), .83 (inmesh, control plane 127.0.0.89); "
+        results.commands.add("# startup probes: the backend command of each pair alone on " + Topology.NETWORK + "81 (no agent), .82 (otel), .83 (otel-lean), .84 (inmesh, control plane .89); "
+            + "first meshed call: the frontend command on the same addresses, calling a running inmesh backend on .86 (control plane .88); "
             + "the class-load starts add -Xlog:class+load=info:file=…:uptime and INMESH_LOG_LEVEL=debug");
-        results.commands.add("# light load and fixed rate: in-process (io.inmesh.bench.load.SequentialProbe, OpenLoopGenerator), from 127.0.0.2");
+        results.commands.add("# light load and fixed rate: in-process (io.inmesh.bench.load.SequentialProbe, OpenLoopGenerator), from " + Topology.GENERATOR_ADDRESS);
       }
 
       for (ModeSet set : sets) {

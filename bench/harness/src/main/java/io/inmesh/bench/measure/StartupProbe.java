@@ -39,8 +39,8 @@ import java.util.regex.Pattern;
 public final class StartupProbe {
   public static final List<Mode> VARIANTS = List.of(Mode.BASELINE, Mode.OTEL, Mode.OTEL_LEAN, Mode.INMESH);
   /** The running backend the first-meshed-call starts call, and the control plane it is registered with. */
-  private static final String MESHED_BACKEND_ADDRESS = "127.0.0.86";
-  private static final String MESHED_CONTROL_ADDRESS = "127.0.0.88";
+  private static final String MESHED_BACKEND_ADDRESS = Topology.NETWORK + "86";
+  private static final String MESHED_CONTROL_ADDRESS = Topology.NETWORK + "88";
   private static final Topology SLOT = new Topology(8);
 
   private final BenchOptions opts;
@@ -61,7 +61,7 @@ public final class StartupProbe {
   }
 
   private static String address(Mode variant) {
-    return "127.0.0." + (81 + VARIANTS.indexOf(variant));
+    return Topology.NETWORK + (81 + VARIANTS.indexOf(variant));
   }
 
   public void startControlPlane() throws IOException {

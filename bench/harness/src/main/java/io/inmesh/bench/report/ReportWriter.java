@@ -73,7 +73,7 @@ public final class ReportWriter {
     }
     md.append(String.format("Load average (1, 5, 15 min) at start **%s**, at end **%s** — a shared 2-core machine. Mode order shuffled every round with seed **%d** (`--seed %d` repeats it).%n%n",
         r.loadAverageAtStart, r.loadAverageAtEnd, r.seed, r.seed));
-    md.append("Load generator → frontend → backend, each its own process on its own 127.0.0.x, on loopback. Every mode of a pair runs side by side in one invocation; ")
+    md.append("Load generator → frontend → backend, each its own process on its own " + net() + "x, on loopback. Every mode of a pair runs side by side in one invocation; ")
         .append("modes are measured in interleaved rounds, in a new random order each round, so that drift and position effects hit all alike. Figures are `median (min–max)` over rounds; ")
         .append("\"added\" figures are differences to the baseline **of the same round**. One meshed hop (frontend → backend), so \"added\" is per hop. ")
         .append(String.format("Run took %s (wall clock).%n%n", clock(r.wallSeconds)));
@@ -450,10 +450,10 @@ public final class ReportWriter {
 
   private void methodSection() {
     md.append("## How it was measured\n\n");
-    md.append("- **Topology**: load generator (127.0.0.2) → frontend JVM (127.0.0.S1:8080) → backend JVM (127.0.0.S2:8080); mode slot S gives each mode its own addresses, ")
-        .append("all modes of a pair run at once, idle while another is measured. inmesh modes each have their own control plane (127.0.0.S9:15010), ")
-        .append("the frontend calls `http://backend-service/...` and inmesh routes it by the VirtualService. Sidecar modes: frontend → outbound HAProxy (127.0.0.S3:15001) ")
-        .append("→ inbound HAProxy (127.0.0.S4:15006) → backend; for sidecar-mtls the proxy-to-proxy leg is TLS with client certificates verified both ways (throwaway ECDSA P-256 CA made with openssl per run).\n");
+    md.append("- **Topology**: load generator (" + net() + "2) → frontend JVM (" + net() + "S1:8080) → backend JVM (" + net() + "S2:8080); mode slot S gives each mode its own addresses, ")
+        .append("all modes of a pair run at once, idle while another is measured. inmesh modes each have their own control plane (" + net() + "S9:15010), ")
+        .append("the frontend calls `http://backend-service/...` and inmesh routes it by the VirtualService. Sidecar modes: frontend → outbound HAProxy (" + net() + "S3:15001) ")
+        .append("→ inbound HAProxy (" + net() + "S4:15006) → backend; for sidecar-mtls the proxy-to-proxy leg is TLS with client certificates verified both ways (throwaway ECDSA P-256 CA made with openssl per run).\n");
     md.append("- **Per round, per mode**: re-warm ").append(fmt1(num("rewarmSeconds"))).append(" s at the fixed rate (not recorded); light load ")
         .append(fmt1(num("lightSeconds"))).append(" s (one keep-alive connection, sequential); fixed rate ").append(fmt1(num("fixedSeconds")))
         .append(" s (open loop on HdrHistogram: intended send times on a fixed schedule split over ").append((int) num("fixedConnections"))
@@ -512,6 +512,11 @@ public final class ReportWriter {
   }
 
   // ---- helpers ---------------------------------------------------------------------------------
+
+  /** The /24 the run's processes had their addresses in (runs before it was recorded used 127.0.0.x). */
+  private String net() {
+    return String.valueOf(r.settings.getOrDefault("network", "127.0.0."));
+  }
 
   private double num(String key) {
     Object v = r.settings.get(key);

@@ -31,10 +31,18 @@ public final class BenchMain {
       System.exit(2);
       return;
     }
-    Path report =
-        opts.reportOnly != null
-            ? io.inmesh.bench.report.ReportOutputs.rewrite(opts.reportOnly)
-            : new BenchRun(opts).run(userArguments(args));
+    Path report;
+    if (opts.reportOnly != null) {
+      try {
+        report = io.inmesh.bench.report.ReportOutputs.rewrite(opts.reportOnly);
+      } catch (java.io.IOException e) {
+        System.err.println(e.getMessage());
+        System.exit(2);
+        return;
+      }
+    } else {
+      report = new BenchRun(opts).run(userArguments(args));
+    }
     System.out.println();
     System.out.println("report: " + report);
     System.exit(0);

@@ -21,29 +21,33 @@ public final class BenchOptions {
   public List<AppPair> pairs = new ArrayList<>(List.of(AppPair.JDK, AppPair.SPRING));
   public List<Mode> modes = new ArrayList<>(List.of(Mode.values()));
   public List<AppPair> startupApps = new ArrayList<>(List.of(AppPair.JDK, AppPair.SPRING));
-  public Map<AppPair, Integer> rounds = new EnumMap<>(Map.of(AppPair.JDK, 3, AppPair.SPRING, 3));
+  public Map<AppPair, Integer> rounds = new EnumMap<>(Map.of(AppPair.JDK, 5, AppPair.SPRING, 5));
   public Map<AppPair, Double> rate = new EnumMap<>(Map.of(AppPair.JDK, 1000.0, AppPair.SPRING, 400.0));
-  public double warmupSeconds = 30;
+  /** Warm-up: at least this long, then until steady (see SteadyState), at most {@link #warmupMaxSeconds}. */
+  public double warmupSeconds = 20;
+  public double warmupMaxSeconds = 60;
   public double warmupSliceSeconds = 5;
   public double rewarmSeconds = 2;
-  public double lightSeconds = 4;
+  public double lightSeconds = 3;
   public double fixedSeconds = 8;
   public int fixedConnections = 8;
-  public int saturationSeconds = 4;
+  public int saturationSeconds = 3;
   public int saturationConnections = 16;
   public int startupRounds = 3;
   public boolean classLoadAnalysis = true;
   public int policyEdits = 20;
+  /** Seed of the per-round mode order and of the pauses between route edits; printed and kept in the results. */
+  public long seed = System.currentTimeMillis() % 1_000_000;
   /** Re-render the report of an earlier run from its raw/results.json, measuring nothing. */
   public Path reportOnly;
 
   public static final String USAGE =
       """
       usage: bench/run [--quick] [--out DIR] [--pairs jdk,spring] [--modes baseline,otel,...] [--rounds N]
-                       [--warmup SECONDS] [--rate-jdk N] [--rate-spring N] [--java PATH]
-             bench/run --report-only bench/results/DATE   (re-render report.md and charts from raw/results.json)
-        --quick   spot check (< 3 min): JDK pair, baseline/otel/inmesh, 10 s warm-up (not steady state)
-        default   the full comparison: both pairs, every mode, 30 s warm-up per mode, interleaved rounds
+                       [--warmup SECONDS] [--rate-jdk N] [--rate-spring N] [--java PATH] [--seed N]
+             bench/run --report-only bench/results/DATE   (rebuild report.md and charts from its results.json)
+        --quick   spot check (< 3 min): JDK pair, baseline/otel/otel-lean/inmesh, short windows, 2 rounds (not to quote)
+        default   the full comparison: both pairs, every mode, warm-up until steady (20–60 s), 5 rounds, mode order shuffled per round
       """;
 
   public static BenchOptions parse(String[] args) {
@@ -71,7 +75,11 @@ public final class BenchOptions {
           int n = Integer.parseInt(args[++i]);
           o.rounds.replaceAll((k, v) -> n);
         }
-        case "--warmup" -> o.warmupSeconds = Double.parseDouble(args[++i]);
+        case "--warmup" -> {
+          o.warmupSeconds = Double.parseDouble(args[++i]);
+          o.warmupMaxSeconds = Math.max(o.warmupMaxSeconds, o.warmupSeconds);
+        }
+        case "--seed" -> o.seed = Long.parseLong(args[++i]);
         case "--report-only" -> o.reportOnly = Path.of(args[++i]).toAbsolutePath();
         case "--rate-jdk" -> o.rate.put(AppPair.JDK, Double.parseDouble(args[++i]));
         case "--rate-spring" -> o.rate.put(AppPair.SPRING, Double.parseDouble(args[++i]));
@@ -97,17 +105,19 @@ public final class BenchOptions {
   private void applyQuick() {
     quick = true;
     pairs = new ArrayList<>(List.of(AppPair.JDK));
-    modes = new ArrayList<>(List.of(Mode.BASELINE, Mode.OTEL, Mode.INMESH));
+    modes = new ArrayList<>(List.of(Mode.BASELINE, Mode.OTEL, Mode.OTEL_LEAN, Mode.INMESH));
     startupApps = new ArrayList<>(List.of(AppPair.JDK));
     rounds = new EnumMap<>(Map.of(AppPair.JDK, 2, AppPair.SPRING, 1));
-    warmupSeconds = 10;
-    warmupSliceSeconds = 2;
+    warmupSeconds = 4;
+    warmupMaxSeconds = 8;
+    warmupSliceSeconds = 1;
     rewarmSeconds = 0.5;
-    lightSeconds = 2;
-    fixedSeconds = 4;
-    saturationSeconds = 3;
+    lightSeconds = 1.5;
+    fixedSeconds = 3;
+    saturationSeconds = 2;
     startupRounds = 1;
     classLoadAnalysis = false;
+    policyEdits = 8;
   }
 
   /** Modes that run (the skipped ones are only noted). */

@@ -1,9 +1,8 @@
 package io.inmesh.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.inmesh.bench.load.WrkRunner;
-import io.inmesh.bench.mesh.PolicyPropagation;
+import io.inmesh.bench.mesh.RoutePropagation;
 import io.inmesh.bench.measure.BenchResults;
 import io.inmesh.bench.measure.ModeSet;
 import io.inmesh.bench.measure.RoundRunner;
@@ -12,6 +11,7 @@ import io.inmesh.bench.measure.WarmupRunner;
 import io.inmesh.bench.mode.AppPair;
 import io.inmesh.bench.mode.BenchPaths;
 import io.inmesh.bench.mode.Mode;
+import io.inmesh.bench.mode.Topology;
 import io.inmesh.bench.proc.Launcher;
 import io.inmesh.bench.proc.NativeMemory;
 import io.inmesh.bench.proc.Proc;
@@ -64,7 +64,13 @@ public final class BenchRun {
     Runtime.getRuntime().addShutdownHook(new Thread(launcher::stopAll, "stop-benchmark-processes"));
     results.startedAt = OffsetDateTime.now().truncatedTo(ChronoUnit.SECONDS).toString();
     results.quick = opts.quick;
+    results.seed = opts.seed;
+    results.loadAverageAtStart = Machine.loadAverage();
     recordSettings();
+    if (opts.modes.contains(Mode.OTEL_LEAN)) {
+      // fail here, before anything starts, if the settings cannot be read out of the inmesh jar
+      results.settings.put("otelLeanEnvironment", io.inmesh.bench.mode.InmeshDistributionSettings.environment(paths.inmeshAgent(), paths.scratchDir().resolve("inmesh-extension")));
+    }
     Map<String, String> machine = Machine.describe(paths.java());
     machine.putAll(results.machine);
     results.machine = machine;
@@ -78,17 +84,27 @@ public final class BenchRun {
       results.notes.add("Quick spot check: JDK pair, baseline/otel/inmesh, " + (int) opts.warmupSeconds + " s warm-up — NOT steady state.");
     }
     progress.note("results → " + opts.outDir + "   (raw data and logs under raw/)");
-    progress.note(String.format("planned ≈ %s; load generator %s", Progress.clock(Plan.total(opts)), opts.pinCpu >= 0 ? "pinned to CPU " + opts.pinCpu : "not pinned"));
+    progress.note(String.format("planned ≈ %s; load generator %s; seed %d (mode order per round, pauses between route edits; --seed %d repeats them); load average %s",
+        Progress.clock(Plan.total(opts)), opts.pinCpu >= 0 ? "pinned to CPU " + opts.pinCpu : "not pinned", opts.seed, opts.seed, results.loadAverageAtStart));
 
     long t0 = System.nanoTime();
     startupPhase();
     results.phaseSeconds.put("startup probes", (System.nanoTime() - t0) / 1e9);
+    checkpoint();
+    if (opts.modes.contains(Mode.INMESH)) {
+      long tr = System.nanoTime();
+      propagationPhase();
+      results.phaseSeconds.put("route propagation", (System.nanoTime() - tr) / 1e9);
+      checkpoint();
+    }
     for (AppPair pair : opts.pairs) {
       long tp = System.nanoTime();
       pairPhase(pair);
       results.phaseSeconds.put(pair.id + " pair", (System.nanoTime() - tp) / 1e9);
+      checkpoint();
     }
     results.finishedAt = OffsetDateTime.now().truncatedTo(ChronoUnit.SECONDS).toString();
+    results.loadAverageAtEnd = Machine.loadAverage();
     results.wallSeconds = progress.elapsedSeconds();
     launcher.stopAll();
     // every process is stopped: the ~100 MB of jar copies have served (their hashes are in the report)
@@ -99,7 +115,10 @@ public final class BenchRun {
   private void recordSettings() {
     Map<String, Object> s = results.settings;
     s.put("quick", opts.quick);
+    s.put("network", Topology.NETWORK);
     s.put("warmupSeconds", opts.warmupSeconds);
+    s.put("warmupMaxSeconds", opts.warmupMaxSeconds);
+    s.put("steadyState", io.inmesh.bench.measure.SteadyState.CRITERION);
     s.put("warmupSliceSeconds", opts.warmupSliceSeconds);
     s.put("rewarmSeconds", opts.rewarmSeconds);
     s.put("lightSeconds", opts.lightSeconds);
@@ -133,6 +152,27 @@ public final class BenchRun {
               progress.note(String.format("%.0f ms to first 200", ms));
             } catch (IOException e) {
               failed("startup " + app.id + " " + v.id + " round " + round, e);
+            }
+          }
+        }
+      }
+      for (AppPair app : opts.startupApps) {
+        progress.step("startup · " + app.id + " app · the running backend the first-meshed-call starts call (inmesh, own control plane)", Plan.startupSeconds(app, Mode.INMESH) + 2);
+        try {
+          probe.startMeshedBackend(app);
+        } catch (IOException e) {
+          failed("startup: the running backend for the first-meshed-call starts, " + app.id, e);
+          continue;
+        }
+        for (int round = 1; round <= opts.startupRounds; round++) {
+          for (Mode v : StartupProbe.VARIANTS) {
+            progress.step(String.format("startup · %s frontend · %s · first call through it · round %d/%d", app.id, v.id, round, opts.startupRounds), Plan.startupSeconds(app, v));
+            try {
+              double ms = probe.firstMeshedCall(app, v, round);
+              results.firstMeshedCalls.add(new BenchResults.Startup(app.id, v.id, round, ms));
+              progress.note(String.format("%.0f ms to the first call answered by the backend", ms));
+            } catch (IOException e) {
+              failed("first meshed call " + app.id + " " + v.id + " round " + round, e);
             }
           }
         }
@@ -189,29 +229,37 @@ public final class BenchRun {
       RoundRunner runner = new RoundRunner(opts, wrk, rawDir);
       if (pair == opts.pairs.get(0)) {
         results.commands.add("# saturation (per mode, pinned like the generator)\n" + String.join(" ", wrk.command(sets.get(0).frontendUrl(), opts.saturationConnections, opts.saturationSeconds)));
-        results.commands.add("# startup probes: the backend command of each pair alone on 127.0.0.81 (no agent), .82 (otel), .83 (inmesh, control plane 127.0.0.89); "
+        results.commands.add("# startup probes: the backend command of each pair alone on " + Topology.NETWORK + "81 (no agent), .82 (otel), .83 (otel-lean), .84 (inmesh, control plane .89); "
+            + "first meshed call: the frontend command on the same addresses, calling a running inmesh backend on .86 (control plane .88); "
             + "the class-load starts add -Xlog:class+load=info:file=…:uptime and INMESH_LOG_LEVEL=debug");
-        results.commands.add("# light load and fixed rate: in-process (io.inmesh.bench.load.SequentialProbe, OpenLoopGenerator), from 127.0.0.2");
+        results.commands.add("# light load and fixed rate: in-process (io.inmesh.bench.load.SequentialProbe, OpenLoopGenerator), from " + Topology.GENERATOR_ADDRESS);
       }
 
       for (ModeSet set : sets) {
-        progress.step(String.format("%s · %s · warm-up %.0f s at %.0f req/s", pair.id, set.mode.id, opts.warmupSeconds, opts.rate.get(pair)), opts.warmupSeconds + 0.5);
+        progress.step(String.format("%s · %s · warm-up %.0f–%.0f s at %.0f req/s, until steady", pair.id, set.mode.id, opts.warmupSeconds, opts.warmupMaxSeconds, opts.rate.get(pair)),
+            opts.warmupSeconds + 0.5);
         BenchResults.Warmup w = WarmupRunner.run(opts, runner, set);
         results.warmups.add(w);
-        progress.note(String.format("warm-up: first slice p50 %.0f µs p99 %.0f µs → last slice p50 %.0f µs p99 %.0f µs%s",
+        progress.note(String.format("warm-up %.0f s, %s: first slice p50 %.0f µs p99 %.0f µs → last slice p50 %.0f µs p99 %.0f µs%s",
+            w.seconds(), w.steady() ? "steady" : "NOT steady at the limit",
             w.slices().get(0).p50(), w.slices().get(0).p99(), w.slices().get(w.slices().size() - 1).p50(), w.slices().get(w.slices().size() - 1).p99(),
             w.errors() > 0 ? ", " + w.errors() + " errors" : ""));
       }
 
       int rounds = opts.rounds.get(pair);
+      java.util.Random order = new java.util.Random(opts.seed * 31 + pair.ordinal());
       for (int round = 1; round <= rounds; round++) {
-        for (ModeSet set : sets) {
+        List<ModeSet> shuffled = new ArrayList<>(sets);
+        java.util.Collections.shuffle(shuffled, order);
+        progress.note("round " + round + " order: " + shuffled.stream().map(x -> x.mode.id).toList());
+        for (int position = 1; position <= shuffled.size(); position++) {
+          ModeSet set = shuffled.get(position - 1);
           if (!set.allAlive()) {
             failed(set.name() + " round " + round, new IOException("a process of the mode exited: " + set.all().stream().filter(p -> !p.alive()).toList()));
             continue;
           }
           final int rr = round;
-          BenchResults.Round res = runner.run(set, round, (what, secs) ->
+          BenchResults.Round res = runner.run(set, round, position, (what, secs) ->
               progress.step(String.format("%s · round %d/%d · %s · %s", pair.id, rr, rounds, set.mode.id, what), secs + 0.3));
           results.rounds.add(res);
           progress.note(String.format("light p50 %.0f µs p99 %.0f µs | fixed p50 %.0f p99 %.0f p99.9 %.0f µs | %.0f req/s saturated | CPU %.0f µs/req | errors %d",
@@ -230,23 +278,6 @@ public final class BenchRun {
         }
       }
 
-      for (ModeSet set : sets) {
-        if (set.mode == Mode.INMESH) {
-          progress.step(pair.id + " · inmesh · policy edit → enforced × " + opts.policyEdits, opts.policyEdits * 0.5);
-          List<PolicyPropagation.Edit> edits = PolicyPropagation.measure(set.controlPlane().policyFile(), set.topo.frontend(), opts.policyEdits, 10);
-          for (PolicyPropagation.Edit e : edits) {
-            results.policyEdits.add(new BenchResults.PolicyEdit(pair.id, e.n(), e.millis(), e.enforced()));
-          }
-          List<Double> ms = edits.stream().filter(PolicyPropagation.Edit::enforced).map(PolicyPropagation.Edit::millis).toList();
-          progress.note(String.format("%d/%d enforced; p50 %.0f ms, p99 %.0f ms", ms.size(), edits.size(),
-              io.inmesh.bench.report.Percentiles.of(ms, 50), io.inmesh.bench.report.Percentiles.of(ms, 99)));
-          try {
-            set.verify();
-          } catch (IOException e) {
-            failed("after the policy edits", e);
-          }
-        }
-      }
     } finally {
       progress.step(pair.id + " · stopping", 2);
       for (ModeSet s : sets) {
@@ -255,11 +286,44 @@ public final class BenchRun {
     }
   }
 
+  // ---- route propagation ------------------------------------------------------------------------
+
+  private void propagationPhase() {
+    RoutePropagation rig = null;
+    try {
+      rig = new RoutePropagation(launcher, paths, workDir);
+      progress.step("route propagation · control plane, backends v1 and v2, frontend (inmesh, JDK apps)", 12);
+      rig.start();
+      progress.step("route propagation · " + opts.policyEdits + " edits flipping the route v1 ⇄ v2 at random moments", opts.policyEdits * 1.2);
+      List<BenchResults.PolicyEdit> edits = rig.measure(opts.policyEdits, opts.seed, 300, 1300, 10);
+      results.policyEdits.addAll(edits);
+      List<Double> ms = edits.stream().filter(BenchResults.PolicyEdit::enforced).map(BenchResults.PolicyEdit::millis).toList();
+      progress.note(String.format("%d/%d took the new route; p50 %.0f ms, p99 %.0f ms", ms.size(), edits.size(),
+          io.inmesh.bench.report.Percentiles.of(ms, 50), io.inmesh.bench.report.Percentiles.of(ms, 99)));
+    } catch (IOException e) {
+      failed("route propagation", e);
+    } finally {
+      if (rig != null) {
+        rig.stop();
+      }
+    }
+  }
+
   // ---- outputs ---------------------------------------------------------------------------------
 
+  /**
+   * results.json so far, after each phase: a run stopped part-way (time limit, Ctrl-C) still leaves
+   * what it measured for {@code --report-only}, whose report then says it is incomplete.
+   */
+  private void checkpoint() throws IOException {
+    results.loadAverageAtEnd = Machine.loadAverage();
+    results.wallSeconds = progress.elapsedSeconds();
+    new ObjectMapper().writeValue(opts.outDir.resolve(ReportOutputs.RESULTS_FILE).toFile(), results);
+  }
+
   private Path writeOutputs() throws IOException {
-    ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    json.writeValue(rawDir.resolve("results.json").toFile(), results);
+    // compact, committed beside the report: --report-only DIR rebuilds the report from it alone
+    new ObjectMapper().writeValue(opts.outDir.resolve(ReportOutputs.RESULTS_FILE).toFile(), results);
     return ReportOutputs.write(results, opts.outDir);
   }
 

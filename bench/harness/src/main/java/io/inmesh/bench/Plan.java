@@ -25,7 +25,7 @@ public final class Plan {
     double t = 0;
     for (AppPair app : o.startupApps) {
       for (Mode v : io.inmesh.bench.measure.StartupProbe.VARIANTS) {
-        t += o.startupRounds * startupSeconds(app, v);
+        t += 2 * o.startupRounds * startupSeconds(app, v);
         if (o.classLoadAnalysis) {
           t += startupSeconds(app, v);
         }
@@ -34,10 +34,10 @@ public final class Plan {
     for (AppPair pair : o.pairs) {
       for (Mode m : o.runnableModes()) {
         t += setStartSeconds(pair, m) + o.warmupSeconds + 0.5 + o.rounds.get(pair) * roundSeconds(o) + 2;
-        if (m == Mode.INMESH) {
-          t += o.policyEdits * 0.5;
-        }
       }
+    }
+    if (o.modes.contains(Mode.INMESH)) {
+      t += 12 + o.policyEdits * 1.0;
     }
     return t + 5;
   }

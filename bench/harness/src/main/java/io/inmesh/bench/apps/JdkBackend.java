@@ -13,8 +13,10 @@ import java.util.concurrent.Executors;
  * Usage: {@code JdkBackend <address> <port>}.
  */
 public final class JdkBackend {
+  /** {@code -Dbench.backend.version=v2} names the version it answers with (the route-propagation probe tells two backends apart by it). */
   private static final byte[] BODY =
-      "{\"id\":1,\"name\":\"usuario 1\",\"email\":\"usuario1@example.com\",\"version\":\"v1\"}".getBytes(StandardCharsets.UTF_8);
+      ("{\"id\":1,\"name\":\"usuario 1\",\"email\":\"usuario1@example.com\",\"version\":\"" + System.getProperty("bench.backend.version", "v1") + "\"}")
+          .getBytes(StandardCharsets.UTF_8);
 
   private JdkBackend() {}
 

@@ -21,7 +21,7 @@ public final class LoadMain {
     double rate = Double.parseDouble(args[3]);
     double seconds = Double.parseDouble(args[4]);
     int conns = args.length > 5 ? Integer.parseInt(args[5]) : 8;
-    InetAddress local = InetAddress.getByName("127.0.0.2");
+    InetAddress local = InetAddress.getByName(io.inmesh.bench.mode.Topology.GENERATOR_ADDRESS);
     LoadResult r =
         rate <= 0
             ? new SequentialProbe(host, port, path, local).run(seconds, 10_000_000)

@@ -12,6 +12,10 @@ public final class BenchResults {
   public String finishedAt;
   public double wallSeconds;
   public boolean quick;
+  /** Seed of the per-round shuffle of the mode order. */
+  public long seed;
+  public String loadAverageAtStart;
+  public String loadAverageAtEnd;
   public Map<String, Object> settings = new LinkedHashMap<>();
   public Map<String, String> machine = new LinkedHashMap<>();
   public List<String> commands = new ArrayList<>();
@@ -20,6 +24,8 @@ public final class BenchResults {
   public List<Round> rounds = new ArrayList<>();
   public List<Warmup> warmups = new ArrayList<>();
   public List<Startup> startups = new ArrayList<>();
+  /** Frontend started against a running backend: ms from its process start to the first response routed to the backend (through the mesh for inmesh). */
+  public List<Startup> firstMeshedCalls = new ArrayList<>();
   public List<SetStart> setStarts = new ArrayList<>();
   public List<Nmt> nmt = new ArrayList<>();
   public List<PolicyEdit> policyEdits = new ArrayList<>();
@@ -42,11 +48,16 @@ public final class BenchResults {
     }
   }
 
-  /** One measured round of one mode. CPU in µs per request, memory in kB. */
+  /**
+   * One measured round of one mode. CPU in µs per request, memory in kB. {@code position} is the
+   * mode's place in the round's shuffled order (1 = first). The control plane (inmesh modes) is
+   * off the data path: its CPU and RSS are kept apart, never in {@code cpuPerRequest}.
+   */
   public record Round(
       String pair,
       String mode,
       int round,
+      int position,
       Latency light,
       Latency fixed,
       Latency fixedServiceTime,
@@ -63,9 +74,14 @@ public final class BenchResults {
       Map<String, Long> rssAnonKbByRole,
       Map<String, Long> rssFileKbByRole,
       double generatorCpuPerRequest,
-      String firstError) {}
+      String firstError,
+      double controlPlaneCpuPerRequest,
+      double controlPlaneCpuMillisPerSecond,
+      long controlPlaneRssKb,
+      int agents) {}
 
-  public record Warmup(String pair, String mode, double sliceSeconds, double rate, List<Latency> slices, Latency whole, long errors) {}
+  /** The warm-up of one mode: its slices at the fixed rate, whether the steady-state check passed, and after how long. */
+  public record Warmup(String pair, String mode, double sliceSeconds, double rate, List<Latency> slices, Latency whole, long errors, boolean steady, double seconds) {}
 
   public record Startup(String app, String variant, int round, double millis) {}
 
@@ -73,7 +89,12 @@ public final class BenchResults {
 
   public record Nmt(String pair, String mode, String role, Map<String, Long> committedKb) {}
 
-  public record PolicyEdit(String pair, int n, double millis, boolean enforced) {}
+  /**
+   * One route edit, made {@code idleBeforeMillis} after the previous one settled (a random pause,
+   * so edits fall at random moments of the control plane's file scan): ms from the atomic rewrite
+   * of the VirtualService to the end of the first call that took the new route ({@code toSubset}).
+   */
+  public record PolicyEdit(String pair, int n, double millis, boolean enforced, double idleBeforeMillis, String toSubset, int callsBefore) {}
 
   /** -Xlog:class+load of one start of an app's backend: classes loaded, by where from, milestones, and when main ran. */
   public record ClassLoad(

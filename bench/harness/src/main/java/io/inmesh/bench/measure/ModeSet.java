@@ -62,7 +62,7 @@ public final class ModeSet {
     Proc backend = launcher.start(
         name() + "-backend", Proc.Role.BACKEND,
         JvmSettings.command(paths, List.of(), pair.backendArgs(paths, topo.backend(), Topology.APP_PORT)),
-        JvmSettings.env(mode.agent, mode.extraEnv, paths, JvmSettings.serviceName(false), topo.backend(), controlUrl, cache));
+        JvmSettings.env(mode, paths, JvmSettings.serviceName(false), topo.backend(), controlUrl, cache));
     procs.add(backend);
     backendStartMillis = awaitFirst200(backend, topo.backend(), Topology.APP_PORT, pair.backendPath, APP_READY);
     if (mode.meshed()) {
@@ -92,7 +92,7 @@ public final class ModeSet {
     Proc frontend = launcher.start(
         name() + "-frontend", Proc.Role.FRONTEND,
         JvmSettings.command(paths, List.of(), pair.frontendArgs(paths, topo.frontend(), Topology.APP_PORT, backendUrl)),
-        JvmSettings.env(mode.agent, mode.extraEnv, paths, JvmSettings.serviceName(true), topo.frontend(), controlUrl, cache));
+        JvmSettings.env(mode, paths, JvmSettings.serviceName(true), topo.frontend(), controlUrl, cache));
     procs.add(frontend);
     if (mode.meshed()) {
       awaitAgentReady(frontend, topo.frontend());

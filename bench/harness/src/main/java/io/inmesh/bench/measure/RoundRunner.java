@@ -42,7 +42,7 @@ public final class RoundRunner {
     void at(String what, double seconds);
   }
 
-  public BenchResults.Round run(ModeSet set, int round, Step step) throws IOException, InterruptedException {
+  public BenchResults.Round run(ModeSet set, int round, int position, Step step) throws IOException, InterruptedException {
     double rate = opts.rate.get(set.pair);
     if (opts.rewarmSeconds > 0) {
       step.at("re-warm", opts.rewarmSeconds);
@@ -54,8 +54,13 @@ public final class RoundRunner {
 
     step.at("fixed rate " + (int) rate + "/s (open loop)", opts.fixedSeconds);
     CpuWindow cpu = CpuWindow.begin(set.dataPath());
+    CpuWindow controlCpu = set.controlPlane() == null ? null : CpuWindow.begin(java.util.List.of(set.controlPlane().proc()));
+    long fixedStart = System.nanoTime();
     LoadResult fixed = generator(set).run(rate, opts.fixedSeconds, opts.fixedConnections, 0, 5);
     Map<String, Long> cpuMicros = cpu.end();
+    double fixedWindowSeconds = (System.nanoTime() - fixedStart) / 1e9;
+    long controlMicros = controlCpu == null ? -1 : controlCpu.end().getOrDefault(Proc.Role.CONTROL_PLANE.label, -1L);
+    long controlRssKb = set.controlPlane() == null ? -1 : ProcStat.rssBreakdownKb(set.controlPlane().proc().pid())[0];
     Map<String, Long> rss = new LinkedHashMap<>();
     Map<String, Long> rssAnon = new LinkedHashMap<>();
     Map<String, Long> rssFile = new LinkedHashMap<>();
@@ -91,6 +96,7 @@ public final class RoundRunner {
         set.pair.id,
         set.mode.id,
         round,
+        position,
         BenchResults.Latency.of(light.latency()),
         BenchResults.Latency.of(fixed.latency()),
         BenchResults.Latency.of(fixed.serviceTime()),
@@ -107,7 +113,11 @@ public final class RoundRunner {
         rssAnon,
         rssFile,
         requests == 0 ? Double.NaN : cpuMicros.get("generator") / (double) requests,
-        firstError);
+        firstError,
+        controlMicros < 0 || requests == 0 ? Double.NaN : controlMicros / (double) requests,
+        controlMicros < 0 ? Double.NaN : controlMicros / 1000.0 / fixedWindowSeconds,
+        controlRssKb,
+        set.mode.meshed() ? set.jvms().size() : 0);
   }
 
   private void writeHistogram(ModeSet set, int round, String phase, LoadResult r) throws IOException {

@@ -21,13 +21,26 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Startup to first served request: the backend application of each pair started alone, with no
- * agent, the stock OpenTelemetry agent and inmesh, rounds interleaved; time from process start to
- * the first 200 on its URL, polled every 10 ms. Optionally one more start of the JDK app per
- * variant with class-load logging, to see what the time goes to.
+ * Startup, two ways, every variant (no agent, stock OTel, otel-lean, inmesh), rounds interleaved,
+ * polled every 10 ms from process start:
+ *
+ * <ul>
+ *   <li>to the first served request: the backend application of each pair started alone, until
+ *       the first 200 on its URL;
+ *   <li>to the first meshed call: the frontend application started against a backend that is
+ *       already running (with inmesh, registered with its own control plane), until the first 200
+ *       through it — which for inmesh means resolved by name and routed by the mesh, from a cold
+ *       cache as a new pod has it.
+ * </ul>
+ *
+ * Optionally one more start of each backend per variant with class-load logging, to see what the
+ * time goes to.
  */
 public final class StartupProbe {
-  public static final List<Mode> VARIANTS = List.of(Mode.BASELINE, Mode.OTEL, Mode.INMESH);
+  public static final List<Mode> VARIANTS = List.of(Mode.BASELINE, Mode.OTEL, Mode.OTEL_LEAN, Mode.INMESH);
+  /** The running backend the first-meshed-call starts call, and the control plane it is registered with. */
+  private static final String MESHED_BACKEND_ADDRESS = Topology.NETWORK + "86";
+  private static final String MESHED_CONTROL_ADDRESS = Topology.NETWORK + "88";
   private static final Topology SLOT = new Topology(8);
 
   private final BenchOptions opts;
@@ -36,6 +49,8 @@ public final class StartupProbe {
   private final Path workDir;
   private static final Pattern PREMAIN = Pattern.compile("premain took (\\d+) ms");
   private ControlPlaneProcess.Started controlPlane;
+  private ControlPlaneProcess.Started meshedControlPlane;
+  private Proc meshedBackend;
   private Path lastLog;
 
   public StartupProbe(BenchOptions opts, BenchPaths paths, Launcher launcher, Path workDir) {
@@ -46,7 +61,7 @@ public final class StartupProbe {
   }
 
   private static String address(Mode variant) {
-    return "127.0.0." + (81 + VARIANTS.indexOf(variant));
+    return Topology.NETWORK + (81 + VARIANTS.indexOf(variant));
   }
 
   public void startControlPlane() throws IOException {
@@ -54,8 +69,64 @@ public final class StartupProbe {
   }
 
   public void stopControlPlane() {
+    stopMeshedBackend();
+    if (meshedControlPlane != null) {
+      meshedControlPlane.proc().stop();
+    }
     if (controlPlane != null) {
       controlPlane.proc().stop();
+    }
+  }
+
+  /** Starts {@code app}'s backend with inmesh, registered with a control plane of its own, for {@link #firstMeshedCall}. */
+  public void startMeshedBackend(AppPair app) throws IOException {
+    if (meshedControlPlane == null) {
+      meshedControlPlane = ControlPlaneProcess.start(launcher, paths, "startup-meshed-control-plane", MESHED_CONTROL_ADDRESS, Files.createDirectories(workDir.resolve("startup-meshed")));
+    }
+    stopMeshedBackend();
+    meshedBackend = launcher.start("startup-meshed-backend-" + app.id, Proc.Role.BACKEND,
+        JvmSettings.command(paths, List.of(), app.backendArgs(paths, MESHED_BACKEND_ADDRESS, Topology.APP_PORT)),
+        JvmSettings.env(Mode.INMESH, paths, JvmSettings.serviceName(false), MESHED_BACKEND_ADDRESS, meshedControlPlane.url(), workDir.resolve("startup-meshed/cache-backend-" + app.id)));
+    ModeSet.awaitFirst200(meshedBackend, MESHED_BACKEND_ADDRESS, Topology.APP_PORT, app.backendPath, Duration.ofSeconds(180));
+    String endpoints = meshedControlPlane.url() + "/v1/endpoints";
+    if (!Http.await(Duration.ofSeconds(60), 50, () -> Http.get(endpoints).body().contains(MESHED_BACKEND_ADDRESS))) {
+      throw new IOException("the control plane never listed the running backend " + MESHED_BACKEND_ADDRESS + ": " + Http.get(endpoints).body());
+    }
+  }
+
+  private void stopMeshedBackend() {
+    if (meshedBackend != null) {
+      meshedBackend.stop();
+      meshedBackend = null;
+      Http.sleep(300);
+    }
+  }
+
+  /**
+   * One start of {@code app}'s frontend with {@code variant}'s agent, calling the running backend
+   * (by mesh name for inmesh, by address otherwise); ms from process start to the first 200 through it.
+   */
+  public double firstMeshedCall(AppPair app, Mode variant, int round) throws IOException {
+    String addr = address(variant);
+    String backendUrl = variant.meshed() ? "http://" + io.inmesh.bench.mesh.MeshPolicy.BACKEND_SERVICE : "http://" + MESHED_BACKEND_ADDRESS + ":" + Topology.APP_PORT;
+    // a fresh cache per start: a new pod has no last-known-good policy
+    Path cache = workDir.resolve("startup-meshed/cache-" + app.id + "-" + variant.id + "-" + round);
+    Proc p = launcher.start(
+        "startup-first-call-" + app.id + "-" + variant.id + "-" + round,
+        Proc.Role.FRONTEND,
+        JvmSettings.command(paths, List.of(), app.frontendArgs(paths, addr, Topology.APP_PORT, backendUrl)),
+        JvmSettings.env(variant, paths, JvmSettings.serviceName(true), addr, meshedControlPlane.url(), cache));
+    try {
+      double ms = ModeSet.awaitFirst200(p, addr, Topology.APP_PORT, app.frontendPath, Duration.ofSeconds(180));
+      ModeSet.checkAgent(p, variant.agent);
+      Http.Response r = Http.get("http://" + addr + ":" + Topology.APP_PORT + app.frontendPath);
+      if (!r.body().contains(AppPair.BACKEND_MARKER)) {
+        throw new IOException(p + ": the first 200 did not carry the backend's answer: " + r.body());
+      }
+      return ms;
+    } finally {
+      p.stop();
+      Http.sleep(300);
     }
   }
 
@@ -63,7 +134,7 @@ public final class StartupProbe {
   public double once(AppPair app, Mode variant, int round, List<String> extraFlags, Map<String, String> extraEnv, String tag) throws IOException {
     String addr = address(variant);
     Map<String, String> env =
-        new HashMap<>(JvmSettings.env(variant.agent, variant.extraEnv, paths, JvmSettings.serviceName(false), addr, controlPlane == null ? null : controlPlane.url(), workDir.resolve("startup/inmesh-cache")));
+        new HashMap<>(JvmSettings.env(variant, paths, JvmSettings.serviceName(false), addr, controlPlane == null ? null : controlPlane.url(), workDir.resolve("startup/inmesh-cache")));
     env.putAll(extraEnv);
     Proc p = launcher.start(
         "startup-" + app.id + "-" + variant.id + "-" + tag + round,

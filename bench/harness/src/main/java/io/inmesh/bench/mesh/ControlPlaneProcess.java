@@ -25,10 +25,18 @@ public final class ControlPlaneProcess {
   }
 
   public static Started start(Launcher launcher, BenchPaths paths, String name, String address, Path workDir) throws IOException {
+    return start(launcher, paths, name, address, workDir, MeshPolicy.virtualService(0), Map.of());
+  }
+
+  /** With {@code routing} as the VirtualService file and {@code otherFiles} (file name → YAML) beside it. */
+  public static Started start(Launcher launcher, BenchPaths paths, String name, String address, Path workDir, String routing, Map<String, String> otherFiles) throws IOException {
     Path policies = Files.createDirectories(workDir.resolve("policies"));
     Path data = Files.createDirectories(workDir.resolve("control-data"));
     Path policyFile = policies.resolve(MeshPolicy.FILE_NAME);
-    MeshPolicy.writeAtomically(policyFile, MeshPolicy.virtualService(0));
+    for (Map.Entry<String, String> f : otherFiles.entrySet()) {
+      MeshPolicy.writeAtomically(policies.resolve(f.getKey()), f.getValue());
+    }
+    MeshPolicy.writeAtomically(policyFile, routing);
     List<String> cmd = new ArrayList<>();
     cmd.add(paths.java().toString());
     cmd.addAll(JvmSettings.CONTROL_PLANE_FLAGS);

@@ -33,6 +33,35 @@ public final class MeshPolicy {
     return y.toString();
   }
 
+  /** File of the DestinationRule the route-propagation probe uses. */
+  public static final String SUBSETS_FILE_NAME = "backend-service-subsets.yaml";
+
+  /** Subsets v1 and v2 of the backend service, selected by the {@code version} label. */
+  public static String subsets() {
+    return """
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata:
+          name: backend-service-subsets
+        spec:
+          host: backend-service
+          subsets:
+          - name: v1
+            labels: {version: v1}
+          - name: v2
+            labels: {version: v2}
+        """;
+  }
+
+  /** Every call to the backend service goes to {@code subset} (the route a propagation edit flips). */
+  public static String routeToSubset(String subset) {
+    return "apiVersion: networking.istio.io/v1\n"
+        + "kind: VirtualService\n"
+        + "metadata:\n  name: backend-service-routing\n"
+        + "spec:\n  hosts: [backend-service]\n  http:\n"
+        + "  - route:\n    - destination: {host: backend-service, subset: " + subset + "}\n";
+  }
+
   /** Writes the file the way an editor or a ConfigMap update does: a sibling, then an atomic rename. */
   public static void writeAtomically(Path file, String text) throws IOException {
     Files.createDirectories(file.getParent());

@@ -1,14 +1,22 @@
 package io.inmesh.bench.mode;
 
-import java.util.ArrayList;
 import java.util.List;
 
-/** The two frontend → backend application pairs, and how each is started and called. */
+/**
+ * The frontend → backend application pairs, each a declaration: the two apps ({@link AppLaunch}),
+ * the URL path the load calls on the frontend and the backend's own path. A new pair (another
+ * client library, another framework) is one more constant (and its jar in {@link BenchPaths#BUILT}).
+ */
 public enum AppPair {
-  JDK("jdk", "plain JDK com.sun.net.httpserver pair (java.net.http.HttpClient to the backend)", "/usuarios/1", "/usuarios/1", "io.inmesh.bench.apps.JdkBackend"),
+  JDK(
+      "jdk", "plain JDK com.sun.net.httpserver pair (java.net.http.HttpClient to the backend)", "/usuarios/1", "/usuarios/1", "io.inmesh.bench.apps.JdkBackend",
+      AppLaunch.classpath(BenchPaths::benchJar, "io.inmesh.bench.apps.JdkBackend", List.of(AppPair.JDK_NODELAY), "{address}", "{port}"),
+      AppLaunch.classpath(BenchPaths::benchJar, "io.inmesh.bench.apps.JdkFrontend", List.of(AppPair.JDK_NODELAY), "{address}", "{port}", "{backend}")),
   SPRING(
       "spring", "Spring Boot pair from examples/ (pedido-service → usuario-service, client=http-client)", "/pedidos/1?client=http-client", "/usuarios/1",
-      "org.springframework.boot.loader.launch.JarLauncher");
+      "org.springframework.boot.loader.launch.JarLauncher",
+      AppLaunch.executableJar(BenchPaths::usuarioJar, "--server.address={address}", "--server.port={port}"),
+      AppLaunch.executableJar(BenchPaths::pedidoJar, "--server.address={address}", "--server.port={port}", "--usuario.url={backend}"));
 
   /** Every response through the frontend carries the backend's document, which holds this. */
   public static final String BACKEND_MARKER = "usuario1@example.com";
@@ -26,31 +34,27 @@ public enum AppPair {
   public final String backendPath;
   /** The class the backend's JVM starts with (its first load ≈ the end of the agent's premain). */
   public final String backendMainClass;
+  public final AppLaunch backend;
+  public final AppLaunch frontend;
 
-  AppPair(String id, String description, String frontendPath, String backendPath, String backendMainClass) {
-    this.backendMainClass = backendMainClass;
+  AppPair(String id, String description, String frontendPath, String backendPath, String backendMainClass, AppLaunch backend, AppLaunch frontend) {
     this.id = id;
     this.description = description;
     this.frontendPath = frontendPath;
     this.backendPath = backendPath;
+    this.backendMainClass = backendMainClass;
+    this.backend = backend;
+    this.frontend = frontend;
   }
 
   /** Arguments after {@code java <jvm flags>} that start the backend. */
   public List<String> backendArgs(BenchPaths paths, String address, int port) {
-    return switch (this) {
-      case JDK -> List.of(JDK_NODELAY, "-cp", paths.benchJar().toString(), "io.inmesh.bench.apps.JdkBackend", address, Integer.toString(port));
-      case SPRING -> List.of("-jar", paths.usuarioJar().toString(), "--server.address=" + address, "--server.port=" + port);
-    };
+    return backend.args(paths, address, port, null);
   }
 
   /** Arguments after {@code java <jvm flags>} that start the frontend, calling {@code backendUrl}. */
   public List<String> frontendArgs(BenchPaths paths, String address, int port, String backendUrl) {
-    List<String> a = new ArrayList<>();
-    switch (this) {
-      case JDK -> a.addAll(List.of(JDK_NODELAY, "-cp", paths.benchJar().toString(), "io.inmesh.bench.apps.JdkFrontend", address, Integer.toString(port), backendUrl));
-      case SPRING -> a.addAll(List.of("-jar", paths.pedidoJar().toString(), "--server.address=" + address, "--server.port=" + port, "--usuario.url=" + backendUrl));
-    }
-    return a;
+    return frontend.args(paths, address, port, backendUrl);
   }
 
   public static AppPair byId(String id) {
@@ -59,6 +63,6 @@ public enum AppPair {
         return p;
       }
     }
-    throw new IllegalArgumentException("unknown pair " + id + " (jdk or spring)");
+    throw new IllegalArgumentException("unknown pair " + id + " (one of " + java.util.Arrays.stream(values()).map(p -> p.id).toList() + ")");
   }
 }

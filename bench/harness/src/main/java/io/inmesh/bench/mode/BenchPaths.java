@@ -84,6 +84,11 @@ public record BenchPaths(Path root, Path java, Path jcmd, Path jarDir) {
     }
   }
 
+  /** A folder for files the harness derives from the jars (the extension it reads settings from). */
+  public Path scratchDir() {
+    return jarDir != null ? jarDir.resolveSibling("scratch") : Path.of(System.getProperty("java.io.tmpdir"), "inmesh-bench-scratch");
+  }
+
   public List<Path> missing() {
     List<Path> m = new ArrayList<>();
     for (Path p : List.of(inmeshAgent(), controlPlaneJar(), otelAgent(), benchJar(), pedidoJar(), usuarioJar(), java())) {

@@ -29,17 +29,20 @@ public final class JvmSettings {
   }
 
   /**
-   * The environment of one application JVM. {@code service} is its mesh/OTel service name,
-   * {@code address} its own loopback address (inmesh's admin ports bind there).
+   * The environment of one application JVM of {@code mode}. {@code service} is its mesh/OTel
+   * service name, {@code address} its own loopback address (inmesh's admin ports bind there).
    */
-  public static Map<String, String> env(Mode.Agent agent, Map<String, String> extra, BenchPaths paths, String service, String address, String controlUrl, Path cacheDir) {
+  public static Map<String, String> env(Mode mode, BenchPaths paths, String service, String address, String controlUrl, Path cacheDir) {
     Map<String, String> env = new HashMap<>();
-    switch (agent) {
+    switch (mode.agent) {
       case NONE -> {
         // no agent
       }
       case OTEL -> {
         env.put("JAVA_TOOL_OPTIONS", "-javaagent:" + paths.otelAgent());
+        if (mode.settings == Mode.Settings.INMESH_DISTRIBUTION) {
+          env.putAll(InmeshDistributionSettings.environment(paths.inmeshAgent(), paths.scratchDir().resolve("inmesh-extension")));
+        }
         env.put("OTEL_TRACES_EXPORTER", "none");
         env.put("OTEL_METRICS_EXPORTER", "none");
         env.put("OTEL_LOGS_EXPORTER", "none");
@@ -54,7 +57,7 @@ public final class JvmSettings {
         env.put("INMESH_CACHE_DIR", cacheDir.toString());
       }
     }
-    env.putAll(extra);
+    env.putAll(mode.extraEnv);
     return env;
   }
 

@@ -3,28 +3,44 @@ package io.inmesh.bench.mode;
 import java.util.Map;
 
 /**
- * The modes compared side by side. Each mode has a slot that gives its processes their own
- * loopback addresses (see {@link Topology}), so all modes of a pair can run at once and be measured
- * in interleaved rounds.
+ * The modes compared side by side. A mode is a declaration, not code: which agent jar its JVMs
+ * carry ({@link Agent}), which settings that agent gets ({@link Settings}), extra environment, and
+ * which extra processes it runs (a control plane for inmesh agents; a proxy pair for sidecars).
+ * {@link io.inmesh.bench.measure.ModeSet} starts any declaration; a new mode is one more constant.
+ * Each mode has a slot that gives its processes their own loopback addresses (see {@link
+ * Topology}), so all modes of a pair run at once and are measured in interleaved rounds.
  */
 public enum Mode {
-  BASELINE("baseline", 1, Agent.NONE, Sidecar.NONE, Map.of(), null, "no agent"),
-  OTEL("otel", 2, Agent.OTEL, Sidecar.NONE, Map.of(), null, "stock OpenTelemetry agent 2.31.1, exporters off"),
-  INMESH("inmesh", 3, Agent.INMESH, Sidecar.NONE, Map.of(), null, "inmesh agent, defaults (trace context on, exporters off), routed by name via a VirtualService"),
+  BASELINE("baseline", 1, Agent.NONE, Settings.STOCK, Sidecar.NONE, Map.of(), null, "no agent"),
+  OTEL("otel", 2, Agent.OTEL, Settings.STOCK, Sidecar.NONE, Map.of(), null, "stock OpenTelemetry agent 2.31.1, exporters off, everything else as shipped (what users compare against)"),
+  OTEL_LEAN(
+      "otel-lean", 10, Agent.OTEL, Settings.INMESH_DISTRIBUTION, Sidecar.NONE, Map.of(), null,
+      "stock OpenTelemetry agent 2.31.1 with exactly the settings inmesh's distribution supplies (instrumentations, resource detectors, exporters off), "
+          + "read out of the benchmarked inmesh jar: inmesh − otel-lean is the mesh's own cost"),
+  INMESH("inmesh", 3, Agent.INMESH, Settings.STOCK, Sidecar.NONE, Map.of(), null, "inmesh agent, defaults (trace context on, exporters off), routed by name via a VirtualService"),
   INMESH_NOTRACE(
-      "inmesh-notrace", 4, Agent.INMESH, Sidecar.NONE, Map.of("OTEL_TRACES_SAMPLER", "always_off"), null, "inmesh with OTEL_TRACES_SAMPLER=always_off: the mesh alone"),
+      "inmesh-notrace", 4, Agent.INMESH, Settings.STOCK, Sidecar.NONE, Map.of("OTEL_TRACES_SAMPLER", "always_off"), null,
+      "inmesh with OTEL_TRACES_SAMPLER=always_off: the mesh alone"),
   INMESH_MTLS(
-      "inmesh-mtls", 5, Agent.INMESH, Sidecar.NONE, Map.of(),
+      "inmesh-mtls", 5, Agent.INMESH, Settings.STOCK, Sidecar.NONE, Map.of(),
       "skipped: inmesh has no mTLS yet (identity/mTLS work is a later issue); the mode runs once PeerAuthentication STRICT is enforced by the agent",
       "inmesh with mTLS between the services"),
-  SIDECAR("sidecar", 6, Agent.NONE, Sidecar.PLAIN, Map.of(), null, "HAProxy outbound + inbound pair on the hop, HTTP keep-alive"),
-  SIDECAR_MTLS("sidecar-mtls", 7, Agent.NONE, Sidecar.MTLS, Map.of(), null, "the same HAProxy pair, mutual TLS between the proxies");
+  SIDECAR("sidecar", 6, Agent.NONE, Settings.STOCK, Sidecar.PLAIN, Map.of(), null, "HAProxy outbound + inbound pair on the hop, HTTP keep-alive"),
+  SIDECAR_MTLS("sidecar-mtls", 7, Agent.NONE, Settings.STOCK, Sidecar.MTLS, Map.of(), null, "the same HAProxy pair, mutual TLS between the proxies");
 
-  /** Which -javaagent the mode's JVMs carry. */
+  /** Which -javaagent the mode's JVMs carry (an inmesh agent also brings a control plane). */
   public enum Agent {
     NONE,
     OTEL,
     INMESH
+  }
+
+  /** Which settings the agent runs with, beyond the exporters being off. */
+  public enum Settings {
+    /** The agent as shipped. */
+    STOCK,
+    /** The OTel properties inmesh's distribution supplies by default ({@link InmeshDistributionSettings}). */
+    INMESH_DISTRIBUTION
   }
 
   /** Whether the hop goes through a proxy pair, and with TLS between the proxies. */
@@ -37,16 +53,18 @@ public enum Mode {
   public final String id;
   public final int slot;
   public final Agent agent;
+  public final Settings settings;
   public final Sidecar sidecar;
   public final Map<String, String> extraEnv;
   /** Non-null when the mode cannot run yet: why. */
   public final String skipReason;
   public final String description;
 
-  Mode(String id, int slot, Agent agent, Sidecar sidecar, Map<String, String> extraEnv, String skipReason, String description) {
+  Mode(String id, int slot, Agent agent, Settings settings, Sidecar sidecar, Map<String, String> extraEnv, String skipReason, String description) {
     this.id = id;
     this.slot = slot;
     this.agent = agent;
+    this.settings = settings;
     this.sidecar = sidecar;
     this.extraEnv = extraEnv;
     this.skipReason = skipReason;
@@ -59,9 +77,10 @@ public enum Mode {
         return m;
       }
     }
-    throw new IllegalArgumentException("unknown mode " + id);
+    throw new IllegalArgumentException("unknown mode " + id + " (one of " + java.util.Arrays.stream(values()).map(m -> m.id).toList() + ")");
   }
 
+  /** Whether the mode runs inmesh's agents (and so a control plane). */
   public boolean meshed() {
     return agent == Agent.INMESH;
   }

@@ -1,22 +1,27 @@
 package io.inmesh.bench.mode;
 
 /**
- * Loopback addresses of one mode: slot {@code s} owns 127.0.0.{10s+1..10s+9}. The load generator
- * binds 127.0.0.2; startup probes use slot 8.
+ * Loopback addresses of one mode: slot {@code s} owns {@value #NETWORK}{10s+1..10s+9}. The load
+ * generator binds {@value #NETWORK}2; startup probes use slot 8, the route-propagation rig slot 11.
+ * The benchmark keeps to a /24 of its own inside 127/8 because the smoke tests, the demo and other
+ * benchmarks bind 127.0.0.x addresses: an address held by one of them would fail a mode's start
+ * (or, worse, be measured in its place) while several engineers test at once.
  */
 public record Topology(int slot) {
   public static final int APP_PORT = 8080;
   public static final int OUTBOUND_PORT = 15001;
   public static final int INBOUND_PORT = 15006;
   public static final int CONTROL_PORT = 15010;
-  public static final String GENERATOR_ADDRESS = "127.0.0.2";
+  public static final String NETWORK = "127.0.100.";
+  public static final String GENERATOR_ADDRESS = NETWORK + "2";
 
   public static Topology of(Mode mode) {
     return new Topology(mode.slot);
   }
 
-  private String at(int i) {
-    return "127.0.0." + (slot * 10 + i);
+  /** Address {@code i} (1–9) of the slot. */
+  public String at(int i) {
+    return NETWORK + (slot * 10 + i);
   }
 
   public String frontend() {

@@ -25,7 +25,7 @@ import org.jfree.data.category.DefaultCategoryDataset;
 /** The report's PNG charts (JFreeChart, headless): latency percentiles per mode, CPU per request per mode. */
 public final class ChartWriter {
   private static final Color[] MODE_COLORS = {
-    new Color(0x7f7f7f), new Color(0x1f77b4), new Color(0x2ca02c), new Color(0x98df8a), new Color(0x17becf), new Color(0xff7f0e), new Color(0xd62728)
+    new Color(0x7f7f7f), new Color(0x1f77b4), new Color(0x2ca02c), new Color(0x98df8a), new Color(0x17becf), new Color(0xff7f0e), new Color(0xd62728), new Color(0xaec7e8)
   };
   private static final Color[] ROLE_COLORS = {new Color(0x1f77b4), new Color(0x2ca02c), new Color(0xff7f0e), new Color(0xd62728)};
 
@@ -128,7 +128,9 @@ public final class ChartWriter {
       case "inmesh-mtls" -> 4;
       case "sidecar" -> 5;
       case "sidecar-mtls" -> 6;
-      default -> 0;
+      case "otel-lean" -> 7;
+      // a mode added later gets a colour of its own rather than the baseline's grey
+      default -> 1 + Math.floorMod(mode.hashCode(), MODE_COLORS.length - 1);
     };
   }
 }

@@ -27,8 +27,13 @@ public final class Machine {
     m.put("haproxy", firstLines(run(List.of("haproxy", "-v")), 1));
     m.put("wrk", firstLines(run(List.of("wrk", "-v")), 1));
     m.put("openssl", firstLines(run(List.of("openssl", "version")), 1));
-    m.put("load average at start", read("/proc/loadavg").trim());
     return m;
+  }
+
+  /** The 1, 5 and 15 minute load averages (the first three fields of /proc/loadavg). */
+  public static String loadAverage() {
+    String[] f = read("/proc/loadavg").trim().split("\\s+");
+    return f.length >= 3 ? f[0] + " " + f[1] + " " + f[2] : "?";
   }
 
   private static String read(String file) {

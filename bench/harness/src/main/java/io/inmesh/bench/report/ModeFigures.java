@@ -20,6 +20,19 @@ public final class ModeFigures {
   public final Spread lightP99;
   public final Spread addedP50;
   public final Spread addedP99;
+  /** Fixed-rate (open loop) percentiles minus the baseline's of the same round. */
+  public final Spread addedFixedP50;
+  public final Spread addedFixedP99;
+  public final Spread addedFixedP999;
+  /** The mode's control plane (inmesh modes; empty otherwise): CPU per data-path request, CPU ms per second, RSS. */
+  public final Spread controlPlaneCpu;
+  public final Spread controlPlaneCpuMsPerSecond;
+  public final Spread controlPlaneRssMb;
+  /** Data-path CPU plus the control plane's, per request. */
+  public final Spread cpuWithControlPlane;
+  public final int agents;
+  /** The baseline's rounds (for paired per-round figures). */
+  final List<BenchResults.Round> baselineRounds;
   public final Spread fixedP50;
   public final Spread fixedP99;
   public final Spread fixedP999;
@@ -56,6 +69,15 @@ public final class ModeFigures {
     addedP50 = diff(rounds, baseline, r -> r.light().p50());
     addedP99 = diff(rounds, baseline, r -> r.light().p99());
     addedCpu = diff(rounds, baseline, BenchResults.Round::cpuPerRequest);
+    addedFixedP50 = diff(rounds, baseline, r -> r.fixed().p50());
+    addedFixedP99 = diff(rounds, baseline, r -> r.fixed().p99());
+    addedFixedP999 = diff(rounds, baseline, r -> r.fixed().p999());
+    controlPlaneCpu = of(rounds, BenchResults.Round::controlPlaneCpuPerRequest);
+    controlPlaneCpuMsPerSecond = of(rounds, BenchResults.Round::controlPlaneCpuMillisPerSecond);
+    controlPlaneRssMb = of(rounds, r -> r.controlPlaneRssKb() > 0 ? r.controlPlaneRssKb() / 1024.0 : Double.NaN);
+    cpuWithControlPlane = of(rounds, r -> r.cpuPerRequest() + (Double.isNaN(r.controlPlaneCpuPerRequest()) ? 0 : r.controlPlaneCpuPerRequest()));
+    agents = rounds.stream().mapToInt(BenchResults.Round::agents).max().orElse(0);
+    baselineRounds = baseline;
     rssPerJvmMb = of(rounds, ModeFigures::rssPerJvmMb);
     addedRssPerJvmMb = diff(rounds, baseline, ModeFigures::rssPerJvmMb);
     for (Proc.Role role : Proc.Role.values()) {
@@ -111,6 +133,56 @@ public final class ModeFigures {
       return Double.NaN;
     }
     return (f + b) / 2.0 / 1024.0;
+  }
+
+  /** Per round: this mode's value minus {@code other}'s of the same round (other's baseline cancels too). */
+  public List<Double> perRoundMinus(ModeFigures other, ToDoubleFunction<BenchResults.Round> f) {
+    List<Double> d = new ArrayList<>();
+    for (BenchResults.Round r : rounds) {
+      for (BenchResults.Round o : other.rounds) {
+        if (o.round() == r.round()) {
+          d.add(f.applyAsDouble(r) - f.applyAsDouble(o));
+        }
+      }
+    }
+    return d;
+  }
+
+  /** Per round: this mode's value minus the baseline's of the same round. */
+  public List<Double> perRoundAdded(ToDoubleFunction<BenchResults.Round> f) {
+    List<Double> d = new ArrayList<>();
+    for (BenchResults.Round r : rounds) {
+      for (BenchResults.Round b : baselineRounds) {
+        if (b.round() == r.round()) {
+          d.add(f.applyAsDouble(r) - f.applyAsDouble(b));
+        }
+      }
+    }
+    return d;
+  }
+
+  /** Per round: this mode's value ÷ {@code other}'s value of the same round, each as given by {@code f}. */
+  public Spread pairedRatio(ModeFigures other, ToDoubleFunction<BenchResults.Round> f) {
+    List<Double> d = new ArrayList<>();
+    for (BenchResults.Round r : rounds) {
+      for (BenchResults.Round o : other.rounds) {
+        if (o.round() == r.round()) {
+          d.add(f.applyAsDouble(r) / f.applyAsDouble(o));
+        }
+      }
+    }
+    return Spread.of(d);
+  }
+
+  /** Per round: (this mode's − baseline) ÷ (other's − baseline), all of the same round. */
+  public Spread pairedAddedRatio(ModeFigures other, ToDoubleFunction<BenchResults.Round> f) {
+    List<Double> mine = perRoundAdded(f);
+    List<Double> theirs = other.perRoundAdded(f);
+    List<Double> d = new ArrayList<>();
+    for (int i = 0; i < Math.min(mine.size(), theirs.size()); i++) {
+      d.add(mine.get(i) / theirs.get(i));
+    }
+    return Spread.of(d);
   }
 
   private static Spread of(List<BenchResults.Round> rounds, ToDoubleFunction<BenchResults.Round> f) {

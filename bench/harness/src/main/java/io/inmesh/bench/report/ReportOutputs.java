@@ -13,6 +13,9 @@ import java.util.Map;
 
 /** report.md and the PNG charts from a run's results (also from a saved raw/results.json: {@code --report-only DIR}). */
 public final class ReportOutputs {
+  /** The run's raw results, compact JSON, beside report.md (committed with it). */
+  public static final String RESULTS_FILE = "results.json";
+
   private ReportOutputs() {}
 
   public static Path write(BenchResults results, Path outDir) throws IOException {
@@ -32,10 +35,14 @@ public final class ReportOutputs {
     return new ReportWriter(results, outDir).write();
   }
 
-  /** Re-renders the report of an earlier run from {@code outDir/raw/results.json}. */
+  /** Rebuilds the report of an earlier run from {@code outDir/results.json} (and any extra-section files beside it). */
   public static Path rewrite(Path outDir) throws IOException {
+    Path file = outDir.resolve(RESULTS_FILE);
+    if (!java.nio.file.Files.isRegularFile(file)) {
+      throw new IOException("--report-only " + outDir + ": no " + RESULTS_FILE + " there (a run writes it beside its report.md)");
+    }
     ObjectMapper json = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
-    BenchResults results = json.readValue(outDir.resolve("raw/results.json").toFile(), BenchResults.class);
+    BenchResults results = json.readValue(file.toFile(), BenchResults.class);
     return write(results, outDir);
   }
 }

@@ -35,22 +35,21 @@ public final class ReportWriter {
         byPair.put(p.id, m);
       }
     }
-    Map<String, StartupFigures> startup = StartupFigures.of(r);
-    List<Double> policy = r.policyEdits.stream().filter(e -> e.pair().equals("jdk") && e.enforced()).map(BenchResults.PolicyEdit::millis).toList();
-    if (policy.isEmpty()) {
-      policy = r.policyEdits.stream().filter(BenchResults.PolicyEdit::enforced).map(BenchResults.PolicyEdit::millis).toList();
-    }
-    List<Targets.Target> targets = Targets.evaluate(r, byPair, startup, policy);
+    Map<String, StartupFigures> startup = StartupFigures.of(r.startups);
+    Map<String, StartupFigures> firstCall = StartupFigures.of(r.firstMeshedCalls);
+    List<Double> policy = r.policyEdits.stream().filter(BenchResults.PolicyEdit::enforced).map(BenchResults.PolicyEdit::millis).toList();
+    List<Targets.Target> targets = Targets.evaluate(r, byPair, startup, firstCall, policy);
 
     header();
     for (Map.Entry<String, Map<String, ModeFigures>> e : byPair.entrySet()) {
       pairSection(e.getKey(), e.getValue());
     }
     targetsSection(targets);
-    startupSection(startup);
+    startupSection(startup, firstCall);
     memorySection(byPair);
     policySection();
     warmupSection(byPair);
+    ExtraSections.render(outDir, md);
     methodSection();
     commandsSection();
     machineSection();
@@ -69,8 +68,13 @@ public final class ReportWriter {
       md.append("> **Quick spot check, not steady state**: ").append(r.settings.get("pairs")).append(" pair(s), modes ").append(r.settings.get("modes")).append(", ")
           .append(fmt0(num("warmupSeconds"))).append(" s warm-up per mode, short windows. Use `bench/run` (the full run) for figures to quote.\n\n");
     }
-    md.append("Load generator → frontend → backend, each its own process on its own 127.0.0.x, on loopback. Every mode of a pair runs side by side in one invocation; ")
-        .append("modes are measured in interleaved rounds (A B C … A B C …) so that drift hits all alike. Figures are `median (min–max)` over rounds; ")
+    if (r.finishedAt == null) {
+      md.append("> **Incomplete run**: stopped before its end; this report holds the phases that finished (").append(String.join(", ", r.phaseSeconds.keySet())).append(").\n\n");
+    }
+    md.append(String.format("Load average (1, 5, 15 min) at start **%s**, at end **%s** — a shared 2-core machine. Mode order shuffled every round with seed **%d** (`--seed %d` repeats it).%n%n",
+        r.loadAverageAtStart, r.loadAverageAtEnd, r.seed, r.seed));
+    md.append("Load generator → frontend → backend, each its own process on its own " + net() + "x, on loopback. Every mode of a pair runs side by side in one invocation; ")
+        .append("modes are measured in interleaved rounds, in a new random order each round, so that drift and position effects hit all alike. Figures are `median (min–max)` over rounds; ")
         .append("\"added\" figures are differences to the baseline **of the same round**. One meshed hop (frontend → backend), so \"added\" is per hop. ")
         .append(String.format("Run took %s (wall clock).%n%n", clock(r.wallSeconds)));
     md.append("Modes:\n\n| mode | what |\n|---|---|\n");
@@ -95,8 +99,8 @@ public final class ReportWriter {
         p.frontendPath, fmt0(rateOf(modes)), (int) num("fixedConnections"), (int) num("saturationConnections"), modes.values().iterator().next().rounds.size()));
 
     md.append("### Main table\n\n");
-    md.append("| mode | light p50 µs | light p99 µs | added p50 µs | added p99 µs | fixed-rate p50 µs | p99 µs | p99.9 µs | saturation req/s | CPU µs/req | added CPU µs/req | RSS per JVM MB | errors |\n");
-    md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    md.append("| mode | sequential p50 µs | sequential p99 µs | added p50 µs | added p99 µs | open-loop p50 µs | p99 µs | p99.9 µs | saturation req/s | CPU µs/req | added CPU µs/req | RSS per JVM MB | control plane CPU µs/req | control plane RSS MB (per agent) | errors |\n");
+    md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (ModeFigures f : modes.values()) {
       md.append("| **").append(f.mode).append("** | ")
           .append(f.lightP50.format("%.0f")).append(" | ")
@@ -110,13 +114,34 @@ public final class ReportWriter {
           .append(f.cpu.format("%.0f")).append(" | ")
           .append(f.mode.equals("baseline") ? "–" : f.addedCpu.format("%+.0f")).append(" | ")
           .append(f.rssPerJvmMb.format("%.0f")).append(" | ")
+          .append(f.controlPlaneCpu.empty() ? "–" : f.controlPlaneCpu.format("%.1f")).append(" | ")
+          .append(f.controlPlaneRssMb.empty() ? "–" : f.controlPlaneRssMb.format("%.0f") + String.format(" (%.0f)", f.controlPlaneRssMb.median() / Math.max(1, f.agents))).append(" | ")
           .append(f.errors + f.non2xx).append(" |\n");
     }
-    md.append("\nLatency is per request through both services (µs). *light* = one connection, sequential calls; *fixed-rate* = open loop at the fixed offered rate, ")
+    md.append("\n### Added latency, both measures (µs, minus the baseline of the same round)\n\n");
+    md.append("| mode | sequential p50 | sequential p99 | open-loop p50 | open-loop p99 | open-loop p99.9 | mesh's own (− otel-lean): sequential p50 | open-loop p50 | open-loop p99 |\n|---|---|---|---|---|---|---|---|---|\n");
+    ModeFigures lean = modes.get("otel-lean");
+    for (ModeFigures f : modes.values()) {
+      if (f.mode.equals("baseline")) {
+        continue;
+      }
+      md.append("| ").append(f.mode).append(" | ").append(f.addedP50.format("%+.0f")).append(" | ").append(f.addedP99.format("%+.0f")).append(" | ")
+          .append(f.addedFixedP50.format("%+.0f")).append(" | ").append(f.addedFixedP99.format("%+.0f")).append(" | ").append(f.addedFixedP999.format("%+.0f")).append(" | ");
+      if (lean != null && f.mode.startsWith("inmesh")) {
+        md.append(Spread.of(f.perRoundMinus(lean, x -> x.light().p50())).format("%+.0f")).append(" | ")
+            .append(Spread.of(f.perRoundMinus(lean, x -> x.fixed().p50())).format("%+.0f")).append(" | ")
+            .append(Spread.of(f.perRoundMinus(lean, x -> x.fixed().p99())).format("%+.0f")).append(" |\n");
+      } else {
+        md.append("– | – | – |\n");
+      }
+    }
+    md.append("\n*sequential* = one connection, one call at a time (closed loop); *open-loop* = the fixed offered rate, each latency from the request's intended send time. ")
+        .append("p99.9 rests on ~").append(fmt0(rateOf(modes) * num("fixedSeconds") / 1000)).append(" samples per round: read it as a tail indicator.\n");
+    md.append("\nLatency is per request through both services (µs). *sequential* = one connection, one call at a time (closed loop); *open-loop* = the fixed offered rate, ")
         .append("latency measured from each request's intended send time (coordinated omission corrected). CPU = utime+stime of every data-path process of the mode ")
         .append("(both JVMs, and the proxies) over the fixed-rate window ÷ requests; the load generator is not included.\n\n");
 
-    md.append("### Ratios\n\n");
+    md.append("### Ratios (per round, then median (min–max))\n\n");
     md.append("| mode | p50 × baseline | CPU × baseline | throughput × baseline | added p50 ÷ sidecar's | added CPU ÷ sidecar's |");
     boolean hasSideMtls = modes.containsKey("sidecar-mtls");
     if (hasSideMtls) {
@@ -128,13 +153,13 @@ public final class ReportWriter {
         continue;
       }
       md.append("| ").append(f.mode).append(" | ")
-          .append(ratio(f.lightP50.median(), base.lightP50.median())).append(" | ")
-          .append(ratio(f.cpu.median(), base.cpu.median())).append(" | ")
-          .append(ratio(f.saturation.median(), base.saturation.median())).append(" | ")
-          .append(side == null ? "–" : ratio(f.addedP50.median(), side.addedP50.median())).append(" | ")
-          .append(side == null ? "–" : ratio(f.addedCpu.median(), side.addedCpu.median())).append(" |");
+          .append(f.pairedRatio(base, x -> x.light().p50()).format("%.2f×")).append(" | ")
+          .append(f.pairedRatio(base, BenchResults.Round::cpuPerRequest).format("%.2f×")).append(" | ")
+          .append(f.pairedRatio(base, BenchResults.Round::saturationRps).format("%.2f×")).append(" | ")
+          .append(side == null ? "–" : f.pairedAddedRatio(side, x -> x.light().p50()).format("%.2f×")).append(" | ")
+          .append(side == null ? "–" : f.pairedAddedRatio(side, BenchResults.Round::cpuPerRequest).format("%.2f×")).append(" |");
       if (hasSideMtls) {
-        md.append(' ').append(ratio(f.addedCpu.median(), modes.get("sidecar-mtls").addedCpu.median())).append(" |");
+        md.append(' ').append(f.pairedAddedRatio(modes.get("sidecar-mtls"), BenchResults.Round::cpuPerRequest).format("%.2f×")).append(" |");
       }
       md.append('\n');
     }
@@ -144,18 +169,23 @@ public final class ReportWriter {
     List<String> roles = rolesPresent(modes);
     md.append("| mode |");
     roles.forEach(x -> md.append(' ').append(x).append(" |"));
-    md.append(" total | at saturation | load generator (not counted) |\n|---|");
+    md.append(" data path total | at saturation | control plane (off the data path) | control plane ms CPU/s | data path + control plane | load generator (not counted) |\n|---|");
     roles.forEach(x -> md.append("---|"));
-    md.append("---|---|---|\n");
+    md.append("---|---|---|---|---|---|\n");
     for (ModeFigures f : modes.values()) {
       md.append("| ").append(f.mode).append(" |");
       for (String role : roles) {
         Spread s = f.cpuByRole.get(role);
-        md.append(' ').append(s == null ? "–" : String.format("%.0f", s.median())).append(" |");
+        md.append(' ').append(s == null ? "–" : s.format("%.0f")).append(" |");
       }
-      md.append(' ').append(f.cpu.format("%.0f")).append(" | ").append(f.saturationCpu.format("%.0f")).append(" | ").append(f.generatorCpu.format("%.0f")).append(" |\n");
+      md.append(' ').append(f.cpu.format("%.0f")).append(" | ").append(f.saturationCpu.format("%.0f")).append(" | ")
+          .append(f.controlPlaneCpu.empty() ? "–" : f.controlPlaneCpu.format("%.1f")).append(" | ")
+          .append(f.controlPlaneCpuMsPerSecond.empty() ? "–" : f.controlPlaneCpuMsPerSecond.format("%.1f")).append(" | ")
+          .append(f.cpuWithControlPlane.format("%.0f")).append(" | ").append(f.generatorCpu.format("%.0f")).append(" |\n");
     }
-    md.append('\n');
+    md.append("\nThe control plane serves ").append(modes.values().stream().mapToInt(f -> f.agents).max().orElse(0))
+        .append(" agents per inmesh mode here (frontend and backend); its per-agent share is its figure ÷ that count. Its CPU is measured over the same fixed-rate window ")
+        .append("(long-poll refreshes, heartbeats, the file scan), per data-path request and per second.\n\n");
 
     md.append("### Fixed-rate details\n\n| mode | offered req/s | achieved req/s | service-time p50 µs (from actual send) | errors / non-2xx | first error |\n|---|---|---|---|---|---|\n");
     for (ModeFigures f : modes.values()) {
@@ -171,29 +201,47 @@ public final class ReportWriter {
   }
 
   private void targetsSection(List<Targets.Target> targets) {
-    md.append("## Targets (from this one run; never asserted)\n\n| target | scope | value | limit | result |\n|---|---|---|---|---|\n");
+    md.append("## Targets (from this one run; never asserted)\n\n");
+    md.append("Every target by the same rule: its figure is the **median** of its samples (rounds paired with the baseline and the modes compared within the same round; ")
+        .append("starts paired by round; the propagation target is a p99 over its edits), it is **met** when that figure is within the limit, and the result says how many ")
+        .append("samples fall on the other side of the limit, and their range. A limit that is a multiple of another mode's figure uses that mode's median.\n\n");
+    md.append("| target | scope | figure | limit | result |\n|---|---|---|---|---|\n");
     for (Targets.Target t : targets) {
       md.append("| ").append(t.what()).append(" | ").append(t.scope()).append(" | ")
-          .append(Double.isNaN(t.value()) ? "–" : Targets.Target.fmt(t.value()) + " " + t.unit()).append(" | ")
+          .append(Double.isNaN(t.value()) ? "–" : t.statistic() + " " + Targets.Target.fmt(t.value()) + " " + t.unit()).append(" | ")
           .append(Double.isNaN(t.limit()) ? "–" : "≤ " + Targets.Target.fmt(t.limit()) + " " + t.unit()).append(" | ")
           .append(t.result()).append(" |\n");
     }
     md.append('\n');
   }
 
-  private void startupSection(Map<String, StartupFigures> startup) {
-    md.append("## Startup to first served request\n\n");
+  private void startupSection(Map<String, StartupFigures> startup, Map<String, StartupFigures> firstCall) {
+    md.append("## Start-up\n\n");
+    md.append("### To the first meshed call\n\n");
+    md.append("The frontend app of each pair started against a backend that is already running (with inmesh, registered with its own control plane): ")
+        .append("time from the frontend's process start to the first 200 through it, polled every 10 ms. For inmesh that call is resolved by name and routed by the mesh, ")
+        .append("from an empty policy cache (a new pod); the other variants call the backend by address. Rounds interleave the variants; overhead = minus the no-agent start of the same round.\n\n");
+    startupTable(firstCall);
+    md.append("### To the first served request\n\n");
     md.append("The backend app of each pair started alone (nothing else under load), polled every 10 ms on its URL; time from process start to the first 200. ")
         .append("Rounds interleave the variants.\n\n");
-    md.append("| app | variant | ms to first 200 | overhead vs no agent ms | overhead ÷ otel's |\n|---|---|---|---|---|\n");
-    for (StartupFigures s : startup.values()) {
+    startupTable(startup);
+    classLoadSection();
+  }
+
+  private void startupTable(Map<String, StartupFigures> figures) {
+    md.append("| app | variant | ms to first 200 | overhead vs no agent ms (per round) | overhead ÷ otel's (medians) |\n|---|---|---|---|---|\n");
+    for (StartupFigures s : figures.values()) {
       for (Map.Entry<String, Spread> e : s.byVariant.entrySet()) {
         md.append("| ").append(s.app).append(" | ").append(e.getKey()).append(" | ").append(e.getValue().format("%.0f")).append(" | ")
-            .append(e.getKey().equals("baseline") ? "–" : String.format("%+.0f", s.overhead(e.getKey()))).append(" | ")
+            .append(e.getKey().equals("baseline") ? "–" : Spread.of(s.perRoundOverhead(e.getKey())).format("%+.0f")).append(" | ")
             .append(e.getKey().equals("baseline") ? "–" : ratio(s.overhead(e.getKey()), s.overhead("otel"))).append(" |\n");
       }
     }
     md.append('\n');
+  }
+
+  private void classLoadSection() {
     if (!r.classLoads.isEmpty()) {
       md.append("### What startup goes to (one start each with `-Xlog:class+load`)\n\n");
       md.append("Uptime (ms) at which milestone classes first loaded; *main class* ≈ when the agent's premain handed over to the application ")
@@ -269,6 +317,23 @@ public final class ReportWriter {
       }
     }
     md.append('\n');
+    boolean anyControl = byPair.values().stream().flatMap(m -> m.values().stream()).anyMatch(f -> !f.controlPlaneRssMb.empty());
+    if (anyControl) {
+      md.append("The control plane, beside the data path (VmRSS at the end of each fixed-rate window, MB; its own JVM, `")
+          .append(String.join(" ", io.inmesh.bench.mode.JvmSettings.CONTROL_PLANE_FLAGS)).append("`):\n\n");
+      md.append("| pair | mode | control plane RSS MB | agents | per agent MB | added per JVM incl. its control-plane share MB |\n|---|---|---|---|---|---|\n");
+      for (Map.Entry<String, Map<String, ModeFigures>> e : byPair.entrySet()) {
+        for (ModeFigures f : e.getValue().values()) {
+          if (f.controlPlaneRssMb.empty()) {
+            continue;
+          }
+          double share = f.controlPlaneRssMb.median() / Math.max(1, f.agents);
+          md.append("| ").append(e.getKey()).append(" | ").append(f.mode).append(" | ").append(f.controlPlaneRssMb.format("%.0f")).append(" | ").append(f.agents).append(" | ")
+              .append(fmt0(share)).append(" | ").append(String.format("%+.0f", f.addedRssPerJvmMb.median() + share)).append(" |\n");
+        }
+      }
+      md.append("\nOne control plane serves every agent of a mesh, so its per-agent share shrinks as the mesh grows; here it serves two.\n\n");
+    }
     boolean anySplit = byPair.values().stream().flatMap(m -> m.values().stream()).anyMatch(f -> !f.rssFileMbByRole.isEmpty());
     if (anySplit) {
       md.append("Resident memory of the JVMs split into anonymous memory (heap, metaspace, code, threads…) and file-backed pages ")
@@ -319,21 +384,27 @@ public final class ReportWriter {
   }
 
   private void policySection() {
-    md.append("## Policy edit → enforced (inmesh)\n\n");
+    md.append("## Route edit → first call on the new route (inmesh)\n\n");
     if (r.policyEdits.isEmpty()) {
       md.append("Not measured (inmesh mode did not run).\n\n");
       return;
     }
-    md.append("The VirtualService file is rewritten atomically (write a sibling, rename) in the control plane's policy folder; the frontend's ")
-        .append("`:15000/config_dump` is polled every ~5 ms until `snapshot.version` changes. Edits 250 ms apart, apps idle.\n\n");
-    md.append("| pair | edits | enforced | p50 ms | p99 ms | max ms |\n|---|---|---|---|---|---|\n");
-    for (String pair : r.policyEdits.stream().map(BenchResults.PolicyEdit::pair).distinct().toList()) {
-      List<BenchResults.PolicyEdit> es = r.policyEdits.stream().filter(e -> e.pair().equals(pair)).toList();
-      List<Double> ms = es.stream().filter(BenchResults.PolicyEdit::enforced).map(BenchResults.PolicyEdit::millis).toList();
-      md.append("| ").append(pair).append(" | ").append(es.size()).append(" | ").append(ms.size()).append(" | ")
-          .append(fmt0(Percentiles.of(ms, 50))).append(" | ").append(fmt0(Percentiles.of(ms, 99))).append(" | ").append(fmt0(Percentiles.of(ms, 100))).append(" |\n");
+    md.append("A JDK frontend with inmesh calls `backend-service`, which has two endpoints, v1 and v2 (each answers with its version); a DestinationRule names the subsets ")
+        .append("and the VirtualService sends every call to one. Each edit flips the VirtualService to the other subset — an atomic rewrite in the control plane's policy folder ")
+        .append("after a random pause of 0.3–1.3 s (seeded), so edits fall at random moments of the control plane's file scan — and is timed to the end of the first call ")
+        .append("through the frontend that the new subset answered (calls sent back to back). Apps otherwise idle.\n\n");
+    List<BenchResults.PolicyEdit> es = r.policyEdits;
+    List<Double> ms = es.stream().filter(BenchResults.PolicyEdit::enforced).map(BenchResults.PolicyEdit::millis).toList();
+    md.append("| edits | took the new route | p50 ms | p90 ms | p99 ms | min–max ms | calls on the old route after the edit (median) |\n|---|---|---|---|---|---|---|\n");
+    md.append("| ").append(es.size()).append(" | ").append(ms.size()).append(" | ").append(fmt0(Percentiles.of(ms, 50))).append(" | ").append(fmt0(Percentiles.of(ms, 90))).append(" | ")
+        .append(fmt0(Percentiles.of(ms, 99))).append(" | ").append(fmt0(Percentiles.of(ms, 0))).append("–").append(fmt0(Percentiles.of(ms, 100))).append(" | ")
+        .append(fmt0(Spread.of(es.stream().map(e -> (double) e.callsBefore()).toList()).median())).append(" |\n\n");
+    md.append("Each edit, ms: ");
+    List<String> parts = new ArrayList<>();
+    for (BenchResults.PolicyEdit e : es) {
+      parts.add((e.enforced() ? fmt0(e.millis()) : "not within " + fmt0(e.millis())) + " (→" + e.toSubset() + ")");
     }
-    md.append('\n');
+    md.append(String.join(", ", parts)).append("\n\n");
   }
 
   private void warmupSection(Map<String, Map<String, ModeFigures>> byPair) {
@@ -341,21 +412,28 @@ public final class ReportWriter {
       return;
     }
     md.append("## Warm-up phase (reported separately; not part of the figures above)\n\n");
-    md.append("Each freshly started mode got ").append(fmt0(num("warmupSeconds"))).append(" s at the fixed offered rate before any measurement; ")
-        .append("latency (from intended send time) per ").append(fmt0(num("warmupSliceSeconds"))).append(" s slice, `p50 / p99`; last column: the same rate measured later (steady state, median of rounds).\n\n");
+    md.append("Each freshly started mode ran at the fixed offered rate for at least ").append(fmt0(num("warmupSeconds"))).append(" s and then until steady (")
+        .append(r.settings.getOrDefault("steadyState", "?")).append("), at most ").append(fmt0(num("warmupMaxSeconds"))).append(" s, before any measurement; ")
+        .append("latency (from intended send time) per ").append(fmt0(num("warmupSliceSeconds"))).append(" s slice, `p50 / p99`; last column: the same rate measured later (median of rounds).\n\n");
+    for (BenchResults.Warmup w : r.warmups) {
+      if (!w.steady()) {
+        md.append("- **").append(w.pair()).append(" ").append(w.mode()).append("** was not steady after ").append(fmt0(w.seconds())).append(" s: its rounds include the end of its warm-up.\n");
+      }
+    }
+    md.append('\n');
     int slices = r.warmups.stream().mapToInt(w -> w.slices().size()).max().orElse(0);
     double slice = num("warmupSliceSeconds");
-    md.append("| pair | mode |");
+    md.append("| pair | mode | steady after |");
     for (int i = 0; i < slices; i++) {
       md.append(String.format(" %s–%s s |", fmt0(i * slice), fmt0((i + 1) * slice)));
     }
-    md.append(" measured later |\n|---|---|");
+    md.append(" measured later |\n|---|---|---|");
     for (int i = 0; i < slices; i++) {
       md.append("---|");
     }
     md.append("---|\n");
     for (BenchResults.Warmup w : r.warmups) {
-      md.append("| ").append(w.pair()).append(" | ").append(w.mode()).append(" |");
+      md.append("| ").append(w.pair()).append(" | ").append(w.mode()).append(" | ").append(w.steady() ? fmt0(w.seconds()) + " s" : "not steady (" + fmt0(w.seconds()) + " s)").append(" |");
       for (int i = 0; i < slices; i++) {
         if (i < w.slices().size()) {
           BenchResults.Latency l = w.slices().get(i);
@@ -372,22 +450,33 @@ public final class ReportWriter {
 
   private void methodSection() {
     md.append("## How it was measured\n\n");
-    md.append("- **Topology**: load generator (127.0.0.2) → frontend JVM (127.0.0.S1:8080) → backend JVM (127.0.0.S2:8080); mode slot S gives each mode its own addresses, ")
-        .append("all modes of a pair run at once, idle while another is measured. inmesh modes each have their own control plane (127.0.0.S9:15010), ")
-        .append("the frontend calls `http://backend-service/...` and inmesh routes it by the VirtualService. Sidecar modes: frontend → outbound HAProxy (127.0.0.S3:15001) ")
-        .append("→ inbound HAProxy (127.0.0.S4:15006) → backend; for sidecar-mtls the proxy-to-proxy leg is TLS with client certificates verified both ways (throwaway ECDSA P-256 CA made with openssl per run).\n");
+    md.append("- **Topology**: load generator (" + net() + "2) → frontend JVM (" + net() + "S1:8080) → backend JVM (" + net() + "S2:8080); mode slot S gives each mode its own addresses, ")
+        .append("all modes of a pair run at once, idle while another is measured. inmesh modes each have their own control plane (" + net() + "S9:15010), ")
+        .append("the frontend calls `http://backend-service/...` and inmesh routes it by the VirtualService. Sidecar modes: frontend → outbound HAProxy (" + net() + "S3:15001) ")
+        .append("→ inbound HAProxy (" + net() + "S4:15006) → backend; for sidecar-mtls the proxy-to-proxy leg is TLS with client certificates verified both ways (throwaway ECDSA P-256 CA made with openssl per run).\n");
     md.append("- **Per round, per mode**: re-warm ").append(fmt1(num("rewarmSeconds"))).append(" s at the fixed rate (not recorded); light load ")
         .append(fmt1(num("lightSeconds"))).append(" s (one keep-alive connection, sequential); fixed rate ").append(fmt1(num("fixedSeconds")))
         .append(" s (open loop on HdrHistogram: intended send times on a fixed schedule split over ").append((int) num("fixedConnections"))
         .append(" connections, latency from the intended time); saturation ").append((int) num("saturationSeconds")).append(" s with `wrk -t1 -c")
         .append((int) num("saturationConnections")).append("`.\n");
     md.append("- **CPU**: `/proc/<pid>/stat` utime+stime (clock ticks, all threads) before and after the fixed-rate window, summed over the data-path processes, ÷ completed requests. ")
-        .append("The control plane (off the data path) and the load generator are not counted; the generator's own CPU/request is shown separately.\n");
+        .append("The control plane (off the data path) is measured over the same window and shown beside, never inside, the data-path figure; the load generator is not counted (its own CPU/request is shown separately).\n");
+    md.append("- **Rounds**: ").append(r.settings.get("rounds")).append(" per pair; every round runs every mode once, in an order shuffled per round (seed ").append(r.seed)
+        .append("); the order and each mode's position are in `results.json`.\n");
+    md.append("- **otel-lean**: the stock agent given, as `OTEL_*` environment variables, exactly the properties inmesh's distribution supplies (its `AutoConfigurationCustomizerProvider`s, ")
+        .append("read out of the benchmarked inmesh jar at run time), so it cannot drift from inmesh's defaults");
+    if (r.settings.get("otelLeanEnvironment") instanceof Map<?, ?> lean) {
+      md.append(". This run: ");
+      List<String> kv = new ArrayList<>();
+      lean.forEach((k, v) -> kv.add("`" + k + "=" + v + "`"));
+      md.append(String.join(" ", kv));
+    }
+    md.append(".\n");
     md.append("- **Load generator placement**: ").append(num("pinCpu") >= 0
             ? "the harness (open-loop generator and light-load probe) and wrk are pinned to CPU " + fmt0(num("pinCpu")) + " with taskset; every service process has its affinity reset to all CPUs."
             : "not pinned (taskset missing or a single CPU).").append("\n");
     md.append("- **Memory**: VmRSS from `/proc/<pid>/status` at the end of each fixed-rate window; NMT summary via jcmd after the last round.\n");
-    md.append("- **Startup**: time from `fork` of the JVM to the first HTTP 200 on the app's URL, polled every 10 ms, app started alone.\n");
+    md.append("- **Startup**: time from `fork` of the JVM to the first HTTP 200, polled every 10 ms: to the first meshed call (frontend, backend running) and to the first served request (backend alone).\n");
     md.append("- **Noise**: this is a shared 2-core machine; ratios come from one run with modes interleaved. Nothing here is asserted by any test.\n\n");
   }
 
@@ -423,6 +512,11 @@ public final class ReportWriter {
   }
 
   // ---- helpers ---------------------------------------------------------------------------------
+
+  /** The /24 the run's processes had their addresses in (runs before it was recorded used 127.0.0.x). */
+  private String net() {
+    return String.valueOf(r.settings.getOrDefault("network", "127.0.0."));
+  }
 
   private double num(String key) {
     Object v = r.settings.get(key);

@@ -9,9 +9,11 @@ import java.util.Map;
 public final class StartupFigures {
   public final String app;
   public final Map<String, Spread> byVariant = new LinkedHashMap<>();
+  private final List<BenchResults.Startup> starts;
 
   public StartupFigures(String app, List<BenchResults.Startup> startups) {
     this.app = app;
+    this.starts = startups.stream().filter(x -> x.app().equals(app)).toList();
     for (BenchResults.Startup s : startups) {
       if (s.app().equals(app) && !byVariant.containsKey(s.variant())) {
         byVariant.put(s.variant(), Spread.of(startups.stream().filter(x -> x.app().equals(app) && x.variant().equals(s.variant())).map(BenchResults.Startup::millis).toList()));
@@ -28,10 +30,25 @@ public final class StartupFigures {
     return v.median() - base.median();
   }
 
-  public static Map<String, StartupFigures> of(BenchResults results) {
+  /** Per round: the variant's start minus the no-agent start of the same round. */
+  public java.util.List<Double> perRoundOverhead(String variant) {
+    java.util.List<Double> d = new java.util.ArrayList<>();
+    for (BenchResults.Startup s : starts) {
+      if (s.variant().equals(variant)) {
+        for (BenchResults.Startup b : starts) {
+          if (b.variant().equals("baseline") && b.round() == s.round()) {
+            d.add(s.millis() - b.millis());
+          }
+        }
+      }
+    }
+    return d;
+  }
+
+  public static Map<String, StartupFigures> of(List<BenchResults.Startup> startups) {
     Map<String, StartupFigures> m = new LinkedHashMap<>();
-    for (BenchResults.Startup s : results.startups) {
-      m.computeIfAbsent(s.app(), a -> new StartupFigures(a, results.startups));
+    for (BenchResults.Startup s : startups) {
+      m.computeIfAbsent(s.app(), a -> new StartupFigures(a, startups));
     }
     return m;
   }

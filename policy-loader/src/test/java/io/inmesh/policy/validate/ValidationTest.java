@@ -110,7 +110,7 @@ class ValidationTest {
         e("MeshConfig on an Istio apiVersion", kind("networking.istio.io/v1", "MeshConfig", "{}"), "apiVersion networking.istio.io/v1 does not serve kind MeshConfig"),
         e("security apiVersion v1alpha1 is not served", kind("security.istio.io/v1alpha1", "PeerAuthentication", "{}"), "does not serve kind PeerAuthentication"),
         w("unknown VS field", vs("- " + route + "\n  timeouts: 5s"), "unknown field \"timeouts\"; ignored (hint: Istio calls this timeout)"),
-        w("timeout not enforced yet", vs("- timeout: 5s\n  " + route), "spec.http[0].timeout: parsed but not enforced by this inmesh version: the agent does not cut calls off yet"),
+        w("maxRequestsPerConnection not enforced yet", dr("trafficPolicy: {connectionPool: {http: {maxRequestsPerConnection: 1}}}"), "maxRequestsPerConnection: parsed but not enforced by this inmesh version: the client library's own connection reuse"),
         w("retries + fault", vs("- retries: {attempts: 3}\n  fault: {abort: {httpStatus: 503, percentage: {value: 5}}}\n  " + route), "with a fault on this rule, Istio turns its retries off"),
         w("lone destination weight", vs("- route: [{destination: {host: a}, weight: 10}]"), "a lone destination gets 100% of its rule whatever its weight (Istio); weight 10 has no effect"),
         w("weights not summing to 100", vs("- route: [{destination: {host: a, subset: x}, weight: 30}, {destination: {host: a, subset: y}, weight: 30}]"), "weights sum to 60, not 100"),
@@ -120,8 +120,6 @@ class ValidationTest {
         w("gateways without mesh", vs("- " + route).replace("hosts: [a]", "hosts: [a]\n  gateways: [my-gateway]"), "none of this VirtualService applies to them"),
         w("tcp routes", vs("- " + route).replace("http:", "tcp: [{route: [{destination: {host: a}}]}]\n  http:"), "spec.tcp: parsed but not enforced by this inmesh version: inmesh routes HTTP only"),
         w("corsPolicy", vs("- " + route + "\n  corsPolicy: {allowOrigins: [{exact: x}]}"), "corsPolicy: parsed but not enforced by this inmesh version: inmesh does not apply CORS"),
-        w("directResponse body", vs("- directResponse: {status: 200, body: {string: hi}}"), "spec.http[0].directResponse.body: parsed but not enforced by this inmesh version: the agent answers with this status but an empty body"),
-        w("DR outlierDetection", dr("trafficPolicy: {outlierDetection: {consecutive5xxErrors: 3}}"), "outlierDetection: parsed but not enforced by this inmesh version: the agent does not eject endpoints yet"),
         w("DR LEAST_REQUEST", dr("trafficPolicy: {loadBalancer: {simple: LEAST_REQUEST}}"), "inmesh balances round robin until the agent's balance stage implements this policy"),
         w("AP spec {}", kind("security.istio.io/v1", "AuthorizationPolicy", "{}"), "an ALLOW policy with no rules matches nothing: unless another ALLOW policy allows them, every request to the workloads of namespace foo is denied"),
         w("AP CUSTOM", kind("security.istio.io/v1", "AuthorizationPolicy", "action: CUSTOM\nprovider: {name: ext}\nrules: [{}]"), "inmesh has no external authorization providers: CUSTOM policies never decide"),
@@ -132,7 +130,7 @@ class ValidationTest {
         w("RequestAuthentication", kind("security.istio.io/v1", "RequestAuthentication", "jwtRules: []"), "RequestAuthentication is parsed but not enforced by this inmesh version: inmesh does not validate JWTs yet"),
         w("Gateway", kind("networking.istio.io/v1beta1", "Gateway", "servers: []"), "Gateway is parsed but not enforced"),
         w("SE DNS endpoints", kind("networking.istio.io/v1alpha3", "ServiceEntry", "hosts: [db.example.com]\nresolution: DNS\nports: [{number: 80, name: http}]\nendpoints: [{address: db-1.example.com}]"), "endpoints with other host names are not used yet"),
-        w("MeshConfig retries", kind("inmesh.dev/v1alpha1", "MeshConfig", "defaultRetryPolicy: {attempts: 3}"), "defaultRetryPolicy: parsed but not enforced"));
+        w("MeshConfig retryBudget", kind("inmesh.dev/v1alpha1", "MeshConfig", "retryBudget: {percent: 10}"), "retryBudget: parsed but not enforced"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -146,6 +144,34 @@ class ValidationTest {
     } else {
       assertThat(r.hasErrors()).as(String.join("\n", all)).isFalse();
     }
+  }
+
+  /** Issue 7: what the call lifecycle enforces is no longer reported as "not enforced". */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("enforced")
+  void theCallLifecycleFieldsAreEnforcedAndNotWarnedAbout(String name, String yaml) {
+    ParseResult r = Policies.parseResult("t.yaml", yaml);
+    List<String> all = r.diagnostics().stream().map(Diagnostic::format).toList();
+    assertThat(all).as(String.join("\n", all)).noneSatisfy(m -> assertThat(m).contains("not enforced"));
+  }
+
+  static Stream<Arguments> enforced() {
+    String route = "route: [{destination: {host: a}}]";
+    return Stream.of(
+        Arguments.of("timeout", vs("- timeout: 5s\n  " + route)),
+        Arguments.of("retries", vs("- retries: {attempts: 3, perTryTimeout: 1s, retryOn: \"5xx,reset\"}\n  " + route)),
+        Arguments.of("fault", vs("- fault: {delay: {fixedDelay: 1s, percentage: {value: 10}}, abort: {httpStatus: 503, percentage: {value: 5}}}\n  " + route)),
+        Arguments.of("mirror", vs("- mirror: {host: b}\n  mirrorPercentage: {value: 50}\n  " + route)),
+        Arguments.of("rewrite", vs("- rewrite: {uri: /v2}\n  " + route)),
+        Arguments.of("redirect", vs("- redirect: {uri: /new}")),
+        Arguments.of("directResponse body", vs("- directResponse: {status: 200, body: {string: hi}}")),
+        Arguments.of("headers", vs("- headers: {request: {set: {x-a: b}}, response: {remove: [x-c]}}\n  " + route)),
+        Arguments.of("least request", dr("trafficPolicy: {loadBalancer: {simple: LEAST_REQUEST}}")),
+        Arguments.of("consistent hash", dr("trafficPolicy: {loadBalancer: {consistentHash: {httpHeaderName: x-user}}}")),
+        Arguments.of("connection pool", dr("trafficPolicy: {connectionPool: {tcp: {maxConnections: 1, connectTimeout: 1s}, http: {http1MaxPendingRequests: 1, http2MaxRequests: 10, maxRetries: 3}}}")),
+        Arguments.of("outlier detection", dr("trafficPolicy: {outlierDetection: {consecutive5xxErrors: 3, interval: 1s, baseEjectionTime: 30s}}")),
+        Arguments.of("retry budget", dr("trafficPolicy: {retryBudget: {percent: 20, minRetryConcurrency: 3}}")),
+        Arguments.of("mesh default retries", kind("inmesh.dev/v1alpha1", "MeshConfig", "defaultRetryPolicy: {attempts: 3}")));
   }
 
   @Test

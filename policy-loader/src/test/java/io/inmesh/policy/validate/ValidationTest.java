@@ -120,7 +120,7 @@ class ValidationTest {
         w("gateways without mesh", vs("- " + route).replace("hosts: [a]", "hosts: [a]\n  gateways: [my-gateway]"), "none of this VirtualService applies to them"),
         w("tcp routes", vs("- " + route).replace("http:", "tcp: [{route: [{destination: {host: a}}]}]\n  http:"), "spec.tcp: parsed but not enforced by this inmesh version: inmesh routes HTTP only"),
         w("corsPolicy", vs("- " + route + "\n  corsPolicy: {allowOrigins: [{exact: x}]}"), "corsPolicy: parsed but not enforced by this inmesh version: inmesh does not apply CORS"),
-        w("DR LEAST_REQUEST", dr("trafficPolicy: {loadBalancer: {simple: LEAST_REQUEST}}"), "inmesh balances round robin until the agent's balance stage implements this policy"),
+        w("DR warmup", dr("trafficPolicy: {loadBalancer: {simple: LEAST_REQUEST, warmupDurationSecs: 30s}}"), "warmupDurationSecs: parsed but not enforced by this inmesh version: inmesh balances over every endpoint"),
         w("AP spec {}", kind("security.istio.io/v1", "AuthorizationPolicy", "{}"), "an ALLOW policy with no rules matches nothing: unless another ALLOW policy allows them, every request to the workloads of namespace foo is denied"),
         w("AP CUSTOM", kind("security.istio.io/v1", "AuthorizationPolicy", "action: CUSTOM\nprovider: {name: ext}\nrules: [{}]"), "inmesh has no external authorization providers: CUSTOM policies never decide"),
         w("AP requestPrincipals", kind("security.istio.io/v1", "AuthorizationPolicy", "rules: [{from: [{source: {requestPrincipals: [\"*\"]}}]}]"), "requestPrincipals: parsed but not enforced by this inmesh version: inmesh does not validate JWTs yet"),

@@ -100,6 +100,23 @@ public final class Smoke {
     return cmd;
   }
 
+  /**
+   * Like {@link #plainApp}, with the libraries the plain applications use (Resilience4j and its
+   * logging API) on their class path: the same jars this test JVM resolved from the pom.
+   */
+  public static List<String> plainAppWithLibraries(String mainClass, String... args) {
+    StringBuilder cp = new StringBuilder(APPS.toString());
+    for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+      String file = Path.of(entry).getFileName().toString();
+      if (file.startsWith("resilience4j-") || file.startsWith("slf4j-api-")) {
+        cp.append(java.io.File.pathSeparator).append(entry);
+      }
+    }
+    List<String> cmd = new ArrayList<>(plainApp(mainClass, args));
+    cmd.set(cmd.indexOf("-cp") + 1, cp.toString());
+    return cmd;
+  }
+
   /** Waits until the agent says ready on its health port (first snapshot applied). */
   public static void awaitReady(Proc app, String adminAddress) {
     awaitTrue(app.name() + " ready", Duration.ofSeconds(60), () -> status("http://" + adminAddress + ":15020/healthz/ready") == 200, app);

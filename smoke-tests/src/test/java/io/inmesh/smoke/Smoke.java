@@ -173,6 +173,45 @@ public final class Smoke {
     return getJson("http://" + pedido + "/call?url=" + URLEncoder.encode(url, StandardCharsets.UTF_8) + "&client=" + client + "&canary=" + canary + "&n=" + n);
   }
 
+  // ---- an agent's admin port ---------------------------------------------------------------------
+
+  /** service → endpoints ("address:[ports]") in the snapshot a workload's agent runs; empty while its admin port is not up. */
+  public static Map<String, List<String>> endpointsSeenBy(String adminAddress) {
+    Map<String, List<String>> out = new HashMap<>();
+    try {
+      JsonNode dump = getJson("http://" + adminAddress + ":15000/config_dump");
+      for (JsonNode s : dump.path("services")) {
+        List<String> eps = new ArrayList<>();
+        for (JsonNode e : s.path("endpoints")) {
+          eps.add(e.path("address").asText() + ":" + e.path("ports").toString());
+        }
+        out.put(s.path("name").asText(), eps);
+      }
+    } catch (AssertionError e) {
+      // admin not up yet
+    }
+    return out;
+  }
+
+  public static String snapshotVersionOf(String adminAddress) {
+    return getJson("http://" + adminAddress + ":15000/config_dump").path("snapshot").path("version").asText();
+  }
+
+  /**
+   * Writes a policy file and waits (bounded) until every listed agent runs a snapshot newer than
+   * the one it ran before the write.
+   */
+  public static void applyPolicy(Path file, String yaml, List<String> adminAddresses, Proc... logsOnFailure) {
+    Map<String, String> before = new HashMap<>();
+    for (String a : adminAddresses) {
+      before.put(a, snapshotVersionOf(a));
+    }
+    write(file, yaml);
+    for (String a : adminAddresses) {
+      awaitTrue("policy " + file.getFileName() + " at " + a, Duration.ofSeconds(15), () -> !snapshotVersionOf(a).equals(before.get(a)), logsOnFailure);
+    }
+  }
+
   // ---- waiting -----------------------------------------------------------------------------------
 
   public static void awaitTrue(String what, Duration timeout, BooleanSupplier condition, Proc... logsOnFailure) {

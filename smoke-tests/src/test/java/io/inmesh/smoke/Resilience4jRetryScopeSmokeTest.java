@@ -3,7 +3,9 @@ package io.inmesh.smoke;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -17,36 +19,49 @@ import org.junit.jupiter.api.Timeout;
  * attached to a real JVM: while a Retry runs a decorated call on a thread the mesh sees an
  * application retry there (io.inmesh.bootstrap.ApplicationRetries), and the scope ends with the
  * execution, whether it succeeds, fails for good, is exhausted on results or is left by an Error.
- * The probe (apps/RetryScopeProbeApp) prints what it saw; one JVM serves every assertion.
+ * The probe (apps/RetryScopeProbeApp) prints what it saw; two JVMs (advice inlined, and called
+ * through invokedynamic as the upstream agent is moving to) serve every assertion.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class Resilience4jRetryScopeSmokeTest {
-  final Map<String, String[]> scenarios = new LinkedHashMap<>();
-  String done;
-  Proc probe;
+  /** Per way of applying advice (inlined, and the upstream agent's invokedynamic mode): scenario → [attempts, after, outcome]. */
+  final Map<String, Map<String, String[]>> scenarios = new LinkedHashMap<>();
+  final Map<String, String> done = new LinkedHashMap<>();
+  final Map<String, Proc> probes = new LinkedHashMap<>();
 
   @BeforeAll
-  void runProbe() throws Exception {
+  void runProbes() throws Exception {
     // no control plane: the instrumentation does not depend on policy
-    probe = Smoke.meshed("retry-scope-probe", Map.of("INMESH_ADMIN_ADDRESS", "127.0.7.90"), Smoke.LOGS.resolve("retry-scope"), Smoke.plainAppWithLibraries("RetryScopeProbeApp"));
-    assertThat(probe.awaitOutput("SCOPE-DONE", Duration.ofSeconds(90))).as("probe finished\n" + probe.tail(40)).isTrue();
-    for (String line : probe.output().lines().toList()) {
-      if (line.startsWith("SCOPE ")) {
-        // SCOPE <scenario> attempts=<..> after=<..> outcome=<..>
-        String[] parts = line.split(" ", 5);
-        scenarios.put(parts[1], new String[] {value(parts[2]), value(parts[3]), value(parts[4])});
-      } else if (line.startsWith("SCOPE-DONE")) {
-        done = line;
+    probes.put("inlined", probe("retry-scope-probe", "127.0.7.90"));
+    // the upstream agent's coming default: advice called through invokedynamic, not inlined
+    probes.put("indy", probe("retry-scope-probe-indy", "127.0.7.91", "-Dotel.javaagent.experimental.indy=true"));
+    for (Map.Entry<String, Proc> e : probes.entrySet()) {
+      Proc probe = e.getValue();
+      assertThat(probe.awaitOutput("SCOPE-DONE", Duration.ofSeconds(150))).as("probe finished\n" + probe.tail(40)).isTrue();
+      Map<String, String[]> seen = new LinkedHashMap<>();
+      for (String line : probe.output().lines().toList()) {
+        if (line.startsWith("SCOPE ")) {
+          // SCOPE <scenario> attempts=<..> after=<..> outcome=<..>
+          String[] parts = line.split(" ", 5);
+          seen.put(parts[1], new String[] {value(parts[2]), value(parts[3]), value(parts[4])});
+        } else if (line.startsWith("SCOPE-DONE")) {
+          done.put(e.getKey(), line);
+        }
       }
+      scenarios.put(e.getKey(), seen);
     }
+  }
+
+  private static Proc probe(String name, String adminAddress, String... jvmFlags) throws java.io.IOException {
+    List<String> cmd = new ArrayList<>(List.of(jvmFlags));
+    cmd.addAll(Smoke.plainAppWithLibraries("RetryScopeProbeApp"));
+    return Smoke.meshed(name, Map.of("INMESH_ADMIN_ADDRESS", adminAddress), Smoke.LOGS.resolve("retry-scope"), cmd);
   }
 
   @AfterAll
   void stop() {
-    if (probe != null) {
-      probe.stop();
-    }
+    probes.values().forEach(Proc::stop);
   }
 
   private static String value(String kv) {
@@ -54,11 +69,14 @@ class Resilience4jRetryScopeSmokeTest {
   }
 
   private void assertScenario(String name, String attempts, String outcome) {
-    assertThat(scenarios).as(probe.tail(60)).containsKey(name);
-    String[] s = scenarios.get(name);
-    assertThat(s[0]).as(name + ": active during each attempt").isEqualTo(attempts);
-    assertThat(s[1]).as(name + ": active after the execution ended").isEqualTo("false");
-    assertThat(s[2]).as(name + ": outcome").isEqualTo(outcome);
+    for (String mode : probes.keySet()) {
+      Map<String, String[]> seen = scenarios.get(mode);
+      assertThat(seen).as(mode + "\n" + probes.get(mode).tail(60)).containsKey(name);
+      String[] s = seen.get(name);
+      assertThat(s[0]).as(mode + " " + name + ": active during each attempt").isEqualTo(attempts);
+      assertThat(s[1]).as(mode + " " + name + ": active after the execution ended").isEqualTo("false");
+      assertThat(s[2]).as(mode + " " + name + ": outcome").isEqualTo(outcome);
+    }
   }
 
   @Test
@@ -111,6 +129,6 @@ class Resilience4jRetryScopeSmokeTest {
 
   @Test
   void twoThousandExecutionsHalfFailingLeaveNoScopeOpen() {
-    assertThat(done).isEqualTo("SCOPE-DONE failures=1000 leaked=false");
+    assertThat(done).hasSize(2).allSatisfy((mode, line) -> assertThat(line).as(mode).isEqualTo("SCOPE-DONE failures=1000 leaked=false"));
   }
 }

@@ -119,7 +119,12 @@ public final class Smoke {
 
   /** Waits until the agent says ready on its health port (first snapshot applied). */
   public static void awaitReady(Proc app, String adminAddress) {
-    awaitTrue(app.name() + " ready", Duration.ofSeconds(60), () -> status("http://" + adminAddress + ":15020/healthz/ready") == 200, app);
+    awaitReady(app, adminAddress, Duration.ofSeconds(60));
+  }
+
+  /** The same with a bound of its own: scenarios that start many JVMs at once on a shared machine need longer. */
+  public static void awaitReady(Proc app, String adminAddress, Duration bound) {
+    awaitTrue(app.name() + " ready", bound, () -> status("http://" + adminAddress + ":15020/healthz/ready") == 200, app);
   }
 
   // ---- HTTP --------------------------------------------------------------------------------------

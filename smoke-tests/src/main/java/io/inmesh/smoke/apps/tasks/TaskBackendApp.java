@@ -25,6 +25,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>anything else: answers at once.
  * </ul>
  *
+ * Every answer is JSON naming the version, listener, Host header, path, method and how many body
+ * bytes arrived.
+ *
  * The test reads and steers it on {@code /control/...}, called directly by address (never through
  * a mesh client): {@code count[?key=K]} (requests served, or with key K), {@code hosts} (Host
  * headers seen, counted), {@code reset}, {@code fail?status=S} (answer S to every service request;
@@ -53,6 +56,7 @@ public final class TaskBackendApp {
 
   private static void serve(HttpExchange ex, String version) throws IOException {
     SERVED.incrementAndGet();
+    int received = ex.getRequestBody().readAllBytes().length;
     String host = ex.getRequestHeaders().getFirst("Host");
     BY_HOST.computeIfAbsent(String.valueOf(host), h -> new AtomicInteger()).incrementAndGet();
     Map<String, String> q = query(ex);
@@ -70,7 +74,8 @@ public final class TaskBackendApp {
     }
     String json =
         "{\"version\":\"" + version + "\",\"listener\":\"" + ex.getLocalAddress().getAddress().getHostAddress() + ":" + ex.getLocalAddress().getPort()
-            + "\",\"host\":\"" + host + "\",\"path\":\"" + ex.getRequestURI() + "\",\"status\":\"" + status + "\"}";
+            + "\",\"host\":\"" + host + "\",\"path\":\"" + ex.getRequestURI() + "\",\"method\":\"" + ex.getRequestMethod()
+            + "\",\"received\":\"" + received + "\",\"status\":\"" + status + "\"}";
     answer(ex, status, json);
   }
 

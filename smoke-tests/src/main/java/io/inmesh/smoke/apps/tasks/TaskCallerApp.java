@@ -31,9 +31,9 @@ import java.util.concurrent.TimeUnit;
  * and reports each answer. One client instance of each kind is reused for every call; the JDK's
  * keep-alive cache serves HttpURLConnection.
  *
- * <p>{@code GET /call?url=U&client=C&n=N&concurrency=K&timeoutMs=T&h=name:value...}: N calls, K at a
- * time, each with the application's own timeout T (request timeout, or read timeout for
- * HttpURLConnection). Clients: {@code jdk}, {@code jdk-async} (the default client: HTTP/2
+ * <p>{@code GET /call?url=U&client=C&n=N&concurrency=K&timeoutMs=T&h=name:value...[&method=M&bodyBytes=B]}:
+ * N calls, K at a time, each with the application's own timeout T (request timeout, or read timeout
+ * for HttpURLConnection), method M (GET) with a body of B bytes (none). Clients: {@code jdk}, {@code jdk-async} (the default client: HTTP/2
  * preferred), {@code jdk-http1}, {@code jdk-http1-async} (pinned to HTTP/1.1), {@code huc}
  * (HttpURLConnection). Answers JSON: {@code {"statuses":{..},"results":[{status, reason, version,
  * listener, host, body, error}..]}}; status 0 means the call threw ({@code error} says what).
@@ -49,6 +49,7 @@ public final class TaskCallerApp {
   public static void main(String[] args) throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress(args[0], Integer.parseInt(args[1])), 64);
     server.createContext("/call", TaskCallerApp::handle);
+    server.createContext("/race", TaskCallerApp::race);
     server.setExecutor(Executors.newFixedThreadPool(4));
     server.start();
     System.out.println("task caller listening on " + server.getAddress());
@@ -61,6 +62,9 @@ public final class TaskCallerApp {
     int n = Integer.parseInt(first(q, "n", "1"));
     int concurrency = Math.max(1, Integer.parseInt(first(q, "concurrency", "1")));
     long timeoutMs = Long.parseLong(first(q, "timeoutMs", "20000"));
+    String method = first(q, "method", "GET");
+    byte[] body = new byte[Integer.parseInt(first(q, "bodyBytes", "0"))];
+    java.util.Arrays.fill(body, (byte) 'x');
     List<String[]> headers = new ArrayList<>();
     for (String h : q.getOrDefault("h", List.of())) {
       int colon = h.indexOf(':');
@@ -69,13 +73,13 @@ public final class TaskCallerApp {
     List<Map<String, String>> results = new ArrayList<>();
     if (concurrency == 1) {
       for (int i = 0; i < n; i++) {
-        results.add(call(url, client, headers, timeoutMs));
+        results.add(call(url, client, method, body, headers, timeoutMs));
       }
     } else {
       List<Future<Map<String, String>>> running = new ArrayList<>();
       ExecutorService pool = Executors.newFixedThreadPool(concurrency);
       for (int i = 0; i < n; i++) {
-        running.add(pool.submit(() -> call(url, client, headers, timeoutMs)));
+        running.add(pool.submit(() -> call(url, client, method, body, headers, timeoutMs)));
       }
       for (Future<Map<String, String>> f : running) {
         try {
@@ -100,8 +104,42 @@ public final class TaskCallerApp {
     ex.close();
   }
 
+  /**
+   * {@code GET /race?slow=U1&fast=U2&client=jdk-async|jdk-http1-async&h=name:value...}: sends U1
+   * (with the headers) and then U2 on the same client with sendAsync, and answers which completed
+   * first: {@code {"first":"fast"|"slow", "slowStatus":.., "fastStatus":..}}.
+   */
+  private static void race(HttpExchange ex) throws IOException {
+    Map<String, List<String>> q = query(ex.getRequestURI().getRawQuery());
+    HttpClient http = first(q, "client", "jdk-async").startsWith("jdk-http1") ? HTTP1 : DEFAULT;
+    HttpRequest.Builder slow = HttpRequest.newBuilder(URI.create(first(q, "slow", null))).timeout(Duration.ofSeconds(30));
+    for (String h : q.getOrDefault("h", List.of())) {
+      int colon = h.indexOf(':');
+      slow.header(h.substring(0, colon).trim(), h.substring(colon + 1).trim());
+    }
+    List<String> finished = java.util.Collections.synchronizedList(new ArrayList<>());
+    java.util.concurrent.CompletableFuture<HttpResponse<Void>> s =
+        http.sendAsync(slow.build(), HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> finished.add("slow"));
+    java.util.concurrent.CompletableFuture<HttpResponse<Void>> f =
+        http.sendAsync(HttpRequest.newBuilder(URI.create(first(q, "fast", null))).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.discarding())
+            .whenComplete((r, e) -> finished.add("fast"));
+    String json;
+    try {
+      int fastStatus = f.get(40, TimeUnit.SECONDS).statusCode();
+      int slowStatus = s.get(40, TimeUnit.SECONDS).statusCode();
+      json = "{\"first\":\"" + finished.get(0) + "\",\"slowStatus\":\"" + slowStatus + "\",\"fastStatus\":\"" + fastStatus + "\"}";
+    } catch (Exception e) {
+      json = "{\"first\":\"\",\"error\":\"" + esc(e.toString()) + "\"}";
+    }
+    byte[] b = json.getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().add("Content-Type", "application/json");
+    ex.sendResponseHeaders(200, b.length);
+    ex.getResponseBody().write(b);
+    ex.close();
+  }
+
   /** One call as the application makes it; never throws. */
-  static Map<String, String> call(String url, String client, List<String[]> headers, long timeoutMs) {
+  static Map<String, String> call(String url, String client, String method, byte[] requestBody, List<String[]> headers, long timeoutMs) {
     Map<String, String> r = new LinkedHashMap<>();
     try {
       int status;
@@ -114,6 +152,12 @@ public final class TaskCallerApp {
           c.setReadTimeout((int) timeoutMs);
           for (String[] h : headers) {
             c.setRequestProperty(h[0], h[1]);
+          }
+          c.setRequestMethod(method);
+          if (requestBody.length > 0) {
+            c.setDoOutput(true);
+            c.setFixedLengthStreamingMode(requestBody.length);
+            c.getOutputStream().write(requestBody);
           }
           status = c.getResponseCode();
           reason = c.getHeaderField("x-inmesh-reason");
@@ -129,6 +173,7 @@ public final class TaskCallerApp {
           for (String[] h : headers) {
             b.header(h[0], h[1]);
           }
+          b.method(method, requestBody.length == 0 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(requestBody));
           HttpResponse<String> resp;
           if (client.endsWith("-async")) {
             try {
@@ -147,7 +192,7 @@ public final class TaskCallerApp {
       }
       r.put("status", String.valueOf(status));
       r.put("reason", reason == null ? "" : reason);
-      for (String field : new String[] {"version", "listener", "host"}) {
+      for (String field : new String[] {"version", "listener", "host", "method", "received"}) {
         r.put(field, field(body, field));
       }
       r.put("body", body.length() > 300 ? body.substring(0, 300) : body);

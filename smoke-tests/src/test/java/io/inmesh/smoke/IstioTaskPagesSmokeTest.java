@@ -49,10 +49,10 @@ import org.junit.jupiter.api.Timeout;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@Timeout(value = 360, unit = TimeUnit.SECONDS)
+@Timeout(value = 420, unit = TimeUnit.SECONDS)
 class IstioTaskPagesSmokeTest {
   /** Five or six JVMs with the agent start at once: on a busy 2-core machine that takes a while. */
-  static final Duration STARTUP = Duration.ofSeconds(180);
+  static final Duration STARTUP = Duration.ofSeconds(300);
   static final String CP = "127.0.8.9:15010";
   static final String PRODUCTPAGE = "127.0.8.10";
   static final List<String> V1 = List.of("127.0.8.11", "127.0.8.12");
@@ -71,7 +71,7 @@ class IstioTaskPagesSmokeTest {
     policies = Files.createDirectories(tmp.resolve("policies"));
     Path logs = Smoke.LOGS.resolve("istio-tasks");
     Smoke.write(policies.resolve("reviews.yaml"), routeAllTo("v1") + "---\n" + reviewsSubsets(""));
-    controlPlane = Smoke.controlPlane("control-plane", CP, policies, tmp.resolve("control-data"), logs);
+    controlPlane = Smoke.controlPlane("control-plane", CP, policies, tmp.resolve("control-data"), logs, "60s");
     String control = "http://" + CP;
     for (String version : List.of("v1", "v2")) {
       List<String> addresses = version.equals("v1") ? V1 : V2;

@@ -55,10 +55,10 @@ import org.junit.jupiter.api.Timeout;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@Timeout(value = 360, unit = TimeUnit.SECONDS)
+@Timeout(value = 420, unit = TimeUnit.SECONDS)
 class RetryStormSmokeTest {
   /** Five or six JVMs with the agent start at once: on a busy 2-core machine that takes a while. */
-  static final Duration STARTUP = Duration.ofSeconds(180);
+  static final Duration STARTUP = Duration.ofSeconds(300);
   static final String CP = "127.0.7.9:15010";
   static final String A = "127.0.7.11";
   static final String B = "127.0.7.12";
@@ -80,7 +80,7 @@ class RetryStormSmokeTest {
     policies = Files.createDirectories(tmp.resolve("policies"));
     Path logs = Smoke.LOGS.resolve("retry-storm");
     Smoke.write(policies.resolve("chain.yaml"), chainRoutes(false));
-    controlPlane = Smoke.controlPlane("control-plane", CP, policies, tmp.resolve("control-data"), logs);
+    controlPlane = Smoke.controlPlane("control-plane", CP, policies, tmp.resolve("control-data"), logs, "60s");
     String control = "http://" + CP;
     apps.add(meshed("service-a", inmeshEnv("service-a", "app=service-a", A, control, tmp.resolve("cache-a")), logs, Smoke.plainAppWithLibraries("chain.ChainEntryApp", A, "8080", "http://service-b/work")));
     apps.add(meshed("service-b", inmeshEnv("service-b", "app=service-b", B, control, tmp.resolve("cache-b")), logs, plainApp("chain.ChainRelayApp", B, "8080", "http://service-c/work", "huc")));
@@ -104,7 +104,17 @@ class RetryStormSmokeTest {
           apps.toArray(Proc[]::new));
     }
     // the chain works end to end before anything fails
-    assertThat(order(true)).as("A → B → C → D with D up").isEqualTo(200);
+    awaitTrue(
+        "A → B → C → D to answer 200 with D up",
+        Duration.ofSeconds(60),
+        () -> {
+          try {
+            return order(true) == 200;
+          } catch (AssertionError e) {
+            return false; // not connected yet
+          }
+        },
+        apps.toArray(Proc[]::new));
   }
 
   @AfterAll

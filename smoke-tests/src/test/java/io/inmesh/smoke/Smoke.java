@@ -57,6 +57,14 @@ public final class Smoke {
   // ---- processes ---------------------------------------------------------------------------------
 
   public static Proc controlPlane(String name, String listen, Path policyDir, Path dataDir, Path logDir) throws IOException {
+    return controlPlane(name, listen, policyDir, dataDir, logDir, "5s");
+  }
+
+  /**
+   * The same with the registry's expiry of its own: scenarios that count calls per endpoint use a
+   * long one, so that a heartbeat late on a busy machine never takes an endpoint away mid-count.
+   */
+  public static Proc controlPlane(String name, String listen, Path policyDir, Path dataDir, Path logDir, String ttl) throws IOException {
     List<String> cmd =
         List.of(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -73,7 +81,7 @@ public final class Smoke {
             "--heartbeat",
             "1s",
             "--ttl",
-            "5s");
+            ttl);
     Proc p = Proc.start(name, cmd, Map.of(), logDir);
     awaitTrue("control plane " + listen + " healthy", Duration.ofSeconds(30), () -> status("http://" + listen + "/healthz") == 200, p);
     return p;
@@ -100,9 +108,31 @@ public final class Smoke {
     return cmd;
   }
 
+  /**
+   * Like {@link #plainApp}, with the libraries the plain applications use (Resilience4j and its
+   * logging API) on their class path: the same jars this test JVM resolved from the pom.
+   */
+  public static List<String> plainAppWithLibraries(String mainClass, String... args) {
+    StringBuilder cp = new StringBuilder(APPS.toString());
+    for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+      String file = Path.of(entry).getFileName().toString();
+      if (file.startsWith("resilience4j-") || file.startsWith("slf4j-api-")) {
+        cp.append(java.io.File.pathSeparator).append(entry);
+      }
+    }
+    List<String> cmd = new ArrayList<>(plainApp(mainClass, args));
+    cmd.set(cmd.indexOf("-cp") + 1, cp.toString());
+    return cmd;
+  }
+
   /** Waits until the agent says ready on its health port (first snapshot applied). */
   public static void awaitReady(Proc app, String adminAddress) {
-    awaitTrue(app.name() + " ready", Duration.ofSeconds(180), () -> status("http://" + adminAddress + ":15020/healthz/ready") == 200, app);
+    awaitReady(app, adminAddress, Duration.ofSeconds(180));
+  }
+
+  /** The same with a bound of its own. */
+  public static void awaitReady(Proc app, String adminAddress, Duration bound) {
+    awaitTrue(app.name() + " ready", bound, () -> status("http://" + adminAddress + ":15020/healthz/ready") == 200, app);
   }
 
   // ---- HTTP --------------------------------------------------------------------------------------
@@ -154,6 +184,52 @@ public final class Smoke {
   /** Asks a PlainPedidoApp to make {@code n} calls. */
   public static JsonNode calls(String pedido, String url, String client, String canary, int n) {
     return getJson("http://" + pedido + "/call?url=" + URLEncoder.encode(url, StandardCharsets.UTF_8) + "&client=" + client + "&canary=" + canary + "&n=" + n);
+  }
+
+  // ---- an agent's admin port ---------------------------------------------------------------------
+
+  /** service → endpoints ("address:[ports]") in the snapshot a workload's agent runs; empty while its admin port is not up. */
+  public static Map<String, List<String>> endpointsSeenBy(String adminAddress) {
+    Map<String, List<String>> out = new HashMap<>();
+    try {
+      JsonNode dump = getJson("http://" + adminAddress + ":15000/config_dump");
+      for (JsonNode s : dump.path("services")) {
+        List<String> eps = new ArrayList<>();
+        for (JsonNode e : s.path("endpoints")) {
+          eps.add(e.path("address").asText() + ":" + e.path("ports").toString());
+        }
+        out.put(s.path("name").asText(), eps);
+      }
+    } catch (AssertionError e) {
+      // admin not up yet
+    }
+    return out;
+  }
+
+  public static String snapshotVersionOf(String adminAddress) {
+    return getJson("http://" + adminAddress + ":15000/config_dump").path("snapshot").path("version").asText();
+  }
+
+  /**
+   * Writes a policy file and waits (bounded) until every listed agent runs a snapshot newer than
+   * the one it ran before the write.
+   */
+  public static void applyPolicy(Path file, String yaml, List<String> adminAddresses, Proc... logsOnFailure) {
+    try {
+      if (Files.exists(file) && Files.readString(file).equals(yaml)) {
+        return; // unchanged: no new snapshot would come
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    Map<String, String> before = new HashMap<>();
+    for (String a : adminAddresses) {
+      before.put(a, snapshotVersionOf(a));
+    }
+    write(file, yaml);
+    for (String a : adminAddresses) {
+      awaitTrue("policy " + file.getFileName() + " at " + a, Duration.ofSeconds(15), () -> !snapshotVersionOf(a).equals(before.get(a)), logsOnFailure);
+    }
   }
 
   // ---- waiting -----------------------------------------------------------------------------------

@@ -1,6 +1,10 @@
 package io.inmesh.control;
 
+import io.inmesh.control.api.AccessGuard;
 import io.inmesh.control.api.ApiServer;
+import io.inmesh.control.api.IdentityApi;
+import io.inmesh.control.ca.IdentityAuthority;
+import io.inmesh.control.token.AdminCredential;
 import io.inmesh.control.api.PolicyApi;
 import io.inmesh.control.api.RegistryApi;
 import io.inmesh.control.api.SnapshotApi;
@@ -49,14 +53,21 @@ public final class ControlPlane implements AutoCloseable {
   private final SnapshotService snapshots;
   private final ApiServer api;
   private final InetSocketAddress address;
+  private final IdentityAuthority identities;
+  private final AdminCredential admin;
+  private final InetSocketAddress tlsAddress;
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile String lastScanProblem;
 
-  private ControlPlane(ControlPlaneConfig config, EventLog log) throws IOException {
+  private ControlPlane(ControlPlaneConfig config, IdentityAuthority.Settings identitySettings, EventLog log) throws IOException {
     this.config = config;
     this.log = log;
     Files.createDirectories(config.policyDir());
     Files.createDirectories(config.dataDir());
+    // the CA first: a policy file whose MeshConfig names another trust domain is rejected on load
+    identities = identitySettings == null ? null : new IdentityAuthority(identitySettings, Clock.systemUTC(), log);
+    admin = identities != null ? identities.admin() : AdminCredential.loadOrCreate(config.dataDir());
+    String trustDomain = identities == null ? null : identities.trustDomain();
 
     RegistryFile registryFile = new RegistryFile(config.dataDir());
     RegistryFile.Saved saved = loadRegistry(registryFile);
@@ -72,7 +83,7 @@ public final class ControlPlane implements AutoCloseable {
     PolicyChangeSink sink = new PolicyChangeSink(initial::addAll);
     watcher =
         new PolicyWatcher(
-            config.policyDir(), new PolicyParser(config.namespace()), store, sink::accept, this::logScanProblem);
+            config.policyDir(), new PolicyParser(config.namespace(), trustDomain), store, sink::accept, this::logScanProblem);
     watcher.scan();
 
     // warm-up only after a start that restored nobody: then the registry is certainly incomplete
@@ -107,6 +118,22 @@ public final class ControlPlane implements AutoCloseable {
       snapshots.close();
       throw new IOException("cannot listen on " + config.listenHost() + ":" + config.listenPort() + ": " + e.getMessage(), e);
     }
+    InetSocketAddress tls = null;
+    if (identities != null && identitySettings.tlsHost() != null) {
+      try {
+        tls = api.startTls(identitySettings.tlsHost(), identitySettings.tlsPort(), identities.serverContext());
+      } catch (IOException e) {
+        api.close();
+        scheduler.shutdownNow();
+        snapshots.close();
+        throw new IOException(
+            "cannot listen on " + identitySettings.tlsHost() + ":" + identitySettings.tlsPort() + " (--listen-tls): " + e.getMessage(), e);
+      }
+    }
+    tlsAddress = tls;
+    if (identities != null) {
+      scheduler.scheduleWithFixedDelay(this::identityTickQuietly, 1, 1, TimeUnit.SECONDS);
+    }
 
     scheduler.scheduleWithFixedDelay(this::scanQuietly, SCAN_INTERVAL_MILLIS, SCAN_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
     scheduler.scheduleWithFixedDelay(
@@ -125,12 +152,51 @@ public final class ControlPlane implements AutoCloseable {
         }
       });
     }
+    if (identities == null) {
+      log.info("identity: off (no --data-dir): no workload certificates are issued; start with --data-dir DIR to issue them");
+    } else {
+      log.info("identity: " + identities.describe() + (tlsAddress == null ? "" : "; TLS API on " + tlsUri().toString().replaceAll("/$", "")));
+    }
+    if (!address.getAddress().isLoopbackAddress()) {
+      log.info("warning: --listen " + config.listenHost() + " serves plain HTTP beyond this host: anyone on the network can read"
+          + " policy and the registry" + (identities == null ? " and register as any workload" : "")
+          + "; use --listen-tls for agents on other hosts and keep --listen on a loopback address");
+    }
     log.banner(banner());
+  }
+
+  /** Starts a control plane that issues workload identities ({@code identity} null: it issues none). */
+  public static ControlPlane start(ControlPlaneConfig config, IdentityAuthority.Settings identity, EventLog log) throws IOException {
+    return new ControlPlane(config, identity, log);
+  }
+
+  /** {@code https://host:port/} of {@code --listen-tls}, or null without it. */
+  public URI tlsUri() {
+    if (tlsAddress == null) {
+      return null;
+    }
+    String host = tlsAddress.getAddress().getHostAddress();
+    if (host.contains(":")) {
+      host = "[" + host + "]";
+    }
+    return URI.create("https://" + host + ":" + tlsAddress.getPort() + "/");
+  }
+
+  public IdentityAuthority identities() {
+    return identities;
+  }
+
+  private void identityTickQuietly() {
+    try {
+      identities.tick();
+    } catch (RuntimeException e) {
+      log.info("ca: check failed: " + e);
+    }
   }
 
   /** Starts a control plane; it serves until {@link #close()}. */
   public static ControlPlane start(ControlPlaneConfig config, EventLog log) throws IOException {
-    return new ControlPlane(config, log);
+    return new ControlPlane(config, null, log);
   }
 
   public URI baseUri() {
@@ -165,7 +231,12 @@ public final class ControlPlane implements AutoCloseable {
   private ApiServer routes(ApiServer server) {
     new RegistryApi(registry, snapshots, config.namespace(), config.heartbeat(), config.ttl()).routes(server);
     new SnapshotApi(snapshots, registry).routes(server);
-    new PolicyApi(store, watcher, new PolicyParser(config.namespace()), snapshots).routes(server);
+    new PolicyApi(store, watcher, new PolicyParser(config.namespace(), identities == null ? null : identities.trustDomain()), snapshots)
+        .routes(server);
+    if (identities != null) {
+      new IdentityApi(identities, Clock.systemUTC(), log).routes(server);
+    }
+    server.guard(new AccessGuard(identities, admin, registry));
     server.route("GET", "/healthz", call -> call.text(200, "ok"));
     return server;
   }

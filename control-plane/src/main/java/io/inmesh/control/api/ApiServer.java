@@ -24,6 +24,9 @@ public final class ApiServer implements AutoCloseable {
   private final EventLog log;
   private HttpServer server;
   private ExecutorService executor;
+  private HttpServer tlsServer;
+  private boolean plainLoopback;
+  private AccessGuard guard = AccessGuard.OPEN;
 
   public ApiServer(EventLog log) {
     this.log = log;
@@ -34,20 +37,60 @@ public final class ApiServer implements AutoCloseable {
     return this;
   }
 
+  /** Checks who may call what before any handler runs (identities, admin credential). */
+  public ApiServer guard(AccessGuard g) {
+    this.guard = g;
+    return this;
+  }
+
+  /**
+   * The same API over TLS ({@code --listen-tls}); client certificates are asked for, not required,
+   * because an agent's first call (its CSR) proves itself with the join token instead.
+   */
+  public InetSocketAddress startTls(String host, int port, javax.net.ssl.SSLContext context) throws IOException {
+    com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(new InetSocketAddress(host, port), 512);
+    https.setHttpsConfigurator(
+        new com.sun.net.httpserver.HttpsConfigurator(context) {
+          @Override
+          public void configure(com.sun.net.httpserver.HttpsParameters params) {
+            javax.net.ssl.SSLParameters p = context.getDefaultSSLParameters();
+            p.setWantClientAuth(true);
+            p.setProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
+            params.setSSLParameters(p);
+          }
+        });
+    if (executor == null) {
+      executor = Executors.newCachedThreadPool(DaemonThreads.named("inmesh-api-"));
+    }
+    https.setExecutor(executor);
+    https.createContext("/", exchange -> dispatch(exchange, false));
+    https.start();
+    tlsServer = https;
+    return https.getAddress();
+  }
+
   public InetSocketAddress start(String host, int port) throws IOException {
     server = HttpServer.create(new InetSocketAddress(host, port), 512);
+    plainLoopback = server.getAddress().getAddress().isLoopbackAddress();
     // a held long-poll occupies a thread for up to a minute: threads must grow with the agents
-        executor = Executors.newCachedThreadPool(DaemonThreads.named("inmesh-api-"));
+    if (executor == null) {
+      executor = Executors.newCachedThreadPool(DaemonThreads.named("inmesh-api-"));
+    }
     server.setExecutor(executor);
-    server.createContext("/", this::dispatch);
+    server.createContext("/", exchange -> dispatch(exchange, plainLoopback));
     server.start();
     return server.getAddress();
   }
 
   @Override
   public void close() {
+    if (tlsServer != null) {
+      tlsServer.stop(0);
+    }
     if (server != null) {
       server.stop(0);
+    }
+    if (executor != null) {
       executor.shutdown();
       try {
         executor.awaitTermination(2, TimeUnit.SECONDS);
@@ -58,9 +101,9 @@ public final class ApiServer implements AutoCloseable {
     }
   }
 
-  private void dispatch(HttpExchange exchange) {
+  private void dispatch(HttpExchange exchange, boolean plainLoopbackListener) {
     try (exchange) {
-      HttpCall call = new HttpCall(exchange);
+      HttpCall call = new HttpCall(exchange, plainLoopbackListener);
       Map<String, Handler> byMethod = routes.get(exchange.getRequestURI().getPath());
       if (byMethod == null) {
         call.error(404, "no such path: " + exchange.getRequestURI().getPath(), "the API has " + new TreeSet<>(routes.keySet()));
@@ -76,6 +119,7 @@ public final class ApiServer implements AutoCloseable {
         return;
       }
       try {
+        guard.check(call);
         h.handle(call);
       } catch (ApiException e) {
         call.error(e.status(), e.getMessage(), e.hint());

@@ -14,10 +14,52 @@ import java.util.Map;
 public final class HttpCall {
 
   private final HttpExchange exchange;
+  private final boolean plainLoopbackListener;
   private Map<String, String> query;
+  private byte[] bodyBytes;
+  private Caller caller = Caller.ANONYMOUS;
 
-  HttpCall(HttpExchange exchange) {
+  HttpCall(HttpExchange exchange, boolean plainLoopbackListener) {
     this.exchange = exchange;
+    this.plainLoopbackListener = plainLoopbackListener;
+  }
+
+  /**
+   * True when the request came in on a plain-HTTP listener bound to a loopback address: the
+   * development setup, where anyone on the host is trusted as the admin (the security note says so).
+   */
+  public boolean plainLoopbackListener() {
+    return plainLoopbackListener;
+  }
+
+  /** Who the request proved to be (set by {@link AccessGuard} before the handler runs). */
+  public Caller caller() {
+    return caller;
+  }
+
+  void caller(Caller c) {
+    this.caller = c;
+  }
+
+  /** A request header, or null. */
+  public String requestHeader(String name) {
+    return exchange.getRequestHeaders().getFirst(name);
+  }
+
+  /** The TLS client certificate chain the handshake verified; empty over plain HTTP or without one. */
+  public java.util.List<java.security.cert.X509Certificate> peerCertificates() {
+    if (exchange instanceof com.sun.net.httpserver.HttpsExchange https) {
+      try {
+        java.util.List<java.security.cert.X509Certificate> out = new java.util.ArrayList<>();
+        for (java.security.cert.Certificate c : https.getSSLSession().getPeerCertificates()) {
+          out.add((java.security.cert.X509Certificate) c);
+        }
+        return out;
+      } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+        return java.util.List.of();
+      }
+    }
+    return java.util.List.of();
   }
 
   public String method() {
@@ -38,11 +80,19 @@ public final class HttpCall {
 
   /** The body, refused with 413 beyond {@code limit} bytes so a client cannot exhaust memory. */
   public byte[] body(int limit) throws IOException {
+    if (bodyBytes != null) {
+      // read once already (the access guard looks at the agent id before the handler runs)
+      if (bodyBytes.length > limit) {
+        throw new ApiException(413, "request body is larger than " + limit + " bytes", "send a smaller body");
+      }
+      return bodyBytes;
+    }
     try (InputStream in = exchange.getRequestBody()) {
       byte[] bytes = in.readNBytes(limit + 1);
       if (bytes.length > limit) {
         throw new ApiException(413, "request body is larger than " + limit + " bytes", "send a smaller body");
       }
+      bodyBytes = bytes;
       return bytes;
     }
   }

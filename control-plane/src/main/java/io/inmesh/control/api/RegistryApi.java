@@ -66,6 +66,21 @@ public final class RegistryApi {
     if (address != null && (address.isBlank() || address.chars().anyMatch(Character::isWhitespace))) {
       throw ApiException.badRequest("\"" + address + "\" is not an address", "send an IP address, or null for a client-only agent");
     }
+    Caller caller = call.caller();
+    String serviceAccount = body.optionalString("serviceAccount");
+    if (caller.identity() != null && (serviceAccount == null || serviceAccount.isEmpty())) {
+      serviceAccount = caller.identity().serviceAccount();
+    }
+    java.time.Instant certificateExpires = null;
+    if (!call.peerCertificates().isEmpty()) {
+      certificateExpires = call.peerCertificates().get(0).getNotAfter().toInstant();
+    } else if (caller.identity() != null && body.optionalString("certificateExpires") != null) {
+      try {
+        certificateExpires = java.time.Instant.parse(body.optionalString("certificateExpires"));
+      } catch (java.time.format.DateTimeParseException e) {
+        throw ApiException.badRequest("certificateExpires is not an ISO-8601 instant", "e.g. 2026-12-01T06:00:00Z");
+      }
+    }
     Registration r =
         new Registration(
             agent,
@@ -74,10 +89,12 @@ public final class RegistryApi {
             body.stringMap("labels"),
             address,
             body.ports("ports"),
-            body.optionalString("serviceAccount"),
+            serviceAccount,
             body.optionalLong("pid"),
             body.optionalString("host"),
-            body.optionalString("version"));
+            body.optionalString("version"),
+            caller.identity() == null ? null : caller.identity().uri(),
+            certificateExpires);
     registry.register(r);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("heartbeatSeconds", Durations.seconds(heartbeat));

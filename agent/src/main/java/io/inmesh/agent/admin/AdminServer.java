@@ -24,13 +24,20 @@ public final class AdminServer {
   private final MeshEngine engine;
   private final AgentIdentity identity;
   private final ControlLoop control;
+  private final io.inmesh.policy.identity.WorkloadIdentity workloadIdentity;
   private PlainHttpServer admin;
   private PlainHttpServer health;
 
   public AdminServer(MeshEngine engine, AgentIdentity identity, ControlLoop control) {
+    this(engine, identity, control, null);
+  }
+
+  public AdminServer(
+      MeshEngine engine, AgentIdentity identity, ControlLoop control, io.inmesh.policy.identity.WorkloadIdentity workloadIdentity) {
     this.engine = engine;
     this.identity = identity;
     this.control = control;
+    this.workloadIdentity = workloadIdentity;
   }
 
   public void start() {
@@ -95,6 +102,8 @@ public final class AdminServer {
     c.put("url", s.controlUrl);
     c.put("registered", control != null && control.registered());
     m.put("controlPlane", c);
+    // the certificate chain and trusted roots, never the key
+    m.put("identity", workloadIdentity == null ? null : workloadIdentity.describe());
     ActiveSnapshot a = engine.active();
     if (a == null) {
       m.put("snapshot", null);

@@ -19,11 +19,21 @@ public final class ControlClient {
   private final String base;
   private final Settings settings;
   private final AgentIdentity identity;
+  private final ChannelCredentials credentials;
 
   public ControlClient(Settings settings, AgentIdentity identity) {
+    this(settings, identity, ChannelCredentials.NONE);
+  }
+
+  public ControlClient(Settings settings, AgentIdentity identity, ChannelCredentials credentials) {
     this.base = settings.controlUrl;
     this.settings = settings;
     this.identity = identity;
+    this.credentials = credentials;
+  }
+
+  public ChannelCredentials credentials() {
+    return credentials;
   }
 
   /** 200: registered; returns the heartbeat interval the control plane asks for (seconds). */
@@ -35,7 +45,11 @@ public final class ControlClient {
     body.put("labels", settings.labels);
     body.put("address", listeners.address());
     body.put("ports", listeners.ports());
-    body.put("serviceAccount", settings.serviceAccount);
+    String provedAccount = credentials.serviceAccount();
+    body.put("serviceAccount", provedAccount != null ? provedAccount : settings.serviceAccount);
+    if (credentials.certificateExpires() != null) {
+      body.put("certificateExpires", credentials.certificateExpires());
+    }
     body.put("pid", identity.pid());
     body.put("host", identity.host());
     body.put("version", Versions.INMESH);
@@ -60,7 +74,8 @@ public final class ControlClient {
   }
 
   public void deregister(int timeoutMs) throws IOException {
-    PlainHttp.postJson(URI.create(base + "/v1/deregister"), JsonTrees.write(Map.of("agent", identity.id())), timeoutMs, timeoutMs);
+    PlainHttp.exchange(
+        "POST", URI.create(base + "/v1/deregister"), JsonTrees.write(Map.of("agent", identity.id())), timeoutMs, timeoutMs, credentials);
   }
 
   public void ack(String version, boolean accepted, String error) throws IOException {
@@ -82,11 +97,11 @@ public final class ControlClient {
       q.append("&version=").append(enc(version));
     }
     q.append("&wait=").append(waitSeconds).append('s');
-    return PlainHttp.get(URI.create(base + q), CONNECT_TIMEOUT_MS, (waitSeconds + 10) * 1000);
+    return PlainHttp.exchange("GET", URI.create(base + q), null, CONNECT_TIMEOUT_MS, (waitSeconds + 10) * 1000, credentials);
   }
 
   private PlainHttp.Response post(String path, Object body) throws IOException {
-    return PlainHttp.postJson(URI.create(base + path), JsonTrees.write(body), CONNECT_TIMEOUT_MS, CALL_TIMEOUT_MS);
+    return PlainHttp.exchange("POST", URI.create(base + path), JsonTrees.write(body), CONNECT_TIMEOUT_MS, CALL_TIMEOUT_MS, credentials);
   }
 
   private static String enc(String s) {

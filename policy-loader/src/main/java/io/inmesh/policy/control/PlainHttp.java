@@ -44,24 +44,52 @@ public final class PlainHttp {
 
   public static Response exchange(String method, URI uri, byte[] body, int connectTimeoutMs, int readTimeoutMs)
       throws IOException {
-    if (!"http".equalsIgnoreCase(uri.getScheme())) {
-      throw new IOException("only http:// control endpoints are supported, got " + uri);
+    return exchange(method, uri, body, connectTimeoutMs, readTimeoutMs, ChannelCredentials.NONE);
+  }
+
+  /**
+   * One exchange; {@code https://} goes over TLS with {@code credentials.tls()}, verifying the
+   * server's certificate and its name against the URL's host.
+   */
+  public static Response exchange(
+      String method, URI uri, byte[] body, int connectTimeoutMs, int readTimeoutMs, ChannelCredentials credentials)
+      throws IOException {
+    boolean https = "https".equalsIgnoreCase(uri.getScheme());
+    if (!https && !"http".equalsIgnoreCase(uri.getScheme())) {
+      throw new IOException("only http:// and https:// control endpoints are supported, got " + uri);
     }
-    int port = uri.getPort() < 0 ? 80 : uri.getPort();
+    javax.net.ssl.SSLSocketFactory tls = https ? credentials.tls() : null;
+    if (https && tls == null) {
+      throw new IOException("cannot verify " + uri + ": set INMESH_CONTROL_CA to the PEM of the mesh root");
+    }
+    int port = uri.getPort() < 0 ? (https ? 443 : 80) : uri.getPort();
     String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
     if (uri.getRawQuery() != null) {
       path += "?" + uri.getRawQuery();
     }
-    try (Socket socket = new Socket()) {
-      socket.setTcpNoDelay(true);
-      socket.connect(new InetSocketAddress(uri.getHost(), port), connectTimeoutMs);
-      socket.setSoTimeout(readTimeoutMs);
+    try (Socket raw = new Socket()) {
+      raw.setTcpNoDelay(true);
+      raw.connect(new InetSocketAddress(uri.getHost(), port), connectTimeoutMs);
+      raw.setSoTimeout(readTimeoutMs);
+      Socket socket = raw;
+      if (tls != null) {
+        javax.net.ssl.SSLSocket ssl = (javax.net.ssl.SSLSocket) tls.createSocket(raw, uri.getHost(), port, true);
+        javax.net.ssl.SSLParameters params = ssl.getSSLParameters();
+        params.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate must name this host
+        ssl.setSSLParameters(params);
+        ssl.startHandshake();
+        socket = ssl;
+      }
+      String authorization = credentials.authorization();
       StringBuilder head = new StringBuilder(256);
       head.append(method).append(' ').append(path).append(" HTTP/1.1\r\n");
       head.append("Host: ").append(uri.getHost()).append(':').append(port).append("\r\n");
       head.append("User-Agent: inmesh-agent\r\n");
       head.append("Connection: close\r\n");
       head.append("Accept: application/json\r\n");
+      if (authorization != null) {
+        head.append("Authorization: ").append(authorization).append("\r\n");
+      }
       if (body != null) {
         head.append("Content-Type: application/json\r\n");
         head.append("Content-Length: ").append(body.length).append("\r\n");

@@ -40,7 +40,9 @@ class IdentitySmokeTest {
   static final String HOST = "127.0.10.9";
   static final String PLAIN = HOST + ":15010";
   static final String TLS = HOST + ":15012";
-  static final String USUARIO = "127.0.10.21";
+  static final String USUARIO_FIRST = "127.0.10.21";
+  /** Each JVM its own address: a stopped JVM's ports never race the next one's. */
+  static String USUARIO = USUARIO_FIRST;
   static final String ID = "spiffe://cluster.local/ns/default/sa/usuario-service";
 
   final Path tmp = Smoke.workDir("IdentitySmokeTest");
@@ -92,7 +94,7 @@ class IdentitySmokeTest {
 
   JsonNode agent() {
     for (JsonNode a : Smoke.getJson("http://" + PLAIN + "/v1/agents").get("agents")) {
-      if (a.get("service").asText().equals("usuario-service")) {
+      if (a.get("service").asText().equals("usuario-service") && USUARIO.equals(a.path("address").asText())) {
         return a;
       }
     }
@@ -156,6 +158,7 @@ class IdentitySmokeTest {
     String expires = identity().get("expires").asText();
     controlPlane.kill();
     usuario.stop();
+    USUARIO = "127.0.10.22";
     usuario = startUsuario("usuario-restarted", dataDir.resolve("ca/roots.pem").toString());
     assertThat(usuario.awaitOutput("identity " + ID + " from the cache", Duration.ofSeconds(30))).as(usuario.tail(20)).isTrue();
     awaitTrue("admin port", Duration.ofSeconds(30), () -> Smoke.status("http://" + USUARIO + ":15000/config_dump") == 200, usuario);
@@ -178,6 +181,7 @@ class IdentitySmokeTest {
     run(List.of(keytool, "-exportcert", "-rfc", "-keystore", foreign.resolve("ks.p12").toString(), "-storepass", "changeit", "-alias", "ca",
         "-file", foreign.resolve("ca.pem").toString()));
     Files.deleteIfExists(cache.resolve("identity.pem")); // nothing cached: it must reach the control plane
+    USUARIO = "127.0.10.23";
     usuario = startUsuario("usuario-foreign-ca", foreign.resolve("ca.pem").toString());
     assertThat(usuario.awaitOutput("PKIX", Duration.ofSeconds(60))).as(usuario.tail(30)).isTrue();
     awaitTrue("admin port", Duration.ofSeconds(30), () -> Smoke.status("http://" + USUARIO + ":15000/config_dump") == 200, usuario);

@@ -153,8 +153,13 @@ public final class CaDirectory {
     if (!matches(signer, key)) {
       throw new IOException("--ca-key " + keyFile + " is not the key of the first certificate in --ca-cert " + certFile);
     }
+    // sent after every leaf: the intermediate itself and any issuers below the root, so a verifier
+    // that holds only the root can build the path
     List<X509Certificate> intermediates = new ArrayList<>();
     List<X509Certificate> roots = new ArrayList<>();
+    if (!signer.getSubjectX500Principal().equals(signer.getIssuerX500Principal())) {
+      intermediates.add(signer);
+    }
     for (int i = 1; i < chain.size(); i++) {
       X509Certificate c = chain.get(i);
       if (c.getSubjectX500Principal().equals(c.getIssuerX500Principal())) {

@@ -122,6 +122,9 @@ public final class IdentityAuthority {
       }
     }
     List<X509Certificate> chain = servingChain;
+    if (chain == null) {
+      return; // no --listen-tls: nothing to serve
+    }
     Instant notBefore = chain.get(0).getNotBefore().toInstant();
     Instant notAfter = chain.get(0).getNotAfter().toInstant();
     if (clock.instant().isAfter(notBefore.plus(Duration.between(notBefore, notAfter).dividedBy(2)))) {
@@ -154,6 +157,10 @@ public final class IdentityAuthority {
   }
 
   private void issueServing(CertificateAuthority authority) {
+    if (settings.tlsNames().isEmpty()) {
+      servingChain = null;
+      return;
+    }
     List<String> dns = new ArrayList<>();
     List<String> ips = new ArrayList<>();
     for (String n : settings.tlsNames()) {

@@ -58,6 +58,9 @@ public final class PlainHttp {
     if (!https && !"http".equalsIgnoreCase(uri.getScheme())) {
       throw new IOException("only http:// and https:// control endpoints are supported, got " + uri);
     }
+    // the credential first, then the TLS context: a certificate that arrives in between is then
+    // presented beside a still-valid token, never missing from both
+    String authorization = credentials.authorization();
     javax.net.ssl.SSLSocketFactory tls = https ? credentials.tls() : null;
     if (https && tls == null) {
       throw new IOException("cannot verify " + uri + ": set INMESH_CONTROL_CA to the PEM of the mesh root");
@@ -80,7 +83,6 @@ public final class PlainHttp {
         ssl.startHandshake();
         socket = ssl;
       }
-      String authorization = credentials.authorization();
       StringBuilder head = new StringBuilder(256);
       head.append(method).append(' ').append(path).append(" HTTP/1.1\r\n");
       head.append("Host: ").append(uri.getHost()).append(':').append(port).append("\r\n");

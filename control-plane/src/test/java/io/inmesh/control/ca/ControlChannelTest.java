@@ -71,6 +71,37 @@ class ControlChannelTest {
   }
 
   @Test
+  void aHeldPollOverTlsEndsUnchanged() throws Exception {
+    Workload pedido = enroll(PEDIDO);
+    HttpClient tls = IdentityPlane.tlsClient(pedido.roots(), pedido.keys(), pedido.chain());
+    assertThat(cp.postTls(tls, "/v1/register", null, registration("pedido-1", PEDIDO, "pedido-service")).statusCode()).isEqualTo(200);
+    String version = (String) IdentityPlane.json(cp.get("/v1/snapshot")).get("version");
+    HttpResponse<String> held = IdentityPlane.send(tls, cp.plane.tlsUri(), "/v1/snapshot?agent=pedido-1&version=" + version + "&wait=1s", null, null);
+    assertThat(held.statusCode()).isEqualTo(304);
+
+    // the agent's own client, the same way
+    javax.net.ssl.SSLSocketFactory factory = IdentityPlane.tlsContext(pedido.roots(), pedido.keys(), pedido.chain()).getSocketFactory();
+    io.inmesh.policy.control.ChannelCredentials credentials =
+        new io.inmesh.policy.control.ChannelCredentials() {
+          @Override
+          public javax.net.ssl.SSLSocketFactory tls() {
+            return factory;
+          }
+
+          @Override
+          public String authorization() {
+            return null;
+          }
+        };
+    for (String wait : List.of("1s", "3s")) {
+      io.inmesh.policy.control.PlainHttp.Response r =
+          io.inmesh.policy.control.PlainHttp.exchange(
+              "GET", cp.plane.tlsUri().resolve("v1/snapshot?agent=pedido-1&version=" + version + "&wait=" + wait), null, 2000, 10_000, credentials);
+      assertThat(r.status()).isEqualTo(304);
+    }
+  }
+
+  @Test
   void aForgedRegistrationForAnotherWorkloadsIdentityIsRefused() throws Exception {
     Workload usuario = enroll(USUARIO);
     Workload pedido = enroll(PEDIDO);

@@ -37,7 +37,7 @@ final class IdentityPlane implements AutoCloseable {
   final Path dataDir;
   final ControlPlane plane;
   final List<String> log = new CopyOnWriteArrayList<>();
-  private final HttpClient plain = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+  private final HttpClient plain = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(15)).build();
 
   IdentityPlane(Path policyDir, Path dataDir, Duration certTtl, String trustDomain) throws IOException {
     this.dataDir = dataDir;
@@ -126,6 +126,10 @@ final class IdentityPlane implements AutoCloseable {
 
   /** A TLS client trusting {@code roots}, presenting {@code keys}+{@code chain} when given. */
   static HttpClient tlsClient(List<X509Certificate> roots, KeyPair keys, List<X509Certificate> chain) throws Exception {
+    return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(tlsContext(roots, keys, chain)).connectTimeout(Duration.ofSeconds(15)).build();
+  }
+
+  static SSLContext tlsContext(List<X509Certificate> roots, KeyPair keys, List<X509Certificate> chain) throws Exception {
     KeyStore trust = KeyStore.getInstance("PKCS12");
     trust.load(null, null);
     for (int i = 0; i < roots.size(); i++) {
@@ -142,7 +146,7 @@ final class IdentityPlane implements AutoCloseable {
     kmf.init(ks, new char[0]);
     SSLContext ctx = SSLContext.getInstance("TLS");
     ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-    return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(ctx).connectTimeout(Duration.ofSeconds(2)).build();
+    return ctx;
   }
 
   static void eventually(Duration max, String what, BooleanSupplier condition) {

@@ -128,28 +128,52 @@ public final class ControlChannelTls implements ChannelCredentials {
     return ctx.getSocketFactory();
   }
 
-  /** Presents whatever certificate is current at handshake time, and none once it has expired. */
+  /**
+   * Presents whatever certificate is current at handshake time, and none once it has expired. The
+   * alias names the certificate (its serial), so the chain and the key of one handshake always
+   * belong together even when a renewal lands between the two lookups.
+   */
   private final class CurrentCertificate extends X509ExtendedKeyManager {
-    private static final String ALIAS = "workload";
+    /** The certificates recent handshakes chose, by alias (a few: current and the one before). */
+    private final java.util.Map<String, WorkloadCertificate> chosen = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private WorkloadCertificate valid() {
+    private String alias() {
       WorkloadCertificate c = identity.current();
-      return c != null && c.validAt(Instant.now()) ? c : null;
+      if (c == null || !c.validAt(Instant.now())) {
+        return null;
+      }
+      return c.leaf().getSerialNumber().toString(16);
+    }
+
+    private WorkloadCertificate byAlias(String alias) {
+      WorkloadCertificate c = identity.current();
+      if (c != null && c.leaf().getSerialNumber().toString(16).equals(alias)) {
+        if (chosen.putIfAbsent(alias, c) == null && chosen.size() > 4) {
+          chosen.keySet().removeIf(k -> !k.equals(alias) && chosen.size() > 2);
+        }
+        return c;
+      }
+      return chosen.get(alias);
     }
 
     @Override
     public String[] getClientAliases(String keyType, Principal[] issuers) {
-      return valid() == null ? null : new String[] {ALIAS};
+      String a = alias();
+      return a == null ? null : new String[] {a};
     }
 
     @Override
     public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-      return valid() == null ? null : ALIAS;
+      String a = alias();
+      if (a != null) {
+        byAlias(a); // remember it: a renewal may replace current() before the key is asked for
+      }
+      return a;
     }
 
     @Override
     public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
-      return valid() == null ? null : ALIAS;
+      return chooseClientAlias(keyType, issuers, (Socket) null);
     }
 
     @Override
@@ -164,13 +188,13 @@ public final class ControlChannelTls implements ChannelCredentials {
 
     @Override
     public X509Certificate[] getCertificateChain(String alias) {
-      WorkloadCertificate c = valid();
+      WorkloadCertificate c = byAlias(alias);
       return c == null ? null : c.chain().toArray(new X509Certificate[0]);
     }
 
     @Override
     public PrivateKey getPrivateKey(String alias) {
-      WorkloadCertificate c = valid();
+      WorkloadCertificate c = byAlias(alias);
       return c == null ? null : c.key();
     }
   }

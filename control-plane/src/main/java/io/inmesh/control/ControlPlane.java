@@ -1,6 +1,7 @@
 package io.inmesh.control;
 
 import io.inmesh.control.api.ApiServer;
+import io.inmesh.control.api.HttpCall;
 import io.inmesh.control.api.PolicyApi;
 import io.inmesh.control.api.RegistryApi;
 import io.inmesh.control.api.SnapshotApi;
@@ -65,6 +66,7 @@ public final class ControlPlane implements AutoCloseable {
   private final ScheduledExecutorService holdTimers;
   private final ScheduledExecutorService rebuilder;
   private final AtomicBoolean rebuildPending = new AtomicBoolean();
+  private volatile long lastRebuildMillis;
   private final ApiServer api;
   private final InetSocketAddress address;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -110,7 +112,8 @@ public final class ControlPlane implements AutoCloseable {
         new RegistryPersistence(
             registryFile,
             () -> {
-              Snapshot s = snapshots.current();
+              // the last published version: the generation's continuity needs no rebuild of the whole mesh
+              Snapshot s = snapshots.lastPublished();
               return new RegistryFile.Saved(registry.agents(), s.version(), s.generation());
             },
             scheduler,
@@ -122,7 +125,8 @@ public final class ControlPlane implements AutoCloseable {
     snapshots.publisher(heldPolls::publish);
     views =
         new WorkloadViews(
-            store::resourceTrees, registry, heldPolls, snapshots.lastPublished().generation(), snapshots::warmingUp);
+            store::resourceTrees, registry, heldPolls, snapshots.lastPublished().generation(), snapshots::warmingUp,
+            () -> scheduleRebuild(REBUILD_DEBOUNCE_MILLIS));
     snapshots.whenWarm(
         () -> {
           heldPolls.warmed(snapshots.channel());
@@ -131,6 +135,7 @@ public final class ControlPlane implements AutoCloseable {
     registry.listener(new RegistryEvents());
 
     routes(api);
+    api.onShed(this::heardDespiteShedding);
     try {
       address = api.start(config.listenHost(), config.listenPort());
     } catch (IOException e) {
@@ -209,6 +214,23 @@ public final class ControlPlane implements AutoCloseable {
     server.route("GET", "/v1/load", call -> call.json(200, load()));
   }
 
+  /** A shed heartbeat, ack or view poll still says its agent is alive. */
+  private void heardDespiteShedding(HttpCall call) {
+    String agent = null;
+    try {
+      if (call.path().equals("/v1/view")) {
+        agent = call.query("agent");
+      } else if (call.method().equals("POST") && (call.path().equals("/v1/heartbeat") || call.path().equals("/v1/ack"))) {
+        agent = call.jsonBody(4096).optionalString("agent");
+      }
+    } catch (IOException | RuntimeException e) {
+      return; // not worth more than the 503 it gets
+    }
+    if (agent != null) {
+      registry.heartbeat(agent);
+    }
+  }
+
   /** What the control plane carries right now, against its capacity. */
   private Map<String, Object> load() {
     Map<String, Object> m = new LinkedHashMap<>();
@@ -223,10 +245,13 @@ public final class ControlPlane implements AutoCloseable {
   }
 
   /** Applies registry changes to views (and the whole-mesh snapshot, if watched) after a short debounce. */
-  private void scheduleRebuild() {
+  private void scheduleRebuild(long delayMillis) {
+    // rebuilds are spaced by twice the last one's duration: under churn they take at most a third
+    // of the control plane's time, and the rest stays for answering agents
+    delayMillis = Math.max(delayMillis, Math.min(2_000, 2 * lastRebuildMillis));
     if (rebuildPending.compareAndSet(false, true)) {
       try {
-        rebuilder.schedule(this::rebuildQuietly, REBUILD_DEBOUNCE_MILLIS, TimeUnit.MILLISECONDS);
+        rebuilder.schedule(this::rebuildQuietly, delayMillis, TimeUnit.MILLISECONDS);
       } catch (java.util.concurrent.RejectedExecutionException e) {
         rebuildPending.set(false); // shutting down
       }
@@ -235,6 +260,7 @@ public final class ControlPlane implements AutoCloseable {
 
   private void rebuildQuietly() {
     rebuildPending.set(false);
+    long start = System.nanoTime();
     try {
       SnapshotService.Refresh r = snapshots.refreshIfWatched();
       if (r.changed()) {
@@ -245,6 +271,7 @@ public final class ControlPlane implements AutoCloseable {
     } catch (RuntimeException e) {
       log.info("view rebuild failed: " + e);
     }
+    lastRebuildMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
   }
 
   /** The one line scripts wait for; its shape is a contract. */
@@ -271,7 +298,7 @@ public final class ControlPlane implements AutoCloseable {
     public void endpointsChanged(Set<ServiceKey> services) {
       snapshots.markDirty();
       views.endpointsChanged(services);
-      scheduleRebuild();
+      scheduleRebuild(REBUILD_DEBOUNCE_MILLIS);
     }
 
     @Override
@@ -300,10 +327,12 @@ public final class ControlPlane implements AutoCloseable {
   }
 
   private void policyChanged(List<PolicyChange> changes) {
+    views.policyChanged();
+    // a policy change is one event (a file written), not a burst: views are rebuilt at once (a
+    // rebuild already due picks it up), beside the whole-mesh snapshot below
+    scheduleRebuild(0);
     SnapshotService.Refresh r = snapshots.refresh();
     logPolicyChanges(changes, r.snapshot(), r.changed());
-    views.policyChanged();
-    scheduleRebuild();
     if (r.changed()) {
       persistence.requestSave(); // the generation counts on across restarts
     }

@@ -68,9 +68,12 @@ public record ControlPlaneConfig(
     return new ControlPlaneConfig(listenHost, listenPort, policyDir, dataDir, namespace, heartbeat, ttl, newWarmup, capacity);
   }
 
-  /** Polls held at once: capacity less a tenth kept for registrations, heartbeats and acks. */
+  /**
+   * Polls held at once: capacity less what is kept for registrations, heartbeats and acks (a
+   * tenth, and at least half of a small capacity, so that shed agents can still heartbeat).
+   */
   public int heldPollLimit() {
-    return Math.max(1, capacity - Math.max(1, capacity / 10));
+    return Math.max(1, capacity - Math.max(capacity / 10, Math.min(capacity / 2, 16)));
   }
 
   /**

@@ -10,7 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,12 +41,21 @@ public final class ApiServer implements AutoCloseable {
   private final int capacity;
   private final AtomicInteger inProgress = new AtomicInteger();
   private final AtomicLong shed = new AtomicLong();
+  private volatile java.util.function.Consumer<HttpCall> onShed = call -> {};
   private HttpServer server;
   private ExecutorService executor;
 
   public ApiServer(EventLog log, int capacity) {
     this.log = log;
     this.capacity = capacity;
+  }
+
+  /**
+   * Told of every shed call before it is answered, so that an agent whose heartbeat or poll was
+   * shed still counts as alive: shedding must never expire the fleet it protects.
+   */
+  public void onShed(java.util.function.Consumer<HttpCall> listener) {
+    this.onShed = listener;
   }
 
   public ApiServer route(String method, String path, Handler handler) {
@@ -55,14 +65,19 @@ public final class ApiServer implements AutoCloseable {
 
   public InetSocketAddress start(String host, int port) throws IOException {
     server = HttpServer.create(new InetSocketAddress(host, port), 4096);
-    executor = Executors.newFixedThreadPool(HANDLER_THREADS, DaemonThreads.named("inmesh-api-"));
+    // requests wait for a handler in a bounded queue: past it the server closes the connection
+    // (the agent backs off) instead of queueing without bound
+    executor =
+        new ThreadPoolExecutor(
+            HANDLER_THREADS, HANDLER_THREADS, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(Math.max(capacity, 1000)),
+            DaemonThreads.named("inmesh-api-"));
     server.setExecutor(executor);
     server.createContext("/", this::dispatch);
     server.start();
     return server.getAddress();
   }
 
-  /** Runs a task on the handler pool (answers to held polls fan out here). */
+  /** Runs a task on the handler pool (answers to held polls fan out here); throws RejectedExecutionException when full. */
   public void execute(Runnable task) {
     executor.execute(task);
   }
@@ -82,6 +97,11 @@ public final class ApiServer implements AutoCloseable {
   /** Answers 503 with a jittered Retry-After: the caller keeps what it has and comes back later. */
   public void shed(HttpCall call, String why) throws IOException {
     shed.incrementAndGet();
+    try {
+      onShed.accept(call);
+    } catch (RuntimeException e) {
+      // a malformed shed call: it still gets its 503
+    }
     call.header("Retry-After", Integer.toString(1 + ThreadLocalRandom.current().nextInt(MAX_RETRY_AFTER_SECONDS)));
     call.error(503, "control plane over capacity: " + why, "keep the snapshot you have and retry after Retry-After seconds");
   }

@@ -69,6 +69,11 @@ public final class HeldPolls implements AutoCloseable {
     }
     if (knownVersion != null && !wait.isNegative() && !wait.isZero() && held.incrementAndGet() > limit) {
       held.decrementAndGet();
+      Snapshot now = channel.current();
+      if (!now.version().equals(knownVersion) && !channel.warming()) {
+        answer.send(call, now, knownVersion); // a change costs nothing to hand over: only holding is shed
+        return Outcome.ANSWERED;
+      }
       return Outcome.FULL;
     }
     if (knownVersion == null || wait.isNegative() || wait.isZero()) {

@@ -30,6 +30,10 @@ public final class PollChannel {
     return current;
   }
 
+  public synchronized boolean warming() {
+    return warming;
+  }
+
   public synchronized int heldCount() {
     return held.size();
   }

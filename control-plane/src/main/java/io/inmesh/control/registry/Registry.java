@@ -49,6 +49,7 @@ public final class Registry {
   private final Map<String, Long> heardNanos = new HashMap<>();
   private final LongSupplier nanoTime;
   private long lastSweepNanos;
+  private boolean swept;
 
   private static final RegistryListener NO_LISTENER =
       new RegistryListener() {
@@ -67,7 +68,6 @@ public final class Registry {
     this.clock = clock;
     this.nanoTime = nanoTime;
     this.log = log;
-    this.lastSweepNanos = nanoTime.getAsLong();
   }
 
   public void listener(RegistryListener l) {
@@ -158,8 +158,10 @@ public final class Registry {
     long paused;
     Set<ServiceKey> touched = new HashSet<>();
     synchronized (this) {
-      paused = now - lastSweepNanos;
+      // the first sweep has nothing to compare with (start-up is not a pause)
+      paused = swept ? now - lastSweepNanos : 0;
       lastSweepNanos = now;
+      swept = true;
       if (paused > pauseAfter.toNanos()) {
         heardNanos.replaceAll((agent, heard) -> Math.max(heard, now));
       } else {

@@ -20,6 +20,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
@@ -41,20 +43,27 @@ public final class WorkloadViews {
   private final Registry registry;
   private final HeldPolls polls;
   private final Supplier<Boolean> warming;
+  private final Runnable requestRebuild;
   private final Map<ViewKey, View> views = new ConcurrentHashMap<>();
-  /** Which views carry a service (exact scopes); wildcard scopes are checked on every change. */
+  /** Which views carry a service (exact scopes); wildcard scopes are checked on every change. Guarded by itself. */
   private final Map<ServiceKey, Set<ViewKey>> viewsByService = new HashMap<>();
-  private final Set<ServiceKey> dirtyServices = new HashSet<>();
+  // what changed since the last rebuild: written by request threads without waiting for a rebuild
+  private final Set<ServiceKey> dirtyServices = ConcurrentHashMap.newKeySet();
+  private final Set<ViewKey> dirtyViews = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean policyDirty = new AtomicBoolean();
+  private final AtomicLong changes = new AtomicLong();
   private volatile PolicyIndex index;
-  private boolean policyDirty;
-  private long generation;
+  private volatile long generation;
 
   /** One view: its scope, the services it carries, and the channel its agents poll. */
   private static final class View {
     final ViewKey key;
     final SidecarScope sidecar;
     final PollChannel channel;
-    Set<ServiceKey> services = Set.of();
+    volatile Set<ServiceKey> services = Set.of();
+    /** What the published snapshot was made of: a rebuild that finds the same skips hashing and encoding. */
+    List<Map<String, Object>> resources = List.of();
+    Map<ServiceKey, List<Endpoint>> endpoints = Map.of();
 
     View(ViewKey key, SidecarScope sidecar, PollChannel channel) {
       this.key = key;
@@ -63,14 +72,26 @@ public final class WorkloadViews {
     }
   }
 
+  /** A view's computed content; the version (a hash) is computed only when the content moved. */
+  private record Content(Set<ServiceKey> services, List<Map<String, Object>> resources,
+      Map<ServiceKey, List<Endpoint>> endpoints) {
+    String version() {
+      return SnapshotService.versionOf(resources, endpoints);
+    }
+  }
+
+  /**
+   * @param requestRebuild asks for a {@link #rebuild()} soon (a view built while something changed)
+   */
   public WorkloadViews(
       Supplier<List<Map<String, Object>>> resources, Registry registry, HeldPolls polls, long generation,
-      Supplier<Boolean> warming) {
+      Supplier<Boolean> warming, Runnable requestRebuild) {
     this.resources = resources;
     this.registry = registry;
     this.polls = polls;
     this.generation = generation;
     this.warming = warming;
+    this.requestRebuild = requestRebuild;
     this.index = PolicyIndex.of(resources.get());
   }
 
@@ -80,24 +101,37 @@ public final class WorkloadViews {
     return s == null ? null : new ViewKey(agent.serviceKey().namespace(), s.ref());
   }
 
-  /** The channel of a view, built on first use. */
+  /**
+   * The channel of a view, built on first use without waiting for a rebuild in progress; a view
+   * built while something changed is rebuilt by the next {@link #rebuild()}.
+   */
   public PollChannel channel(ViewKey key) {
     View v = views.get(key);
     if (v != null) {
       return v.channel;
     }
-    synchronized (this) {
-      v = views.get(key);
-      if (v == null) {
-        SidecarScope sc = index.sidecars.get(key.sidecar());
-        if (sc == null) {
-          return null; // the Sidecar went away since the key was computed: the caller looks again
-        }
-        v = build(key, sc, null).view();
-        views.put(key, v);
-      }
-      return v.channel;
+    long seen = changes.get();
+    SidecarScope sc = index.sidecars.get(key.sidecar());
+    if (sc == null) {
+      return null; // the Sidecar went away since the key was computed: the caller looks again
     }
+    // one build per view however many of its agents ask at once (a fleet starting up)
+    View built =
+        views.computeIfAbsent(
+            key,
+            k -> {
+              Content c = content(k, sc);
+              View fresh = new View(k, sc, new PollChannel(encode(c), warming.get()));
+              fresh.resources = c.resources();
+              fresh.endpoints = c.endpoints();
+              reindex(fresh, c.services());
+              return fresh;
+            });
+    if (changes.get() != seen) {
+      dirtyViews.add(key);
+      requestRebuild.run();
+    }
+    return built.channel;
   }
 
   public int size() {
@@ -112,58 +146,68 @@ public final class WorkloadViews {
   }
 
   /** Endpoints of these services changed: the views that carry them are rebuilt by {@link #rebuild()}. */
-  public synchronized void endpointsChanged(Set<ServiceKey> services) {
+  public void endpointsChanged(Set<ServiceKey> services) {
     dirtyServices.addAll(services);
+    changes.incrementAndGet();
   }
 
   /** Policy changed: every view's scope and resources are recomputed by {@link #rebuild()}. */
-  public synchronized void policyChanged() {
-    policyDirty = true;
+  public void policyChanged() {
+    policyDirty.set(true);
+    changes.incrementAndGet();
   }
 
-  public synchronized boolean dirty() {
-    return policyDirty || !dirtyServices.isEmpty();
-  }
-
-  /** Applies what changed since the last rebuild; returns how many views were published. */
+  /**
+   * Applies what changed since the last rebuild; returns how many views were published. Runs on
+   * one thread at a time (the debounced rebuild).
+   */
   public synchronized int rebuild() {
-    if (!policyDirty && dirtyServices.isEmpty()) {
+    boolean policy = policyDirty.getAndSet(false);
+    Set<ServiceKey> dirty = drain(dirtyServices);
+    Set<ViewKey> affected = new LinkedHashSet<>(drain(dirtyViews));
+    if (!policy && dirty.isEmpty() && affected.isEmpty()) {
       return 0;
     }
-    Set<ViewKey> affected = new LinkedHashSet<>();
-    if (policyDirty) {
+    if (policy) {
       index = PolicyIndex.of(resources.get());
       affected.addAll(views.keySet());
     } else {
-      for (ServiceKey s : dirtyServices) {
-        affected.addAll(viewsByService.getOrDefault(s, Set.of()));
+      synchronized (viewsByService) {
+        for (ServiceKey s : dirty) {
+          affected.addAll(viewsByService.getOrDefault(s, Set.of()));
+        }
       }
       for (View v : views.values()) {
-        if (!v.sidecar.exact() && dirtyServices.stream().anyMatch(s -> v.sidecar.allows(s, v.key.namespace()))) {
+        if (!v.sidecar.exact() && dirty.stream().anyMatch(s -> v.sidecar.allows(s, v.key.namespace()))) {
           affected.add(v.key);
         }
       }
     }
-    policyDirty = false;
-    dirtyServices.clear();
     generation++;
     int published = 0;
     for (ViewKey k : affected) {
       View old = views.get(k);
+      if (old == null) {
+        continue;
+      }
       SidecarScope sc = index.sidecars.get(k.sidecar());
       if (sc == null || !sc.equals(old.sidecar)) {
         // the Sidecar went away or changed: its agents look their view up again
         views.remove(k);
-        unindex(old);
+        reindex(old, Set.of());
         polls.bounce(old.channel);
-        if (sc != null) {
-          published++;
-        }
         continue;
       }
-      Snapshot changed = build(k, sc, old).changed();
-      if (changed != null) {
-        polls.publish(old.channel, changed);
+      Content c = content(k, sc);
+      reindex(old, c.services());
+      if (c.resources().equals(old.resources) && c.endpoints().equals(old.endpoints)) {
+        continue; // same content: no hash, no encoding (most views, for most changes)
+      }
+      Snapshot next = encode(c);
+      old.resources = c.resources();
+      old.endpoints = c.endpoints();
+      if (!next.version().equals(old.channel.current().version())) {
+        polls.publish(old.channel, next);
         published++;
       }
     }
@@ -184,11 +228,38 @@ public final class WorkloadViews {
     }
   }
 
-  /**
-   * Computes a view's content; for a new view (old == null) creates it, else updates old's scope
-   * and says what to publish.
-   */
-  private Built build(ViewKey key, SidecarScope sc, View old) {
+  private static <T> Set<T> drain(Set<T> concurrent) {
+    Set<T> out = new HashSet<>();
+    for (T t : concurrent) {
+      if (concurrent.remove(t)) {
+        out.add(t);
+      }
+    }
+    return out;
+  }
+
+  private void reindex(View v, Set<ServiceKey> services) {
+    synchronized (viewsByService) {
+      for (ServiceKey k : v.services) {
+        Set<ViewKey> keys = viewsByService.get(k);
+        if (keys != null) {
+          keys.remove(v.key);
+          if (keys.isEmpty()) {
+            viewsByService.remove(k);
+          }
+        }
+      }
+      v.services = Set.copyOf(services);
+      if (v.sidecar.exact()) {
+        for (ServiceKey k : v.services) {
+          viewsByService.computeIfAbsent(k, x -> new HashSet<>()).add(v.key);
+        }
+      }
+    }
+  }
+
+  /** What a view holds now: its services, policy and endpoints, and the version of that content. */
+  private Content content(ViewKey key, SidecarScope sc) {
     PolicyIndex ix = index;
     String wns = key.namespace();
     Set<ServiceKey> scope = new LinkedHashSet<>();
@@ -266,43 +337,13 @@ public final class WorkloadViews {
         endpoints.put(k, eps);
       }
     }
-    String version = SnapshotService.versionOf(res, endpoints);
-    View v = old;
-    Snapshot changed = null;
-    if (v == null) {
-      v = new View(key, sc, new PollChannel(encode(version, res, endpoints), warming.get()));
-    } else {
-      unindex(v);
-      if (!v.channel.current().version().equals(version)) {
-        changed = encode(version, res, endpoints);
-      }
-    }
-    v.services = Set.copyOf(services);
-    if (sc.exact()) {
-      for (ServiceKey k : services) {
-        viewsByService.computeIfAbsent(k, x -> new HashSet<>()).add(key);
-      }
-    }
-    return new Built(v, changed);
+    return new Content(Set.copyOf(services), res, endpoints);
   }
 
-  /** A built view, and its new snapshot when the content moved (null: unchanged). */
-  private record Built(View view, Snapshot changed) {}
-
-  private Snapshot encode(String version, List<Map<String, Object>> res, Map<ServiceKey, List<Endpoint>> endpoints) {
-    int count = endpoints.values().stream().mapToInt(List::size).sum();
-    return new Snapshot(version, generation, SnapshotCodec.encode(version, generation, res, endpoints), count);
-  }
-
-  private void unindex(View v) {
-    for (ServiceKey k : v.services) {
-      Set<ViewKey> keys = viewsByService.get(k);
-      if (keys != null) {
-        keys.remove(v.key);
-        if (keys.isEmpty()) {
-          viewsByService.remove(k);
-        }
-      }
-    }
+  private Snapshot encode(Content c) {
+    int count = c.endpoints().values().stream().mapToInt(List::size).sum();
+    long g = generation;
+    String version = c.version();
+    return new Snapshot(version, g, SnapshotCodec.encode(version, g, c.resources(), c.endpoints()), count);
   }
 }

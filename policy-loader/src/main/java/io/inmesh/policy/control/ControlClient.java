@@ -109,6 +109,35 @@ public final class ControlClient {
     return r;
   }
 
+  /**
+   * Long-polls for this agent's own view (only what its Sidecar scopes); the poll is also its
+   * heartbeat. 200 with a body, or 304 when unchanged; an {@link ErrorAnswer} 404 either means
+   * the control plane does not know this agent ({@link #isUnknownAgent}) or predates views
+   * ({@link #isMissingEndpoint}).
+   */
+  public PlainHttp.Response pollView(String version, int waitSeconds) throws IOException {
+    StringBuilder q = new StringBuilder("/v1/view?agent=").append(enc(identity.id()));
+    if (version != null) {
+      q.append("&version=").append(enc(version));
+    }
+    q.append("&wait=").append(waitSeconds).append('s');
+    PlainHttp.Response r = PlainHttp.get(URI.create(base + q), CONNECT_TIMEOUT_MS, waitSeconds * 1000 + POLL_GRACE_MS);
+    if (r.status() != 200 && r.status() != 304) {
+      throw errorAnswer("view poll", r);
+    }
+    return r;
+  }
+
+  /** A 404 for an agent the control plane does not know (restarted, or expired): register again. */
+  public static boolean isUnknownAgent(IOException e) {
+    return e instanceof ErrorAnswer a && a.status() == 404 && a.getMessage().contains("unknown agent");
+  }
+
+  /** A 404 for the path itself: a control plane from before {@code /v1/view}. */
+  public static boolean isMissingEndpoint(IOException e) {
+    return e instanceof ErrorAnswer a && a.status() == 404 && a.getMessage().contains("no such path");
+  }
+
   private static ErrorAnswer errorAnswer(String what, PlainHttp.Response r) {
     return new ErrorAnswer(what, r.status(), r.bodyText(), RetryAfter.parse(r.header("retry-after"), Instant.now()));
   }

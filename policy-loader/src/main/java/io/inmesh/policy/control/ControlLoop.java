@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -38,6 +39,8 @@ public final class ControlLoop {
   private static final long BACKOFF_MAX_MS = 5_000;
   /** A poll answered with nothing new sooner than this did not honour its wait. */
   private static final long EARLY_ANSWER_MS = WAIT_SECONDS * 1000L / 10;
+  /** The control plane holds a view poll at least 1 s, whatever its --ttl and --heartbeat. */
+  private static final long VIEW_EARLY_ANSWER_MS = 900;
 
   private final SnapshotTarget engine;
   private final LocalEndpoint endpoint;
@@ -47,6 +50,7 @@ public final class ControlLoop {
   private final Thread poller;
   private final Thread registrar;
   private final Object wake = new Object();
+  private final Object registration = new Object();
   private final AtomicBoolean reregister = new AtomicBoolean();
   private final AtomicReference<SnapshotTarget.Applied> pendingAck = new AtomicReference<>();
   private final ControlStats stats = new ControlStats();
@@ -55,18 +59,38 @@ public final class ControlLoop {
   private volatile boolean registered;
   /** The last snapshot version received, accepted or not: what the next poll asks to be newer than. */
   private volatile String seenVersion;
+  /** Polls this agent's view ({@code /v1/view}) until the control plane turns out not to have it. */
+  private volatile boolean viewProtocol = true;
+  /**
+   * The last view poll succeeded: the control plane hears from this agent at both ends of every
+   * view poll, so the registrar sends no separate heartbeat meanwhile.
+   */
+  private volatile boolean pollIsHeartbeat;
 
   public ControlLoop(String url, SnapshotTarget engine, LocalEndpoint endpoint, ControlClient client, SnapshotCache cache) {
+    this(url, engine, endpoint, client, cache, null);
+  }
+
+  /**
+   * With the loop's two threads made by {@code threads} (the scale simulator runs thousands of
+   * loops in one JVM on virtual threads); null makes named platform daemon threads.
+   */
+  public ControlLoop(
+      String url, SnapshotTarget engine, LocalEndpoint endpoint, ControlClient client, SnapshotCache cache,
+      ThreadFactory threads) {
     this.engine = engine;
     this.endpoint = endpoint;
     this.client = client;
     this.cache = cache;
     this.url = url;
-    this.poller = daemon(this::pollLoop, "inmesh-control-poll");
-    this.registrar = daemon(this::registryLoop, "inmesh-control-registry");
+    this.poller = daemon(this::pollLoop, "inmesh-control-poll", threads);
+    this.registrar = daemon(this::registryLoop, "inmesh-control-registry", threads);
   }
 
-  private static Thread daemon(Runnable r, String name) {
+  private static Thread daemon(Runnable r, String name, ThreadFactory threads) {
+    if (threads != null) {
+      return threads.newThread(r);
+    }
     Thread t = new Thread(r, name);
     t.setDaemon(true);
     return t;
@@ -145,10 +169,33 @@ public final class ControlLoop {
     String asked = seenVersion != null ? seenVersion : engine.activeVersion();
     long started = System.nanoTime();
     stats.polls.increment();
-    PlainHttp.Response r = client.poll(asked, WAIT_SECONDS);
+    boolean view = viewProtocol;
+    PlainHttp.Response r;
+    if (view) {
+      awaitRegistration(); // a view is served to registered agents only
+      try {
+        r = client.pollView(asked, WAIT_SECONDS);
+        pollIsHeartbeat = true;
+      } catch (IOException e) {
+        pollIsHeartbeat = false;
+        if (ControlClient.isMissingEndpoint(e)) {
+          viewProtocol = false;
+          Log.info("control plane " + url + " has no per-workload views; polling the whole-mesh snapshot");
+          return 0;
+        }
+        if (ControlClient.isUnknownAgent(e)) {
+          reregister.set(true); // the poll is a heartbeat only for a registered agent
+          wakeRegistrar();
+        }
+        throw e;
+      }
+    } else {
+      r = client.poll(asked, WAIT_SECONDS);
+    }
     long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
     if (r.status() == 304) {
-      if (tookMs < EARLY_ANSWER_MS) {
+      // a view poll is held for ttl - heartbeat (the poll doubles as the heartbeat), at least 1 s
+      if (tookMs < (view ? VIEW_EARLY_ANSWER_MS : EARLY_ANSWER_MS)) {
         throw new IOException("snapshot poll answered 304 after " + tookMs + " ms, without holding it for wait=" + WAIT_SECONDS + "s");
       }
       succeeded(backoff);
@@ -176,6 +223,25 @@ public final class ControlLoop {
     return 0;
   }
 
+  /** Waits, at most one call's timeout, for the registrar's first registration. */
+  private void awaitRegistration() {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ControlClient.CALL_TIMEOUT_MS);
+    synchronized (registration) {
+      while (!registered && !stopped) {
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (left <= 0) {
+          return;
+        }
+        try {
+          registration.wait(left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
   private String currentVersion() {
     String v = engine.activeVersion();
     return v == null ? "none" : v;
@@ -194,6 +260,8 @@ public final class ControlLoop {
         if (!registered || reregister.getAndSet(false)) {
           heartbeatNanos = register(); // a failure below leaves registered false: the next attempt registers again
           nextBeat = System.nanoTime() + heartbeatNanos;
+        } else if (System.nanoTime() - nextBeat >= 0 && pollIsHeartbeat) {
+          nextBeat = System.nanoTime() + heartbeatNanos; // the view poll carries the heartbeat
         } else if (System.nanoTime() - nextBeat >= 0) {
           nextBeat = System.nanoTime() + heartbeatNanos;
           stats.heartbeats.increment();
@@ -227,6 +295,9 @@ public final class ControlLoop {
       Log.debug("registered with " + url);
     }
     registered = true;
+    synchronized (registration) {
+      registration.notifyAll();
+    }
     return TimeUnit.SECONDS.toNanos(heartbeatSeconds);
   }
 

@@ -29,13 +29,15 @@ public final class ControlPlaneFlags {
         --namespace NS       namespace of resources without metadata.namespace (default "default")
         --heartbeat DUR      interval agents are told to heartbeat at (default 5s)
         --ttl DUR            an agent not heard from for this long is expired (default 15s)
+        --capacity N         calls in progress at once, held polls included; past it, 503 with
+                             Retry-After (default 16000: under 20,000 open files per process)
         --help               print this help
 
       DUR is 5s, 500ms, 2m or plain seconds.""";
 
   private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
   private static final Set<String> OPTIONS =
-      Set.of("--listen", "--policy-dir", "--data-dir", "--namespace", "--heartbeat", "--ttl",
+      Set.of("--listen", "--policy-dir", "--data-dir", "--namespace", "--heartbeat", "--ttl", "--capacity",
           "--trust-domain", "--cert-ttl", "--ca-cert", "--ca-key", "--listen-tls", "--tls-names");
   public static final Duration DEFAULT_CERT_TTL = Duration.ofHours(24);
   private static final Duration MIN_HEARTBEAT = Duration.ofMillis(100);
@@ -79,6 +81,7 @@ public final class ControlPlaneFlags {
     Path caKey = null;
     HostPort listenTls = null;
     java.util.List<String> tlsNames = null;
+    int capacity = ControlPlaneConfig.DEFAULT_CAPACITY;
 
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
@@ -125,6 +128,16 @@ public final class ControlPlaneFlags {
         case "--ca-key" -> caKey = path(name, value);
         case "--listen-tls" -> listenTls = HostPort.parse(value, "--listen-tls");
         case "--tls-names" -> tlsNames = java.util.Arrays.stream(value.split(",")).map(String::trim).filter(n -> !n.isEmpty()).toList();
+        case "--capacity" -> {
+          try {
+            capacity = Integer.parseInt(value.trim());
+          } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--capacity \"" + value + "\" is not a number");
+          }
+          if (capacity < 10) {
+            throw new IllegalArgumentException("--capacity must be at least 10 (calls in progress at once)");
+          }
+        }
         default -> throw new IllegalArgumentException("unknown option " + name);
       }
     }
@@ -166,7 +179,8 @@ public final class ControlPlaneFlags {
     }
     return new Run(
         new ControlPlaneConfig(
-            host, port, policyDir, dataDir, namespace, heartbeat, ttl, ControlPlaneConfig.defaultWarmup(heartbeat)),
+            host, port, policyDir, dataDir, namespace, heartbeat, ttl, ControlPlaneConfig.defaultWarmup(heartbeat),
+            capacity),
         identity);
   }
 

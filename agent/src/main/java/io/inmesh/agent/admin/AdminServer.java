@@ -10,6 +10,7 @@ import io.inmesh.launcher.Settings;
 import io.inmesh.launcher.Versions;
 import io.inmesh.policy.tree.JsonTrees;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -76,7 +77,7 @@ public final class AdminServer {
       case "/config_dump":
         return PlainHttpServer.Response.json(200, JsonTrees.writePretty(configDump()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
       case "/stats":
-        return PlainHttpServer.Response.json(200, JsonTrees.write(engine.stats()));
+        return PlainHttpServer.Response.json(200, JsonTrees.write(stats()));
       case "/":
         return PlainHttpServer.Response.text(200, "inmesh admin\n  /config_dump  the snapshot in force, compiled routes, endpoint\n  /stats        counters\n");
       default:
@@ -100,7 +101,11 @@ public final class AdminServer {
     m.put("workload", w);
     Map<String, Object> c = new LinkedHashMap<>();
     c.put("url", s.controlUrl);
-    c.put("registered", control != null && control.registered());
+    if (control != null) {
+      c.putAll(control.stats());
+    } else {
+      c.put("registered", false);
+    }
     m.put("controlPlane", c);
     // the certificate chain and trusted roots, never the key
     m.put("identity", workloadIdentity == null ? null : workloadIdentity.describe());
@@ -124,6 +129,29 @@ public final class AdminServer {
       }
     }
     m.put("stats", engine.stats());
+    return m;
+  }
+
+  /**
+   * The engine's counters, the control-plane conversation's, and this JVM's threads and heap: what
+   * an operator (and the fault suite) needs to see that inmesh's resources stay flat.
+   */
+  private Map<String, Object> stats() {
+    Map<String, Object> m = new LinkedHashMap<>(engine.stats());
+    if (control != null) {
+      m.put("controlPlane", control.stats());
+    }
+    Map<String, Object> jvm = new LinkedHashMap<>();
+    int inmeshThreads = 0;
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.getName().startsWith("inmesh-")) {
+        inmeshThreads++;
+      }
+    }
+    jvm.put("threads", ManagementFactory.getThreadMXBean().getThreadCount());
+    jvm.put("inmeshThreads", inmeshThreads);
+    jvm.put("heapUsedBytes", ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+    m.put("jvm", jvm);
     return m;
   }
 

@@ -21,7 +21,7 @@ import java.util.Set;
  *       except on a plain listener bound to loopback;
  *   <li>with identities on, an agent record belongs to the identity that registered it: only a
  *       caller proving that identity (client certificate, or join token before the first
- *       certificate) may heartbeat, ack, poll as, re-register or deregister it, and a registration
+ *       certificate) may heartbeat, ack, poll as (snapshot or view), re-register or deregister it, and a registration
  *       must be for the caller's own namespace and service account. Anonymous agents are accepted
  *       only on a plain loopback listener, and are never bound to an identity.
  * </ul>
@@ -70,7 +70,7 @@ public final class AccessGuard {
     String agent = null;
     if (method.equals("POST") && AGENT_CALLS.contains(path)) {
       agent = call.jsonBody(MAX_BODY).optionalString("agent");
-    } else if (method.equals("GET") && path.equals("/v1/snapshot")) {
+    } else if (method.equals("GET") && (path.equals("/v1/snapshot") || path.equals("/v1/view"))) {
       agent = call.query("agent");
     } else {
       return;

@@ -9,19 +9,32 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
-/** One request and its answer: query, bounded body reading, JSON and empty responses. */
+/**
+ * One request and its answer: query, bounded body reading, JSON and empty responses. A call is
+ * answered by its handler, or {@linkplain #detach() detached} and answered later from another
+ * thread (a held long-poll), so that waiting costs no thread.
+ */
 public final class HttpCall {
 
   private final HttpExchange exchange;
   private final boolean plainLoopbackListener;
+  private final Runnable onFinish;
+  private final AtomicBoolean finished = new AtomicBoolean();
+  private volatile boolean detached;
   private Map<String, String> query;
   private byte[] bodyBytes;
   private Caller caller = Caller.ANONYMOUS;
 
-  HttpCall(HttpExchange exchange, boolean plainLoopbackListener) {
+  HttpCall(HttpExchange exchange, Runnable onFinish, boolean plainLoopbackListener) {
     this.exchange = exchange;
+    this.onFinish = onFinish;
     this.plainLoopbackListener = plainLoopbackListener;
+  }
+
+  HttpCall(HttpExchange exchange, Runnable onFinish) {
+    this(exchange, onFinish, false);
   }
 
   /**
@@ -60,6 +73,26 @@ public final class HttpCall {
       }
     }
     return java.util.List.of();
+  }
+
+  /** The handler returns without answering; whoever holds the call answers it and then {@link #finish()}es. */
+  public void detach() {
+    detached = true;
+  }
+
+  boolean detached() {
+    return detached;
+  }
+
+  /** Closes the exchange (once); the server counts the call as done. */
+  public void finish() {
+    if (finished.compareAndSet(false, true)) {
+      try {
+        exchange.close();
+      } finally {
+        onFinish.run();
+      }
+    }
   }
 
   public String method() {

@@ -7,6 +7,7 @@ import io.inmesh.control.registry.Registration;
 import io.inmesh.control.registry.Registry;
 import io.inmesh.control.snapshot.Snapshot;
 import io.inmesh.control.snapshot.SnapshotService;
+import io.inmesh.control.view.WorkloadViews;
 import io.inmesh.policy.compile.ServiceKey;
 import java.io.IOException;
 import java.time.Duration;
@@ -28,14 +29,17 @@ public final class RegistryApi {
 
   private final Registry registry;
   private final SnapshotService snapshots;
+  private final WorkloadViews views;
   private final String defaultNamespace;
   private final Duration heartbeat;
   private final Duration ttl;
 
   public RegistryApi(
-      Registry registry, SnapshotService snapshots, String defaultNamespace, Duration heartbeat, Duration ttl) {
+      Registry registry, SnapshotService snapshots, WorkloadViews views, String defaultNamespace, Duration heartbeat,
+      Duration ttl) {
     this.registry = registry;
     this.snapshots = snapshots;
+    this.views = views;
     this.defaultNamespace = defaultNamespace;
     this.heartbeat = heartbeat;
     this.ttl = ttl;
@@ -125,7 +129,9 @@ public final class RegistryApi {
     for (AgentRecord a : registry.agents()) {
       Map<String, Object> m = AgentJson.toJson(a);
       m.remove("lastAckAccepted"); // "state" says it better
-      m.put("state", a.state(current.version()).label());
+      // an agent scoped by a Sidecar runs its view's version, not the whole mesh's
+      String view = views.versionFor(a);
+      m.put("state", a.state(view != null && view.equals(a.appliedVersion()) ? view : current.version()).label());
       list.add(m);
     }
     Map<String, Object> out = new LinkedHashMap<>();

@@ -93,6 +93,22 @@ public final class Settings {
     this.enabled = enabledValue == null || !"false".equalsIgnoreCase(enabledValue.trim());
     this.token = in.get(TOKEN);
     this.controlCa = in.get(CONTROL_CA);
+    String[] claims = token == null ? null : tokenClaims(token);
+    if (claims != null && !claims[1].equals(namespace)) {
+      warn.append("[inmesh] warning: ")
+          .append(TOKEN)
+          .append(" is for namespace ")
+          .append(claims[1])
+          .append(" but ")
+          .append(NAMESPACE)
+          .append(" is ")
+          .append(namespace)
+          .append(": the control plane will refuse to register this workload; set ")
+          .append(NAMESPACE)
+          .append('=')
+          .append(claims[1])
+          .append('\n');
+    }
     if (controlUrl != null && controlUrl.startsWith("https://") && controlCa == null) {
       warn.append("[inmesh] warning: ")
           .append(CONTROL_URL)

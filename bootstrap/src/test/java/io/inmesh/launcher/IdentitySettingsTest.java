@@ -30,6 +30,13 @@ class IdentitySettingsTest {
   }
 
   @Test
+  void aTokenForAnotherNamespaceIsWarnedAbout() {
+    Settings s = settings(Map.of("INMESH_TOKEN", token("shop", "pedido-service")));
+    assertThat(s.warnings).contains("INMESH_TOKEN is for namespace shop but INMESH_NAMESPACE is default");
+    assertThat(settings(Map.of("INMESH_TOKEN", token("shop", "pedido-service"), "INMESH_NAMESPACE", "shop")).warnings).isEmpty();
+  }
+
+  @Test
   void withoutATokenTheStartLineSaysThereIsNoIdentity() {
     assertThat(settings(Map.of()).startLine("1", "2")).contains(" identity=none (no INMESH_TOKEN) ");
     assertThat(settings(Map.of("INMESH_TOKEN", "not-a-token")).identityText()).isEqualTo("unreadable INMESH_TOKEN");

@@ -1,6 +1,5 @@
 package io.inmesh.smoke;
 
-import static io.inmesh.smoke.Smoke.awaitReady;
 import static io.inmesh.smoke.Smoke.awaitTrue;
 import static io.inmesh.smoke.Smoke.inmeshEnv;
 import static io.inmesh.smoke.Smoke.meshed;
@@ -106,7 +105,8 @@ class IdentitySmokeTest {
   void anAgentGivenATokenObtainsItsIdentityOverTheTlsChannel() throws Exception {
     usuario = startUsuario("usuario", dataDir.resolve("ca/roots.pem").toString());
     assertThat(usuario.awaitOutput("identity=ns/default/sa/usuario-service", Duration.ofSeconds(120))).as(usuario.tail(20)).isTrue();
-    awaitReady(usuario, USUARIO);
+    // bounded generously: on a loaded machine an agent-attached JVM can take a minute to start
+    awaitTrue("usuario ready", Duration.ofSeconds(180), () -> Smoke.status("http://" + USUARIO + ":15020/healthz/ready") == 200, usuario);
     awaitTrue("usuario's identity in /v1/agents", Duration.ofSeconds(90),
         () -> agent() != null && ID.equals(agent().path("identity").asText()) && !agent().path("certificateExpires").isNull(), controlPlane, usuario);
 

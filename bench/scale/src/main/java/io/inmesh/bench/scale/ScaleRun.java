@@ -268,6 +268,9 @@ final class ScaleRun {
     say("starting " + String.join(" ", cmd));
     Path log = raw.resolve("control-" + agents + ".log");
     control = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    Process started = control;
+    // the control plane never outlives the tool, however the tool ends (Ctrl-C, timeout)
+    Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly, "stop-control-plane"));
     CompletableFuture<Void> banner = new CompletableFuture<>();
     Thread pump =
         new Thread(

@@ -14,6 +14,7 @@ import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The agent's own ports on {@code INMESH_ADMIN_ADDRESS}, as Istio's sidecar has them: 15000 (admin:
@@ -22,6 +23,7 @@ import java.util.Map;
  * running.
  */
 public final class AdminServer {
+  private static final Pattern REQUEST_WORKER = Pattern.compile("inmesh-(admin|health|responder)-\\d+");
   private final MeshEngine engine;
   private final AgentIdentity identity;
   private final ControlLoop control;
@@ -143,13 +145,20 @@ public final class AdminServer {
     }
     Map<String, Object> jvm = new LinkedHashMap<>();
     int inmeshThreads = 0;
+    int requestWorkers = 0;
     for (Thread t : Thread.getAllStackTraces().keySet()) {
       if (t.getName().startsWith("inmesh-")) {
         inmeshThreads++;
+        if (REQUEST_WORKER.matcher(t.getName()).matches()) {
+          requestWorkers++;
+        }
       }
     }
     jvm.put("threads", ManagementFactory.getThreadMXBean().getThreadCount());
     jvm.put("inmeshThreads", inmeshThreads);
+    // the admin, health and local-answer servers' pooled workers (named <server>-<n>): they come and
+    // go with requests (idle ones end after 30 s), so they are counted apart from the fixed ones
+    jvm.put("inmeshRequestWorkers", requestWorkers);
     jvm.put("heapUsedBytes", ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
     m.put("jvm", jvm);
     return m;

@@ -108,13 +108,19 @@ public final class ApiServer implements AutoCloseable {
 
   private void ensureExecutor() {
     if (executor == null) {
-      // requests wait for a handler in a bounded queue: past it the server closes the connection
-      // (the agent backs off) instead of queueing without bound
+      // requests wait for a handler in a short queue: past it the server closes the connection at
+      // once (the agent backs off). Each waiting request is an open file, and a request that waits
+      // long is one its agent has given up on: a long queue would only fill the file table with them
       executor =
           new ThreadPoolExecutor(
-              HANDLER_THREADS, HANDLER_THREADS, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(Math.max(capacity, 1000)),
+              HANDLER_THREADS, HANDLER_THREADS, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(waitingLimit(capacity)),
               DaemonThreads.named("inmesh-api-"));
     }
+  }
+
+  /** Requests that may wait for a handler: a twentieth of the capacity, at least 100. */
+  static int waitingLimit(int capacity) {
+    return Math.max(100, capacity / 20);
   }
 
   /** Runs a task on the handler pool (answers to held polls fan out here); throws RejectedExecutionException when full. */

@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +31,9 @@ public final class Registry {
 
   private static final Comparator<AgentRecord> AGENT_ORDER =
       Comparator.comparing(AgentRecord::serviceKey, SERVICE_ORDER).thenComparing(AgentRecord::agent);
+
+  /** A sweep may always expire this many agents, whatever the registry's size. */
+  static final int MIN_EXPIRED_PER_SWEEP = 5;
 
   private final Clock clock;
   private final EventLog log;
@@ -156,6 +158,7 @@ public final class Registry {
     long cutoff = now - ttl.toNanos();
     List<AgentRecord> expired = new ArrayList<>();
     long paused;
+    int capped = 0;
     Set<ServiceKey> touched = new HashSet<>();
     synchronized (this) {
       // the first sweep has nothing to compare with (start-up is not a pause)
@@ -167,20 +170,35 @@ public final class Registry {
       } else {
         paused = 0;
       }
-      Iterator<AgentRecord> it = agents.values().iterator();
-      while (it.hasNext()) {
-        AgentRecord r = it.next();
+      List<AgentRecord> silent = new ArrayList<>();
+      for (AgentRecord r : agents.values()) {
         Long heard = heardNanos.get(r.agent());
         if (heard == null || heard - cutoff < 0) {
-          it.remove();
-          heardNanos.remove(r.agent());
-          if (r.isEndpoint()) {
-            unindex(r);
-            touched.add(r.serviceKey());
-          }
-          expired.add(r);
+          silent.add(r);
         }
       }
+      // a large part of the fleet falling silent at once is more likely a partition or an
+      // overloaded control plane than that many crashes: expire the longest-silent first, at most a
+      // tenth of the registry per sweep, so live agents have time to be heard again
+      int limit = Math.max(MIN_EXPIRED_PER_SWEEP, agents.size() / 10);
+      if (silent.size() > limit) {
+        silent.sort(Comparator.comparingLong((AgentRecord r) -> heardNanos.getOrDefault(r.agent(), cutoff) - now));
+        capped = silent.size() - limit;
+        silent = silent.subList(0, limit);
+      }
+      for (AgentRecord r : silent) {
+        agents.remove(r.agent());
+        heardNanos.remove(r.agent());
+        if (r.isEndpoint()) {
+          unindex(r);
+          touched.add(r.serviceKey());
+        }
+        expired.add(r);
+      }
+    }
+    if (capped > 0) {
+      log.info("registry: " + (capped + expired.size()) + " agents silent for " + ttl.toMillis()
+          + " ms at once; expiring " + expired.size() + " now, the rest later unless they are heard from");
     }
     if (paused > 0) {
       log.info("registry: this control plane was paused for about " + (paused / 1_000_000_000L)

@@ -59,6 +59,8 @@ public final class ControlLoop {
   private volatile boolean registered;
   /** The last snapshot version received, accepted or not: what the next poll asks to be newer than. */
   private volatile String seenVersion;
+  /** Poll thread only. */
+  private String lastRejectionLogged;
   /** Polls this agent's view ({@code /v1/view}) until the control plane turns out not to have it. */
   private volatile boolean viewProtocol = true;
   /**
@@ -209,16 +211,20 @@ public final class ControlLoop {
     }
     if (!result.accepted()) {
       stats.snapshotsRejected.increment();
-      Log.once(
-          Log.Level.ERROR,
-          "nack-" + result.version(),
-          "rejected snapshot " + result.version() + " (keeps serving " + currentVersion() + "): " + result.error());
+      String rejected = String.valueOf(result.version()); // "null": no readable version at all
+      if (!rejected.equals(lastRejectionLogged)) {
+        // once per rejected version, remembering only the last one (a per-version "once" key
+        // would grow with every version a broken control plane serves)
+        lastRejectionLogged = rejected;
+        Log.error("rejected snapshot " + result.version() + " (keeps serving " + currentVersion() + "): " + result.error());
+      }
       throw new IOException("rejected snapshot " + result.version() + ": " + result.error());
     }
     if (asked != null && asked.equals(result.version()) && tookMs < EARLY_ANSWER_MS) {
       throw new IOException("snapshot poll answered the version it was asked to be newer than (" + asked + ") at once");
     }
     cache.write(r.body());
+    lastRejectionLogged = null;
     succeeded(backoff);
     return 0;
   }

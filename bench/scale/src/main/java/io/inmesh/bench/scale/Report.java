@@ -21,9 +21,19 @@ final class Report {
 
   private Report() {}
 
-  static void write(Path out, ScaleRun.Options o, List<ScaleRun.Result> results) throws IOException {
-    Files.writeString(out.resolve("results.json"), JsonTrees.writePretty(json(o, results)) + "\n");
-    Files.writeString(out.resolve("report.md"), markdown(o, results));
+  static void write(Path out, ScaleRun.Options o, List<ScaleRun.Result> results, List<String> failures)
+      throws IOException {
+    Map<String, Object> json = json(o, results);
+    json.put("didNotConverge", failures);
+    Files.writeString(out.resolve("results.json"), JsonTrees.writePretty(json) + "\n");
+    StringBuilder md = new StringBuilder(markdown(o, results));
+    if (!failures.isEmpty()) {
+      md.append("\n## Sizes that did not converge\n\n");
+      for (String f : failures) {
+        md.append("- ").append(f).append('\n');
+      }
+    }
+    Files.writeString(out.resolve("report.md"), md.toString());
   }
 
   private static Map<String, Object> json(ScaleRun.Options o, List<ScaleRun.Result> results) {

@@ -84,12 +84,19 @@ public final class ScaleMain {
     }
     Files.createDirectories(out.resolve("raw"));
     List<ScaleRun.Result> results = new ArrayList<>();
+    List<String> failures = new ArrayList<>();
     for (int n : sizes) {
       int svc = services != null ? services : Math.max(o.calls + 1, n / 10);
       System.out.printf(Locale.ROOT, "[scale] %d agents, %d services, each calling %d%n", n, svc, o.calls);
-      results.add(new ScaleRun(o, n, svc, out.resolve("raw")).run());
+      try {
+        results.add(new ScaleRun(o, n, svc, out.resolve("raw")).run());
+      } catch (ScaleRun.NotConverged e) {
+        System.out.println("[scale] " + n + " agents did not converge: " + e.getMessage());
+        failures.add(String.format(Locale.ROOT, "%,d agents (%,d services): did not converge within %d s: %s",
+            n, svc, 120 + n / 100, e.getMessage()));
+      }
     }
-    Report.write(out, o, results);
+    Report.write(out, o, results, failures);
     System.out.println("[scale] wrote " + out.resolve("report.md") + " and " + out.resolve("results.json"));
   }
 

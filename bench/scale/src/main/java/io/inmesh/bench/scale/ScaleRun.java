@@ -41,7 +41,7 @@ final class ScaleRun {
     int steadySeconds = 30;
     int reps = 2;
     /** Agents started per second while ramping up (a rollout, not a thundering herd). */
-    int rampPerSecond = 2000;
+    int rampPerSecond = 500;
   }
 
   /** Everything one size measured. */
@@ -116,7 +116,7 @@ final class ScaleRun {
         break;
       }
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("only " + registered + " of " + agents + " agents converged; control plane " + load);
+        throw new NotConverged(registered, load);
       }
       ScaleMain.sleep(500);
     }
@@ -156,14 +156,39 @@ final class ScaleRun {
     long failedTotal = failures();
     String sigterm = sigterm(work.resolve("data").resolve("registry.json"));
     say("SIGTERM: " + sigterm);
+    stopFleet(threads);
     return new Result(agents, services, o.calls, converge, cores, peakOf(after, peak), simulator, failedSteady,
         failedTotal, ((Number) load.get("shed")).longValue(), changes, sigterm, load, reregistered, loadAverage);
+  }
+
+  /** Stops every simulated agent, so none of them talks to the next size's control plane. */
+  private void stopFleet(ThreadFactory threads) throws InterruptedException {
+    List<Thread> stopping = new ArrayList<>();
+    for (SimulatedAgent a : fleet) {
+      Thread t = threads != null ? threads.newThread(a.loop::stop) : new Thread(a.loop::stop);
+      t.start();
+      stopping.add(t);
+    }
+    for (Thread t : stopping) {
+      t.join(5_000);
+    }
+    fleet.clear();
   }
 
   /** RSS, threads and files at their highest of the two readings; CPU ticks from the steady window. */
   private static ProcStats peakOf(ProcStats steady, ProcStats later) {
     return new ProcStats(steady.cpuTicks(), Math.max(steady.rssKb(), later.rssKb()),
         Math.max(steady.threads(), later.threads()), Math.max(steady.openFiles(), later.openFiles()));
+  }
+
+  /** The fleet never got registered and served within the bound: the size's result says so. */
+  static final class NotConverged extends RuntimeException {
+    final long converged;
+
+    NotConverged(long converged, Map<String, Object> load) {
+      super(converged + " agents registered and serving a snapshot at the deadline; control plane " + load);
+      this.converged = converged;
+    }
   }
 
   interface Change {
@@ -260,7 +285,8 @@ final class ScaleRun {
     if (o.controlCpu >= 0) {
       cmd.addAll(List.of("taskset", "-c", Integer.toString(o.controlCpu)));
     }
-    cmd.addAll(List.of(o.controlJava, "-Xmx" + o.controlHeap, "-jar", o.controlJar.toString(),
+    cmd.addAll(List.of(o.controlJava, "-Xmx" + o.controlHeap,
+        "-Xlog:gc:file=" + raw.resolve("control-" + agents + "-gc.log"), "-jar", o.controlJar.toString(),
         "--listen", o.listen, "--policy-dir", policies.toString(), "--data-dir", data.toString()));
     if (o.capacity != null) {
       cmd.addAll(List.of("--capacity", o.capacity.toString()));
@@ -268,6 +294,9 @@ final class ScaleRun {
     say("starting " + String.join(" ", cmd));
     Path log = raw.resolve("control-" + agents + ".log");
     control = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    Process started = control;
+    // the control plane never outlives the tool, however the tool ends (Ctrl-C, timeout)
+    Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly, "stop-control-plane"));
     CompletableFuture<Void> banner = new CompletableFuture<>();
     Thread pump =
         new Thread(

@@ -216,6 +216,12 @@ public final class WorkloadIdentity {
     }
     SpiffeId id = SpiffeId.parse(String.valueOf(answer.get("identity")));
     WorkloadCertificate c = new WorkloadCertificate(id, keys.getPrivate(), chain, "control-plane");
+    // cached before it is used: whatever this JVM has shown, a restart finds
+    try {
+      cache.write(c, newRoots);
+    } catch (IOException e) {
+      Log.once(Log.Level.WARN, "identity-cache", "identity: not cached (" + e.getMessage() + "); a restart needs the control plane");
+    }
     roots = List.copyOf(newRoots);
     boolean first = current == null;
     install(c);
@@ -223,11 +229,6 @@ public final class WorkloadIdentity {
       renewals++;
     }
     lastError = null;
-    try {
-      cache.write(c, newRoots);
-    } catch (IOException e) {
-      Log.once(Log.Level.WARN, "identity-cache", "identity: not cached (" + e.getMessage() + "); a restart needs the control plane");
-    }
     if (first) {
       Log.info("identity " + id + " (certificate until " + c.expires() + ")");
     } else {

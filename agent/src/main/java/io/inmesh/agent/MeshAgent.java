@@ -4,6 +4,7 @@ import io.inmesh.agent.admin.AdminServer;
 import io.inmesh.policy.control.AgentIdentity;
 import io.inmesh.policy.control.ControlClient;
 import io.inmesh.policy.control.ControlLoop;
+import io.inmesh.policy.identity.WorkloadIdentity;
 import io.inmesh.agent.engine.MeshEngine;
 import io.inmesh.policy.log.Log;
 import io.inmesh.policy.snapshot.SnapshotCache;
@@ -22,9 +23,11 @@ public final class MeshAgent {
   private final MeshEngine engine;
   private final ControlLoop control;
   private final AdminServer admin;
+  private final WorkloadIdentity workloadIdentity;
 
   private MeshAgent(Settings settings) {
     AgentIdentity identity = AgentIdentity.create(settings);
+    this.workloadIdentity = new WorkloadIdentity(settings);
     this.engine = new MeshEngine(settings);
     this.control =
         settings.controlUrl == null
@@ -33,12 +36,24 @@ public final class MeshAgent {
                 settings.controlUrl,
                 engine,
                 engine.listeners(),
-                new ControlClient(settings, identity),
+                new ControlClient(settings, identity, workloadIdentity.channel()),
                 new SnapshotCache(Path.of(settings.cacheDir)));
     if (control != null) {
       engine.onListenersChanged(l -> control.endpointChanged());
+      // a new certificate re-registers, so /v1/agents shows its expiry
+      workloadIdentity.onChange(control::endpointChanged);
     }
-    this.admin = new AdminServer(engine, identity, control);
+    this.admin = new AdminServer(engine, identity, control, workloadIdentity);
+  }
+
+  /**
+   * This workload's identity, for the engine's security stages: when {@code required()} is true and
+   * {@code awaitReady(INMESH_STARTUP_WAIT)} returns false, calls that need mTLS answer 503 instead
+   * of going out in plain text. null before the agent started (or with INMESH_ENABLED=false).
+   */
+  public static WorkloadIdentity workloadIdentity() {
+    MeshAgent a = instance;
+    return a == null ? null : a.workloadIdentity;
   }
 
   public static synchronized void start(Settings settings) {
@@ -56,6 +71,7 @@ public final class MeshAgent {
         new Thread(
             () -> {
               agent.admin.start();
+              agent.workloadIdentity.start(); // the CSR and the control plane: off premain's thread
               if (agent.control != null) {
                 agent.control.start();
               }
@@ -68,6 +84,7 @@ public final class MeshAgent {
   }
 
   private void stop() {
+    workloadIdentity.stop();
     if (control != null) {
       control.stop();
     }

@@ -31,6 +31,7 @@ public final class Settings {
   public static final String ENDPOINT_ADDRESS = "INMESH_ENDPOINT_ADDRESS";
   public static final String ENABLED = "INMESH_ENABLED";
   public static final String TOKEN = "INMESH_TOKEN";
+  public static final String CONTROL_CA = "INMESH_CONTROL_CA";
 
   public static final int ADMIN_PORT = 15000;
   public static final int HEALTH_PORT = 15020;
@@ -53,6 +54,11 @@ public final class Settings {
   public final boolean enabled;
   /** Join token for identity (used by the security work); null when unset. */
   public final String token;
+  /**
+   * PEM file of the root(s) an {@code https://} control URL must chain to; used only to bootstrap
+   * (later roots arrive over the channel). null when unset.
+   */
+  public final String controlCa;
   /** Problems found while resolving (bad duration, bad label); printed once, never fatal. */
   public final String warnings;
 
@@ -86,6 +92,30 @@ public final class Settings {
     String enabledValue = in.get(ENABLED);
     this.enabled = enabledValue == null || !"false".equalsIgnoreCase(enabledValue.trim());
     this.token = in.get(TOKEN);
+    this.controlCa = in.get(CONTROL_CA);
+    String[] claims = token == null ? null : tokenClaims(token);
+    if (claims != null && !claims[1].equals(namespace)) {
+      warn.append("[inmesh] warning: ")
+          .append(TOKEN)
+          .append(" is for namespace ")
+          .append(claims[1])
+          .append(" but ")
+          .append(NAMESPACE)
+          .append(" is ")
+          .append(namespace)
+          .append(": the control plane will refuse to register this workload; set ")
+          .append(NAMESPACE)
+          .append('=')
+          .append(claims[1])
+          .append('\n');
+    }
+    if (controlUrl != null && controlUrl.startsWith("https://") && controlCa == null) {
+      warn.append("[inmesh] warning: ")
+          .append(CONTROL_URL)
+          .append(" is https:// but ")
+          .append(CONTROL_CA)
+          .append(" is unset: the agent cannot verify the control plane and will not connect\n");
+    }
     this.warnings = warn.toString();
   }
 
@@ -146,12 +176,49 @@ public final class Settings {
         .append(ADMIN_PORT)
         .append(",:")
         .append(HEALTH_PORT)
+        .append(" identity=")
+        .append(identityText())
         .append(" mesh=")
         .append(enabled ? "on" : "off (INMESH_ENABLED=false; tracing stays on)");
     if (!warnings.isEmpty()) {
       sb.append(System.lineSeparator()).append(warnings.trim());
     }
     return sb.toString();
+  }
+
+  /**
+   * What the start line says about identity. Premain does no I/O, so this is what the agent will
+   * ask for: the namespace and service account the join token names, read from the token's
+   * payload (the control plane verifies it, the agent only reads it), or none.
+   */
+  public String identityText() {
+    if (token == null) {
+      return "none (no INMESH_TOKEN)";
+    }
+    String[] claims = tokenClaims(token);
+    if (claims == null) {
+      return "unreadable INMESH_TOKEN";
+    }
+    return "ns/" + claims[1] + "/sa/" + claims[2] + " (INMESH_TOKEN; certificate requested in the background)";
+  }
+
+  /** {id, namespace, serviceAccount, expiryEpochSeconds} of an inmesh join token, or null. */
+  public static String[] tokenClaims(String token) {
+    String t = token.trim();
+    if (!t.startsWith("inmesh1.")) {
+      return null;
+    }
+    String[] parts = t.substring("inmesh1.".length()).split("\\.");
+    if (parts.length != 2) {
+      return null;
+    }
+    try {
+      String payload = new String(java.util.Base64.getUrlDecoder().decode(parts[0]), "UTF-8");
+      String[] f = payload.split(":");
+      return f.length == 4 ? f : null;
+    } catch (IllegalArgumentException | java.io.UnsupportedEncodingException e) {
+      return null;
+    }
   }
 
   // ---------------------------------------------------------------------------------------------

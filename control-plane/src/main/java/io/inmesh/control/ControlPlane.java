@@ -1,9 +1,15 @@
 package io.inmesh.control;
 
+import io.inmesh.control.api.AccessGuard;
 import io.inmesh.control.api.ApiServer;
+import io.inmesh.control.api.HttpCall;
+import io.inmesh.control.api.IdentityApi;
+import io.inmesh.control.ca.IdentityAuthority;
+import io.inmesh.control.token.AdminCredential;
 import io.inmesh.control.api.PolicyApi;
 import io.inmesh.control.api.RegistryApi;
 import io.inmesh.control.api.SnapshotApi;
+import io.inmesh.control.poll.HeldPolls;
 import io.inmesh.control.policy.PolicyChange;
 import io.inmesh.control.policy.PolicyStore;
 import io.inmesh.control.policy.PolicyWatcher;
@@ -13,6 +19,8 @@ import io.inmesh.control.registry.RegistryListener;
 import io.inmesh.control.registry.RegistryPersistence;
 import io.inmesh.control.snapshot.Snapshot;
 import io.inmesh.control.snapshot.SnapshotService;
+import io.inmesh.control.view.WorkloadViews;
+import io.inmesh.policy.compile.ServiceKey;
 import io.inmesh.policy.PolicyParser;
 import io.inmesh.policy.diag.Diagnostic;
 import java.io.IOException;
@@ -22,7 +30,10 @@ import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -38,6 +49,13 @@ public final class ControlPlane implements AutoCloseable {
 
   static final long SCAN_INTERVAL_MILLIS = 200;
   static final long SWEEP_INTERVAL_MILLIS = 1000;
+  /**
+   * Registry changes wait this long to be applied to views, so that a burst (a fleet
+   * re-registering, a rollout) costs one rebuild instead of one per agent.
+   */
+  static final long REBUILD_DEBOUNCE_MILLIS = 100;
+  /** A sweep this much later than scheduled means the process was paused (SIGSTOP, GC, suspend). */
+  static final Duration PAUSE_THRESHOLD = Duration.ofSeconds(3);
 
   private final ControlPlaneConfig config;
   private final EventLog log;
@@ -47,16 +65,29 @@ public final class ControlPlane implements AutoCloseable {
   private final Registry registry;
   private final RegistryPersistence persistence;
   private final SnapshotService snapshots;
+  private final WorkloadViews views;
+  private final HeldPolls heldPolls;
+  private final ScheduledExecutorService holdTimers;
+  private final ScheduledExecutorService rebuilder;
+  private final AtomicBoolean rebuildPending = new AtomicBoolean();
+  private volatile long lastRebuildMillis;
   private final ApiServer api;
   private final InetSocketAddress address;
+  private final IdentityAuthority identities;
+  private final AdminCredential admin;
+  private final InetSocketAddress tlsAddress;
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile String lastScanProblem;
 
-  private ControlPlane(ControlPlaneConfig config, EventLog log) throws IOException {
+  private ControlPlane(ControlPlaneConfig config, IdentityAuthority.Settings identitySettings, EventLog log) throws IOException {
     this.config = config;
     this.log = log;
     Files.createDirectories(config.policyDir());
     Files.createDirectories(config.dataDir());
+    // the CA first: a policy file whose MeshConfig names another trust domain is rejected on load
+    identities = identitySettings == null ? null : new IdentityAuthority(identitySettings, Clock.systemUTC(), log);
+    admin = identities != null ? identities.admin() : AdminCredential.loadOrCreate(config.dataDir());
+    String trustDomain = identities == null ? null : identities.trustDomain();
 
     RegistryFile registryFile = new RegistryFile(config.dataDir());
     RegistryFile.Saved saved = loadRegistry(registryFile);
@@ -72,7 +103,7 @@ public final class ControlPlane implements AutoCloseable {
     PolicyChangeSink sink = new PolicyChangeSink(initial::addAll);
     watcher =
         new PolicyWatcher(
-            config.policyDir(), new PolicyParser(config.namespace()), store, sink::accept, this::logScanProblem);
+            config.policyDir(), new PolicyParser(config.namespace(), trustDomain), store, sink::accept, this::logScanProblem);
     watcher.scan();
 
     // warm-up only after a start that restored nobody: then the registry is certainly incomplete
@@ -92,20 +123,56 @@ public final class ControlPlane implements AutoCloseable {
         new RegistryPersistence(
             registryFile,
             () -> {
-              Snapshot s = snapshots.current();
+              // the last published version: the generation's continuity needs no rebuild of the whole mesh
+              Snapshot s = snapshots.lastPublished();
               return new RegistryFile.Saved(registry.agents(), s.version(), s.generation());
             },
             scheduler,
             log);
+    api = new ApiServer(log, config.capacity());
+    holdTimers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("inmesh-control-hold-"));
+    rebuilder = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("inmesh-control-views-"));
+    heldPolls = new HeldPolls(holdTimers, api::execute, config.heldPollLimit());
+    snapshots.publisher(heldPolls::publish);
+    views =
+        new WorkloadViews(
+            store::resourceTrees, registry, heldPolls, snapshots.lastPublished().generation(), snapshots::warmingUp,
+            () -> scheduleRebuild(REBUILD_DEBOUNCE_MILLIS));
+    snapshots.whenWarm(
+        () -> {
+          heldPolls.warmed(snapshots.channel());
+          views.warmed();
+        });
     registry.listener(new RegistryEvents());
 
-    api = routes(new ApiServer(log));
+    routes(api);
+    api.onShed(this::heardDespiteShedding);
     try {
       address = api.start(config.listenHost(), config.listenPort());
     } catch (IOException e) {
       scheduler.shutdownNow();
+      holdTimers.shutdownNow();
+      rebuilder.shutdownNow();
       snapshots.close();
       throw new IOException("cannot listen on " + config.listenHost() + ":" + config.listenPort() + ": " + e.getMessage(), e);
+    }
+    InetSocketAddress tls = null;
+    if (identities != null && identitySettings.tlsHost() != null) {
+      try {
+        tls = api.startTls(identitySettings.tlsHost(), identitySettings.tlsPort(), identities.serverContext());
+      } catch (IOException e) {
+        api.close();
+        scheduler.shutdownNow();
+        holdTimers.shutdownNow();
+        rebuilder.shutdownNow();
+        snapshots.close();
+        throw new IOException(
+            "cannot listen on " + identitySettings.tlsHost() + ":" + identitySettings.tlsPort() + " (--listen-tls): " + e.getMessage(), e);
+      }
+    }
+    tlsAddress = tls;
+    if (identities != null) {
+      scheduler.scheduleWithFixedDelay(this::identityTickQuietly, 1, 1, TimeUnit.SECONDS);
     }
 
     scheduler.scheduleWithFixedDelay(this::scanQuietly, SCAN_INTERVAL_MILLIS, SCAN_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
@@ -125,12 +192,51 @@ public final class ControlPlane implements AutoCloseable {
         }
       });
     }
+    if (identities == null) {
+      log.info("identity: off (no --data-dir): no workload certificates are issued; start with --data-dir DIR to issue them");
+    } else {
+      log.info("identity: " + identities.describe() + (tlsAddress == null ? "" : "; TLS API on " + tlsUri().toString().replaceAll("/$", "")));
+    }
+    if (!address.getAddress().isLoopbackAddress()) {
+      log.info("warning: --listen " + config.listenHost() + " serves plain HTTP beyond this host: anyone on the network can read"
+          + " policy and the registry" + (identities == null ? " and register as any workload" : "")
+          + "; use --listen-tls for agents on other hosts and keep --listen on a loopback address");
+    }
     log.banner(banner());
+  }
+
+  /** Starts a control plane that issues workload identities ({@code identity} null: it issues none). */
+  public static ControlPlane start(ControlPlaneConfig config, IdentityAuthority.Settings identity, EventLog log) throws IOException {
+    return new ControlPlane(config, identity, log);
+  }
+
+  /** {@code https://host:port/} of {@code --listen-tls}, or null without it. */
+  public URI tlsUri() {
+    if (tlsAddress == null) {
+      return null;
+    }
+    String host = tlsAddress.getAddress().getHostAddress();
+    if (host.contains(":")) {
+      host = "[" + host + "]";
+    }
+    return URI.create("https://" + host + ":" + tlsAddress.getPort() + "/");
+  }
+
+  public IdentityAuthority identities() {
+    return identities;
+  }
+
+  private void identityTickQuietly() {
+    try {
+      identities.tick();
+    } catch (RuntimeException e) {
+      log.info("ca: check failed: " + e);
+    }
   }
 
   /** Starts a control plane; it serves until {@link #close()}. */
   public static ControlPlane start(ControlPlaneConfig config, EventLog log) throws IOException {
-    return new ControlPlane(config, log);
+    return new ControlPlane(config, null, log);
   }
 
   public URI baseUri() {
@@ -156,18 +262,89 @@ public final class ControlPlane implements AutoCloseable {
       return;
     }
     scheduler.shutdownNow();
-    snapshots.close(); // held polls answer "unchanged" instead of being cut off
+    rebuilder.shutdownNow();
+    heldPolls.close();
+    snapshots.close();
+    // held polls answer "unchanged" instead of being cut off
+    heldPolls.bounce(snapshots.channel());
+    views.bounceAll();
+    holdTimers.shutdownNow();
     api.close();
     persistence.flush();
     log.info("stopped; registry of " + plural(registry.size(), "agent") + " saved");
   }
 
-  private ApiServer routes(ApiServer server) {
-    new RegistryApi(registry, snapshots, config.namespace(), config.heartbeat(), config.ttl()).routes(server);
-    new SnapshotApi(snapshots, registry).routes(server);
-    new PolicyApi(store, watcher, new PolicyParser(config.namespace()), snapshots).routes(server);
+  private void routes(ApiServer server) {
+    new RegistryApi(registry, snapshots, views, config.namespace(), config.heartbeat(), config.ttl()).routes(server);
+    new SnapshotApi(snapshots, views, registry, heldPolls, server, config.viewHold()).routes(server);
+    new PolicyApi(store, watcher, new PolicyParser(config.namespace(), identities == null ? null : identities.trustDomain()), snapshots)
+        .routes(server);
+    if (identities != null) {
+      new IdentityApi(identities, Clock.systemUTC(), log).routes(server);
+    }
+    server.guard(new AccessGuard(identities, admin, registry));
     server.route("GET", "/healthz", call -> call.text(200, "ok"));
-    return server;
+    server.route("GET", "/v1/load", call -> call.json(200, load()));
+  }
+
+  /** A shed heartbeat, ack or view poll still says its agent is alive. */
+  private void heardDespiteShedding(HttpCall call) {
+    String agent = null;
+    try {
+      if (call.path().equals("/v1/view")) {
+        agent = call.query("agent");
+      } else if (call.method().equals("POST") && (call.path().equals("/v1/heartbeat") || call.path().equals("/v1/ack"))) {
+        agent = call.jsonBody(4096).optionalString("agent");
+      }
+    } catch (IOException | RuntimeException e) {
+      return; // not worth more than the 503 it gets
+    }
+    if (agent != null) {
+      registry.heartbeat(agent);
+    }
+  }
+
+  /** What the control plane carries right now, against its capacity. */
+  private Map<String, Object> load() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("capacity", config.capacity());
+    m.put("inProgress", api.inProgress());
+    m.put("heldPolls", heldPolls.held());
+    m.put("heldPollLimit", heldPolls.limit());
+    m.put("shed", api.shed());
+    m.put("agents", registry.size());
+    m.put("views", views.size());
+    return m;
+  }
+
+  /** Applies registry changes to views (and the whole-mesh snapshot, if watched) after a short debounce. */
+  private void scheduleRebuild(long delayMillis) {
+    // rebuilds are spaced by twice the last one's duration: under churn they take at most a third
+    // of the control plane's time, and the rest stays for answering agents
+    delayMillis = Math.max(delayMillis, Math.min(2_000, 2 * lastRebuildMillis));
+    if (rebuildPending.compareAndSet(false, true)) {
+      try {
+        rebuilder.schedule(this::rebuildQuietly, delayMillis, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        rebuildPending.set(false); // shutting down
+      }
+    }
+  }
+
+  private void rebuildQuietly() {
+    rebuildPending.set(false);
+    long start = System.nanoTime();
+    try {
+      SnapshotService.Refresh r = snapshots.refreshIfWatched();
+      if (r.changed()) {
+        log.info("snapshot " + r.snapshot().version() + " generation " + r.snapshot().generation()
+            + " (registry: " + plural(r.snapshot().endpoints(), "endpoint") + ")");
+      }
+      views.rebuild();
+    } catch (RuntimeException e) {
+      log.info("view rebuild failed: " + e);
+    }
+    lastRebuildMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
   }
 
   /** The one line scripts wait for; its shape is a contract. */
@@ -191,12 +368,10 @@ public final class ControlPlane implements AutoCloseable {
   /** Registry changes move the snapshot (endpoints) and the registry file (everything). */
   private final class RegistryEvents implements RegistryListener {
     @Override
-    public void endpointsChanged() {
-      SnapshotService.Refresh r = snapshots.refresh();
-      if (r.changed()) {
-        log.info("snapshot " + r.snapshot().version() + " generation " + r.snapshot().generation()
-            + " (registry: " + plural(r.snapshot().endpoints(), "endpoint") + ")");
-      }
+    public void endpointsChanged(Set<ServiceKey> services) {
+      snapshots.markDirty();
+      views.endpointsChanged(services);
+      scheduleRebuild(REBUILD_DEBOUNCE_MILLIS);
     }
 
     @Override
@@ -225,6 +400,10 @@ public final class ControlPlane implements AutoCloseable {
   }
 
   private void policyChanged(List<PolicyChange> changes) {
+    views.policyChanged();
+    // a policy change is one event (a file written), not a burst: views are rebuilt at once (a
+    // rebuild already due picks it up), beside the whole-mesh snapshot below
+    scheduleRebuild(0);
     SnapshotService.Refresh r = snapshots.refresh();
     logPolicyChanges(changes, r.snapshot(), r.changed());
     if (r.changed()) {
@@ -268,7 +447,7 @@ public final class ControlPlane implements AutoCloseable {
 
   private void sweepQuietly() {
     try {
-      registry.expire(config.ttl());
+      registry.expire(config.ttl(), PAUSE_THRESHOLD.plusMillis(SWEEP_INTERVAL_MILLIS));
     } catch (RuntimeException e) {
       log.info("registry sweep failed: " + e);
     }

@@ -20,7 +20,8 @@ public record ControlPlaneConfig(
     String namespace,
     Duration heartbeat,
     Duration ttl,
-    Duration warmup) {
+    Duration warmup,
+    int capacity) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 15010;
@@ -29,6 +30,17 @@ public record ControlPlaneConfig(
   public static final Duration DEFAULT_TTL = Duration.ofSeconds(15);
   /** Beyond one heartbeat, the slack an agent needs to notice the restart and register again. */
   public static final Duration WARMUP_SLACK = Duration.ofSeconds(2);
+  /**
+   * Calls in progress at once, held polls included. Each is an open connection (a file), and this
+   * machine allows 20,000 open files per process: the default leaves room for the rest.
+   */
+  public static final int DEFAULT_CAPACITY = 16_000;
+
+  public ControlPlaneConfig(
+      String listenHost, int listenPort, Path policyDir, Path dataDir, String namespace, Duration heartbeat,
+      Duration ttl, Duration warmup) {
+    this(listenHost, listenPort, policyDir, dataDir, namespace, heartbeat, ttl, warmup, DEFAULT_CAPACITY);
+  }
 
   public ControlPlaneConfig {
     Objects.requireNonNull(listenHost, "listenHost");
@@ -38,6 +50,9 @@ public record ControlPlaneConfig(
     Objects.requireNonNull(heartbeat, "heartbeat");
     Objects.requireNonNull(ttl, "ttl");
     Objects.requireNonNull(warmup, "warmup");
+    if (capacity < 1) {
+      throw new IllegalArgumentException("capacity must be at least 1");
+    }
   }
 
   /** The data dir used when none is given: one per listen address, so two instances never share it. */
@@ -50,6 +65,23 @@ public record ControlPlaneConfig(
   }
 
   public ControlPlaneConfig withWarmup(Duration newWarmup) {
-    return new ControlPlaneConfig(listenHost, listenPort, policyDir, dataDir, namespace, heartbeat, ttl, newWarmup);
+    return new ControlPlaneConfig(listenHost, listenPort, policyDir, dataDir, namespace, heartbeat, ttl, newWarmup, capacity);
+  }
+
+  /**
+   * Polls held at once: capacity less what is kept for registrations, heartbeats and acks (a
+   * tenth, and at least half of a small capacity, so that shed agents can still heartbeat).
+   */
+  public int heldPollLimit() {
+    return Math.max(1, capacity - Math.max(capacity / 10, Math.min(capacity / 2, 16)));
+  }
+
+  /**
+   * How long a view poll (which is also the agent's heartbeat) is held: short enough that the
+   * agent is heard from again within the TTL.
+   */
+  public Duration viewHold() {
+    Duration d = ttl.minus(heartbeat);
+    return d.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : d;
   }
 }

@@ -29,6 +29,13 @@ public final class ControlPlaneMain {
       // inmesh-control.jar validate FILE|DIR...: the policy check, without starting a server
       return io.inmesh.policy.cli.ValidateCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
     }
+    if (args.length > 0 && args[0].equals("token")) {
+      // inmesh-control.jar token create|revoke: file operations on the data dir, never over the network
+      return io.inmesh.control.token.TokenCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
+    }
+    if (args.length > 0 && args[0].equals("ca")) {
+      return io.inmesh.control.ca.CaCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
+    }
     ControlPlaneFlags.Outcome outcome = ControlPlaneFlags.parse(args);
     if (outcome instanceof ControlPlaneFlags.Help) {
       out.println(ControlPlaneFlags.USAGE);
@@ -40,10 +47,11 @@ public final class ControlPlaneMain {
       err.println(ControlPlaneFlags.USAGE);
       return EXIT_USAGE;
     }
-    ControlPlaneConfig config = ((ControlPlaneFlags.Run) outcome).config();
+    ControlPlaneFlags.Run runFlags = (ControlPlaneFlags.Run) outcome;
+    ControlPlaneConfig config = runFlags.config();
     ControlPlane plane;
     try {
-      plane = ControlPlane.start(config, EventLog.to(out));
+      plane = ControlPlane.start(config, runFlags.identity(), EventLog.to(out));
     } catch (IOException | RuntimeException e) {
       err.println("inmesh-control: error: " + e.getMessage());
       return EXIT_FAILED;

@@ -10,7 +10,7 @@ public final class Durations {
   /** @throws IllegalArgumentException with a message fit to show a user */
   public static Duration parse(String text) {
     if (text == null || text.isBlank()) {
-      throw new IllegalArgumentException("empty duration (use e.g. 5s, 500ms, 2m)");
+      throw new IllegalArgumentException("empty duration (use e.g. 5s, 500ms, 2m, 24h)");
     }
     String s = text.trim();
     try {
@@ -22,6 +22,12 @@ public final class Durations {
       }
       if (s.endsWith("m")) {
         return nonNegative(Duration.ofMinutes(Long.parseLong(s.substring(0, s.length() - 1))), text);
+      }
+      if (s.endsWith("h")) {
+        return nonNegative(Duration.ofHours(Long.parseLong(s.substring(0, s.length() - 1))), text);
+      }
+      if (s.endsWith("d")) {
+        return nonNegative(Duration.ofDays(Long.parseLong(s.substring(0, s.length() - 1))), text);
       }
       return nonNegative(ofSeconds(s), text);
     } catch (NumberFormatException | ArithmeticException e) {

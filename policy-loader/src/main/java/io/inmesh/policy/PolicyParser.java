@@ -20,9 +20,21 @@ import java.util.Map;
 public final class PolicyParser {
 
   private final String defaultNamespace;
+  /** The control plane's --trust-domain when it issues identities; null: any trust domain is accepted. */
+  private final String expectedTrustDomain;
 
   public PolicyParser(String defaultNamespace) {
+    this(defaultNamespace, null);
+  }
+
+  /**
+   * A parser that rejects a MeshConfig whose {@code trustDomain} disagrees with {@code
+   * expectedTrustDomain}: the CA issues identities in one trust domain, and policy that assumes
+   * another would silently match no peer.
+   */
+  public PolicyParser(String defaultNamespace, String expectedTrustDomain) {
     this.defaultNamespace = defaultNamespace == null ? "default" : defaultNamespace;
+    this.expectedTrustDomain = expectedTrustDomain;
   }
 
   public PolicyParser() {
@@ -83,6 +95,18 @@ public final class PolicyParser {
     BindContext ctx = new BindContext(file, loc);
     Cursor root = Cursor.root(tree, "", line, ctx);
     var resource = ResourceBinders.bind(root, defaultNamespace);
+    if (expectedTrustDomain != null
+        && resource instanceof io.inmesh.policy.model.MeshConfig
+        && tree.get("spec") instanceof Map<?, ?> spec
+        && spec.get("trustDomain") instanceof String td
+        && !td.equals(expectedTrustDomain)) {
+      ctx.error(
+          loc.lineOfKey(spec, "trustDomain") > 0 ? loc.lineOfKey(spec, "trustDomain") : line,
+          "spec.trustDomain",
+          "trustDomain \"" + td + "\" disagrees with the control plane's --trust-domain " + expectedTrustDomain
+              + " (the CA issues identities in " + expectedTrustDomain + ")",
+          "remove trustDomain, set it to " + expectedTrustDomain + ", or restart the control plane with --trust-domain " + td);
+    }
     if (ctx.hasErrors()) {
       resource = null;
     }

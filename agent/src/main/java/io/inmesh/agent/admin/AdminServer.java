@@ -10,9 +10,11 @@ import io.inmesh.launcher.Settings;
 import io.inmesh.launcher.Versions;
 import io.inmesh.policy.tree.JsonTrees;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The agent's own ports on {@code INMESH_ADMIN_ADDRESS}, as Istio's sidecar has them: 15000 (admin:
@@ -21,16 +23,24 @@ import java.util.Map;
  * running.
  */
 public final class AdminServer {
+  private static final Pattern REQUEST_WORKER = Pattern.compile("inmesh-(admin|health|responder)-\\d+");
   private final MeshEngine engine;
   private final AgentIdentity identity;
   private final ControlLoop control;
+  private final io.inmesh.policy.identity.WorkloadIdentity workloadIdentity;
   private PlainHttpServer admin;
   private PlainHttpServer health;
 
   public AdminServer(MeshEngine engine, AgentIdentity identity, ControlLoop control) {
+    this(engine, identity, control, null);
+  }
+
+  public AdminServer(
+      MeshEngine engine, AgentIdentity identity, ControlLoop control, io.inmesh.policy.identity.WorkloadIdentity workloadIdentity) {
     this.engine = engine;
     this.identity = identity;
     this.control = control;
+    this.workloadIdentity = workloadIdentity;
   }
 
   public void start() {
@@ -69,7 +79,7 @@ public final class AdminServer {
       case "/config_dump":
         return PlainHttpServer.Response.json(200, JsonTrees.writePretty(configDump()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
       case "/stats":
-        return PlainHttpServer.Response.json(200, JsonTrees.write(engine.stats()));
+        return PlainHttpServer.Response.json(200, JsonTrees.write(stats()));
       case "/":
         return PlainHttpServer.Response.text(200, "inmesh admin\n  /config_dump  the snapshot in force, compiled routes, endpoint\n  /stats        counters\n");
       default:
@@ -93,8 +103,14 @@ public final class AdminServer {
     m.put("workload", w);
     Map<String, Object> c = new LinkedHashMap<>();
     c.put("url", s.controlUrl);
-    c.put("registered", control != null && control.registered());
+    if (control != null) {
+      c.putAll(control.stats());
+    } else {
+      c.put("registered", false);
+    }
     m.put("controlPlane", c);
+    // the certificate chain and trusted roots, never the key
+    m.put("identity", workloadIdentity == null ? null : workloadIdentity.describe());
     ActiveSnapshot a = engine.active();
     if (a == null) {
       m.put("snapshot", null);
@@ -115,6 +131,36 @@ public final class AdminServer {
       }
     }
     m.put("stats", engine.stats());
+    return m;
+  }
+
+  /**
+   * The engine's counters, the control-plane conversation's, and this JVM's threads and heap: what
+   * an operator (and the fault suite) needs to see that inmesh's resources stay flat.
+   */
+  private Map<String, Object> stats() {
+    Map<String, Object> m = new LinkedHashMap<>(engine.stats());
+    if (control != null) {
+      m.put("controlPlane", control.stats());
+    }
+    Map<String, Object> jvm = new LinkedHashMap<>();
+    int inmeshThreads = 0;
+    int requestWorkers = 0;
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.getName().startsWith("inmesh-")) {
+        inmeshThreads++;
+        if (REQUEST_WORKER.matcher(t.getName()).matches()) {
+          requestWorkers++;
+        }
+      }
+    }
+    jvm.put("threads", ManagementFactory.getThreadMXBean().getThreadCount());
+    jvm.put("inmeshThreads", inmeshThreads);
+    // the admin, health and local-answer servers' pooled workers (named <server>-<n>): they come and
+    // go with requests (idle ones end after 30 s), so they are counted apart from the fixed ones
+    jvm.put("inmeshRequestWorkers", requestWorkers);
+    jvm.put("heapUsedBytes", ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+    m.put("jvm", jvm);
     return m;
   }
 

@@ -10,23 +10,55 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The HTTP server and its routing table. Paths match exactly (the JDK server matches contexts by
- * prefix, which would answer {@code /v1/snapshots} as {@code /v1/snapshot}), so one root context
- * routes, and unknown paths and methods get a JSON 404/405 that lists what exists.
+ * The HTTP server, its routing table and its admission. Paths match exactly (the JDK server
+ * matches contexts by prefix, which would answer {@code /v1/snapshots} as {@code /v1/snapshot}),
+ * so one root context routes, and unknown paths and methods get a JSON 404/405 that lists what
+ * exists.
+ *
+ * <p>Handlers run on a small fixed pool: nothing a handler does blocks for long, because held
+ * long-polls are {@linkplain HttpCall#detach() detached} and cost no thread. Past {@code capacity}
+ * calls in progress (held polls included: each is an open connection, a file), a call is shed at
+ * once with 503 and a jittered {@code Retry-After}, so that an overloaded control plane answers
+ * quickly instead of queueing without bound. {@code GET /healthz} is never shed.
  */
 public final class ApiServer implements AutoCloseable {
 
+  /** Handler threads: enough to overlap a slow disk write (policy) with quick calls. */
+  static final int HANDLER_THREADS = 4;
+  /** Shed calls are told to come back after 1..this many seconds, spread so they don't return in step. */
+  static final int MAX_RETRY_AFTER_SECONDS = 5;
+
   private final Map<String, Map<String, Handler>> routes = new LinkedHashMap<>();
   private final EventLog log;
+  private final int capacity;
+  private final AtomicInteger inProgress = new AtomicInteger();
+  private final AtomicLong shed = new AtomicLong();
+  private volatile java.util.function.Consumer<HttpCall> onShed = call -> {};
   private HttpServer server;
   private ExecutorService executor;
+  private HttpServer tlsServer;
+  private boolean plainLoopback;
+  private AccessGuard guard = AccessGuard.OPEN;
 
-  public ApiServer(EventLog log) {
+  public ApiServer(EventLog log, int capacity) {
     this.log = log;
+    this.capacity = capacity;
+  }
+
+  /**
+   * Told of every shed call before it is answered, so that an agent whose heartbeat or poll was
+   * shed still counts as alive: shedding must never expire the fleet it protects.
+   */
+  public void onShed(java.util.function.Consumer<HttpCall> listener) {
+    this.onShed = listener;
   }
 
   public ApiServer route(String method, String path, Handler handler) {
@@ -34,20 +66,101 @@ public final class ApiServer implements AutoCloseable {
     return this;
   }
 
+  /** Checks who may call what before any handler runs (identities, admin credential). */
+  public ApiServer guard(AccessGuard g) {
+    this.guard = g;
+    return this;
+  }
+
+  /**
+   * The same API over TLS ({@code --listen-tls}); client certificates are asked for, not required,
+   * because an agent's first call (its CSR) proves itself with the join token instead.
+   */
+  public InetSocketAddress startTls(String host, int port, javax.net.ssl.SSLContext context) throws IOException {
+    com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(new InetSocketAddress(host, port), 512);
+    https.setHttpsConfigurator(
+        new com.sun.net.httpserver.HttpsConfigurator(context) {
+          @Override
+          public void configure(com.sun.net.httpserver.HttpsParameters params) {
+            javax.net.ssl.SSLParameters p = context.getDefaultSSLParameters();
+            p.setWantClientAuth(true);
+            p.setProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
+            params.setSSLParameters(p);
+          }
+        });
+    ensureExecutor(); // both listeners share the handler pool and its admission
+    https.setExecutor(executor);
+    https.createContext("/", exchange -> dispatch(exchange, false));
+    https.start();
+    tlsServer = https;
+    return https.getAddress();
+  }
+
   public InetSocketAddress start(String host, int port) throws IOException {
-    server = HttpServer.create(new InetSocketAddress(host, port), 512);
-    // a held long-poll occupies a thread for up to a minute: threads must grow with the agents
-        executor = Executors.newCachedThreadPool(DaemonThreads.named("inmesh-api-"));
+    server = HttpServer.create(new InetSocketAddress(host, port), 4096);
+    plainLoopback = server.getAddress().getAddress().isLoopbackAddress();
+    ensureExecutor();
     server.setExecutor(executor);
-    server.createContext("/", this::dispatch);
+    server.createContext("/", exchange -> dispatch(exchange, plainLoopback));
     server.start();
     return server.getAddress();
   }
 
+  private void ensureExecutor() {
+    if (executor == null) {
+      // requests wait for a handler in a short queue: past it the server closes the connection at
+      // once (the agent backs off). Each waiting request is an open file, and a request that waits
+      // long is one its agent has given up on: a long queue would only fill the file table with them
+      executor =
+          new ThreadPoolExecutor(
+              HANDLER_THREADS, HANDLER_THREADS, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(waitingLimit(capacity)),
+              DaemonThreads.named("inmesh-api-"));
+    }
+  }
+
+  /** Requests that may wait for a handler: a twentieth of the capacity, at least 100. */
+  static int waitingLimit(int capacity) {
+    return Math.max(100, capacity / 20);
+  }
+
+  /** Runs a task on the handler pool (answers to held polls fan out here); throws RejectedExecutionException when full. */
+  public void execute(Runnable task) {
+    executor.execute(task);
+  }
+
+  public int capacity() {
+    return capacity;
+  }
+
+  public int inProgress() {
+    return inProgress.get();
+  }
+
+  public long shed() {
+    return shed.get();
+  }
+
+  /** Answers 503 with a jittered Retry-After: the caller keeps what it has and comes back later. */
+  public void shed(HttpCall call, String why) throws IOException {
+    shed.incrementAndGet();
+    try {
+      onShed.accept(call);
+    } catch (RuntimeException e) {
+      // a malformed shed call: it still gets its 503
+    }
+    call.header("Retry-After", Integer.toString(1 + ThreadLocalRandom.current().nextInt(MAX_RETRY_AFTER_SECONDS)));
+    call.error(503, "control plane over capacity: " + why, "keep the snapshot you have and retry after Retry-After seconds");
+  }
+
   @Override
   public void close() {
+    if (tlsServer != null) {
+      tlsServer.stop(0);
+    }
     if (server != null) {
       server.stop(0);
+    }
+    if (executor != null) {
       executor.shutdown();
       try {
         executor.awaitTermination(2, TimeUnit.SECONDS);
@@ -58,12 +171,18 @@ public final class ApiServer implements AutoCloseable {
     }
   }
 
-  private void dispatch(HttpExchange exchange) {
-    try (exchange) {
-      HttpCall call = new HttpCall(exchange);
-      Map<String, Handler> byMethod = routes.get(exchange.getRequestURI().getPath());
+  private void dispatch(HttpExchange exchange, boolean plainLoopbackListener) {
+    inProgress.incrementAndGet();
+    HttpCall call = new HttpCall(exchange, inProgress::decrementAndGet, plainLoopbackListener);
+    try {
+      String path = exchange.getRequestURI().getPath();
+      if (!"/healthz".equals(path) && inProgress.get() > capacity) {
+        shed(call, inProgress.get() - 1 + " calls in progress, capacity " + capacity);
+        return;
+      }
+      Map<String, Handler> byMethod = routes.get(path);
       if (byMethod == null) {
-        call.error(404, "no such path: " + exchange.getRequestURI().getPath(), "the API has " + new TreeSet<>(routes.keySet()));
+        call.error(404, "no such path: " + path, "the API has " + new TreeSet<>(routes.keySet()));
         return;
       }
       Handler h = byMethod.get(exchange.getRequestMethod());
@@ -76,6 +195,7 @@ public final class ApiServer implements AutoCloseable {
         return;
       }
       try {
+        guard.check(call);
         h.handle(call);
       } catch (ApiException e) {
         call.error(e.status(), e.getMessage(), e.hint());
@@ -88,6 +208,10 @@ public final class ApiServer implements AutoCloseable {
       }
     } catch (IOException e) {
       // the client went away (e.g. gave up on a long-poll): nothing to answer
+    } finally {
+      if (!call.detached()) {
+        call.finish();
+      }
     }
   }
 }

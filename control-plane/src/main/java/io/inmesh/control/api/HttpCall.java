@@ -9,15 +9,90 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
-/** One request and its answer: query, bounded body reading, JSON and empty responses. */
+/**
+ * One request and its answer: query, bounded body reading, JSON and empty responses. A call is
+ * answered by its handler, or {@linkplain #detach() detached} and answered later from another
+ * thread (a held long-poll), so that waiting costs no thread.
+ */
 public final class HttpCall {
 
   private final HttpExchange exchange;
+  private final boolean plainLoopbackListener;
+  private final Runnable onFinish;
+  private final AtomicBoolean finished = new AtomicBoolean();
+  private volatile boolean detached;
   private Map<String, String> query;
+  private byte[] bodyBytes;
+  private Caller caller = Caller.ANONYMOUS;
 
-  HttpCall(HttpExchange exchange) {
+  HttpCall(HttpExchange exchange, Runnable onFinish, boolean plainLoopbackListener) {
     this.exchange = exchange;
+    this.onFinish = onFinish;
+    this.plainLoopbackListener = plainLoopbackListener;
+  }
+
+  HttpCall(HttpExchange exchange, Runnable onFinish) {
+    this(exchange, onFinish, false);
+  }
+
+  /**
+   * True when the request came in on a plain-HTTP listener bound to a loopback address: the
+   * development setup, where anyone on the host is trusted as the admin (the security note says so).
+   */
+  public boolean plainLoopbackListener() {
+    return plainLoopbackListener;
+  }
+
+  /** Who the request proved to be (set by {@link AccessGuard} before the handler runs). */
+  public Caller caller() {
+    return caller;
+  }
+
+  void caller(Caller c) {
+    this.caller = c;
+  }
+
+  /** A request header, or null. */
+  public String requestHeader(String name) {
+    return exchange.getRequestHeaders().getFirst(name);
+  }
+
+  /** The TLS client certificate chain the handshake verified; empty over plain HTTP or without one. */
+  public java.util.List<java.security.cert.X509Certificate> peerCertificates() {
+    if (exchange instanceof com.sun.net.httpserver.HttpsExchange https) {
+      try {
+        java.util.List<java.security.cert.X509Certificate> out = new java.util.ArrayList<>();
+        for (java.security.cert.Certificate c : https.getSSLSession().getPeerCertificates()) {
+          out.add((java.security.cert.X509Certificate) c);
+        }
+        return out;
+      } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+        return java.util.List.of();
+      }
+    }
+    return java.util.List.of();
+  }
+
+  /** The handler returns without answering; whoever holds the call answers it and then {@link #finish()}es. */
+  public void detach() {
+    detached = true;
+  }
+
+  boolean detached() {
+    return detached;
+  }
+
+  /** Closes the exchange (once); the server counts the call as done. */
+  public void finish() {
+    if (finished.compareAndSet(false, true)) {
+      try {
+        exchange.close();
+      } finally {
+        onFinish.run();
+      }
+    }
   }
 
   public String method() {
@@ -38,11 +113,19 @@ public final class HttpCall {
 
   /** The body, refused with 413 beyond {@code limit} bytes so a client cannot exhaust memory. */
   public byte[] body(int limit) throws IOException {
+    if (bodyBytes != null) {
+      // read once already (the access guard looks at the agent id before the handler runs)
+      if (bodyBytes.length > limit) {
+        throw new ApiException(413, "request body is larger than " + limit + " bytes", "send a smaller body");
+      }
+      return bodyBytes;
+    }
     try (InputStream in = exchange.getRequestBody()) {
       byte[] bytes = in.readNBytes(limit + 1);
       if (bytes.length > limit) {
         throw new ApiException(413, "request body is larger than " + limit + " bytes", "send a smaller body");
       }
+      bodyBytes = bytes;
       return bytes;
     }
   }

@@ -14,6 +14,11 @@ public final class JsonFields {
     this.map = map;
   }
 
+  /** The parsed object, for nested fields. */
+  public Map<String, Object> raw() {
+    return map;
+  }
+
   public String requiredString(String field, String hint) {
     String s = optionalString(field);
     if (s == null || s.isEmpty()) {

@@ -7,6 +7,7 @@ import io.inmesh.control.registry.Registration;
 import io.inmesh.control.registry.Registry;
 import io.inmesh.control.snapshot.Snapshot;
 import io.inmesh.control.snapshot.SnapshotService;
+import io.inmesh.control.view.WorkloadViews;
 import io.inmesh.policy.compile.ServiceKey;
 import java.io.IOException;
 import java.time.Duration;
@@ -28,14 +29,17 @@ public final class RegistryApi {
 
   private final Registry registry;
   private final SnapshotService snapshots;
+  private final WorkloadViews views;
   private final String defaultNamespace;
   private final Duration heartbeat;
   private final Duration ttl;
 
   public RegistryApi(
-      Registry registry, SnapshotService snapshots, String defaultNamespace, Duration heartbeat, Duration ttl) {
+      Registry registry, SnapshotService snapshots, WorkloadViews views, String defaultNamespace, Duration heartbeat,
+      Duration ttl) {
     this.registry = registry;
     this.snapshots = snapshots;
+    this.views = views;
     this.defaultNamespace = defaultNamespace;
     this.heartbeat = heartbeat;
     this.ttl = ttl;
@@ -66,6 +70,21 @@ public final class RegistryApi {
     if (address != null && (address.isBlank() || address.chars().anyMatch(Character::isWhitespace))) {
       throw ApiException.badRequest("\"" + address + "\" is not an address", "send an IP address, or null for a client-only agent");
     }
+    Caller caller = call.caller();
+    String serviceAccount = body.optionalString("serviceAccount");
+    if (caller.identity() != null && (serviceAccount == null || serviceAccount.isEmpty())) {
+      serviceAccount = caller.identity().serviceAccount();
+    }
+    java.time.Instant certificateExpires = null;
+    if (!call.peerCertificates().isEmpty()) {
+      certificateExpires = call.peerCertificates().get(0).getNotAfter().toInstant();
+    } else if (caller.identity() != null && body.optionalString("certificateExpires") != null) {
+      try {
+        certificateExpires = java.time.Instant.parse(body.optionalString("certificateExpires"));
+      } catch (java.time.format.DateTimeParseException e) {
+        throw ApiException.badRequest("certificateExpires is not an ISO-8601 instant", "e.g. 2026-12-01T06:00:00Z");
+      }
+    }
     Registration r =
         new Registration(
             agent,
@@ -74,10 +93,12 @@ public final class RegistryApi {
             body.stringMap("labels"),
             address,
             body.ports("ports"),
-            body.optionalString("serviceAccount"),
+            serviceAccount,
             body.optionalLong("pid"),
             body.optionalString("host"),
-            body.optionalString("version"));
+            body.optionalString("version"),
+            caller.identity() == null ? null : caller.identity().uri(),
+            certificateExpires);
     registry.register(r);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("heartbeatSeconds", Durations.seconds(heartbeat));
@@ -108,7 +129,9 @@ public final class RegistryApi {
     for (AgentRecord a : registry.agents()) {
       Map<String, Object> m = AgentJson.toJson(a);
       m.remove("lastAckAccepted"); // "state" says it better
-      m.put("state", a.state(current.version()).label());
+      // an agent scoped by a Sidecar runs its view's version, not the whole mesh's
+      String view = views.versionFor(a);
+      m.put("state", a.state(view != null && view.equals(a.appliedVersion()) ? view : current.version()).label());
       list.add(m);
     }
     Map<String, Object> out = new LinkedHashMap<>();

@@ -1,14 +1,26 @@
 package io.inmesh.control.api;
 
 import io.inmesh.control.Durations;
+import io.inmesh.control.poll.HeldPolls;
+import io.inmesh.control.poll.PollChannel;
+import io.inmesh.control.registry.AgentRecord;
 import io.inmesh.control.registry.Registry;
 import io.inmesh.control.snapshot.Snapshot;
 import io.inmesh.control.snapshot.SnapshotService;
+import io.inmesh.control.view.ViewKey;
+import io.inmesh.control.view.WorkloadViews;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
 
-/** The long-poll agents pull snapshots with, and their ACK/NACK. */
+/**
+ * The long-polls agents pull snapshots with, and their ACK/NACK.
+ *
+ * <p>{@code GET /v1/snapshot} serves the whole mesh to anyone, as it always has. {@code GET
+ * /v1/view} serves a registered agent its workload's view (only what its Sidecar scopes), and
+ * counts as its heartbeat: an agent that polls needs no separate heartbeat, so it is held at most
+ * {@code ttl - heartbeat}, and is heard from again when it comes back.
+ */
 public final class SnapshotApi {
 
   static final Duration DEFAULT_WAIT = Duration.ofSeconds(30);
@@ -16,36 +28,99 @@ public final class SnapshotApi {
   private static final int MAX_BODY = 64 * 1024;
 
   private final SnapshotService snapshots;
+  private final WorkloadViews views;
   private final Registry registry;
+  private final HeldPolls polls;
+  private final ApiServer api;
+  private final Duration viewHold;
 
-  public SnapshotApi(SnapshotService snapshots, Registry registry) {
+  public SnapshotApi(
+      SnapshotService snapshots, WorkloadViews views, Registry registry, HeldPolls polls, ApiServer api, Duration viewHold) {
     this.snapshots = snapshots;
+    this.views = views;
     this.registry = registry;
+    this.polls = polls;
+    this.api = api;
+    this.viewHold = viewHold;
   }
 
-  public void routes(ApiServer api) {
-    api.route("GET", "/v1/snapshot", this::snapshot).route("POST", "/v1/ack", this::ack);
+  public void routes(ApiServer server) {
+    server
+        .route("GET", "/v1/snapshot", this::snapshot)
+        .route("GET", "/v1/view", this::view)
+        .route("POST", "/v1/ack", this::ack);
   }
 
-  /**
-   * {@code ?agent&service&namespace&version&wait}. The workload parameters are accepted for the
-   * per-workload snapshots to come; today every workload gets the same snapshot.
-   */
-  void snapshot(HttpCall call) throws IOException, InterruptedException {
-    String known = call.query("version");
-    if (known != null && known.isEmpty()) {
-      known = null;
-    }
+  /** {@code ?agent&service&namespace&version&wait}: the whole mesh, the same for every workload. */
+  void snapshot(HttpCall call) throws IOException {
+    String known = known(call);
     Duration wait = wait(call.query("wait"));
-    Snapshot s = snapshots.await(known, wait);
+    snapshots.current(); // rebuilt now if the registry moved since the last rebuild
+    hold(call, snapshots.channel(), known, wait, null);
+  }
+
+  /** {@code ?agent&version&wait}: the agent's own view; 404 "unknown agent" until it registers. */
+  void view(HttpCall call) throws IOException {
+    String agent = call.query("agent");
+    if (agent == null || agent.isEmpty()) {
+      throw ApiException.badRequest("missing agent", "GET /v1/view?agent=<id>&version=<V>&wait=30s after POST /v1/register");
+    }
+    String known = known(call);
+    Duration wait = wait(call.query("wait"));
+    if (wait.compareTo(viewHold) > 0) {
+      wait = viewHold;
+    }
+    AgentRecord record = registry.get(agent);
+    if (record == null || !registry.heartbeat(agent)) {
+      throw new ApiException(404, "unknown agent", "register again");
+    }
+    PollChannel channel = null;
+    ViewKey key = views.keyFor(record);
+    if (key != null) {
+      channel = views.channel(key);
+    }
+    if (channel == null) {
+      snapshots.current();
+      channel = snapshots.channel();
+    }
+    hold(call, channel, known, wait, agent);
+  }
+
+  private void hold(HttpCall call, PollChannel channel, String known, Duration wait, String heartbeatAgent)
+      throws IOException {
+    HeldPolls.Outcome o =
+        polls.poll(
+            call,
+            channel,
+            known,
+            wait,
+            (c, s, k) -> {
+              if (heartbeatAgent != null) {
+                registry.heartbeat(heartbeatAgent); // heard from at both ends of the hold
+              }
+              answer(c, s, k);
+            });
+    if (o == HeldPolls.Outcome.FULL) {
+      api.shed(call, polls.held() + " polls held, at most " + polls.limit());
+    }
+  }
+
+  private static void answer(HttpCall call, Snapshot s, String known) throws IOException {
     if (s == null) {
-      call.header("X-Inmesh-Version", known);
+      if (known != null) {
+        call.header("X-Inmesh-Version", known);
+      }
       call.empty(304);
       return;
     }
     call.header("X-Inmesh-Version", s.version());
     call.header("X-Inmesh-Generation", Long.toString(s.generation()));
     call.send(200, "application/json", s.body());
+  }
+
+  private static String known(HttpCall call) {
+    String known = call.query("version");
+    return known == null || known.isEmpty() ? null : known;
   }
 
   void ack(HttpCall call) throws IOException {

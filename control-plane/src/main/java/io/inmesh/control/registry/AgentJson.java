@@ -27,6 +27,8 @@ public final class AgentJson {
     m.put("pid", r.pid());
     m.put("host", r.host());
     m.put("agentVersion", r.agentVersion());
+    m.put("identity", r.identity());
+    m.put("certificateExpires", text(r.certificateExpires()));
     m.put("registeredAt", text(a.registeredAt()));
     m.put("lastSeen", text(a.lastSeen()));
     m.put("appliedVersion", a.appliedVersion());
@@ -60,7 +62,9 @@ public final class AgentJson {
             (String) m.get("serviceAccount"),
             m.get("pid") instanceof Number n ? n.longValue() : null,
             (String) m.get("host"),
-            (String) m.get("agentVersion"));
+            (String) m.get("agentVersion"),
+            (String) m.get("identity"),
+            instant(m.get("certificateExpires")));
     Instant registeredAt = instant(m.get("registeredAt"));
     return new AgentRecord(
         r,

@@ -9,11 +9,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Iterator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.LongSupplier;
 
 /**
  * The live agents, keyed by agent id. Agents keep themselves here by heartbeating; the sweeper
@@ -29,22 +32,43 @@ public final class Registry {
   private static final Comparator<AgentRecord> AGENT_ORDER =
       Comparator.comparing(AgentRecord::serviceKey, SERVICE_ORDER).thenComparing(AgentRecord::agent);
 
+  /** A sweep may always expire this many agents, whatever the registry's size. */
+  static final int MIN_EXPIRED_PER_SWEEP = 5;
+
   private final Clock clock;
   private final EventLog log;
   private volatile RegistryListener listener = NO_LISTENER;
   private final Map<String, AgentRecord> agents = new HashMap<>();
+  /**
+   * Endpoints by service, kept alongside the records so that a per-workload view reads the few
+   * services it needs without sorting the whole registry (which grows with the fleet).
+   */
+  private final Map<ServiceKey, TreeMap<String, Endpoint>> byService = new HashMap<>();
+  /**
+   * When each agent was last heard from, on the monotonic clock: expiry must not jump when the
+   * wall clock is set, and {@link #expire} detects its own pauses on it.
+   */
+  private final Map<String, Long> heardNanos = new HashMap<>();
+  private final LongSupplier nanoTime;
+  private long lastSweepNanos;
+  private boolean swept;
 
   private static final RegistryListener NO_LISTENER =
       new RegistryListener() {
         @Override
-        public void endpointsChanged() {}
+        public void endpointsChanged(Set<ServiceKey> services) {}
 
         @Override
         public void recordsChanged() {}
       };
 
   public Registry(Clock clock, EventLog log) {
+    this(clock, System::nanoTime, log);
+  }
+
+  public Registry(Clock clock, LongSupplier nanoTime, EventLog log) {
     this.clock = clock;
+    this.nanoTime = nanoTime;
     this.log = log;
   }
 
@@ -59,10 +83,12 @@ public final class Registry {
     boolean endpointsChanged;
     boolean changed;
     String line;
+    Set<ServiceKey> touched = new HashSet<>();
     synchronized (this) {
       AgentRecord prev = agents.get(r.agent());
       next = prev == null ? AgentRecord.registered(r, now) : prev.reregistered(r, now);
       agents.put(r.agent(), next);
+      heardNanos.put(r.agent(), nanoTime.getAsLong());
       changed = prev == null || !prev.registration().equals(r);
       endpointsChanged =
           prev == null
@@ -70,11 +96,19 @@ public final class Registry {
               : !Objects.equals(prev.isEndpoint() ? prev.endpoint() : null, next.isEndpoint() ? next.endpoint() : null)
                   || !prev.serviceKey().equals(next.serviceKey());
       line = prev == null ? "+ " + next.describe() : changed ? "~ " + next.describe() + " (re-registered)" : null;
+      if (endpointsChanged) {
+        if (prev != null) {
+          unindex(prev);
+          touched.add(prev.serviceKey());
+        }
+        index(next);
+        touched.add(next.serviceKey());
+      }
     }
     if (line != null) {
       log.info(line);
     }
-    fire(endpointsChanged, changed);
+    fire(touched, changed);
     return next;
   }
 
@@ -87,6 +121,7 @@ public final class Registry {
         return false;
       }
       agents.put(agent, r.seen(now));
+      heardNanos.put(agent, nanoTime.getAsLong());
     }
     // lastSeen is not persisted: a restart gives every agent a fresh TTL anyway
     return true;
@@ -97,28 +132,77 @@ public final class Registry {
     AgentRecord removed;
     synchronized (this) {
       removed = agents.remove(agent);
+      heardNanos.remove(agent);
+      if (removed != null) {
+        unindex(removed);
+      }
     }
     if (removed == null) {
       return false;
     }
     log.info("- " + removed.describe() + " (deregistered)");
-    fire(removed.isEndpoint(), true);
+    fire(removed.isEndpoint() ? Set.of(removed.serviceKey()) : Set.of(), true);
     return true;
   }
 
-  /** Removes agents not heard from within {@code ttl}; returns how many. */
-  public int expire(Duration ttl) {
-    Instant cutoff = clock.instant().minus(ttl);
+  /**
+   * Removes agents not heard from within {@code ttl} (monotonic time); returns how many.
+   *
+   * <p>A sweep that finds the previous one longer ago than {@code pauseAfter} knows this process
+   * was paused (SIGSTOP, a long GC, a suspended VM): nobody could reach it meanwhile, so silence
+   * during the pause says nothing about an agent. Every agent then gets a fresh TTL, as after a
+   * restart: live ones heartbeat within it, dead ones expire one TTL later.
+   */
+  public int expire(Duration ttl, Duration pauseAfter) {
+    long now = nanoTime.getAsLong();
+    long cutoff = now - ttl.toNanos();
     List<AgentRecord> expired = new ArrayList<>();
+    long paused;
+    int capped = 0;
+    Set<ServiceKey> touched = new HashSet<>();
     synchronized (this) {
-      Iterator<AgentRecord> it = agents.values().iterator();
-      while (it.hasNext()) {
-        AgentRecord r = it.next();
-        if (r.lastSeen().isBefore(cutoff)) {
-          it.remove();
-          expired.add(r);
+      // the first sweep has nothing to compare with (start-up is not a pause)
+      paused = swept ? now - lastSweepNanos : 0;
+      lastSweepNanos = now;
+      swept = true;
+      if (paused > pauseAfter.toNanos()) {
+        heardNanos.replaceAll((agent, heard) -> Math.max(heard, now));
+      } else {
+        paused = 0;
+      }
+      List<AgentRecord> silent = new ArrayList<>();
+      for (AgentRecord r : agents.values()) {
+        Long heard = heardNanos.get(r.agent());
+        if (heard == null || heard - cutoff < 0) {
+          silent.add(r);
         }
       }
+      // a large part of the fleet falling silent at once is more likely a partition or an
+      // overloaded control plane than that many crashes: expire the longest-silent first, at most a
+      // tenth of the registry per sweep, so live agents have time to be heard again
+      int limit = Math.max(MIN_EXPIRED_PER_SWEEP, agents.size() / 10);
+      if (silent.size() > limit) {
+        silent.sort(Comparator.comparingLong((AgentRecord r) -> heardNanos.getOrDefault(r.agent(), cutoff) - now));
+        capped = silent.size() - limit;
+        silent = silent.subList(0, limit);
+      }
+      for (AgentRecord r : silent) {
+        agents.remove(r.agent());
+        heardNanos.remove(r.agent());
+        if (r.isEndpoint()) {
+          unindex(r);
+          touched.add(r.serviceKey());
+        }
+        expired.add(r);
+      }
+    }
+    if (capped > 0) {
+      log.info("registry: " + (capped + expired.size()) + " agents silent for " + ttl.toMillis()
+          + " ms at once; expiring " + expired.size() + " now, the rest later unless they are heard from");
+    }
+    if (paused > 0) {
+      log.info("registry: this control plane was paused for about " + (paused / 1_000_000_000L)
+          + " s; every agent gets a fresh ttl of " + ttl.toMillis() + " ms to be heard from before anything expires");
     }
     if (expired.isEmpty()) {
       return 0;
@@ -127,8 +211,13 @@ public final class Registry {
     for (AgentRecord r : expired) {
       log.info("- " + r.describe() + " (expired: not heard from for " + ttl.toMillis() + " ms)");
     }
-    fire(expired.stream().anyMatch(AgentRecord::isEndpoint), true);
+    fire(touched, true);
     return expired.size();
+  }
+
+  /** {@link #expire(Duration, Duration)} with no pause detection (tests that drive the clock). */
+  public int expire(Duration ttl) {
+    return expire(ttl, Duration.ofDays(3650));
   }
 
   /** Records which snapshot an agent applied or refused; false for an unknown agent. */
@@ -142,6 +231,7 @@ public final class Registry {
       }
       next = accepted ? r.applied(version, now) : r.rejected(version, error, now);
       agents.put(agent, next);
+      heardNanos.put(agent, nanoTime.getAsLong());
     }
     if (!accepted) {
       log.info(
@@ -154,7 +244,7 @@ public final class Registry {
               + ": "
               + (error == null ? "(no reason given)" : error));
     }
-    fire(false, true);
+    fire(Set.of(), true);
     return true;
   }
 
@@ -162,8 +252,14 @@ public final class Registry {
   public void restore(List<AgentRecord> restored) {
     Instant now = clock.instant();
     synchronized (this) {
+      long nanos = nanoTime.getAsLong();
       for (AgentRecord r : restored) {
-        agents.put(r.agent(), r.seen(now));
+        AgentRecord prev = agents.put(r.agent(), r.seen(now));
+        if (prev != null) {
+          unindex(prev);
+        }
+        heardNanos.put(r.agent(), nanos);
+        index(r);
       }
     }
   }
@@ -184,23 +280,49 @@ public final class Registry {
   }
 
   /** The endpoints snapshots carry, grouped by service, in snapshot order. */
-  public Map<ServiceKey, List<Endpoint>> endpoints() {
+  public synchronized Map<ServiceKey, List<Endpoint>> endpoints() {
+    List<ServiceKey> keys = new ArrayList<>(byService.keySet());
+    keys.sort(SERVICE_ORDER);
     Map<ServiceKey, List<Endpoint>> out = new LinkedHashMap<>();
-    for (AgentRecord r : agents()) {
-      if (r.isEndpoint()) {
-        out.computeIfAbsent(r.serviceKey(), k -> new ArrayList<>()).add(r.endpoint());
-      }
+    for (ServiceKey k : keys) {
+      out.put(k, List.copyOf(byService.get(k).values()));
     }
-    out.replaceAll((k, v) -> List.copyOf(v));
     return out;
   }
 
-  private void fire(boolean endpointsChanged, boolean recordsChanged) {
-    RegistryListener l = listener;
-    if (endpointsChanged) {
-      l.endpointsChanged();
+  /** One service's endpoints by agent id (empty if none); what a per-workload view reads. */
+  public synchronized List<Endpoint> endpointsOf(ServiceKey service) {
+    TreeMap<String, Endpoint> eps = byService.get(service);
+    return eps == null ? List.of() : List.copyOf(eps.values());
+  }
+
+  /** The services that have at least one endpoint. */
+  public synchronized Set<ServiceKey> services() {
+    return Set.copyOf(byService.keySet());
+  }
+
+  private void index(AgentRecord r) {
+    if (r.isEndpoint()) {
+      byService.computeIfAbsent(r.serviceKey(), k -> new TreeMap<>()).put(r.agent(), r.endpoint());
     }
-    if (recordsChanged || endpointsChanged) {
+  }
+
+  private void unindex(AgentRecord r) {
+    TreeMap<String, Endpoint> eps = byService.get(r.serviceKey());
+    if (eps != null) {
+      eps.remove(r.agent());
+      if (eps.isEmpty()) {
+        byService.remove(r.serviceKey());
+      }
+    }
+  }
+
+  private void fire(Set<ServiceKey> endpointsChangedIn, boolean recordsChanged) {
+    RegistryListener l = listener;
+    if (!endpointsChangedIn.isEmpty()) {
+      l.endpointsChanged(endpointsChangedIn);
+    }
+    if (recordsChanged || !endpointsChangedIn.isEmpty()) {
       l.recordsChanged();
     }
   }

@@ -1,10 +1,13 @@
 package io.inmesh.control.registry;
 
+import io.inmesh.policy.compile.ServiceKey;
+import java.util.Set;
+
 /** Told after the registry changed, outside the registry's lock. */
 public interface RegistryListener {
 
-  /** The set of endpoints (what snapshots carry) may have changed. */
-  void endpointsChanged();
+  /** The endpoints of these services (what snapshots carry) changed. */
+  void endpointsChanged(Set<ServiceKey> services);
 
   /** Something worth persisting changed (a registration, an ack), endpoints or not. */
   void recordsChanged();

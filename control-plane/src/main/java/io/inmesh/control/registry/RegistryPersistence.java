@@ -11,11 +11,17 @@ import java.util.function.Supplier;
 /**
  * Writes the registry file shortly after changes: a burst of registrations (every agent
  * re-registering after a restart) becomes one write, and a change is on disk within the debounce
- * delay, so a control plane that is killed loses at most that much.
+ * delay, so a control plane that is killed loses at most that much. A large registry takes a while
+ * to write, so writes are also spaced by ten times the last write's duration: saving never takes
+ * more than about a tenth of the control plane's time, whatever the fleet's size and churn.
  */
 public final class RegistryPersistence {
 
   public static final long DEBOUNCE_MILLIS = 100;
+  /** A write's duration times this is the least time to the next one. */
+  static final int SPACING_FACTOR = 10;
+  /** ... but a change is never more than this late on disk. */
+  static final long MAX_DELAY_MILLIS = 5_000;
 
   private final RegistryFile file;
   private final Supplier<RegistryFile.Saved> state;
@@ -23,6 +29,7 @@ public final class RegistryPersistence {
   private final EventLog log;
   private final AtomicBoolean pending = new AtomicBoolean();
   private volatile boolean failing;
+  private volatile long lastWriteMillis;
 
   public RegistryPersistence(
       RegistryFile file, Supplier<RegistryFile.Saved> state, ScheduledExecutorService scheduler, EventLog log) {
@@ -36,7 +43,8 @@ public final class RegistryPersistence {
   public void requestSave() {
     if (pending.compareAndSet(false, true)) {
       try {
-        scheduler.schedule(this::flush, DEBOUNCE_MILLIS, TimeUnit.MILLISECONDS);
+        long delay = Math.min(MAX_DELAY_MILLIS, Math.max(DEBOUNCE_MILLIS, SPACING_FACTOR * lastWriteMillis));
+        scheduler.schedule(this::flush, delay, TimeUnit.MILLISECONDS);
       } catch (RejectedExecutionException e) {
         pending.set(false); // shutting down: close() flushes
       }
@@ -46,8 +54,10 @@ public final class RegistryPersistence {
   /** Writes now (the debounced task, and shutdown). */
   public synchronized void flush() {
     pending.set(false);
+    long start = System.nanoTime();
     try {
       file.save(state.get());
+      lastWriteMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
       if (failing) {
         failing = false;
         log.info("registry saved to " + file.path() + " again");

@@ -1,6 +1,7 @@
 package io.inmesh.control.snapshot;
 
 import io.inmesh.control.Sha256;
+import io.inmesh.control.poll.PollChannel;
 import io.inmesh.policy.compile.Endpoint;
 import io.inmesh.policy.compile.ServiceKey;
 import io.inmesh.policy.snapshot.SnapshotCodec;
@@ -12,19 +13,21 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 
 /**
- * Versions the snapshot and wakes long-polls when it changes.
+ * Versions the whole-mesh snapshot ({@code GET /v1/snapshot}) and publishes it to the polls held
+ * on its channel.
  *
  * <p>The version is a hash of the content (policy resources and registry, canonically encoded),
  * not a counter, so identical content has the identical version on every control plane and across
  * restarts, and an agent that already runs it is not sent it again. The generation counts version
  * changes, for humans.
  *
- * <p>Each published snapshot carries a future that completes when the next one is published; a
- * held poll blocks on it, so a change reaches every waiter as soon as it is published, with no
- * polling.
+ * <p>The whole-mesh snapshot grows with the fleet (every endpoint of every service), so it is not
+ * rebuilt on every registry change: a change {@linkplain #markDirty() marks} it, and it is rebuilt
+ * by the debounced rebuild when somebody holds a poll on it, or on demand when read.
  */
 public final class SnapshotService implements AutoCloseable {
 
@@ -36,7 +39,10 @@ public final class SnapshotService implements AutoCloseable {
   private final String restoredVersion;
   private final long restoredGeneration;
   private final CompletableFuture<Void> warm = new CompletableFuture<>();
+  private final PollChannel channel;
+  private volatile BiConsumer<PollChannel, Snapshot> publisher = (c, s) -> {};
   private volatile Published published;
+  private volatile boolean dirty;
   private volatile boolean closed;
 
   private record Published(Snapshot snapshot, CompletableFuture<Snapshot> next) {}
@@ -65,10 +71,35 @@ public final class SnapshotService implements AutoCloseable {
       warm.completeOnTimeout(null, warmup.toMillis(), TimeUnit.MILLISECONDS);
     }
     refresh();
+    channel = new PollChannel(published.snapshot(), !warm.isDone());
+  }
+
+  /** Who answers the polls held on the channel when a snapshot is published. */
+  public void publisher(BiConsumer<PollChannel, Snapshot> p) {
+    this.publisher = p;
+  }
+
+  /** The channel {@code GET /v1/snapshot} polls are held on. */
+  public PollChannel channel() {
+    return channel;
+  }
+
+  /** The registry moved: rebuild before the next read, or in the next debounced rebuild. */
+  public void markDirty() {
+    dirty = true;
+  }
+
+  /** Rebuilds if marked dirty and somebody is waiting for a change (the debounced rebuild calls this). */
+  public Refresh refreshIfWatched() {
+    if (dirty && channel.heldCount() > 0) {
+      return refresh();
+    }
+    return new Refresh(published.snapshot(), false);
   }
 
   /** Recomputes the snapshot from policy and registry; publishes it if its version moved. */
   public synchronized Refresh refresh() {
+    dirty = false;
     List<Map<String, Object>> res = resources.get();
     Map<ServiceKey, List<Endpoint>> svc = services.get();
     String version = versionOf(res, svc);
@@ -89,10 +120,22 @@ public final class SnapshotService implements AutoCloseable {
     if (prev != null) {
       prev.next().complete(next);
     }
+    if (channel != null) {
+      publisher.accept(channel, next);
+    }
     return new Refresh(next, true);
   }
 
+  /** The current snapshot, rebuilt first if the registry moved since. */
   public Snapshot current() {
+    if (dirty) {
+      refresh();
+    }
+    return published.snapshot();
+  }
+
+  /** The last published snapshot, without rebuilding (versions and generations for listings). */
+  public Snapshot lastPublished() {
     return published.snapshot();
   }
 
@@ -106,24 +149,24 @@ public final class SnapshotService implements AutoCloseable {
   }
 
   /**
-   * Answers a poll: a snapshot whose version differs from {@code knownVersion} (at once if the
-   * current one does), or null when {@code wait} elapses first.
+   * Blocks until a snapshot whose version differs from {@code knownVersion} exists (at once if the
+   * current one does), or returns null when {@code wait} elapses first. The API holds polls on
+   * {@link #channel()} instead, without a thread; this is for in-process callers.
    *
    * @param knownVersion the version the agent runs; null for an agent that has none
    */
   public Snapshot await(String knownVersion, Duration wait) throws InterruptedException {
     long deadline = System.nanoTime() + wait.toNanos();
     if (knownVersion != null && !warm.isDone()) {
-      // an agent that runs a snapshot can keep running it a moment longer; an agent served a
-      // registry that its peers have not re-registered into yet would drop their endpoints
       if (!waitFor(warm, deadline)) {
         return null;
       }
     }
     for (int i = 0; i < MAX_WAKEUPS; i++) {
+      Snapshot s = current();
       Published p = published;
-      if (knownVersion == null || !p.snapshot().version().equals(knownVersion)) {
-        return p.snapshot();
+      if (knownVersion == null || !s.version().equals(knownVersion)) {
+        return s;
       }
       if (closed || !waitFor(p.next(), deadline)) {
         return null;
@@ -132,7 +175,7 @@ public final class SnapshotService implements AutoCloseable {
     return null;
   }
 
-  /** Wakes every held poll (answered "unchanged") so that the server can stop. */
+  /** Wakes every in-process waiter (answered "unchanged") so that the server can stop. */
   @Override
   public void close() {
     closed = true;
@@ -155,7 +198,7 @@ public final class SnapshotService implements AutoCloseable {
     }
   }
 
-  static String versionOf(List<Map<String, Object>> res, Map<ServiceKey, List<Endpoint>> svc) {
+  public static String versionOf(List<Map<String, Object>> res, Map<ServiceKey, List<Endpoint>> svc) {
     Map<String, Object> content = new LinkedHashMap<>(SnapshotCodec.toTree("", 0, res, svc));
     content.remove("version");
     content.remove("generation");

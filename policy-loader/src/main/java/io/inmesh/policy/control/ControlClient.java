@@ -1,6 +1,5 @@
 package io.inmesh.policy.control;
 
-import io.inmesh.policy.control.PlainHttp;
 import io.inmesh.launcher.Settings;
 import io.inmesh.launcher.Versions;
 import io.inmesh.policy.tree.JsonTrees;
@@ -8,22 +7,40 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The control plane's HTTP+JSON API as the agent uses it (see the README for the contract). */
+/**
+ * The control plane's HTTP+JSON API as the agent uses it (see the README for the contract). Every
+ * call is bounded: {@link #CONNECT_TIMEOUT_MS} to connect, {@link #CALL_TIMEOUT_MS} for a whole
+ * register/heartbeat/ack answer, the poll's {@code wait} plus {@link #POLL_GRACE_MS} for a poll. An
+ * answer other than the expected one is an {@link ErrorAnswer}.
+ */
 public final class ControlClient {
   static final int CONNECT_TIMEOUT_MS = 2_000;
   static final int CALL_TIMEOUT_MS = 5_000;
+  /** How long past its {@code wait} a long-poll may take before the agent gives up on it. */
+  static final int POLL_GRACE_MS = 10_000;
 
   private final String base;
   private final Settings settings;
   private final AgentIdentity identity;
+  private final ChannelCredentials credentials;
 
   public ControlClient(Settings settings, AgentIdentity identity) {
+    this(settings, identity, ChannelCredentials.NONE);
+  }
+
+  public ControlClient(Settings settings, AgentIdentity identity, ChannelCredentials credentials) {
     this.base = settings.controlUrl;
     this.settings = settings;
     this.identity = identity;
+    this.credentials = credentials;
+  }
+
+  public ChannelCredentials credentials() {
+    return credentials;
   }
 
   /** 200: registered; returns the heartbeat interval the control plane asks for (seconds). */
@@ -35,16 +52,25 @@ public final class ControlClient {
     body.put("labels", settings.labels);
     body.put("address", listeners.address());
     body.put("ports", listeners.ports());
-    body.put("serviceAccount", settings.serviceAccount);
+    String provedAccount = credentials.serviceAccount();
+    body.put("serviceAccount", provedAccount != null ? provedAccount : settings.serviceAccount);
+    if (credentials.certificateExpires() != null) {
+      body.put("certificateExpires", credentials.certificateExpires());
+    }
     body.put("pid", identity.pid());
     body.put("host", identity.host());
     body.put("version", Versions.INMESH);
     PlainHttp.Response r = post("/v1/register", body);
     if (r.status() != 200) {
-      throw new IOException("register answered " + r.status() + ": " + r.bodyText());
+      throw errorAnswer("register", r);
     }
-    Object hb = JsonTrees.readObject(r.body()).get("heartbeatSeconds");
-    return hb instanceof Number n ? Math.max(1, n.intValue()) : 5;
+    Object hb;
+    try {
+      hb = JsonTrees.readObject(r.body()).get("heartbeatSeconds");
+    } catch (IOException | RuntimeException e) {
+      throw new IOException("register answered 200 with a body that is not the expected JSON: " + e.getMessage());
+    }
+    return hb instanceof Number n ? Math.max(1, Math.min(3600, n.intValue())) : 5;
   }
 
   /** False when the control plane does not know this agent (it must register again). */
@@ -54,16 +80,18 @@ public final class ControlClient {
       return false;
     }
     if (r.status() != 200) {
-      throw new IOException("heartbeat answered " + r.status());
+      throw errorAnswer("heartbeat", r);
     }
     return true;
   }
 
   public void deregister(int timeoutMs) throws IOException {
-    PlainHttp.postJson(URI.create(base + "/v1/deregister"), JsonTrees.write(Map.of("agent", identity.id())), timeoutMs, timeoutMs);
+    PlainHttp.exchange(
+        "POST", URI.create(base + "/v1/deregister"), JsonTrees.write(Map.of("agent", identity.id())), timeoutMs, timeoutMs, credentials);
   }
 
-  public void ack(String version, boolean accepted, String error) throws IOException {
+  /** False when the control plane does not know this agent (it must register again). */
+  public boolean ack(String version, boolean accepted, String error) throws IOException {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("agent", identity.id());
     body.put("version", version);
@@ -71,7 +99,14 @@ public final class ControlClient {
     if (error != null) {
       body.put("error", error.length() > 4000 ? error.substring(0, 4000) + "…" : error);
     }
-    post("/v1/ack", body);
+    PlainHttp.Response r = post("/v1/ack", body);
+    if (r.status() == 404) {
+      return false;
+    }
+    if (r.status() != 200) {
+      throw errorAnswer("ack", r);
+    }
+    return true;
   }
 
   /** Long-polls for a snapshot newer than {@code version}; 200 with a body, or 304 when unchanged. */
@@ -82,11 +117,48 @@ public final class ControlClient {
       q.append("&version=").append(enc(version));
     }
     q.append("&wait=").append(waitSeconds).append('s');
-    return PlainHttp.get(URI.create(base + q), CONNECT_TIMEOUT_MS, (waitSeconds + 10) * 1000);
+    PlainHttp.Response r = PlainHttp.exchange("GET", URI.create(base + q), null, CONNECT_TIMEOUT_MS, waitSeconds * 1000 + POLL_GRACE_MS, credentials);
+    if (r.status() != 200 && r.status() != 304) {
+      throw errorAnswer("snapshot poll", r);
+    }
+    return r;
+  }
+
+  /**
+   * Long-polls for this agent's own view (only what its Sidecar scopes); the poll is also its
+   * heartbeat. 200 with a body, or 304 when unchanged; an {@link ErrorAnswer} 404 either means
+   * the control plane does not know this agent ({@link #isUnknownAgent}) or predates views
+   * ({@link #isMissingEndpoint}).
+   */
+  public PlainHttp.Response pollView(String version, int waitSeconds) throws IOException {
+    StringBuilder q = new StringBuilder("/v1/view?agent=").append(enc(identity.id()));
+    if (version != null) {
+      q.append("&version=").append(enc(version));
+    }
+    q.append("&wait=").append(waitSeconds).append('s');
+    PlainHttp.Response r = PlainHttp.exchange("GET", URI.create(base + q), null, CONNECT_TIMEOUT_MS, waitSeconds * 1000 + POLL_GRACE_MS, credentials);
+    if (r.status() != 200 && r.status() != 304) {
+      throw errorAnswer("view poll", r);
+    }
+    return r;
+  }
+
+  /** A 404 for an agent the control plane does not know (restarted, or expired): register again. */
+  public static boolean isUnknownAgent(IOException e) {
+    return e instanceof ErrorAnswer a && a.status() == 404 && a.getMessage().contains("unknown agent");
+  }
+
+  /** A 404 for the path itself: a control plane from before {@code /v1/view}. */
+  public static boolean isMissingEndpoint(IOException e) {
+    return e instanceof ErrorAnswer a && a.status() == 404 && a.getMessage().contains("no such path");
+  }
+
+  private static ErrorAnswer errorAnswer(String what, PlainHttp.Response r) {
+    return new ErrorAnswer(what, r.status(), r.bodyText(), RetryAfter.parse(r.header("retry-after"), Instant.now()));
   }
 
   private PlainHttp.Response post(String path, Object body) throws IOException {
-    return PlainHttp.postJson(URI.create(base + path), JsonTrees.write(body), CONNECT_TIMEOUT_MS, CALL_TIMEOUT_MS);
+    return PlainHttp.exchange("POST", URI.create(base + path), JsonTrees.write(body), CONNECT_TIMEOUT_MS, CALL_TIMEOUT_MS, credentials);
   }
 
   private static String enc(String s) {

@@ -1,64 +1,113 @@
 package io.inmesh.policy.control;
 
 import io.inmesh.policy.log.Log;
-import io.inmesh.policy.control.PlainHttp;
 import io.inmesh.policy.snapshot.SnapshotCache;
 import java.io.IOException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The agent's conversation with the control plane, entirely on background threads: one thread
- * long-polls for snapshots (starting from the last-known-good cache), one registers this endpoint
- * and heart-beats. While the control plane is away the agent keeps routing on the snapshot it has,
- * retries with capped exponential backoff and jitter, and re-registers when it comes back.
+ * The agent's conversation with the control plane, entirely on two background threads: one
+ * long-polls for snapshots (starting from the last-known-good cache), one registers this endpoint,
+ * heart-beats and acknowledges snapshots. Whatever the control plane does (hangs, answers slowly,
+ * refuses connections, answers errors or garbage, serves a snapshot that fails validation,
+ * restarts), the agent keeps routing on the snapshot it has and the application's threads never
+ * wait for it:
+ *
+ * <ul>
+ *   <li>every call is bounded ({@link ControlClient}), so neither thread blocks without bound;
+ *   <li>each thread backs off on failure with decorrelated jitter ({@link Backoff}); only a success
+ *       resets it, never a mere answer, and a {@code Retry-After} is honoured;
+ *   <li>a snapshot that is rejected is remembered by version, so the next poll waits for a newer
+ *       one instead of fetching the same one again, and the rejection counts as a failure;
+ *   <li>a poll that comes back with nothing new before its wait is a failure too, so a control
+ *       plane that ignores {@code wait} cannot make the loop spin;
+ *   <li>acknowledgements are coalesced (only the latest is sent) and the two threads are the only
+ *       ones: nothing queues up while the control plane is away.
+ * </ul>
  */
 public final class ControlLoop {
   private static final int WAIT_SECONDS = 30;
-  private static final long BACKOFF_BASE_MS = 200;
+  private static final long BACKOFF_BASE_MS = 250;
   private static final long BACKOFF_MAX_MS = 5_000;
+  /** A poll answered with nothing new sooner than this did not honour its wait. */
+  private static final long EARLY_ANSWER_MS = WAIT_SECONDS * 1000L / 10;
+  /** The control plane holds a view poll at least 1 s, whatever its --ttl and --heartbeat. */
+  private static final long VIEW_EARLY_ANSWER_MS = 900;
 
   private final SnapshotTarget engine;
   private final LocalEndpoint endpoint;
   private final ControlClient client;
   private final SnapshotCache cache;
   private final String url;
-  private final ScheduledExecutorService registry;
   private final Thread poller;
+  private final Thread registrar;
+  private final Object wake = new Object();
+  private final Object registration = new Object();
+  private final AtomicBoolean reregister = new AtomicBoolean();
+  private final AtomicReference<SnapshotTarget.Applied> pendingAck = new AtomicReference<>();
+  private final ControlStats stats = new ControlStats();
+  private boolean wakeRequested; // guarded by wake
   private volatile boolean stopped;
   private volatile boolean registered;
-  private volatile long heartbeatMillis = 5_000;
-  private volatile long lastBeat;
+  /** The last snapshot version received, accepted or not: what the next poll asks to be newer than. */
+  private volatile String seenVersion;
+  /** Poll thread only. */
+  private String lastRejectionLogged;
+  /** Polls this agent's view ({@code /v1/view}) until the control plane turns out not to have it. */
+  private volatile boolean viewProtocol = true;
+  /**
+   * The last view poll succeeded: the control plane hears from this agent at both ends of every
+   * view poll, so the registrar sends no separate heartbeat meanwhile.
+   */
+  private volatile boolean pollIsHeartbeat;
 
   public ControlLoop(String url, SnapshotTarget engine, LocalEndpoint endpoint, ControlClient client, SnapshotCache cache) {
+    this(url, engine, endpoint, client, cache, null);
+  }
+
+  /**
+   * With the loop's two threads made by {@code threads} (the scale simulator runs thousands of
+   * loops in one JVM on virtual threads); null makes named platform daemon threads.
+   */
+  public ControlLoop(
+      String url, SnapshotTarget engine, LocalEndpoint endpoint, ControlClient client, SnapshotCache cache,
+      ThreadFactory threads) {
     this.engine = engine;
     this.endpoint = endpoint;
     this.client = client;
     this.cache = cache;
     this.url = url;
-    this.registry =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "inmesh-control-registry");
-              t.setDaemon(true);
-              return t;
-            });
-    this.poller = new Thread(this::pollLoop, "inmesh-control-poll");
-    this.poller.setDaemon(true);
+    this.poller = daemon(this::pollLoop, "inmesh-control-poll", threads);
+    this.registrar = daemon(this::registryLoop, "inmesh-control-registry", threads);
+  }
+
+  private static Thread daemon(Runnable r, String name, ThreadFactory threads) {
+    if (threads != null) {
+      return threads.newThread(r);
+    }
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
   }
 
   public void start() {
-    registry.execute(this::register);
-    registry.scheduleWithFixedDelay(this::heartbeat, 1, 1, TimeUnit.SECONDS);
+    registrar.start();
     poller.start();
   }
 
   /** The endpoint changed (a listener started or stopped): register it again, off this thread. */
   public void endpointChanged() {
     if (!stopped) {
-      registry.execute(this::register);
+      reregister.set(true);
+      wakeRegistrar();
     }
   }
 
@@ -66,12 +115,19 @@ public final class ControlLoop {
     return registered;
   }
 
+  /** Counters and the current state of both conversations, for the admin port. */
+  public Map<String, Object> stats() {
+    Map<String, Object> m = stats.snapshot();
+    m.put("registered", registered);
+    return m;
+  }
+
   /** Graceful JVM shutdown: withdraw this endpoint at once instead of waiting for expiry. */
   public void stop() {
     stopped = true;
     // no interrupt: the poller may be writing the cache, and an interrupted FileChannel closes
-    // mid-write; it is a daemon blocked on a socket and ends with the JVM
-    registry.shutdownNow();
+    // mid-write; both threads are daemons whose every wait is bounded
+    wakeRegistrar();
     if (registered) {
       try {
         client.deregister(1_000);
@@ -80,6 +136,8 @@ public final class ControlLoop {
       }
     }
   }
+
+  // ---- snapshots --------------------------------------------------------------------------------
 
   private void pollLoop() {
     if (engine.activeVersion() == null) {
@@ -91,42 +149,101 @@ public final class ControlLoop {
         }
       }
     }
-    int failures = 0;
+    Backoff backoff = new Backoff(BACKOFF_BASE_MS, BACKOFF_MAX_MS);
     while (!stopped) {
+      long delayMs = 0;
       try {
-        PlainHttp.Response r = client.poll(engine.activeVersion(), WAIT_SECONDS);
-        if (Log.clear("control-down")) {
-          Log.info("control plane " + url + " is reachable again");
-        }
-        failures = 0;
-        if (r.status() == 200) {
-          SnapshotTarget.Applied result = engine.apply(r.body(), false);
-          if (result.accepted()) {
-            cache.write(r.body());
-          } else {
-            Log.once(
-                Log.Level.ERROR,
-                "nack-" + result.version(),
-                "rejected snapshot " + result.version() + " (keeps serving " + currentVersion() + "): " + result.error());
-          }
-          ack(result);
-        } else if (r.status() != 304) {
-          Log.once(Log.Level.WARN, "poll-" + r.status(), "control plane answered " + r.status() + " to a snapshot poll: " + r.bodyText());
-          failures++;
-          sleep(backoff(failures));
-        }
+        delayMs = pollOnce(backoff);
       } catch (IOException | RuntimeException e) {
         if (stopped) {
           return;
         }
-        failures++;
-        Log.once(
-            Log.Level.WARN,
-            "control-down",
-            "control plane " + url + " unreachable (" + e.getMessage() + "); routing on "
-                + (engine.activeVersion() == null ? "nothing yet (passthrough)" : "snapshot " + currentVersion())
-                + ", retrying with backoff");
-        sleep(backoff(failures));
+        delayMs = failed(backoff, stats.pollFailures, e);
+      }
+      if (delayMs > 0) {
+        sleep(delayMs);
+      }
+    }
+  }
+
+  /** One long-poll; returns how long to wait before the next (0: at once). */
+  private long pollOnce(Backoff backoff) throws IOException {
+    String asked = seenVersion != null ? seenVersion : engine.activeVersion();
+    long started = System.nanoTime();
+    stats.polls.increment();
+    boolean view = viewProtocol;
+    PlainHttp.Response r;
+    if (view) {
+      awaitRegistration(); // a view is served to registered agents only
+      try {
+        r = client.pollView(asked, WAIT_SECONDS);
+        pollIsHeartbeat = true;
+      } catch (IOException e) {
+        pollIsHeartbeat = false;
+        if (ControlClient.isMissingEndpoint(e)) {
+          viewProtocol = false;
+          Log.info("control plane " + url + " has no per-workload views; polling the whole-mesh snapshot");
+          return 0;
+        }
+        if (ControlClient.isUnknownAgent(e)) {
+          reregister.set(true); // the poll is a heartbeat only for a registered agent
+          wakeRegistrar();
+        }
+        throw e;
+      }
+    } else {
+      r = client.poll(asked, WAIT_SECONDS);
+    }
+    long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+    if (r.status() == 304) {
+      // a view poll is held for ttl - heartbeat (the poll doubles as the heartbeat), at least 1 s
+      if (tookMs < (view ? VIEW_EARLY_ANSWER_MS : EARLY_ANSWER_MS)) {
+        throw new IOException("snapshot poll answered 304 after " + tookMs + " ms, without holding it for wait=" + WAIT_SECONDS + "s");
+      }
+      succeeded(backoff);
+      return 0;
+    }
+    SnapshotTarget.Applied result = engine.apply(r.body(), false);
+    if (result.version() != null) {
+      seenVersion = result.version();
+      pendingAck.set(result);
+      wakeRegistrar();
+    }
+    if (!result.accepted()) {
+      stats.snapshotsRejected.increment();
+      String rejected = String.valueOf(result.version()); // "null": no readable version at all
+      if (!rejected.equals(lastRejectionLogged)) {
+        // once per rejected version, remembering only the last one (a per-version "once" key
+        // would grow with every version a broken control plane serves)
+        lastRejectionLogged = rejected;
+        Log.error("rejected snapshot " + result.version() + " (keeps serving " + currentVersion() + "): " + result.error());
+      }
+      throw new IOException("rejected snapshot " + result.version() + ": " + result.error());
+    }
+    if (asked != null && asked.equals(result.version()) && tookMs < EARLY_ANSWER_MS) {
+      throw new IOException("snapshot poll answered the version it was asked to be newer than (" + asked + ") at once");
+    }
+    cache.write(r.body());
+    lastRejectionLogged = null;
+    succeeded(backoff);
+    return 0;
+  }
+
+  /** Waits, at most one call's timeout, for the registrar's first registration. */
+  private void awaitRegistration() {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ControlClient.CALL_TIMEOUT_MS);
+    synchronized (registration) {
+      while (!registered && !stopped) {
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (left <= 0) {
+          return;
+        }
+        try {
+          registration.wait(left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
       }
     }
   }
@@ -136,55 +253,139 @@ public final class ControlLoop {
     return v == null ? "none" : v;
   }
 
-  private void ack(SnapshotTarget.Applied result) {
-    registry.execute(
-        () -> {
-          try {
-            client.ack(result.version(), result.accepted(), result.error());
-          } catch (IOException ignored) {
-            // the poll loop reports the control plane's health
+  // ---- registry: register, heartbeat, ack -------------------------------------------------------
+
+  private void registryLoop() {
+    Backoff backoff = new Backoff(BACKOFF_BASE_MS, BACKOFF_MAX_MS);
+    long heartbeatNanos = TimeUnit.SECONDS.toNanos(5);
+    long nextBeat = System.nanoTime();
+    while (!stopped) {
+      long delayMs;
+      boolean wakeable;
+      try {
+        if (!registered || reregister.getAndSet(false)) {
+          heartbeatNanos = register(); // a failure below leaves registered false: the next attempt registers again
+          nextBeat = System.nanoTime() + heartbeatNanos;
+        } else if (System.nanoTime() - nextBeat >= 0 && pollIsHeartbeat) {
+          nextBeat = System.nanoTime() + heartbeatNanos; // the view poll carries the heartbeat
+        } else if (System.nanoTime() - nextBeat >= 0) {
+          nextBeat = System.nanoTime() + heartbeatNanos;
+          stats.heartbeats.increment();
+          if (!client.heartbeat()) {
+            registered = false;
+            Log.info("control plane " + url + " did not know this agent (restarted?); registering again");
+            continue;
           }
-        });
-  }
-
-  private void register() {
-    if (stopped) {
-      return;
-    }
-    try {
-      heartbeatMillis = client.register(endpoint) * 1000L;
-      lastBeat = System.currentTimeMillis();
-      if (!registered) {
-        Log.debug("registered with " + url);
+        }
+        SnapshotTarget.Applied ack = pendingAck.getAndSet(null);
+        if (ack != null) {
+          sendAck(ack);
+        }
+        succeeded(backoff);
+        delayMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextBeat - System.nanoTime()));
+        wakeable = true;
+      } catch (IOException | RuntimeException e) {
+        registered = false;
+        delayMs = failed(backoff, stats.registryFailures, e);
+        wakeable = false; // a listener change or an ack does not cut a backoff short
       }
-      registered = true;
-    } catch (IOException | RuntimeException e) {
-      registered = false; // the heartbeat tick retries
+      pauseRegistrar(delayMs, wakeable);
     }
   }
 
-  private void heartbeat() {
-    if (stopped || System.currentTimeMillis() - lastBeat < heartbeatMillis) {
-      return;
-    }
+  /** Registers (an upsert) and returns the heartbeat interval the control plane asked for. */
+  private long register() throws IOException {
+    stats.registrations.increment();
+    int heartbeatSeconds = client.register(endpoint);
     if (!registered) {
-      register();
-      return;
+      Log.debug("registered with " + url);
     }
+    registered = true;
+    synchronized (registration) {
+      registration.notifyAll();
+    }
+    return TimeUnit.SECONDS.toNanos(heartbeatSeconds);
+  }
+
+  private void sendAck(SnapshotTarget.Applied ack) throws IOException {
     try {
-      lastBeat = System.currentTimeMillis();
-      if (!client.heartbeat()) {
-        Log.info("control plane " + url + " did not know this agent (restarted?); registering again");
-        register();
+      if (!client.ack(ack.version(), ack.accepted(), ack.error())) {
+        registered = false; // unknown agent: register, then report again
+        pendingAck.compareAndSet(null, ack);
       }
-    } catch (IOException | RuntimeException e) {
-      registered = false; // register again once it answers
+    } catch (ErrorAnswer e) {
+      if (e.status() >= 500) {
+        pendingAck.compareAndSet(null, ack); // worth reporting again; a newer result replaces it
+      }
+      throw e;
+    } catch (IOException e) {
+      pendingAck.compareAndSet(null, ack);
+      throw e;
     }
   }
 
-  static long backoff(int failures) {
-    long cap = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS << Math.min(failures, 10));
-    return cap / 2 + ThreadLocalRandom.current().nextLong(cap / 2 + 1);
+  private void wakeRegistrar() {
+    synchronized (wake) {
+      wakeRequested = true;
+      wake.notifyAll();
+    }
+  }
+
+  private void pauseRegistrar(long ms, boolean wakeable) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+    synchronized (wake) {
+      if (!wakeable) {
+        wakeRequested = false;
+      }
+      while (!stopped && !(wakeable && wakeRequested)) {
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (left <= 0) {
+          break;
+        }
+        try {
+          wake.wait(left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+        if (!wakeable) {
+          wakeRequested = false;
+        }
+      }
+      wakeRequested = false;
+    }
+  }
+
+  // ---- failures ---------------------------------------------------------------------------------
+
+  /** Counts a failure, says so once per outage, and returns the backoff (at least Retry-After). */
+  private long failed(Backoff backoff, LongAdder counter, Exception e) {
+    counter.increment();
+    long delay = backoff.failed();
+    Duration asked = e instanceof ErrorAnswer ea ? ea.retryAfter() : null;
+    if (asked != null && asked.toMillis() > delay) {
+      delay = asked.toMillis();
+      stats.retryAfterHonoured.increment();
+    }
+    stats.lastError.set(e.getMessage());
+    stats.backoffMs.set(delay);
+    if (Log.once(
+        Log.Level.WARN,
+        "control-down",
+        "control plane " + url + " failing (" + e.getMessage() + "); routing on "
+            + (engine.activeVersion() == null ? "nothing yet (passthrough)" : "snapshot " + currentVersion())
+            + ", retrying with backoff")) {
+      stats.outages.increment();
+    }
+    return delay;
+  }
+
+  private void succeeded(Backoff backoff) {
+    int failures = backoff.failures();
+    backoff.succeeded();
+    if (failures > 0 && Log.clear("control-down")) {
+      Log.info("control plane " + url + " is answering again");
+    }
   }
 
   private static void sleep(long ms) {
@@ -192,6 +393,35 @@ public final class ControlLoop {
       Thread.sleep(ms);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Counters read by the admin port; written by the two loop threads. */
+  private static final class ControlStats {
+    final LongAdder polls = new LongAdder();
+    final LongAdder pollFailures = new LongAdder();
+    final LongAdder snapshotsRejected = new LongAdder();
+    final LongAdder registrations = new LongAdder();
+    final LongAdder heartbeats = new LongAdder();
+    final LongAdder registryFailures = new LongAdder();
+    final LongAdder retryAfterHonoured = new LongAdder();
+    final LongAdder outages = new LongAdder();
+    final AtomicReference<String> lastError = new AtomicReference<>();
+    final AtomicLong backoffMs = new AtomicLong();
+
+    Map<String, Object> snapshot() {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("polls", polls.sum()); // attempts, as are registrations and heartbeats
+      m.put("pollFailures", pollFailures.sum());
+      m.put("snapshotsRejected", snapshotsRejected.sum());
+      m.put("registrations", registrations.sum());
+      m.put("heartbeats", heartbeats.sum());
+      m.put("registryFailures", registryFailures.sum());
+      m.put("retryAfterHonoured", retryAfterHonoured.sum());
+      m.put("outages", outages.sum());
+      m.put("lastBackoffMs", backoffMs.get());
+      m.put("lastError", lastError.get());
+      return m;
     }
   }
 }

@@ -7,16 +7,23 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A minimal HTTP/1.1 client on a plain socket, for the agent's own traffic to the control plane.
  * Deliberately not java.net.http nor HttpURLConnection: the agent instruments those, and its own
  * calls must never be routed, traced, made to wait or counted as the application's.
+ *
+ * <p>Every exchange is bounded: the connect by its own timeout, and the whole answer (status line,
+ * headers, body) by one deadline, so a server that drips a byte just before each read timeout
+ * cannot hold the calling thread longer than that deadline. Writes are small requests (the agent
+ * sends at most a few KB), which the kernel's send buffer takes without waiting for the peer.
  */
 public final class PlainHttp {
   private static final int MAX_HEADER_BYTES = 64 * 1024;
@@ -42,26 +49,62 @@ public final class PlainHttp {
     return exchange("POST", uri, json, connectTimeoutMs, readTimeoutMs);
   }
 
-  public static Response exchange(String method, URI uri, byte[] body, int connectTimeoutMs, int readTimeoutMs)
+  /**
+   * One request on a fresh connection ({@code Connection: close}). {@code answerTimeoutMs} bounds
+   * the whole exchange after the connect: an answer not complete by then is a {@link
+   * SocketTimeoutException}.
+   */
+  public static Response exchange(String method, URI uri, byte[] body, int connectTimeoutMs, int answerTimeoutMs)
       throws IOException {
-    if (!"http".equalsIgnoreCase(uri.getScheme())) {
-      throw new IOException("only http:// control endpoints are supported, got " + uri);
+    return exchange(method, uri, body, connectTimeoutMs, answerTimeoutMs, ChannelCredentials.NONE);
+  }
+
+  /**
+   * The same; {@code https://} goes over TLS with {@code credentials.tls()}, verifying the server's
+   * certificate and its name against the URL's host, within the same deadline.
+   */
+  public static Response exchange(
+      String method, URI uri, byte[] body, int connectTimeoutMs, int answerTimeoutMs, ChannelCredentials credentials)
+      throws IOException {
+    boolean https = "https".equalsIgnoreCase(uri.getScheme());
+    if (!https && !"http".equalsIgnoreCase(uri.getScheme())) {
+      throw new IOException("only http:// and https:// control endpoints are supported, got " + uri);
     }
-    int port = uri.getPort() < 0 ? 80 : uri.getPort();
+    // the credential first, then the TLS context: a certificate that arrives in between is then
+    // presented beside a still-valid token, never missing from both
+    String authorization = credentials.authorization();
+    javax.net.ssl.SSLSocketFactory tls = https ? credentials.tls() : null;
+    if (https && tls == null) {
+      throw new IOException("cannot verify " + uri + ": set INMESH_CONTROL_CA to the PEM of the mesh root");
+    }
+    int port = uri.getPort() < 0 ? (https ? 443 : 80) : uri.getPort();
     String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
     if (uri.getRawQuery() != null) {
       path += "?" + uri.getRawQuery();
     }
-    try (Socket socket = new Socket()) {
-      socket.setTcpNoDelay(true);
-      socket.connect(new InetSocketAddress(uri.getHost(), port), connectTimeoutMs);
-      socket.setSoTimeout(readTimeoutMs);
+    try (Socket raw = new Socket()) {
+      raw.setTcpNoDelay(true);
+      raw.connect(new InetSocketAddress(uri.getHost(), port), connectTimeoutMs);
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(answerTimeoutMs);
+      raw.setSoTimeout(answerTimeoutMs); // bounds the TLS handshake too
+      Socket socket = raw;
+      if (tls != null) {
+        javax.net.ssl.SSLSocket ssl = (javax.net.ssl.SSLSocket) tls.createSocket(raw, uri.getHost(), port, true);
+        javax.net.ssl.SSLParameters params = ssl.getSSLParameters();
+        params.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate must name this host
+        ssl.setSSLParameters(params);
+        ssl.startHandshake();
+        socket = ssl;
+      }
       StringBuilder head = new StringBuilder(256);
       head.append(method).append(' ').append(path).append(" HTTP/1.1\r\n");
       head.append("Host: ").append(uri.getHost()).append(':').append(port).append("\r\n");
       head.append("User-Agent: inmesh-agent\r\n");
       head.append("Connection: close\r\n");
       head.append("Accept: application/json\r\n");
+      if (authorization != null) {
+        head.append("Authorization: ").append(authorization).append("\r\n");
+      }
       if (body != null) {
         head.append("Content-Type: application/json\r\n");
         head.append("Content-Length: ").append(body.length).append("\r\n");
@@ -73,7 +116,54 @@ public final class PlainHttp {
         out.write(body);
       }
       out.flush();
-      return read(new BufferedInputStream(socket.getInputStream()), !"HEAD".equals(method));
+      return read(new BufferedInputStream(new DeadlineInput(socket, deadline, answerTimeoutMs)), !"HEAD".equals(method));
+    }
+  }
+
+  /** Arms the socket's read timeout with what is left of the exchange's deadline before each read. */
+  private static final class DeadlineInput extends InputStream {
+    private final Socket socket;
+    private final InputStream in;
+    private final long deadlineNanos;
+    private final int totalMs;
+
+    DeadlineInput(Socket socket, long deadlineNanos, int totalMs) throws IOException {
+      this.socket = socket;
+      this.in = socket.getInputStream();
+      this.deadlineNanos = deadlineNanos;
+      this.totalMs = totalMs;
+    }
+
+    private void arm() throws IOException {
+      long leftMs = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+      if (leftMs <= 0) {
+        throw late();
+      }
+      socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, leftMs));
+    }
+
+    private SocketTimeoutException late() {
+      return new SocketTimeoutException("no complete answer within " + totalMs + " ms");
+    }
+
+    @Override
+    public int read() throws IOException {
+      arm();
+      try {
+        return in.read();
+      } catch (SocketTimeoutException e) {
+        throw late();
+      }
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      arm();
+      try {
+        return in.read(b, off, len);
+      } catch (SocketTimeoutException e) {
+        throw late();
+      }
     }
   }
 
@@ -89,6 +179,9 @@ public final class PlainHttp {
     } catch (RuntimeException e) {
       throw new IOException("bad status line: " + statusLine);
     }
+    if (status < 100 || status > 999) {
+      throw new IOException("bad status line: " + statusLine);
+    }
     Map<String, String> headers = readHeaders(in);
     byte[] body = new byte[0];
     if (hasBody && status != 204 && status != 304 && status >= 200) {
@@ -97,12 +190,20 @@ public final class PlainHttp {
       if (te != null && te.toLowerCase(Locale.ROOT).contains("chunked")) {
         body = readChunked(in);
       } else if (cl != null) {
-        body = readFixed(in, Integer.parseInt(cl.trim()));
+        body = readFixed(in, contentLength(cl));
       } else {
         body = readToEof(in);
       }
     }
     return new Response(status, headers, body);
+  }
+
+  private static int contentLength(String value) throws IOException {
+    try {
+      return Integer.parseInt(value.trim());
+    } catch (NumberFormatException e) {
+      throw new IOException("bad Content-Length: " + value);
+    }
   }
 
   public static Map<String, String> readHeaders(InputStream in) throws IOException {
@@ -185,7 +286,15 @@ public final class PlainHttp {
         throw new IOException("connection closed inside a chunked body");
       }
       int semi = line.indexOf(';');
-      int size = Integer.parseInt((semi >= 0 ? line.substring(0, semi) : line).trim(), 16);
+      int size;
+      try {
+        size = Integer.parseInt((semi >= 0 ? line.substring(0, semi) : line).trim(), 16);
+      } catch (NumberFormatException e) {
+        throw new IOException("bad chunk size: " + line);
+      }
+      if (size < 0) {
+        throw new IOException("bad chunk size: " + line);
+      }
       if (size == 0) {
         while (true) { // trailers
           String t = readLine(in);

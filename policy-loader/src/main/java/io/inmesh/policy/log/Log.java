@@ -60,11 +60,13 @@ public final class Log {
     log(Level.ERROR, msg);
   }
 
-  /** Logs under {@code key} only the first time until {@link #clear(String)}. */
-  public static void once(Level level, String key, String msg) {
+  /** Logs under {@code key} only the first time until {@link #clear(String)}; true when it logged. */
+  public static boolean once(Level level, String key, String msg) {
     if (ONCE.add(key)) {
       log(level, msg);
+      return true;
     }
+    return false;
   }
 
   /** Returns true when {@code key} had been logged (the condition it named has now cleared). */

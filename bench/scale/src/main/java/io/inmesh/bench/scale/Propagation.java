@@ -1,0 +1,63 @@
+package io.inmesh.bench.scale;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How long one change took to reach every agent it affects: from just before the change was made
+ * to the moment each affected agent's control loop delivered a snapshot carrying it.
+ */
+record Propagation(String what, int affected, int reached, double p50Ms, double p99Ms, double maxMs) {
+
+  static Propagation of(String what, long startNanos, List<SimulatedAgent.Watch> watches) {
+    List<Long> arrived = new ArrayList<>();
+    for (SimulatedAgent.Watch w : watches) {
+      if (w.arrivedNanos != 0) {
+        arrived.add(w.arrivedNanos - startNanos);
+      }
+    }
+    long[] sorted = arrived.stream().mapToLong(Long::longValue).sorted().toArray();
+    return new Propagation(
+        what, watches.size(), sorted.length, percentile(sorted, 50), percentile(sorted, 99), percentile(sorted, 100));
+  }
+
+  /** Merges repetitions of one kind of change: percentiles over every agent of every repetition. */
+  static Propagation merge(String what, List<Long> latenciesNanos, int affected) {
+    long[] sorted = latenciesNanos.stream().mapToLong(Long::longValue).sorted().toArray();
+    return new Propagation(
+        what, affected, sorted.length, percentile(sorted, 50), percentile(sorted, 99), percentile(sorted, 100));
+  }
+
+  /** Nearest-rank percentile, in milliseconds; NaN for no samples. */
+  static double percentile(long[] sortedNanos, double p) {
+    if (sortedNanos.length == 0) {
+      return Double.NaN;
+    }
+    int rank = (int) Math.ceil(p / 100.0 * sortedNanos.length);
+    return sortedNanos[Math.max(0, Math.min(sortedNanos.length - 1, rank - 1))] / 1e6;
+  }
+
+  Map<String, Object> toJson() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("what", what);
+    m.put("affectedAgents", affected);
+    m.put("reached", reached);
+    m.put("p50Ms", round(p50Ms));
+    m.put("p99Ms", round(p99Ms));
+    m.put("maxMs", round(maxMs));
+    return m;
+  }
+
+  static double round(double d) {
+    return Double.isNaN(d) ? -1 : Math.round(d * 10) / 10.0;
+  }
+
+  static long[] sorted(List<Long> l) {
+    long[] a = l.stream().mapToLong(Long::longValue).toArray();
+    Arrays.sort(a);
+    return a;
+  }
+}

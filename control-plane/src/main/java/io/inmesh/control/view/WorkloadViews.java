@@ -1,0 +1,349 @@
+package io.inmesh.control.view;
+
+import io.inmesh.control.poll.HeldPolls;
+import io.inmesh.control.poll.PollChannel;
+import io.inmesh.control.registry.AgentRecord;
+import io.inmesh.control.registry.Registry;
+import io.inmesh.control.snapshot.Snapshot;
+import io.inmesh.control.snapshot.SnapshotService;
+import io.inmesh.policy.compile.Endpoint;
+import io.inmesh.policy.compile.ServiceKey;
+import io.inmesh.policy.snapshot.SnapshotCodec;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * Per-workload views: what a workload scoped by a Sidecar is sent. A view holds only the services
+ * its Sidecar lets it reach (plus the destinations of their VirtualServices), the policy about
+ * those, the PeerAuthentication and AuthorizationPolicy of the namespaces involved, and mesh-wide
+ * resources. Every agent with the same {@link ViewKey} shares one view, its encoded bytes and its
+ * poll channel, so the cost of a change grows with the views it touches, not with the agents.
+ *
+ * <p>Registry changes are applied in the debounced {@link #rebuild()}: only views that contain a
+ * changed service are re-encoded, and a view is published (its held polls answered) only when its
+ * content hash moved. Workloads no Sidecar scopes get the whole-mesh snapshot, as in Istio.
+ */
+public final class WorkloadViews {
+
+  private static final Comparator<ServiceKey> SERVICE_ORDER = Registry.SERVICE_ORDER;
+
+  private final Supplier<List<Map<String, Object>>> resources;
+  private final Registry registry;
+  private final HeldPolls polls;
+  private final Supplier<Boolean> warming;
+  private final Runnable requestRebuild;
+  private final Map<ViewKey, View> views = new ConcurrentHashMap<>();
+  /** Which views carry a service (exact scopes); wildcard scopes are checked on every change. Guarded by itself. */
+  private final Map<ServiceKey, Set<ViewKey>> viewsByService = new HashMap<>();
+  // what changed since the last rebuild: written by request threads without waiting for a rebuild
+  private final Set<ServiceKey> dirtyServices = ConcurrentHashMap.newKeySet();
+  private final Set<ViewKey> dirtyViews = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean policyDirty = new AtomicBoolean();
+  private final AtomicLong changes = new AtomicLong();
+  private volatile PolicyIndex index;
+  private volatile long generation;
+
+  /** One view: its scope, the services it carries, and the channel its agents poll. */
+  private static final class View {
+    final ViewKey key;
+    final SidecarScope sidecar;
+    final PollChannel channel;
+    volatile Set<ServiceKey> services = Set.of();
+    /** What the published snapshot was made of: a rebuild that finds the same skips hashing and encoding. */
+    List<Map<String, Object>> resources = List.of();
+    Map<ServiceKey, List<Endpoint>> endpoints = Map.of();
+
+    View(ViewKey key, SidecarScope sidecar, PollChannel channel) {
+      this.key = key;
+      this.sidecar = sidecar;
+      this.channel = channel;
+    }
+  }
+
+  /** A view's computed content; the version (a hash) is computed only when the content moved. */
+  private record Content(Set<ServiceKey> services, List<Map<String, Object>> resources,
+      Map<ServiceKey, List<Endpoint>> endpoints) {
+    String version() {
+      return SnapshotService.versionOf(resources, endpoints);
+    }
+  }
+
+  /**
+   * @param requestRebuild asks for a {@link #rebuild()} soon (a view built while something changed)
+   */
+  public WorkloadViews(
+      Supplier<List<Map<String, Object>>> resources, Registry registry, HeldPolls polls, long generation,
+      Supplier<Boolean> warming, Runnable requestRebuild) {
+    this.resources = resources;
+    this.registry = registry;
+    this.polls = polls;
+    this.generation = generation;
+    this.warming = warming;
+    this.requestRebuild = requestRebuild;
+    this.index = PolicyIndex.of(resources.get());
+  }
+
+  /** The view an agent is served, or null when no Sidecar scopes it (it gets the whole mesh). */
+  public ViewKey keyFor(AgentRecord agent) {
+    SidecarScope s = index.sidecarFor(agent.serviceKey().namespace(), agent.registration().labels());
+    return s == null ? null : new ViewKey(agent.serviceKey().namespace(), s.ref());
+  }
+
+  /**
+   * The channel of a view, built on first use without waiting for a rebuild in progress; a view
+   * built while something changed is rebuilt by the next {@link #rebuild()}.
+   */
+  public PollChannel channel(ViewKey key) {
+    View v = views.get(key);
+    if (v != null) {
+      return v.channel;
+    }
+    long seen = changes.get();
+    SidecarScope sc = index.sidecars.get(key.sidecar());
+    if (sc == null) {
+      return null; // the Sidecar went away since the key was computed: the caller looks again
+    }
+    // one build per view however many of its agents ask at once (a fleet starting up)
+    View built =
+        views.computeIfAbsent(
+            key,
+            k -> {
+              Content c = content(k, sc);
+              View fresh = new View(k, sc, new PollChannel(encode(c), warming.get()));
+              fresh.resources = c.resources();
+              fresh.endpoints = c.endpoints();
+              reindex(fresh, c.services());
+              return fresh;
+            });
+    if (changes.get() != seen) {
+      dirtyViews.add(key);
+      requestRebuild.run();
+    }
+    return built.channel;
+  }
+
+  public int size() {
+    return views.size();
+  }
+
+  /** The version a view's agents should run, or null for an agent no Sidecar scopes. */
+  public String versionFor(AgentRecord agent) {
+    ViewKey k = keyFor(agent);
+    View v = k == null ? null : views.get(k);
+    return v == null ? null : v.channel.current().version();
+  }
+
+  /** Endpoints of these services changed: the views that carry them are rebuilt by {@link #rebuild()}. */
+  public void endpointsChanged(Set<ServiceKey> services) {
+    dirtyServices.addAll(services);
+    changes.incrementAndGet();
+  }
+
+  /** Policy changed: every view's scope and resources are recomputed by {@link #rebuild()}. */
+  public void policyChanged() {
+    policyDirty.set(true);
+    changes.incrementAndGet();
+  }
+
+  /**
+   * Applies what changed since the last rebuild; returns how many views were published. Runs on
+   * one thread at a time (the debounced rebuild).
+   */
+  public synchronized int rebuild() {
+    boolean policy = policyDirty.getAndSet(false);
+    Set<ServiceKey> dirty = drain(dirtyServices);
+    Set<ViewKey> affected = new LinkedHashSet<>(drain(dirtyViews));
+    if (!policy && dirty.isEmpty() && affected.isEmpty()) {
+      return 0;
+    }
+    if (policy) {
+      index = PolicyIndex.of(resources.get());
+      affected.addAll(views.keySet());
+    } else {
+      synchronized (viewsByService) {
+        for (ServiceKey s : dirty) {
+          affected.addAll(viewsByService.getOrDefault(s, Set.of()));
+        }
+      }
+      for (View v : views.values()) {
+        if (!v.sidecar.exact() && dirty.stream().anyMatch(s -> v.sidecar.allows(s, v.key.namespace()))) {
+          affected.add(v.key);
+        }
+      }
+    }
+    generation++;
+    int published = 0;
+    for (ViewKey k : affected) {
+      View old = views.get(k);
+      if (old == null) {
+        continue;
+      }
+      SidecarScope sc = index.sidecars.get(k.sidecar());
+      if (sc == null || !sc.equals(old.sidecar)) {
+        // the Sidecar went away or changed: its agents look their view up again
+        views.remove(k);
+        reindex(old, Set.of());
+        polls.bounce(old.channel);
+        continue;
+      }
+      Content c = content(k, sc);
+      reindex(old, c.services());
+      if (c.resources().equals(old.resources) && c.endpoints().equals(old.endpoints)) {
+        continue; // same content: no hash, no encoding (most views, for most changes)
+      }
+      Snapshot next = encode(c);
+      old.resources = c.resources();
+      old.endpoints = c.endpoints();
+      if (!next.version().equals(old.channel.current().version())) {
+        polls.publish(old.channel, next);
+        published++;
+      }
+    }
+    return published;
+  }
+
+  /** Shutting down: every held view poll is answered "unchanged". */
+  public void bounceAll() {
+    for (View v : views.values()) {
+      polls.bounce(v.channel);
+    }
+  }
+
+  /** Once the warm-up is over, polls held by agents that run another version are answered. */
+  public void warmed() {
+    for (View v : views.values()) {
+      polls.warmed(v.channel);
+    }
+  }
+
+  private static <T> Set<T> drain(Set<T> concurrent) {
+    Set<T> out = new HashSet<>();
+    for (T t : concurrent) {
+      if (concurrent.remove(t)) {
+        out.add(t);
+      }
+    }
+    return out;
+  }
+
+  private void reindex(View v, Set<ServiceKey> services) {
+    synchronized (viewsByService) {
+      for (ServiceKey k : v.services) {
+        Set<ViewKey> keys = viewsByService.get(k);
+        if (keys != null) {
+          keys.remove(v.key);
+          if (keys.isEmpty()) {
+            viewsByService.remove(k);
+          }
+        }
+      }
+      v.services = Set.copyOf(services);
+      if (v.sidecar.exact()) {
+        for (ServiceKey k : v.services) {
+          viewsByService.computeIfAbsent(k, x -> new HashSet<>()).add(v.key);
+        }
+      }
+    }
+  }
+
+  /** What a view holds now: its services, policy and endpoints, and the version of that content. */
+  private Content content(ViewKey key, SidecarScope sc) {
+    PolicyIndex ix = index;
+    String wns = key.namespace();
+    Set<ServiceKey> scope = new LinkedHashSet<>();
+    if (sc.exact()) {
+      for (SidecarScope.EgressHost h : sc.hosts()) {
+        ServiceKey k = h.service(wns);
+        scope.add(k != null ? k : ServiceKey.external(h.dnsName()));
+      }
+    } else {
+      for (ServiceKey k : registry.services()) {
+        if (sc.allows(k, wns)) {
+          scope.add(k);
+        }
+      }
+      for (ServiceKey k : ix.byHost.keySet()) {
+        if (sc.allows(k, wns)) {
+          scope.add(k);
+        }
+      }
+    }
+    TreeSet<PolicyIndex.Entry> picked = new TreeSet<>(Comparator.comparingInt(PolicyIndex.Entry::position));
+    for (ServiceKey k : scope) {
+      for (PolicyIndex.Entry e : ix.byHost.getOrDefault(k, List.of())) {
+        if (e.visibleIn(wns)) {
+          picked.add(e);
+        }
+      }
+    }
+    for (PolicyIndex.Entry e : ix.wildcardHosted) {
+      if (e.visibleIn(wns)) {
+        picked.add(e);
+      }
+    }
+    // a route's destinations are reachable too (istiod adds VirtualService destinations to a Sidecar's scope)
+    Set<ServiceKey> services = new LinkedHashSet<>(scope);
+    for (PolicyIndex.Entry e : List.copyOf(picked)) {
+      services.addAll(e.destinations());
+    }
+    for (ServiceKey k : services) {
+      if (!scope.contains(k)) {
+        for (PolicyIndex.Entry e : ix.byHost.getOrDefault(k, List.of())) {
+          if (e.kind().equals("DestinationRule") && e.visibleIn(wns)) {
+            picked.add(e);
+          }
+        }
+      }
+    }
+    // mTLS of the destinations' namespaces decides how to call them; authorization is this workload's own
+    Set<String> namespaces = new LinkedHashSet<>(List.of(wns, PolicyIndex.ROOT_NAMESPACE));
+    for (ServiceKey k : services) {
+      if (!k.isExternal()) {
+        namespaces.add(k.namespace());
+      }
+    }
+    for (String ns : namespaces) {
+      picked.addAll(ix.peerAuthByNamespace.getOrDefault(ns, List.of()));
+    }
+    picked.addAll(ix.authzByNamespace.getOrDefault(wns, List.of()));
+    picked.addAll(ix.authzByNamespace.getOrDefault(PolicyIndex.ROOT_NAMESPACE, List.of()));
+    picked.addAll(ix.everywhere);
+    PolicyIndex.Entry sidecarEntry = ix.sidecarTrees.get(sc.ref());
+    if (sidecarEntry != null) {
+      picked.add(sidecarEntry);
+    }
+    List<Map<String, Object>> res = new ArrayList<>(picked.size());
+    for (PolicyIndex.Entry e : picked) {
+      res.add(e.tree());
+    }
+    List<ServiceKey> ordered = new ArrayList<>(services);
+    ordered.sort(SERVICE_ORDER);
+    Map<ServiceKey, List<Endpoint>> endpoints = new LinkedHashMap<>();
+    for (ServiceKey k : ordered) {
+      List<Endpoint> eps = registry.endpointsOf(k);
+      if (!eps.isEmpty()) {
+        endpoints.put(k, eps);
+      }
+    }
+    return new Content(Set.copyOf(services), res, endpoints);
+  }
+
+  private Snapshot encode(Content c) {
+    int count = c.endpoints().values().stream().mapToInt(List::size).sum();
+    long g = generation;
+    String version = c.version();
+    return new Snapshot(version, g, SnapshotCodec.encode(version, g, c.resources(), c.endpoints()), count);
+  }
+}

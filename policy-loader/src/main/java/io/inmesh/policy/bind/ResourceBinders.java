@@ -38,7 +38,7 @@ public final class ResourceBinders {
   private static final Map<String, String> NOT_ENFORCED_KINDS =
       Map.of(
           "Gateway", "gateways are Envoy listeners at the mesh edge; inmesh has none",
-          "Sidecar", "inmesh sees every host a workload calls; Sidecar egress scoping is not applied",
+          "Sidecar", "the control plane scopes each workload's view to the Sidecar's egress hosts; its other fields (ingress, outboundTrafficPolicy) are not applied",
           "WorkloadEntry", "inmesh's registry is the agents that register; WorkloadEntries add no endpoints",
           "WorkloadGroup", "inmesh's registry is the agents that register",
           "EnvoyFilter", "there is no Envoy in inmesh",

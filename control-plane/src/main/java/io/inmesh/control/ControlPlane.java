@@ -37,6 +37,7 @@ import java.util.Set;
 import java.util.function.Consumer;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -130,7 +131,11 @@ public final class ControlPlane implements AutoCloseable {
             scheduler,
             log);
     api = new ApiServer(log, config.capacity());
-    holdTimers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("inmesh-control-hold-"));
+    ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1, DaemonThreads.named("inmesh-control-hold-"));
+    // an answered poll's timer is cancelled: it must leave the queue at once, or every answered
+    // poll (its exchange and buffers) stays reachable until its wait would have ended
+    timers.setRemoveOnCancelPolicy(true);
+    holdTimers = timers;
     rebuilder = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("inmesh-control-views-"));
     heldPolls = new HeldPolls(holdTimers, api::execute, config.heldPollLimit());
     snapshots.publisher(heldPolls::publish);

@@ -37,6 +37,7 @@ final class HeldPoll {
     ScheduledFuture<?> t = timeout;
     if (t != null) {
       t.cancel(false);
+      timeout = null;
     }
     try {
       answer.send(call, snapshot, knownVersion);

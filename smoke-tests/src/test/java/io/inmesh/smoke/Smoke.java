@@ -57,6 +57,12 @@ public final class Smoke {
   // ---- processes ---------------------------------------------------------------------------------
 
   public static Proc controlPlane(String name, String listen, Path policyDir, Path dataDir, Path logDir) throws IOException {
+    return controlPlane(name, listen, policyDir, dataDir, logDir, "1s", "5s");
+  }
+
+  /** A control plane with the given {@code --heartbeat} and {@code --ttl}. */
+  public static Proc controlPlane(String name, String listen, Path policyDir, Path dataDir, Path logDir, String heartbeat, String ttl)
+      throws IOException {
     List<String> cmd =
         List.of(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -71,9 +77,9 @@ public final class Smoke {
             "--data-dir",
             dataDir.toString(),
             "--heartbeat",
-            "1s",
+            heartbeat,
             "--ttl",
-            "5s");
+            ttl);
     Proc p = Proc.start(name, cmd, Map.of(), logDir);
     awaitTrue("control plane " + listen + " healthy", Duration.ofSeconds(30), () -> status("http://" + listen + "/healthz") == 200, p);
     return p;

@@ -593,7 +593,13 @@ class ControlPlaneFaultsSmokeTest {
       if (recoveryFailures.isEmpty()) {
         return "all routed";
       }
-      return recoveryFailures.size() + " of " + recoveryBatches + " batches not routed as before (pedido saw " + minUsuarioEndpointsDuringRecovery + " usuario endpoints at the worst: the control plane had expired the ones it could not hear from)";
+      return recoveryFailures.size() + " of " + recoveryBatches + " batches not routed as before (pedido routed to " + minUsuarioEndpointsDuringRecovery
+          + " usuario endpoints at the worst sample; the first: " + abbreviate(recoveryFailures.get(0)) + ")";
+    }
+
+    private static String abbreviate(String s) {
+      String one = s.replace('|', '/').replace('\n', ' ');
+      return one.length() > 160 ? one.substring(0, 160) + "…" : one;
     }
 
     List<Seen> seen(String admin, String channel) {

@@ -26,7 +26,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
@@ -43,9 +42,6 @@ import org.junit.jupiter.api.Timeout;
  * its page's VirtualService/DestinationRule and waits for the caller to run it. No assertion reads
  * a clock: a delay or a timeout shows as which of two client timeouts fires, or which of two calls
  * completes first, never as a duration.
- *
- * <p>Tests tagged {@code needs-call-lifecycle} need issue 7's call lifecycle in the agent and are
- * left out of the default run until it is on main (smoke-tests/pom.xml).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -118,7 +114,6 @@ class IstioTaskPagesSmokeTest {
 
   // ---- https://istio.io/latest/docs/tasks/traffic-management/request-routing/ --------------------
 
-  @Tag("needs-call-lifecycle")
   @Test
   @Order(1)
   void requestRouting_istioTaskPage_endUserJasonReachesV2AndEveryoneElseV1() {
@@ -146,11 +141,11 @@ class IstioTaskPagesSmokeTest {
       assertThat(jason.path("statuses").toString()).as(client + " jason").isEqualTo("{\"200\":20}");
       assertThat(field(jason, "version")).as(client + " jason").containsOnly("v2");
       // several endpoints per subset: the subset's endpoints share the calls
-      assertThat(field(jason, "listener")).as(client + " jason").containsExactlyInAnyOrder(listener(V2.get(0)), listener(V2.get(1)));
+      assertThat(field(jason, "listener")).as(client + " jason").containsOnly(listener(V2.get(0)), listener(V2.get(1)));
       JsonNode others = call(client, "/reviews/0", 20, 1, 20_000);
       assertThat(others.path("statuses").toString()).as(client).isEqualTo("{\"200\":20}");
       assertThat(field(others, "version")).as(client).containsOnly("v1");
-      assertThat(field(others, "listener")).as(client).containsExactlyInAnyOrder(listener(V1.get(0)), listener(V1.get(1)));
+      assertThat(field(others, "listener")).as(client).containsOnly(listener(V1.get(0)), listener(V1.get(1)));
       assertThat(field(others, "host")).as(client + ": the Host header keeps the logical name").containsOnly("reviews");
     }
   }
@@ -177,7 +172,6 @@ class IstioTaskPagesSmokeTest {
 
   // ---- https://istio.io/latest/docs/tasks/traffic-management/fault-injection/ --------------------
 
-  @Tag("needs-call-lifecycle")
   @Test
   @Order(3)
   void faultInjection_istioTaskPage_aDelayOutlastsAShorterClientTimeoutButNotALongerOne() {
@@ -229,7 +223,6 @@ class IstioTaskPagesSmokeTest {
     }
   }
 
-  @Tag("needs-call-lifecycle")
   @Test
   @Order(4)
   void faultInjection_istioTaskPage_anAbortAnswers500FaultFilterAbortWithoutReachingTheUpstream() {
@@ -289,7 +282,6 @@ class IstioTaskPagesSmokeTest {
 
   // ---- https://istio.io/latest/docs/tasks/traffic-management/request-timeouts/ -------------------
 
-  @Tag("needs-call-lifecycle")
   @Test
   @Order(5)
   void requestTimeouts_istioTaskPage_aSlowUpstreamGets504UpstreamRequestTimeoutAndTheAppsShorterTimeoutWins() {
@@ -331,7 +323,6 @@ class IstioTaskPagesSmokeTest {
   // (Istio has no task page for retries; the concept page and the HTTPRetry reference
   // https://istio.io/latest/docs/reference/config/networking/virtual-service/#HTTPRetry define them)
 
-  @Tag("needs-call-lifecycle")
   @Test
   @Order(6)
   void retries_istioConceptPage_anEndpointThatFailsThenSucceedsIsRetriedAndCountedOnTheServer() {
@@ -382,7 +373,6 @@ class IstioTaskPagesSmokeTest {
 
   // ---- https://istio.io/latest/docs/tasks/traffic-management/circuit-breaking/ ------------------
 
-  @Tag("needs-call-lifecycle")
   @Test
   @Order(7)
   void circuitBreaking_istioTaskPage_concurrencyPastThePoolGets503OverflowThatNeverReachesTheUpstream() {
@@ -417,7 +407,6 @@ class IstioTaskPagesSmokeTest {
     }
   }
 
-  @Tag("needs-call-lifecycle")
   @Test
   @Order(8)
   void circuitBreaking_istioTaskPage_anEndpointAnswering5xxIsEjectedAndComesBackAfterBaseEjectionTime() {
@@ -461,7 +450,6 @@ class IstioTaskPagesSmokeTest {
 
   // ---- https://istio.io/latest/docs/tasks/traffic-management/mirroring/ --------------------------
 
-  @Tag("needs-call-lifecycle")
   @Test
   @Order(9)
   void mirroring_istioTaskPage_theMirrorGetsACopyWithAuthorityShadowAndThePrimaryIsUnaffected() {

@@ -1,11 +1,11 @@
 package io.inmesh.smoke;
 
 /** The policy documents the scenarios write into the watched folder. */
-final class Policies {
+public final class Policies {
   private Policies() {}
 
   /** The seed's canary rule, verbatim (no spec.hosts; lone destinations with weights 10/90). */
-  static final String SEED_CANARY =
+  public static final String SEED_CANARY =
       """
       apiVersion: networking.istio.io/v1beta1
       kind: VirtualService
@@ -29,7 +29,7 @@ final class Policies {
             weight: 90
       """;
 
-  static final String SUBSETS =
+  public static final String SUBSETS =
       """
       apiVersion: networking.istio.io/v1beta1
       kind: DestinationRule

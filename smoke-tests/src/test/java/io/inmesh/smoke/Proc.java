@@ -41,6 +41,10 @@ public final class Proc implements AutoCloseable {
     return name;
   }
 
+  public long pid() {
+    return process.pid();
+  }
+
   public boolean alive() {
     return process.isAlive();
   }

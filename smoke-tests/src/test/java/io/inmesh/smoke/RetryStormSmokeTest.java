@@ -25,7 +25,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
@@ -49,9 +48,7 @@ import org.junit.jupiter.api.Timeout;
  * <p>Each scenario prints a {@code RETRY-AMPLIFICATION} line and all of them go to
  * target/retry-amplification.json (keyed by the JVM the apps ran on) for the benchmark report.
  *
- * <p>Scenarios tagged {@code needs-call-lifecycle} need issue 7's call lifecycle (mesh retries) in
- * the agent and are left out of the default run until it is on main (smoke-tests/pom.xml); each
- * scenario writes the policy it needs, so any subset of them runs alone.
+ * <p>Each scenario writes the policy it needs, so any subset of them runs alone.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -158,7 +155,6 @@ class RetryStormSmokeTest {
 
   // ---- the scenarios, as issue 7 lists them ------------------------------------------------------
 
-  @Tag("needs-call-lifecycle")
   @Test
   @Order(1)
   void meshDefaults_dDown_atMost3point6CallsToDPerRequest_withAndWithoutTheAppRetry() {
@@ -166,7 +162,6 @@ class RetryStormSmokeTest {
     assertDownBounded(scenario("d-down", "mesh-defaults", false, 3));
   }
 
-  @Tag("needs-call-lifecycle")
   @Test
   @Order(2)
   void meshDefaults_dFailsOneInThree_noAppRetry_theMeshRescuesAtLeast90Percent() {
@@ -180,7 +175,6 @@ class RetryStormSmokeTest {
     assertAppRetryRescues(scenario("d-one-in-three", "mesh-defaults", true, 9));
   }
 
-  @Tag("needs-call-lifecycle")
   @Test
   @Order(4)
   void retryOn5xxOnEveryHop_dDown_atMost3point6CallsToDPerRequest_withAndWithoutTheAppRetry() {
@@ -188,7 +182,6 @@ class RetryStormSmokeTest {
     assertDownBounded(scenario("d-down", "retryOn-5xx-every-hop", false, 27));
   }
 
-  @Tag("needs-call-lifecycle")
   @Test
   @Order(5)
   void retryOn5xxOnEveryHop_dFailsOneInThree_noAppRetry_theMeshRescuesAtLeast90Percent() {

@@ -57,7 +57,7 @@ public final class Smoke {
   // ---- processes ---------------------------------------------------------------------------------
 
   public static Proc controlPlane(String name, String listen, Path policyDir, Path dataDir, Path logDir) throws IOException {
-    return controlPlane(name, listen, policyDir, dataDir, logDir, "5s");
+    return controlPlane(name, listen, policyDir, dataDir, logDir, "1s", "5s");
   }
 
   /**
@@ -65,6 +65,12 @@ public final class Smoke {
    * long one, so that a heartbeat late on a busy machine never takes an endpoint away mid-count.
    */
   public static Proc controlPlane(String name, String listen, Path policyDir, Path dataDir, Path logDir, String ttl) throws IOException {
+    return controlPlane(name, listen, policyDir, dataDir, logDir, "1s", ttl);
+  }
+
+  /** A control plane with the given {@code --heartbeat} and {@code --ttl}. */
+  public static Proc controlPlane(String name, String listen, Path policyDir, Path dataDir, Path logDir, String heartbeat, String ttl)
+      throws IOException {
     List<String> cmd =
         List.of(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -79,7 +85,7 @@ public final class Smoke {
             "--data-dir",
             dataDir.toString(),
             "--heartbeat",
-            "1s",
+            heartbeat,
             "--ttl",
             ttl);
     Proc p = Proc.start(name, cmd, Map.of(), logDir);

@@ -258,6 +258,7 @@ public final class MeshEngine implements MeshRuntime, SnapshotTarget {
     m.put("startupWaits", startupWaits.sum());
     m.put("internalErrors", internalErrors.sum());
     m.put("lifecycle", lifecycle.stats().describe());
+    m.put("upstreams", lifecycle.upstreams().describe());
     m.put("inbound", inbound.describe());
     return m;
   }

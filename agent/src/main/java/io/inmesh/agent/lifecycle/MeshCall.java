@@ -208,11 +208,11 @@ final class MeshCall implements OutboundCall {
       Permit permit = waitNanos > 0 ? p.future.get(waitNanos, TimeUnit.NANOSECONDS) : p.future.get();
       return routedAttempt(p.endpoint, permit);
     } catch (InterruptedException e) {
-      p.future.cancel(false);
+      giveUp(p);
       Thread.currentThread().interrupt();
       return overflow();
     } catch (Exception e) {
-      p.future.cancel(false);
+      giveUp(p);
       return overflow();
     }
   }
@@ -227,7 +227,7 @@ final class MeshCall implements OutboundCall {
     CompletableFuture<Permit> f = p.waitNanos > 0 ? p.future.orTimeout(p.waitNanos, TimeUnit.NANOSECONDS) : p.future;
     return f.handle((permit, t) -> {
       if (t != null || permit == null) {
-        p.future.cancel(false);
+        giveUp(p);
         return overflow();
       }
       return routedAttempt(p.endpoint, permit);
@@ -235,6 +235,16 @@ final class MeshCall implements OutboundCall {
   }
 
   private record Pending(EndpointState endpoint, CompletableFuture<Permit> future, long waitNanos) {}
+
+  /** Gives up a pending admission; a permit granted in the meantime is handed back. */
+  private static void giveUp(Pending p) {
+    if (!p.future.cancel(false)) {
+      Permit granted = p.future.getNow(null);
+      if (granted != null) {
+        granted.release(new io.inmesh.agent.upstream.AttemptResult(0, FailureKind.CANCELLED), 0);
+      }
+    }
+  }
 
   /** An Attempt, or a Pending admission. */
   private Object begin() {

@@ -106,12 +106,15 @@ final class Mirrors {
       h.append("Host: ").append(c.authority).append("\r\n");
       for (Map.Entry<String, List<String>> e : r.headers().entrySet()) {
         String n = e.getKey();
-        if (n == null || n.equalsIgnoreCase("host") || n.equalsIgnoreCase("content-length")
+        if (n == null || n.isEmpty() || n.indexOf(' ') >= 0 || n.indexOf(':') >= 0 // a request line kept as a key
+            || n.equalsIgnoreCase("host") || n.equalsIgnoreCase("content-length")
             || n.equalsIgnoreCase("transfer-encoding") || n.equalsIgnoreCase("connection")) {
           continue;
         }
         for (String v : e.getValue()) {
-          h.append(n).append(": ").append(v).append("\r\n");
+          if (v != null) {
+            h.append(n).append(": ").append(v).append("\r\n");
+          }
         }
       }
       byte[] body = r.body() == null ? new byte[0] : r.body();

@@ -28,6 +28,8 @@ final class UrlConnectionCall {
   private ByteArrayOutputStream streamed;
   private boolean streamedOverflow;
   boolean mirrored;
+  /** An injected delay outlasted the application's read timeout: the read fails as it would behind a sidecar. */
+  boolean delayOutlastedReadTimeout;
 
   UrlConnectionCall(OutboundCall call, URL logicalUrl) {
     this.call = call;

@@ -69,12 +69,8 @@ public final class UrlConnectionLifecycle {
         state = new UrlConnectionCall(call, url);
         CALLS.set(connection, state);
       }
-      if (!state.started) {
-        state.started = true;
-        long delay = state.call.delayNanos();
-        if (delay > 0) {
-          TimeUnit.NANOSECONDS.sleep(delay);
-        }
+      if (state.attempt != null) {
+        state.attempt.onEnd(); // a reconnect without an outcome (the library's own): the attempt is over
       }
       Attempt attempt = state.call.startAttempt();
       state.attempt = attempt;
@@ -93,9 +89,6 @@ public final class UrlConnectionLifecycle {
         timeout = meshConnect;
       }
       return new Object[] {new URL("http", address.getAddress().getHostAddress(), address.getPort(), file), timeout};
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return unchanged;
     } catch (Throwable t) {
       Mesh.failed("http-url-connection", t);
       return unchanged;
@@ -198,11 +191,33 @@ public final class UrlConnectionLifecycle {
     }
   }
 
-  /** Before the response is read: the attempt's deadline becomes the read timeout when it is shorter. */
+  /**
+   * Before the response is read: an injected delay happens here, once, after the request was sent
+   * (where a sidecar would hold it), within the application's own read timeout; the attempt's
+   * deadline becomes the read timeout when it is shorter.
+   */
   public static void reading(HttpClient client) {
     UrlConnectionCall state = BY_CLIENT.get(client);
     if (state == null || state.attempt == null) {
       return;
+    }
+    if (!state.started) {
+      state.started = true;
+      long delay = state.call.delayNanos();
+      if (delay > 0) {
+        int own = client.getReadTimeout();
+        try {
+          if (own > 0 && delay >= TimeUnit.MILLISECONDS.toNanos(own)) {
+            TimeUnit.MILLISECONDS.sleep(own);
+            state.delayOutlastedReadTimeout = true;
+            client.closeServer();
+            return;
+          }
+          TimeUnit.NANOSECONDS.sleep(delay);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
     }
     long mesh = state.attempt.timeoutMillis();
     int own = client.getReadTimeout();
@@ -224,6 +239,11 @@ public final class UrlConnectionLifecycle {
     }
     try {
       Attempt attempt = state.attempt;
+      if (state.delayOutlastedReadTimeout) {
+        state.delayOutlastedReadTimeout = false;
+        attempt.onEnd();
+        return new java.net.SocketTimeoutException("Read timed out");
+      }
       if (thrown != null) {
         int verdict = attempt.onFailure(thrown, state.meshReadTimeout && thrown instanceof java.net.SocketTimeoutException, true);
         if (verdict != Attempt.AGAIN) {

@@ -38,6 +38,11 @@ public final class AttemptRequest extends HttpRequest {
   private final boolean meshTimeout;
 
   AttemptRequest(HttpRequest user, OutboundCall call, Attempt attempt) {
+    this(user, call, attempt, 0);
+  }
+
+  /** @param spentNanos time the call already spent (an injected delay), taken off the application's own timeout */
+  AttemptRequest(HttpRequest user, OutboundCall call, Attempt attempt, long spentNanos) {
     this.user = user;
     this.attempt = attempt;
     this.uri = rewritten(user.uri(), call);
@@ -48,6 +53,9 @@ public final class AttemptRequest extends HttpRequest {
     }
     this.headers = edits.changed ? HttpHeaders.of(edits.map, (k, v) -> true) : user.headers();
     Optional<Duration> own = user.timeout();
+    if (own.isPresent() && spentNanos > 0) {
+      own = Optional.of(Duration.ofNanos(Math.max(1_000_000, own.get().toNanos() - spentNanos)));
+    }
     long meshMillis = attempt.timeoutMillis();
     if (meshMillis > 0 && (own.isEmpty() || own.get().toMillis() >= meshMillis)) {
       this.timeout = Optional.of(Duration.ofMillis(meshMillis));

@@ -46,6 +46,8 @@ public final class JdkMeshCall<T> {
   private final OutboundCall call;
   private final CompletableFuture<HttpResponse<T>> result = new CompletableFuture<>();
   private volatile CompletableFuture<HttpResponse<T>> inFlight;
+  /** When the application made the call: its own timeout runs from here. */
+  private final long started = System.nanoTime();
 
   private JdkMeshCall(
       HttpClient client,
@@ -124,10 +126,18 @@ public final class JdkMeshCall<T> {
   private void runBlocking() {
     try {
       prepare();
-      sleep(call.delayNanos());
+      long delay = call.delayNanos();
+      long own = ownTimeoutNanos();
+      if (delay > 0 && own > 0 && delay >= own) {
+        // an injected delay is time the application waits for its response, as behind a sidecar
+        sleep(own);
+        result.completeExceptionally(new HttpTimeoutException("request timed out"));
+        return;
+      }
+      sleep(delay);
       for (;;) {
         Attempt attempt = call.startAttempt();
-        AttemptRequest ar = new AttemptRequest(request, call, attempt);
+        AttemptRequest ar = new AttemptRequest(request, call, attempt, System.nanoTime() - started);
         AttemptHandler<T> h = new AttemptHandler<>(handler, call, attempt);
         int verdict;
         HttpResponse<T> response = null;
@@ -180,8 +190,19 @@ public final class JdkMeshCall<T> {
       result.completeExceptionally(t);
       return result;
     }
-    after(call.delayNanos(), this::nextAttempt);
+    long delay = call.delayNanos();
+    long own = ownTimeoutNanos();
+    if (delay > 0 && own > 0 && delay >= own) {
+      after(own, () -> result.completeExceptionally(new HttpTimeoutException("request timed out")));
+      return result;
+    }
+    after(delay, this::nextAttempt);
     return result;
+  }
+
+  /** The application's own request timeout, in nanos, or 0. */
+  private long ownTimeoutNanos() {
+    return request.timeout().map(java.time.Duration::toNanos).orElse(0L);
   }
 
   private void after(long nanos, Runnable r) {
@@ -205,7 +226,7 @@ public final class JdkMeshCall<T> {
       AttemptHandler<T> h;
       CompletableFuture<HttpResponse<T>> f;
       try {
-        ar = new AttemptRequest(request, call, attempt);
+        ar = new AttemptRequest(request, call, attempt, System.nanoTime() - started);
         h = new AttemptHandler<>(handler, call, attempt);
         f = client.sendAsync(ar, h, push);
       } catch (Throwable t) {

@@ -261,7 +261,7 @@ final class MeshCall implements OutboundCall {
       return local(n);
     }
     if (cluster == null) {
-      return new RoutedAttempt(this, null, null, null); // pass-through destination: the library resolves it
+      return new RoutedAttempt(this, null, null); // pass-through destination: the library resolves it
     }
     EndpointState ep = cluster.pick(routed.addresses(), traffic, request, previousList());
     if (ep == null) {
@@ -288,7 +288,7 @@ final class MeshCall implements OutboundCall {
   }
 
   private Attempt routedAttempt(EndpointState ep, Permit permit) {
-    return new RoutedAttempt(this, ep, permit, null);
+    return new RoutedAttempt(this, ep, permit);
   }
 
   private Attempt local(LocalAnswer a) {

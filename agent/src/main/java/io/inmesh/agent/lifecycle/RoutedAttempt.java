@@ -20,7 +20,7 @@ final class RoutedAttempt implements Attempt {
   private AttemptResult result;
   private boolean ended;
 
-  RoutedAttempt(MeshCall call, EndpointState endpoint, Permit permit, Object unused) {
+  RoutedAttempt(MeshCall call, EndpointState endpoint, Permit permit) {
     this.call = call;
     this.endpoint = endpoint;
     this.permit = permit;

@@ -310,7 +310,7 @@ public final class UrlConnectionLifecycle {
     }
     MessageHeader head = state.head;
     connection.connect();
-    HttpClient client = clientOf(state);
+    HttpClient client = state.client;
     if (client == null) {
       return;
     }
@@ -335,10 +335,6 @@ public final class UrlConnectionLifecycle {
 
   private static final VirtualField<sun.net.www.protocol.http.HttpURLConnection, Boolean> STREAMING =
       VirtualField.find(sun.net.www.protocol.http.HttpURLConnection.class, Boolean.class);
-
-  private static HttpClient clientOf(UrlConnectionCall state) {
-    return state.client;
-  }
 
   /** The connection streams its request body (fixed-length or chunked streaming mode). */
   public static void streamingBody(sun.net.www.protocol.http.HttpURLConnection connection) {

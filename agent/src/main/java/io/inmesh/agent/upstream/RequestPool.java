@@ -70,15 +70,21 @@ final class RequestPool {
     }
     Waiter w;
     synchronized (this) {
-      int now = inFlight.get();
-      if (now >= maxRequests) {
-        overflows.increment();
-        return Admission.Overflow.INSTANCE;
-      }
-      // HTTP/2 needs no connection of its own, so it does not queue behind HTTP/1.1 waiters.
-      if ((multiplexed || waiters.isEmpty()) && now < slots) {
-        inFlight.incrementAndGet();
-        return new AttemptPermit(cluster, endpoint);
+      int now;
+      while (true) {
+        now = inFlight.get();
+        if (now >= maxRequests) {
+          overflows.increment();
+          return Admission.Overflow.INSTANCE;
+        }
+        // HTTP/2 needs no connection of its own, so it does not queue behind HTTP/1.1 waiters.
+        if (!((multiplexed || waiters.isEmpty()) && now < slots)) {
+          break;
+        }
+        // A CAS, not an increment: the fast path above claims slots without this lock.
+        if (inFlight.compareAndSet(now, now + 1)) {
+          return new AttemptPermit(cluster, endpoint);
+        }
       }
       if (multiplexed || waiters.size() >= pool.http().http1MaxPendingRequests()) {
         overflows.increment();

@@ -131,6 +131,29 @@ public final class Smoke {
     return cmd;
   }
 
+  /**
+   * Like {@link #plainApp}, with the HTTP client libraries of the task caller's other clients on its
+   * class path (Reactor Netty, Spring WebFlux and what they need, BlockHound), from the jars this
+   * test JVM resolved from the pom, and the JVM switches BlockHound needs to install itself (it
+   * redefines JDK methods; -XX:+AllowRedefinitionToAddDeleteMethods, as its documentation says for
+   * Java 13+). JVM flags, not changes to the application.
+   */
+  public static List<String> plainAppWithClientLibraries(String mainClass, String... args) {
+    StringBuilder cp = new StringBuilder(APPS.toString());
+    for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+      String e = entry.replace('\\', '/');
+      if (e.contains("/io/projectreactor/") || e.contains("/io/netty/") || e.contains("/org/springframework/")
+          || e.contains("/org/reactivestreams/") || e.contains("/io/micrometer/")) {
+        cp.append(java.io.File.pathSeparator).append(entry);
+      }
+    }
+    List<String> cmd = new ArrayList<>(List.of(
+        "-XX:+IgnoreUnrecognizedVMOptions", "-XX:+AllowRedefinitionToAddDeleteMethods", "-XX:+EnableDynamicAgentLoading", "-Djdk.attach.allowAttachSelf=true"));
+    cmd.addAll(plainApp(mainClass, args));
+    cmd.set(cmd.indexOf("-cp") + 1, cp.toString());
+    return cmd;
+  }
+
   /** Waits until the agent says ready on its health port (first snapshot applied). */
   public static void awaitReady(Proc app, String adminAddress) {
     awaitReady(app, adminAddress, Duration.ofSeconds(180));

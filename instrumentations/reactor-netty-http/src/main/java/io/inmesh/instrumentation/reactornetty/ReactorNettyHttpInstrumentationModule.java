@@ -1,0 +1,84 @@
+package io.inmesh.instrumentation.reactornetty;
+
+import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.hasClassesNamed;
+
+import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
+import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import io.opentelemetry.javaagent.extension.instrumentation.internal.ExperimentalInstrumentationModule;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
+import java.util.List;
+import net.bytebuddy.matcher.ElementMatcher;
+
+/**
+ * Meshes the Reactor Netty {@code HttpClient} (reactor-netty-http 1.2.x and 1.3.x), bare and under
+ * Spring's {@code WebClient} ({@code ReactorClientHttpConnector}, Spring Boot 3.5's default).
+ *
+ * <p>Where it hooks, and why there:
+ *
+ * <ul>
+ *   <li>{@code HttpClientConnect.connect()} — the one method every request of the client goes
+ *       through ({@code response()}, {@code responseSingle}, {@code responseConnection},
+ *       {@code responseContent}; WebClient uses {@code responseConnection}). Reactor Netty has no
+ *       public hook that runs before the connection pool is chosen: {@code doOnRequest} fires once
+ *       a pooled connection is already acquired, and {@code remoteAddress(Supplier)} is ignored for
+ *       absolute URLs (the pool key is the URL's host), so neither can pick an endpoint per attempt.
+ *       The call is therefore taken over here, and each attempt is an ordinary request made through
+ *       the client's own public API: the same client with the endpoint's address in the URL (so the
+ *       pool — keyed by remote address — is per endpoint, and two endpoints of a subset share the
+ *       calls), the logical name in the {@code Host} header, the route's header edits through
+ *       {@code headers(..)}. Everything else (pool, codecs, the application's own options and
+ *       observers, OpenTelemetry's tracing of each attempt) stays Reactor Netty's.</li>
+ *   <li>{@code ExchangeFunctions.DefaultExchangeFunction.exchange(ClientRequest)} in spring-webflux
+ *       — WebClient writes its headers onto the Reactor Netty request only inside the send callback,
+ *       after the connection is acquired, too late for a routing decision on headers. The advice
+ *       puts a copy of the {@code ClientRequest}'s headers into the Reactor context of the exchange,
+ *       where the decision reads them. It takes no decision itself: a WebClient call gets exactly one
+ *       mesh decision, at the Reactor Netty layer.</li>
+ * </ul>
+ */
+public class ReactorNettyHttpInstrumentationModule extends InstrumentationModule
+    implements ExperimentalInstrumentationModule {
+
+  public ReactorNettyHttpInstrumentationModule() {
+    super("inmesh-reactor-netty-http", "inmesh-reactor-netty", "inmesh");
+  }
+
+  @Override
+  public boolean defaultEnabled(ConfigProperties config) {
+    return true;
+  }
+
+  /**
+   * Muzzle's build-time checks are a Gradle plugin we cannot use, so the version range is guarded
+   * here: the client's request finalizer plus {@code Http3SettingsSpec}, which 1.2.0 is the first
+   * to ship. Older lines are left alone.
+   */
+  @Override
+  public ElementMatcher.Junction<ClassLoader> classLoaderMatcher() {
+    return hasClassesNamed(
+        "reactor.netty.http.client.HttpClientFinalizer",
+        "reactor.netty.http.Http3SettingsSpec",
+        "reactor.core.publisher.Mono");
+  }
+
+  @Override
+  public List<TypeInstrumentation> typeInstrumentations() {
+    return List.of(new HttpClientConnectInstrumentation(), new WebClientExchangeInstrumentation());
+  }
+
+  @Override
+  public List<String> getAdditionalHelperClassNames() {
+    String p = "io.inmesh.instrumentation.reactornetty.";
+    return List.of(
+        p + "ReactorMeshCall",
+        p + "ReactorMeshCall$Failed",
+        p + "ReactorRequestView",
+        p + "NettyHeaderSink",
+        p + "WebClientHeaders");
+  }
+
+  @Override
+  public HelperClassStrategy helperClassStrategy() {
+    return HelperClassStrategy.INJECTED;
+  }
+}

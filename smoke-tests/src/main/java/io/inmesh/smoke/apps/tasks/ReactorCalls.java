@@ -39,10 +39,8 @@ final class ReactorCalls {
   static final String LIVE = "[blockhound] installed; a probe sleep on a parallel thread was caught";
   private static final AtomicInteger CAUGHT = new AtomicInteger();
   private static volatile boolean probing;
-
-  static {
-    installBlockHound();
-  }
+  private static boolean installed;
+  private static final java.util.Queue<String> REPORTS = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
   private static final HttpClient REACTOR = HttpClient.create().option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 3000);
   private static final WebClient WEB = WebClient.builder().clientConnector(new ReactorClientHttpConnector(REACTOR)).build();
@@ -51,6 +49,7 @@ final class ReactorCalls {
 
   /** One call; returns {status, x-inmesh-reason, body}. A timeout of the application's own is thrown as "timed out". */
   static String[] call(String client, String url, String method, byte[] body, List<String[]> headers, long timeoutMs) throws Exception {
+    installBlockHound();
     Mono<String[]> answer =
         switch (client) {
           case "webclient" -> webClient(url, method, body, headers);
@@ -58,7 +57,9 @@ final class ReactorCalls {
           default -> throw new IllegalArgumentException("unknown client " + client);
         };
     try {
-      String[] r = answer.timeout(Duration.ofMillis(timeoutMs)).block(Duration.ofMillis(timeoutMs + 30_000));
+      // subscribed on a non-blocking thread (as from a WebFlux handler): the mesh's decision, its
+      // start-up wait, delays and backoffs all run where BlockHound would catch a blocking call
+      String[] r = answer.subscribeOn(Schedulers.parallel()).timeout(Duration.ofMillis(timeoutMs)).block(Duration.ofMillis(timeoutMs + 30_000));
       if (r == null) {
         throw new IllegalStateException("no answer");
       }
@@ -109,25 +110,56 @@ final class ReactorCalls {
     });
   }
 
-  private static void installBlockHound() {
+  /** Once, on the first call (not in the class initializer: the probe runs on another thread). */
+  private static synchronized void installBlockHound() {
+    if (installed) {
+      return;
+    }
+    installed = true;
     try {
       Class.forName("reactor.blockhound.BlockHound");
     } catch (ClassNotFoundException e) {
       return;
     }
-    reactor.blockhound.BlockHound.builder()
+    // the static install loads the integrations (Reactor's marks its schedulers' threads
+    // non-blocking, Reactor Netty's the event loops); the callback comes as one more integration
+    // Loading and linking a class the first time it is used reads its jar (and lets every attached
+    // agent transform it); that is the JVM warming up, once per class, not a call blocking on
+    // anything: allowed, as BlockHound's own documentation advises for class loading.
+    reactor.blockhound.BlockHound.install(builder -> builder
+        .allowBlockingCallsInside("java.lang.ClassLoader", "loadClass")
+        .allowBlockingCallsInside("java.lang.Class", "forName")
+        .allowBlockingCallsInside("net.bytebuddy.agent.builder.AgentBuilder$Default$ExecutingTransformer", "transform")
+        .allowBlockingCallsInside("io.netty.util.internal.NativeLibraryLoader", "load")
+        // the OpenTelemetry agent reads its instrumentations' version files once, on first use
+        .allowBlockingCallsInside("io.opentelemetry.javaagent.shaded.instrumentation.api.internal.EmbeddedInstrumentationProperties", "findVersion")
         .blockingMethodCallback(m -> {
-          if (probing) {
-            CAUGHT.incrementAndGet();
-            return;
-          }
-          StringBuilder where = new StringBuilder();
-          for (StackTraceElement s : new Exception().getStackTrace()) {
-            where.append("\n    at ").append(s);
-          }
-          System.out.println(BLOCKED + " " + m + " on " + Thread.currentThread().getName() + where);
-        })
-        .install();
+      if (probing) {
+        CAUGHT.incrementAndGet();
+        return;
+      }
+      StringBuilder where = new StringBuilder();
+      for (StackTraceElement s : new Exception().getStackTrace()) {
+        where.append("\n    at ").append(s);
+      }
+      // printed by a plain thread: writing to stdout here would itself block this thread
+      REPORTS.add(BLOCKED + " " + m + " on " + Thread.currentThread().getName() + where);
+    }));
+    Thread printer = new Thread(() -> {
+      for (;;) {
+        String r;
+        while ((r = REPORTS.poll()) != null) {
+          System.out.println(r);
+        }
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }, "blockhound-reports");
+    printer.setDaemon(true);
+    printer.start();
     probing = true;
     Mono.fromCallable(() -> {
           Thread.sleep(1);

@@ -50,6 +50,8 @@ class ReactorNettyMeshSmokeTest {
   static final Duration STARTUP = Duration.ofSeconds(300);
   static final String CP = "127.0.21.20:15010";
   static final String CALLER = "127.0.21.21";
+  /** A second caller on the Spring Boot 4 line's libraries: Spring Framework 7, Reactor Netty 1.3, Netty 4.2. */
+  static final String CALLER_13 = "127.0.21.26";
   static final List<String> V1 = List.of("127.0.21.22", "127.0.21.23");
   static final List<String> V2 = List.of("127.0.21.24", "127.0.21.25");
   static final List<String> CLIENTS = List.of("webclient", "reactor-netty");
@@ -63,6 +65,7 @@ class ReactorNettyMeshSmokeTest {
   Path policies;
   Proc controlPlane;
   Proc caller;
+  Proc caller13;
   JsonNode earlyCall;
 
   @BeforeAll
@@ -74,12 +77,14 @@ class ReactorNettyMeshSmokeTest {
     // the caller first, before any control plane: its first call waits for the first snapshot
     Map<String, String> callerEnv = inmeshEnv("productpage", "app=productpage", CALLER, control, tmp.resolve("cache-productpage"));
     callerEnv.put("INMESH_STARTUP_WAIT", "240s");
-    caller = meshed("productpage", callerEnv, logs, Smoke.plainAppWithClientLibraries("tasks.TaskCallerApp", CALLER, "8080"));
+    caller = meshed("productpage", callerEnv, logs, withBlockHound(Smoke.plainAppWithClientLibraries("tasks.TaskCallerApp", CALLER, "8080")));
     apps.add(caller);
     awaitTrue("caller listening", STARTUP, () -> caller.output().contains("task caller listening on"), caller);
     CompletableFuture<JsonNode> early = CompletableFuture.supplyAsync(() -> callJson("webclient", "/reviews/0", 1, 1, 250_000));
     // the control plane starts only once that call is seen waiting for the first snapshot
     awaitTrue("the early call waiting for the first snapshot", STARTUP, () -> startupWaits() > 0, caller);
+    caller13 = meshed("productpage-reactor-netty-1.3", inmeshEnv("productpage", "app=productpage", CALLER_13, control, tmp.resolve("cache-productpage-13")), logs, withBlockHound(onReactorNetty13(Smoke.plainAppWithClientLibraries("tasks.TaskCallerApp", CALLER_13, "8080"))));
+    apps.add(caller13);
     controlPlane = Smoke.controlPlane("control-plane", CP, policies, tmp.resolve("control-data"), logs, "60s");
     for (String version : List.of("v1", "v2")) {
       List<String> addresses = version.equals("v1") ? V1 : V2;
@@ -91,17 +96,20 @@ class ReactorNettyMeshSmokeTest {
     }
     List<String> all = all();
     for (int i = 0; i < all.size(); i++) {
-      awaitReady(apps.get(i + 1), all.get(i), STARTUP);
+      awaitReady(apps.get(i + 2), all.get(i), STARTUP);
     }
     awaitReady(caller, CALLER, STARTUP);
+    awaitReady(caller13, CALLER_13, STARTUP);
     for (Proc app : apps) {
       awaitTrue(app.name() + " listening", STARTUP, () -> app.output().contains("listening on"), app);
     }
     awaitTrue(
         "the caller's snapshot to hold the four reviews endpoints",
         Duration.ofSeconds(60),
-        () -> Smoke.endpointsSeenBy(CALLER).getOrDefault("reviews", List.of()).size() == 4,
+        () -> Smoke.endpointsSeenBy(CALLER).getOrDefault("reviews", List.of()).size() == 4
+            && Smoke.endpointsSeenBy(CALLER_13).getOrDefault("reviews", List.of()).size() == 4,
         caller,
+        caller13,
         controlPlane);
     earlyCall = early.get(300, TimeUnit.SECONDS);
   }
@@ -137,24 +145,27 @@ class ReactorNettyMeshSmokeTest {
    */
   @Test
   @Order(2)
-  void seedCanary_100CallsPerHeaderValue_xCanaryTrueToV2AndTheRestToV1_twoEndpointsEachShareTheCalls_oneDecisionPerCall() {
+  void seedCanary_100CallsPerHeaderValue_xCanaryTrueToV2AndTheRestToV1_twoEndpointsEachShareTheCalls_oneDecisionPerCall_onReactorNetty12And13() {
+    for (String at : List.of(CALLER, CALLER_13)) {
     for (String client : CLIENTS) {
-      long routedBefore = stats().path("routed").asLong();
-      JsonNode canary = callJson(client, "/reviews/0", 100, 4, 20_000, "x-canary:true");
-      assertThat(canary.path("statuses").toString()).as(client + " x-canary: true").isEqualTo("{\"200\":100}");
-      assertThat(field(canary, "version")).as(client + " x-canary: true").containsOnly("v2");
-      assertThat(field(canary, "listener")).as(client + ": both v2 endpoints share the calls").contains(listener(V2.get(0)), listener(V2.get(1)));
+      String who = client + "@" + at;
+      long routedBefore = stats(at).path("routed").asLong();
+      JsonNode canary = callJson(at, client, "/reviews/0", 100, 4, 20_000, "x-canary:true");
+      assertThat(canary.path("statuses").toString()).as(who + " x-canary: true").isEqualTo("{\"200\":100}");
+      assertThat(field(canary, "version")).as(who + " x-canary: true").containsOnly("v2");
+      assertThat(field(canary, "listener")).as(who + ": both v2 endpoints share the calls").contains(listener(V2.get(0)), listener(V2.get(1)));
       for (String value : new String[] {"false", null}) {
-        JsonNode rest = value == null ? callJson(client, "/reviews/0", 100, 4, 20_000) : callJson(client, "/reviews/0", 100, 4, 20_000, "x-canary:" + value);
-        assertThat(rest.path("statuses").toString()).as(client + " x-canary: " + value).isEqualTo("{\"200\":100}");
-        assertThat(field(rest, "version")).as(client + " x-canary: " + value).containsOnly("v1");
-        assertThat(field(rest, "listener")).as(client + ": both v1 endpoints share the calls").contains(listener(V1.get(0)), listener(V1.get(1)));
-        assertThat(field(rest, "host")).as(client + ": the Host header keeps the logical name").containsOnly("reviews");
+        JsonNode rest = value == null ? callJson(at, client, "/reviews/0", 100, 4, 20_000) : callJson(at, client, "/reviews/0", 100, 4, 20_000, "x-canary:" + value);
+        assertThat(rest.path("statuses").toString()).as(who + " x-canary: " + value).isEqualTo("{\"200\":100}");
+        assertThat(field(rest, "version")).as(who + " x-canary: " + value).containsOnly("v1");
+        assertThat(field(rest, "listener")).as(who + ": both v1 endpoints share the calls").contains(listener(V1.get(0)), listener(V1.get(1)));
+        assertThat(field(rest, "host")).as(who + ": the Host header keeps the logical name").containsOnly("reviews");
       }
       // WebClient over Reactor Netty is two layers; the mesh decides once per call
-      assertThat(stats().path("routed").asLong() - routedBefore).as(client + ": mesh decisions for 300 calls").isEqualTo(300);
+      assertThat(stats(at).path("routed").asLong() - routedBefore).as(who + ": mesh decisions for 300 calls").isEqualTo(300);
     }
-    assertThat(stats().path("internalErrors").asLong()).as("inmesh's own errors in the caller").isZero();
+    assertThat(stats(at).path("internalErrors").asLong()).as("inmesh's own errors in the caller " + at).isZero();
+    }
   }
 
   /**
@@ -221,26 +232,34 @@ class ReactorNettyMeshSmokeTest {
               attempts: 3
               retryOn: 5xx
         """, "");
+    for (String at : List.of(CALLER, CALLER_13)) {
     for (String client : CLIENTS) {
-      JsonNode delayed = callJson(client, "/reviews/0", 1, 1, 20_000, "x-test:delay").path("results").get(0);
-      assertThat(delayed.path("status").asText()).as(client + " " + delayed).isEqualTo("200");
-      assertThat(delayed.path("reason").asText()).as(client).contains("DI");
-      String key = client + "-" + UUID.randomUUID();
-      JsonNode retried = callJson(client, "/flaky?failures=1&status=503&key=" + key, 1, 1, 20_000).path("results").get(0);
-      assertThat(retried.path("status").asText()).as(client + " " + retried).isEqualTo("200");
-      assertThat(servedBy(V1, key)).as(client + ": one 503, then the retry").isBetween(2, 3);
-      JsonNode timedOut = callJson(client, "/slow?ms=3000", 1, 1, 20_000, "x-test:timeout").path("results").get(0);
-      assertThat(timedOut.path("status").asText()).as(client + " " + timedOut).isEqualTo("504");
+      String who = client + "@" + at;
+      JsonNode delayed = callJson(at, client, "/reviews/0", 1, 1, 20_000, "x-test:delay").path("results").get(0);
+      assertThat(delayed.path("status").asText()).as(who + " " + delayed).isEqualTo("200");
+      assertThat(delayed.path("reason").asText()).as(who).contains("DI");
+      String key = client + "-" + at + "-" + UUID.randomUUID();
+      JsonNode retried = callJson(at, client, "/flaky?failures=1&status=503&key=" + key, 1, 1, 20_000).path("results").get(0);
+      assertThat(retried.path("status").asText()).as(who + " " + retried).isEqualTo("200");
+      assertThat(servedBy(V1, key)).as(who + ": one 503, then the retry").isBetween(2, 3);
+      JsonNode timedOut = callJson(at, client, "/slow?ms=3000", 1, 1, 20_000, "x-test:timeout").path("results").get(0);
+      assertThat(timedOut.path("status").asText()).as(who + " " + timedOut).isEqualTo("504");
       assertThat(timedOut.path("body").asText()).isEqualTo("upstream request timeout");
       assertThat(timedOut.path("reason").asText()).isEqualTo("UT");
+    }
     }
   }
 
   @Test
   @Order(99)
   void blockHound_noReactorOrEventLoopThreadWasEverBlockedByTheMesh() {
+    noBlockingWithInmeshOnTheStack(caller);
+    noBlockingWithInmeshOnTheStack(caller13);
+  }
+
+  static void noBlockingWithInmeshOnTheStack(Proc caller) {
     String out = caller.output();
-    assertThat(out).as("BlockHound is live in the caller (its probe was caught)").contains(LIVE);
+    assertThat(out).as(caller.name() + ": BlockHound is live (its probe was caught)").contains(LIVE);
     // every blocking call BlockHound saw on a non-blocking thread, with its stack; the mesh's own
     // (an inmesh frame on the stack: adapter, seam or engine) must be none. Others (a library's
     // one-time warm-up the caller's allow-list does not know) are shown, not failed on.
@@ -260,13 +279,13 @@ class ReactorNettyMeshSmokeTest {
       }
     }
     List<String> mesh = reports.stream().filter(r -> r.matches("(?s).*\n    at io\\.inmesh\\.(?!smoke\\.).*")).toList();
-    assertThat(mesh).as("blocking calls on non-blocking threads with inmesh on the stack (of " + reports.size() + " reported in all:\n" + String.join("\n", reports) + ")").isEmpty();
+    assertThat(mesh).as(caller.name() + ": blocking calls on non-blocking threads with inmesh on the stack (of " + reports.size() + " reported in all:\n" + String.join("\n", reports) + ")").isEmpty();
   }
 
   // ---- helpers -------------------------------------------------------------------------------------
 
   void apply(String virtualService, String trafficPolicy) {
-    Smoke.applyPolicy(policies.resolve("reviews.yaml"), virtualService + "---\n" + subsets(trafficPolicy), List.of(CALLER), caller, controlPlane);
+    Smoke.applyPolicy(policies.resolve("reviews.yaml"), virtualService + "---\n" + subsets(trafficPolicy), List.of(CALLER, CALLER_13), caller, caller13, controlPlane);
   }
 
   /** The seed's canary rule (its Spanish README's "Traffic Management" example), on reviews. */
@@ -328,7 +347,11 @@ class ReactorNettyMeshSmokeTest {
   }
 
   JsonNode callJson(String client, String path, int n, int concurrency, long timeoutMs, String... headers) {
-    StringBuilder url = new StringBuilder("http://" + CALLER + ":8080/call?client=" + client + "&n=" + n + "&concurrency=" + concurrency + "&timeoutMs=" + timeoutMs);
+    return callJson(CALLER, client, path, n, concurrency, timeoutMs, headers);
+  }
+
+  JsonNode callJson(String at, String client, String path, int n, int concurrency, long timeoutMs, String... headers) {
+    StringBuilder url = new StringBuilder("http://" + at + ":8080/call?client=" + client + "&n=" + n + "&concurrency=" + concurrency + "&timeoutMs=" + timeoutMs);
     url.append("&url=").append(URLEncoder.encode("http://reviews" + path, StandardCharsets.UTF_8));
     for (String h : headers) {
       url.append("&h=").append(URLEncoder.encode(h, StandardCharsets.UTF_8));
@@ -352,7 +375,37 @@ class ReactorNettyMeshSmokeTest {
   }
 
   JsonNode stats() {
-    return Smoke.getJson("http://" + CALLER + ":15000/stats");
+    return stats(CALLER);
+  }
+
+  static JsonNode stats(String at) {
+    return Smoke.getJson("http://" + at + ":15000/stats");
+  }
+
+  /** Tells the caller's Reactor clients to install BlockHound (apps/tasks/ReactorCalls). */
+  static List<String> withBlockHound(List<String> command) {
+    List<String> out = new ArrayList<>(List.of("-Dtasks.blockhound=true"));
+    out.addAll(command);
+    return out;
+  }
+
+  /** The caller's command with the Boot 4 line's libraries (target/reactor-netty-1.3-libs) instead of this module's. */
+  static List<String> onReactorNetty13(List<String> command) {
+    int i = command.indexOf("-cp") + 1;
+    StringBuilder cp = new StringBuilder(Smoke.APPS.toString());
+    try (var jars = Files.list(Smoke.ROOT.resolve("smoke-tests/target/reactor-netty-1.3-libs"))) {
+      jars.sorted().forEach(j -> cp.append(java.io.File.pathSeparator).append(j));
+    } catch (java.io.IOException e) {
+      throw new AssertionError("the Reactor Netty 1.3 libraries (mvn process-test-classes copies them)", e);
+    }
+    for (String entry : command.get(i).split(java.io.File.pathSeparator)) {
+      if (entry.contains("/io/projectreactor/tools/blockhound/")) {
+        cp.append(java.io.File.pathSeparator).append(entry);
+      }
+    }
+    List<String> out = new ArrayList<>(command);
+    out.set(i, cp.toString());
+    return out;
   }
 
   static List<String> field(JsonNode calls, String name) {

@@ -29,7 +29,7 @@ import reactor.netty.http.client.HttpClient;
  *       {@code responseSingle}.
  * </ul>
  *
- * <p>When BlockHound is on the class path it is installed first, with a callback that prints every
+ * <p>With {@code -Dtasks.blockhound=true} and BlockHound on the class path, BlockHound is installed first, with a callback that prints every
  * blocking call made on a non-blocking thread (Reactor's schedulers, Netty's event loops) as a line
  * starting {@value #BLOCKED}; a deliberate blocking call on a parallel thread proves it is live
  * ({@value #LIVE}). The test reads both from the application's output.
@@ -116,6 +116,9 @@ final class ReactorCalls {
       return;
     }
     installed = true;
+    if (!Boolean.getBoolean("tasks.blockhound")) {
+      return;
+    }
     try {
       Class.forName("reactor.blockhound.BlockHound");
     } catch (ClassNotFoundException e) {

@@ -55,6 +55,8 @@ class ReactorNettyMeshSmokeTest {
   static final List<String> V1 = List.of("127.0.21.22", "127.0.21.23");
   static final List<String> V2 = List.of("127.0.21.24", "127.0.21.25");
   static final List<String> CLIENTS = List.of("webclient", "reactor-netty");
+  /** Also RestClient over Spring's ReactorClientHttpRequestFactory (blocking: not in the cancellation test). */
+  static final List<String> ALL_CLIENTS = List.of("webclient", "reactor-netty", "restclient");
   /** What apps/tasks/ReactorCalls prints (the caller's output is the test's only view of BlockHound). */
   static final String BLOCKED = "[blockhound] blocking call on a non-blocking thread:";
   static final String LIVE = "[blockhound] installed; a probe sleep on a parallel thread was caught";
@@ -147,7 +149,7 @@ class ReactorNettyMeshSmokeTest {
   @Order(2)
   void seedCanary_100CallsPerHeaderValue_xCanaryTrueToV2AndTheRestToV1_twoEndpointsEachShareTheCalls_oneDecisionPerCall_onReactorNetty12And13() {
     for (String at : List.of(CALLER, CALLER_13)) {
-    for (String client : CLIENTS) {
+    for (String client : ALL_CLIENTS) {
       String who = client + "@" + at;
       long routedBefore = stats(at).path("routed").asLong();
       JsonNode canary = callJson(at, client, "/reviews/0", 100, 4, 20_000, "x-canary:true");
@@ -233,7 +235,7 @@ class ReactorNettyMeshSmokeTest {
               retryOn: 5xx
         """, "");
     for (String at : List.of(CALLER, CALLER_13)) {
-    for (String client : CLIENTS) {
+    for (String client : ALL_CLIENTS) {
       String who = client + "@" + at;
       JsonNode delayed = callJson(at, client, "/reviews/0", 1, 1, 20_000, "x-test:delay").path("results").get(0);
       assertThat(delayed.path("status").asText()).as(who + " " + delayed).isEqualTo("200");

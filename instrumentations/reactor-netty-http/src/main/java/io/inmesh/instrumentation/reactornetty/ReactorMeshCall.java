@@ -61,6 +61,20 @@ public final class ReactorMeshCall {
   /** Reactor context key under which WebClient's request headers ride (see {@link WebClientHeaders}). */
   public static final String REQUEST_HEADERS = "io.inmesh.reactor-netty.request-headers";
 
+  /**
+   * Headers of a Spring request whose Reactor Netty request is being assembled on this thread
+   * (RestClient over ReactorClientHttpRequestFactory); see {@link RestClientRequestInstrumentation}.
+   */
+  private static final ThreadLocal<Map<String, List<String>>> ASSEMBLING = new ThreadLocal<>();
+
+  public static void assemblingWith(Map<String, List<String>> headers) {
+    if (headers == null) {
+      ASSEMBLING.remove();
+    } else {
+      ASSEMBLING.set(headers);
+    }
+  }
+
   /** Set while an attempt's own {@code connect()} is assembled: that one passes through untouched. */
   private static final ThreadLocal<Boolean> ATTEMPT = new ThreadLocal<>();
 
@@ -105,7 +119,11 @@ public final class ReactorMeshCall {
       String method = config.method().name();
       HttpHeaders configured = config.headers();
       Duration own = config.responseTimeout();
-      return Mono.deferContextual(ctx -> new ReactorMeshCall(client, uri, method, configured, headersIn(ctx), own).run());
+      Map<String, List<String>> assembling = ASSEMBLING.get();
+      return Mono.deferContextual(ctx -> {
+        Map<String, List<String>> h = headersIn(ctx);
+        return new ReactorMeshCall(client, uri, method, configured, h != null ? h : assembling, own).run();
+      });
     } catch (Throwable t) {
       Mesh.failed("reactor-netty-http", t);
       return null;
@@ -163,12 +181,15 @@ public final class ReactorMeshCall {
       return untouched();
     }
     call = c;
+    long delay;
     try {
       prepare();
+      delay = c.delayNanos();
     } catch (Throwable t) {
+      // fail open: nothing was sent yet, the call proceeds as if inmesh were absent
       Mesh.failed("reactor-netty-http", t);
+      return untouched();
     }
-    long delay = c.delayNanos();
     if (delay > 0) {
       if (ownResponseTimeout != null && delay >= ownResponseTimeout.toNanos()) {
         // an injected delay is time the application waits for its response, as behind a sidecar
@@ -218,18 +239,33 @@ public final class ReactorMeshCall {
         .flatMap(outcome -> {
           if (outcome instanceof Failed) {
             Throwable t = ((Failed) outcome).failure;
-            int verdict = a.onFailure(t, timeoutIsMesh && t instanceof TimeoutException, sent(t));
+            int verdict;
+            try {
+              verdict = a.onFailure(t, timeoutIsMesh && t instanceof TimeoutException, sent(t));
+            } catch (Throwable inner) {
+              Mesh.failed("reactor-netty-http", inner);
+              verdict = Attempt.FAIL;
+            }
             if (verdict == Attempt.AGAIN) {
               return backoff(a).then(Mono.defer(this::nextAttempt));
             }
             return Mono.error(t);
           }
           Connection conn = (Connection) outcome;
-          HttpClientResponse response = (HttpClientResponse) conn;
-          HttpHeaders headers = response.responseHeaders();
-          int verdict = a.onResponse(response.status().code(), headers::get);
+          int verdict;
+          try {
+            HttpClientResponse response = (HttpClientResponse) conn;
+            HttpHeaders headers = response.responseHeaders();
+            verdict = a.onResponse(response.status().code(), headers::get);
+            if (verdict == Attempt.DELIVER) {
+              call.editResponse(new NettyHeaderSink(headers));
+            }
+          } catch (Throwable t) {
+            // fail open: the application gets the response it would have got without inmesh
+            Mesh.failed("reactor-netty-http", t);
+            verdict = Attempt.DELIVER;
+          }
           if (verdict == Attempt.DELIVER) {
-            call.editResponse(new NettyHeaderSink(headers));
             conn.onTerminate().subscribe(null, e -> end.run(), end);
             return Mono.just(conn);
           }

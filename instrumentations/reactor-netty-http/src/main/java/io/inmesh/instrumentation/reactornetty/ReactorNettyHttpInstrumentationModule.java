@@ -34,6 +34,9 @@ import net.bytebuddy.matcher.ElementMatcher;
  *       puts a copy of the {@code ClientRequest}'s headers into the Reactor context of the exchange,
  *       where the decision reads them. It takes no decision itself: a WebClient call gets exactly one
  *       mesh decision, at the Reactor Netty layer.</li>
+ *   <li>{@code ReactorClientHttpRequest.executeInternal} (RestClient/RestTemplate over Spring's
+ *       {@code ReactorClientHttpRequestFactory}) — the same problem, solved with a thread-local, as
+ *       that request assembles its Reactor Netty request on the calling thread.</li>
  * </ul>
  *
  * <p>Not covered (yet), and why:
@@ -79,7 +82,7 @@ public class ReactorNettyHttpInstrumentationModule extends InstrumentationModule
 
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
-    return List.of(new HttpClientConnectInstrumentation(), new WebClientExchangeInstrumentation());
+    return List.of(new HttpClientConnectInstrumentation(), new WebClientExchangeInstrumentation(), new RestClientRequestInstrumentation());
   }
 
   @Override

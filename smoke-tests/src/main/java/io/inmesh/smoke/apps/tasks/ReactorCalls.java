@@ -10,7 +10,9 @@ import java.util.List;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.springframework.http.ResponseEntity;
+import org.springframework.http.client.ReactorClientHttpRequestFactory;
 import org.springframework.http.client.reactive.ReactorClientHttpConnector;
+import org.springframework.web.client.RestClient;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.Exceptions;
 import reactor.core.publisher.Mono;
@@ -24,6 +26,8 @@ import reactor.netty.http.client.HttpClient;
  *   <li>{@code webclient}: Spring's {@code WebClient} over Reactor Netty, configured like the seed's
  *       {@code MeshClientConfig.meshAwareWebClient} (a 3 s connect timeout), the application's own
  *       timeout a Reactor {@code timeout()} on the call as in the seed's {@code MeshAwareUsuarioClient};
+ *   <li>{@code restclient}: Spring's {@code RestClient} over {@code ReactorClientHttpRequestFactory}
+ *       on the same Reactor Netty client (a blocking client, run on a thread allowed to block);
  *   <li>{@code reactor-netty}: the bare Reactor Netty {@code HttpClient}, headers set with
  *       {@code headers(..)}, the body sent with {@code send(..)}, the answer read with
  *       {@code responseSingle}.
@@ -44,6 +48,7 @@ final class ReactorCalls {
 
   private static final HttpClient REACTOR = HttpClient.create().option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 3000);
   private static final WebClient WEB = WebClient.builder().clientConnector(new ReactorClientHttpConnector(REACTOR)).build();
+  private static final RestClient REST = RestClient.builder().requestFactory(new ReactorClientHttpRequestFactory(REACTOR)).build();
 
   private ReactorCalls() {}
 
@@ -54,6 +59,8 @@ final class ReactorCalls {
         switch (client) {
           case "webclient" -> webClient(url, method, body, headers);
           case "reactor-netty" -> reactorNetty(url, method, body, headers);
+          // a blocking client: on a thread allowed to block, as an application would run it
+          case "restclient" -> Mono.fromCallable(() -> restClient(url, method, body, headers)).subscribeOn(Schedulers.boundedElastic());
           default -> throw new IllegalArgumentException("unknown client " + client);
         };
     try {
@@ -84,6 +91,22 @@ final class ReactorCalls {
     return request
         .exchangeToMono(r -> r.toEntity(String.class))
         .map(e -> new String[] {String.valueOf(e.getStatusCode().value()), reason(e), e.getBody() == null ? "" : e.getBody()});
+  }
+
+  private static String[] restClient(String url, String method, byte[] body, List<String[]> headers) {
+    RestClient.RequestBodySpec spec = REST.method(org.springframework.http.HttpMethod.valueOf(method)).uri(URI.create(url));
+    for (String[] h : headers) {
+      spec.header(h[0], h[1]);
+    }
+    if (body.length > 0) {
+      spec.body(body);
+    }
+    return spec.exchange((request, response) -> {
+      String reason = response.getHeaders().getFirst("x-inmesh-reason");
+      return new String[] {
+        String.valueOf(response.getStatusCode().value()), reason == null ? "" : reason, new String(response.getBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+      };
+    });
   }
 
   private static String reason(ResponseEntity<String> e) {
@@ -134,6 +157,11 @@ final class ReactorCalls {
         .allowBlockingCallsInside("java.lang.Class", "forName")
         .allowBlockingCallsInside("net.bytebuddy.agent.builder.AgentBuilder$Default$ExecutingTransformer", "transform")
         .allowBlockingCallsInside("io.netty.util.internal.NativeLibraryLoader", "load")
+        // Reactor allows the short lock a cancelled timer takes in its scheduler's queue (its own
+        // integration allows it in WorkerTask/SchedulerTask.dispose, which BlockHound cannot
+        // re-instrument once the OpenTelemetry agent has added its fields to them): the same, one
+        // level down
+        .allowBlockingCallsInside("java.util.concurrent.ScheduledThreadPoolExecutor$DelayedWorkQueue", "remove")
         // the OpenTelemetry agent reads its instrumentations' version files once, on first use
         .allowBlockingCallsInside("io.opentelemetry.javaagent.shaded.instrumentation.api.internal.EmbeddedInstrumentationProperties", "findVersion")
         .blockingMethodCallback(m -> {

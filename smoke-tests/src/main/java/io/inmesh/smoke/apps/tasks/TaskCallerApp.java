@@ -188,7 +188,7 @@ public final class TaskCallerApp {
           reason = resp.headers().firstValue("x-inmesh-reason").orElse(null);
           body = resp.body();
         }
-        case "webclient", "reactor-netty" -> { String[] a = ReactorCalls.call(client, url, method, requestBody, headers, timeoutMs); status = Integer.parseInt(a[0]); reason = a[1]; body = a[2]; }
+        case "webclient", "reactor-netty", "restclient" -> { String[] a = ReactorCalls.call(client, url, method, requestBody, headers, timeoutMs); status = Integer.parseInt(a[0]); reason = a[1]; body = a[2]; }
         default -> throw new IllegalArgumentException("unknown client " + client);
       }
       r.put("status", String.valueOf(status));

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -206,8 +207,23 @@ public final class ReactorMeshCall {
     return assemble(client);
   }
 
+  /**
+   * Admission, then the attempt. A subscription cancelled while the admission waits for a pool slot
+   * does not cancel the engine's stage (a slot granted meanwhile would be lost): the attempt it
+   * brings is ended at once instead.
+   */
   private Mono<Connection> nextAttempt() {
-    return Mono.fromCompletionStage(call::startAttemptAsync).flatMap(this::attempt);
+    return Mono.defer(() -> {
+      CompletableFuture<Attempt> admitted = call.startAttemptAsync().toCompletableFuture();
+      AtomicBoolean claimed = new AtomicBoolean();
+      return Mono.fromFuture(admitted, true)
+          .doOnCancel(() -> admitted.thenAccept(a -> {
+            if (a != null && claimed.compareAndSet(false, true)) {
+              a.onEnd();
+            }
+          }))
+          .flatMap(a -> claimed.compareAndSet(false, true) ? attempt(a) : Mono.empty());
+    });
   }
 
   private Mono<Connection> attempt(Attempt a) {

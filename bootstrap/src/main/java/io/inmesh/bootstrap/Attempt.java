@@ -58,4 +58,13 @@ public interface Attempt {
 
   /** The delivered response is done with (body read or closed), or the dropped one was drained. */
   void onEnd();
+
+  /**
+   * Non-null when this attempt must go out over mesh mTLS: the adapter connects to
+   * {@link #address()} with it (the application's URL stays {@code http://}), and a failed handshake
+   * is reported through {@link #onFailure} like any connect failure. Never falls back to plain text.
+   */
+  default UpstreamTls tls() {
+    return null;
+  }
 }

@@ -46,6 +46,7 @@ public final class MeshEngine implements MeshRuntime, SnapshotTarget {
   private final InboundStage inbound;
   private volatile ActiveSnapshot active;
   private volatile Consumer<Listeners> listenerObserver = l -> {};
+  private volatile io.inmesh.agent.security.SecurityStage security;
 
   private final LongAdder routed = new LongAdder();
   private final Map<String, LongAdder> localAnswers = new ConcurrentHashMap<>();
@@ -243,6 +244,60 @@ public final class MeshEngine implements MeshRuntime, SnapshotTarget {
     inbound.end();
   }
 
+  // ---- secure stage (mTLS) ----------------------------------------------------------------------
+
+  /** Installs the secure stage over this workload's identity: inbound PeerAuthentication, outbound auto mTLS. */
+  public void installSecurity(io.inmesh.policy.identity.WorkloadIdentity identity) {
+    io.inmesh.agent.security.SecurityStage s =
+        new io.inmesh.agent.security.SecurityStage(identity, () -> {
+          ActiveSnapshot a = active;
+          return a == null ? null : a.table();
+        });
+    security = s;
+    lifecycle.security(s);
+    identity.onChange(s::warm); // the first mTLS connection should not pay for building the contexts
+  }
+
+  public io.inmesh.agent.security.SecurityStage security() {
+    return security;
+  }
+
+  @Override
+  public int inboundTls(InetSocketAddress local) {
+    io.inmesh.agent.security.SecurityStage s = security;
+    return s == null ? io.inmesh.bootstrap.InboundTls.PLAIN : s.inboundMode(local);
+  }
+
+  @Override
+  public javax.net.ssl.SSLContext inboundSslContext() {
+    io.inmesh.agent.security.SecurityStage s = security;
+    try {
+      return s == null ? null : s.inboundContext();
+    } catch (java.security.GeneralSecurityException e) {
+      Log.once(Log.Level.ERROR, "inbound-tls-context", "inmesh: no TLS context for inbound mTLS (connections needing it are refused): " + e);
+      return null;
+    }
+  }
+
+  @Override
+  public void configureInboundEngine(javax.net.ssl.SSLEngine engine) {
+    io.inmesh.agent.security.SecurityStage s = security;
+    if (s == null) {
+      throw new IllegalStateException("inmesh: no secure stage");
+    }
+    s.configureInboundEngine(engine);
+  }
+
+  @Override
+  public String forwardedClientCert(java.security.cert.Certificate[] peer) {
+    io.inmesh.agent.security.SecurityStage s = security;
+    try {
+      return s == null ? null : s.forwardedClientCert(peer);
+    } catch (java.security.GeneralSecurityException e) {
+      return null;
+    }
+  }
+
   // ---- observability ----------------------------------------------------------------------------
 
   public void recordInternalError() {
@@ -260,6 +315,10 @@ public final class MeshEngine implements MeshRuntime, SnapshotTarget {
     m.put("lifecycle", lifecycle.stats().describe());
     m.put("upstreams", lifecycle.upstreams().describe());
     m.put("inbound", inbound.describe());
+    io.inmesh.agent.security.SecurityStage s = security;
+    if (s != null) {
+      m.put("security", s.describe());
+    }
     return m;
   }
 }

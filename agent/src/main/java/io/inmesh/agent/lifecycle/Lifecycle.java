@@ -32,6 +32,7 @@ public final class Lifecycle {
   private final LongSupplier clock;
   private final Supplier<String> sourceIp;
   private final Map<HttpRetry, RetryPolicy> retryPolicies = new ConcurrentHashMap<>();
+  private volatile UpstreamSecurity security;
 
   public Lifecycle(LocalResponder responder, Supplier<String> sourceIp) {
     this(new Upstreams(System::nanoTime, ThreadLocalRandom.current()), responder, System::nanoTime, sourceIp);
@@ -48,6 +49,15 @@ public final class Lifecycle {
   /** The call for a decision the route table took for {@code request}. */
   public OutboundCall call(RouteDecision decision, OutboundRequest request) {
     return new MeshCall(this, new Request(request, sourceIp), decision);
+  }
+
+  /** Installs the {@code secure} stage (auto mTLS, DestinationRule tls); without one every attempt is plain text. */
+  public void security(UpstreamSecurity s) {
+    this.security = s;
+  }
+
+  UpstreamSecurity security() {
+    return security;
   }
 
   public CallStats stats() {

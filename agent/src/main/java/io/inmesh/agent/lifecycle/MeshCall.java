@@ -320,6 +320,12 @@ final class MeshCall implements OutboundCall {
     return d;
   }
 
+  /** How an attempt to {@code endpoint} is secured (null: plain text). */
+  io.inmesh.bootstrap.UpstreamTls tlsFor(InetSocketAddress endpoint) {
+    UpstreamSecurity s = lc.security();
+    return s == null || routed == null || endpoint == null ? null : s.tlsFor(routed, traffic, endpoint);
+  }
+
   int connectTimeoutMillis() {
     if (traffic == null || traffic.connectionPool() == null) {
       return 0;

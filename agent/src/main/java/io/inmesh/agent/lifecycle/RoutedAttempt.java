@@ -17,6 +17,7 @@ final class RoutedAttempt implements Attempt {
   private final RetryToken retryToken;
   private final long start;
   private final long deadline;
+  private final io.inmesh.bootstrap.UpstreamTls tls;
   private AttemptResult result;
   private boolean ended;
 
@@ -27,6 +28,12 @@ final class RoutedAttempt implements Attempt {
     this.retryToken = call.takeRetryToken();
     this.start = call.lifecycle().nanoTime();
     this.deadline = call.attemptDeadline();
+    this.tls = endpoint == null ? null : call.tlsFor(endpoint.address());
+  }
+
+  @Override
+  public io.inmesh.bootstrap.UpstreamTls tls() {
+    return tls;
   }
 
   @Override

@@ -142,6 +142,33 @@ public final class Cluster {
   }
 
   /**
+   * The registered endpoint behind an address this cluster hands out, or null (a pass-through
+   * address, or one no longer in this cluster). Used once per endpoint and cached by the caller.
+   */
+  public Endpoint endpointAt(InetSocketAddress address) {
+    if (address == null || address.getAddress() == null) {
+      return null;
+    }
+    for (ResolvedEndpoint r : resolved) {
+      if (r.address.equals(address.getAddress())) {
+        return r.endpoint;
+      }
+    }
+    return null;
+  }
+
+  /** The SPIFFE IDs the registry vouches for among this cluster's endpoints (secure naming). */
+  public java.util.Set<String> identities() {
+    java.util.Set<String> ids = new java.util.TreeSet<>();
+    for (Endpoint e : endpoints) {
+      if (e.identity() != null) {
+        ids.add(e.identity());
+      }
+    }
+    return ids;
+  }
+
+  /**
    * The DestinationRule policy in force for this destination (Istio's inheritance applied: subset
    * over top level; port-level settings for the route's destination port). Fields left null take
    * Istio's defaults ({@link TrafficPolicy#loadBalancerOrDefault()} ...).

@@ -33,7 +33,12 @@ public class JavaHttpClientInstrumentationModule extends InstrumentationModule
 
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
-    return List.of(new HttpClientImplInstrumentation(), new HttpRequestImplInstrumentation());
+    return List.of(
+        new HttpClientImplInstrumentation(),
+        new HttpRequestImplInstrumentation(),
+        new TlsInstrumentation.Secure(),
+        new TlsInstrumentation.Connect(),
+        new TlsInstrumentation.Engine());
   }
 
   @Override
@@ -49,7 +54,9 @@ public class JavaHttpClientInstrumentationModule extends InstrumentationModule
         p + "AttemptHandler$1",
         p + "AttemptHandler$Ending",
         p + "MeshResponse",
-        p + "RequestAttempts");
+        p + "RequestAttempts",
+        p + "TlsOrigination",
+        p + "TlsOrigination$1");
   }
 
   /** Muzzle's build-time scan would find it; without it it is declared here. */

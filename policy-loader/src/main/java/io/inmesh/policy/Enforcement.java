@@ -37,11 +37,20 @@ public enum Enforcement {
   LOAD_BALANCER(true, "inmesh balances round robin until the agent's balance stage implements this policy"),
   CONNECTION_POOL(true, "the agent does not limit connections or pending requests yet"),
   OUTLIER_DETECTION(true, "the agent does not eject endpoints yet"),
-  CLIENT_TLS(false, "the agent does not originate TLS or mTLS yet; calls go out in plain text as the application sent them"),
+  CLIENT_TLS(
+      true,
+      "DestinationRule tls DISABLE and ISTIO_MUTUAL are applied by the JDK HttpClient and HttpURLConnection (auto mTLS"
+          + " otherwise); other client libraries send plain text"),
+  CLIENT_TLS_ORIGINATION(
+      false,
+      "the agent does not originate TLS to hosts outside the mesh yet (DestinationRule tls SIMPLE/MUTUAL, ServiceEntry"
+          + " subjectAltNames); such calls go out in plain text as the application sent them"),
   TUNNEL(false, "inmesh does not tunnel"),
   RETRY_BUDGET(true, "the agent does not retry yet, so there is no budget to apply"),
   PEER_AUTHENTICATION(
-      false, "the agent does not terminate mTLS yet; the effective mode per workload is compiled and exposed"),
+      false,
+      "enforced by the JDK HttpServer (STRICT, PERMISSIVE, DISABLE, portLevelMtls); Tomcat and other servers accept plain"
+          + " text whatever the mode"),
   AUTHORIZATION(
       false,
       "the agent does not check inbound requests yet; the policy is compiled for AuthorizationEvaluator and every"

@@ -439,8 +439,10 @@ public final class TrafficPolicyBinder {
             "insecureSkipVerify",
             "caCrl"),
         null);
-    c.notEnforced(Enforcement.CLIENT_TLS);
     String mode = c.get("mode").present() ? c.get("mode").enumValue(List.of("DISABLE", "SIMPLE", "MUTUAL", "ISTIO_MUTUAL")) : "DISABLE";
+    if ("SIMPLE".equals(mode) || "MUTUAL".equals(mode)) {
+      c.notEnforced(Enforcement.CLIENT_TLS_ORIGINATION); // DISABLE and ISTIO_MUTUAL are the secure stage's
+    }
     String cert = c.get("clientCertificate").string();
     String key = c.get("privateKey").string();
     c.get("caCertificates").string();

@@ -126,7 +126,7 @@ class ValidationTest {
         w("AP requestPrincipals", kind("security.istio.io/v1", "AuthorizationPolicy", "rules: [{from: [{source: {requestPrincipals: [\"*\"]}}]}]"), "requestPrincipals: parsed but not enforced by this inmesh version: inmesh does not validate JWTs yet"),
         w("AP request.auth condition", kind("security.istio.io/v1", "AuthorizationPolicy", "rules: [{when: [{key: \"request.auth.claims[iss]\", values: [x]}]}]"), "condition on request.auth.claims[iss] parsed but not enforced by this inmesh version: inmesh does not validate JWTs yet"),
         w("AP not enforced yet", kind("security.istio.io/v1", "AuthorizationPolicy", "rules: [{}]"), "the agent does not check inbound requests yet"),
-        w("PA not enforced yet", kind("security.istio.io/v1beta1", "PeerAuthentication", "mtls: {mode: STRICT}"), "the agent does not terminate mTLS yet"),
+        w("PA not enforced yet", kind("security.istio.io/v1beta1", "PeerAuthentication", "mtls: {mode: STRICT}"), "Tomcat and other servers accept plain text"),
         w("RequestAuthentication", kind("security.istio.io/v1", "RequestAuthentication", "jwtRules: []"), "RequestAuthentication is parsed but not enforced by this inmesh version: inmesh does not validate JWTs yet"),
         w("Gateway", kind("networking.istio.io/v1beta1", "Gateway", "servers: []"), "Gateway is parsed but not enforced"),
         w("SE DNS endpoints", kind("networking.istio.io/v1alpha3", "ServiceEntry", "hosts: [db.example.com]\nresolution: DNS\nports: [{number: 80, name: http}]\nendpoints: [{address: db-1.example.com}]"), "endpoints with other host names are not used yet"),

@@ -267,7 +267,7 @@ class MtlsSmokeTest {
   @Test
   @Order(1)
   void meshedCallsToAStrictWorkloadGoOverMtlsWithTheVerifiedXfcc_autoMtls() throws Exception {
-    for (String extra : List.of("", "&async=1")) {
+    for (String extra : List.of("", "&async=1", "&huc=1")) {
       Map<String, String> r = call("http://mtls-strict/hello", extra);
       assertThat(r.get("status")).as(r.get("raw")).isEqualTo("200");
       assertThat(r.get("service")).isEqualTo("mtls-strict");
@@ -276,15 +276,17 @@ class MtlsSmokeTest {
       assertThat(xfcc).isEqualTo("By=" + TD + "mtls-strict;Hash=" + sha256Hex(leafOf(CALLER)) + ";Subject=\"\";URI=" + TD + "mtls-caller");
     }
     JsonNode inbound = Smoke.getJson("http://" + STRICT + ":15000/stats").path("inbound");
-    assertThat(inbound.path("requestsOverMtls").asLong()).as(inbound.toString()).isGreaterThanOrEqualTo(2);
+    assertThat(inbound.path("requestsOverMtls").asLong()).as(inbound.toString()).isGreaterThanOrEqualTo(3);
   }
 
   @Test
   @Order(2)
   void aForgedXfccNeverReachesTheApplication() throws Exception {
-    Map<String, String> r = call("http://mtls-strict/forged", "&forge=1");
-    assertThat(r.get("status")).as(r.get("raw")).isEqualTo("200");
-    assertThat(r.get("xfcc")).doesNotContain("forger").doesNotContain("sa/admin").endsWith("URI=" + TD + "mtls-caller");
+    for (String extra : List.of("&forge=1", "&forge=1&huc=1")) {
+      Map<String, String> r = call("http://mtls-strict/forged", extra);
+      assertThat(r.get("status")).as(r.get("raw")).isEqualTo("200");
+      assertThat(r.get("xfcc")).doesNotContain("forger").doesNotContain("sa/admin").endsWith("URI=" + TD + "mtls-caller");
+    }
     // in plain text (PERMISSIVE), a client's own XFCC is removed and none is set
     String plain = plainRequest(PERMISSIVE, 8080, "X-Forwarded-Client-Cert: By=x;URI=" + TD + "admin\r\n");
     assertThat(plain).startsWith("HTTP/1.1 200").contains("service=mtls-permissive").contains("\nxfcc=\n");
@@ -383,9 +385,11 @@ class MtlsSmokeTest {
   @Test
   @Order(6)
   void autoMtlsSendsPlainTextToADisableWorkloadAndToANonMeshHost_autoMutualTls() {
-    Map<String, String> disabled = call("http://mtls-disabled/", "");
-    assertThat(disabled.get("status")).as(disabled.get("raw")).isEqualTo("200");
-    assertThat(disabled.get("xfcc")).as("no mTLS: no XFCC").isEmpty();
+    for (String extra : List.of("", "&huc=1")) {
+      Map<String, String> disabled = call("http://mtls-disabled/", extra);
+      assertThat(disabled.get("status")).as(disabled.get("raw")).isEqualTo("200");
+      assertThat(disabled.get("xfcc")).as("no mTLS: no XFCC").isEmpty();
+    }
     assertThat(plainRequest(DISABLED, 8080, "")).as("DISABLE serves plain text").contains("service=mtls-disabled");
     JsonNode inbound = Smoke.getJson("http://" + DISABLED + ":15000/stats").path("inbound");
     assertThat(inbound.path("requestsOverMtls").asLong()).isZero();
@@ -414,9 +418,11 @@ class MtlsSmokeTest {
     Smoke.awaitReady(impostor, VICTIM);
     awaitTrue("impostor identity", Duration.ofSeconds(60), () -> identity(VICTIM).path("ready").asBoolean(), impostor);
     assertThat(plainRequest(VICTIM, 8080, "")).as("the impostor serves (PERMISSIVE)").contains("service=mtls-impostor");
-    Map<String, String> refused = call("http://mtls-victim/", "");
-    assertThat(refused.get("status")).as(refused.get("raw")).isEqualTo("503");
-    assertThat(refused.get("reason")).isEqualTo("UF");
+    for (String extra : List.of("", "&async=1", "&huc=1")) {
+      Map<String, String> refused = call("http://mtls-victim/", extra);
+      assertThat(refused.get("status")).as(extra + " " + refused.get("raw")).isEqualTo("503");
+      assertThat(refused.get("reason")).isEqualTo("UF");
+    }
     // never retried in plain text: the impostor served only the test's own plain request
     assertThat(Smoke.get("http://" + VICTIM + ":8080/count")).contains("served=1");
     assertThat(impostor.output()).doesNotContain("Exception");

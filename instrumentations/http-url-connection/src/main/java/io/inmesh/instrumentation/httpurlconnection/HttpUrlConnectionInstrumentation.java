@@ -54,8 +54,9 @@ public class HttpUrlConnectionInstrumentation implements TypeInstrumentation {
       return UrlConnectionLifecycle.connecting(connection, url, proxy, connectTimeout);
     }
 
-    @Advice.OnMethodExit(suppress = Throwable.class)
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(@Advice.This HttpURLConnection connection, @Advice.Return HttpClient client) {
+      UrlConnectionTls.done();
       UrlConnectionLifecycle.connected(connection, client);
     }
   }

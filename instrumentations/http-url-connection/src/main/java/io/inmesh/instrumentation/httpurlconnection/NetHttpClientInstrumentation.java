@@ -34,6 +34,9 @@ public class NetHttpClientInstrumentation implements TypeInstrumentation {
             .and(takesArgument(1, named("sun.net.www.http.PosterOutputStream"))),
         prefix + "$WriteAdvice");
     transformer.applyAdviceToMethod(
+        named("openServer").and(takesArguments(2)).and(takesArgument(0, String.class)).and(takesArgument(1, int.class)),
+        prefix + "$OpenServerAdvice");
+    transformer.applyAdviceToMethod(
         named("parseHTTP").and(takesArgument(0, named("sun.net.www.MessageHeader"))).and(returns(boolean.class)),
         prefix + "$ParseAdvice");
   }
@@ -44,6 +47,22 @@ public class NetHttpClientInstrumentation implements TypeInstrumentation {
     public static void onEnter(
         @Advice.This HttpClient client, @Advice.Argument(0) MessageHeader head, @Advice.Argument(1) PosterOutputStream poster) {
       UrlConnectionLifecycle.writing(client, head, poster);
+    }
+  }
+
+  /** Mesh mTLS: the socket just connected becomes TLS before anything is written ({@link UrlConnectionTls}). */
+  @SuppressWarnings("unused")
+  public static class OpenServerAdvice {
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    @Advice.AssignReturned.ToThrown
+    @Advice.AssignReturned.AsScalar(skipOnDefaultValue = false)
+    public static Throwable onExit(
+        @Advice.This HttpClient client,
+        @Advice.FieldValue("url") java.net.URL url,
+        @Advice.Argument(0) String host,
+        @Advice.Argument(1) int port,
+        @Advice.Thrown Throwable thrown) {
+      return thrown != null ? thrown : UrlConnectionTls.opened(client, url, host, port);
     }
   }
 

@@ -88,7 +88,11 @@ public final class UrlConnectionLifecycle {
       if (meshConnect > 0 && (timeout <= 0 || meshConnect < timeout)) {
         timeout = meshConnect;
       }
-      return new Object[] {new URL("http", address.getAddress().getHostAddress(), address.getPort(), file), timeout};
+      io.inmesh.bootstrap.UpstreamTls tls = attempt.isLocalReply() ? null : attempt.tls();
+      UrlConnectionTls.connecting(tls);
+      // an mTLS attempt asks for an https connection: the keep-alive cache keys on the protocol
+      String protocol = tls != null ? "https" : "http";
+      return new Object[] {new URL(protocol, address.getAddress().getHostAddress(), address.getPort(), file), timeout};
     } catch (Throwable t) {
       Mesh.failed("http-url-connection", t);
       return unchanged;

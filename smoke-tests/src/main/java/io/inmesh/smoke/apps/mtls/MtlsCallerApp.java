@@ -19,7 +19,7 @@ import java.util.concurrent.Executors;
 /**
  * A plain application (no inmesh code) calling other services with the JDK {@code HttpClient}, as
  * applications write it: {@code http://} URLs, the default client (HTTP/2 preferred). The test asks
- * it on {@code /call?url=U[&async=1][&forge=1]} ({@code forge}: the request carries a forged
+ * it on {@code /call?url=U[&async=1][&huc=1][&forge=1]} ({@code huc}: with {@code HttpURLConnection}) ({@code forge}: the request carries a forged
  * {@code X-Forwarded-Client-Cert}); it answers {@code status=}, {@code reason=} (the mesh's
  * {@code x-inmesh-reason}) and the callee's body, or {@code error=} with the exception.
  *
@@ -39,6 +39,25 @@ public final class MtlsCallerApp {
     System.out.println("mtls caller listening on " + server.getAddress());
   }
 
+  /** The same call with {@code HttpURLConnection} (what {@code new RestTemplate()} uses). */
+  private static String callWithUrlConnection(String url, boolean forge) {
+    try {
+      java.net.HttpURLConnection c = (java.net.HttpURLConnection) URI.create(url).toURL().openConnection();
+      c.setConnectTimeout(30_000);
+      c.setReadTimeout(30_000);
+      if (forge) {
+        c.setRequestProperty("X-Forwarded-Client-Cert", FORGED);
+      }
+      int status = c.getResponseCode();
+      java.io.InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
+      String body = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      String reason = c.getHeaderField("x-inmesh-reason");
+      return "status=" + status + "\nreason=" + (reason == null ? "" : reason) + "\n" + body;
+    } catch (Exception e) {
+      return "error=" + e + "\n";
+    }
+  }
+
   private static void call(HttpExchange ex) throws IOException {
     Map<String, String> q = new HashMap<>();
     String raw = ex.getRequestURI().getRawQuery();
@@ -53,7 +72,9 @@ public final class MtlsCallerApp {
       b.header("X-Forwarded-Client-Cert", FORGED);
     }
     String out;
-    try {
+    if (q.containsKey("huc")) {
+      out = callWithUrlConnection(q.get("url"), q.containsKey("forge"));
+    } else try {
       HttpResponse<String> r = q.containsKey("async")
           ? CLIENT.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString()).get()
           : CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());

@@ -56,7 +56,8 @@ import org.junit.jupiter.api.Timeout;
  * mTLS (https://istio.io/latest/docs/tasks/security/authentication/authn-policy/#auto-mutual-tls).
  *
  * <p>One fleet: a control plane with a CA ({@code --data-dir}) and join tokens; unmodified JDK
- * HttpServer backends (STRICT by the mesh-wide policy, PERMISSIVE and DISABLE by workload policies);
+ * HttpServer backends (STRICT by the mesh-wide policy; PERMISSIVE by a workload policy, with one port
+ * DISABLE by its {@code portLevelMtls});
  * an unmodified JDK HttpClient caller whose URLs stay {@code http://}. The test JVM (no agent) and
  * {@code curl} play the clients outside the mesh.
  */
@@ -67,10 +68,8 @@ class MtlsSmokeTest {
   static final String CONTROL = "127.0.25.1:15010";
   static final String CALLER = "127.0.25.10";
   static final String STRICT = "127.0.25.11";
-  static final String PERMISSIVE = "127.0.25.12";
-  static final String DISABLED = "127.0.25.13";
-  /** The victim's address, reused by the impostor once the victim is gone (its registration is not). */
-  static final String VICTIM = "127.0.25.14";
+  /** mtls-multi: port 8080 PERMISSIVE, port 8081 DISABLE (portLevelMtls). */
+  static final String MULTI = "127.0.25.12";
   static final String NON_MESH = "127.0.25.20";
   static final String TD = "spiffe://cluster.local/ns/default/sa/";
 
@@ -101,26 +100,17 @@ class MtlsSmokeTest {
       apiVersion: security.istio.io/v1
       kind: PeerAuthentication
       metadata:
-        name: permissive
+        name: multi
         namespace: default
       spec:
         selector:
           matchLabels:
-            app: mtls-permissive
+            app: mtls-multi
         mtls:
           mode: PERMISSIVE
-      ---
-      apiVersion: security.istio.io/v1
-      kind: PeerAuthentication
-      metadata:
-        name: disabled
-        namespace: default
-      spec:
-        selector:
-          matchLabels:
-            app: mtls-disabled
-        mtls:
-          mode: DISABLE
+        portLevelMtls:
+          8081:
+            mode: DISABLE
       ---
       apiVersion: security.istio.io/v1
       kind: PeerAuthentication
@@ -143,7 +133,8 @@ class MtlsSmokeTest {
   Path dataDir;
   Proc controlPlane;
   Proc caller;
-  Proc victim;
+  /** STRICT, and later the victim: it dies and an impostor takes its address. */
+  Proc strict;
   HttpServer nonMesh;
   final AtomicInteger nonMeshServed = new AtomicInteger();
 
@@ -152,14 +143,14 @@ class MtlsSmokeTest {
     policies = Files.createDirectories(tmp.resolve("policies"));
     dataDir = tmp.resolve("control-data");
     Smoke.write(policies.resolve("peer-authentication.yaml"), POLICIES);
-    // a long registry expiry: the victim's registration outlives it, as a stale endpoint would
+    // a long registry expiry: a dead workload's registration outlives it, as a stale endpoint would
     controlPlane = Smoke.controlPlane("control-plane", CONTROL, policies, dataDir, logs, "1s", "300s");
     procs.add(controlPlane);
     // the first token makes the data directory's token key; the others can then be made together
     token("mtls-caller");
     ExecutorService pool = Executors.newFixedThreadPool(3);
     List<Future<?>> made = new ArrayList<>();
-    for (String sa : List.of("mtls-strict", "mtls-permissive", "mtls-disabled", "mtls-victim", "mtls-impostor")) {
+    for (String sa : List.of("mtls-strict", "mtls-multi", "mtls-impostor")) {
       made.add(pool.submit(() -> token(sa)));
     }
     for (Future<?> f : made) {
@@ -167,13 +158,11 @@ class MtlsSmokeTest {
     }
     pool.shutdown();
 
-    caller = start("mtls-caller", CALLER, "MtlsCallerApp");
-    Proc strict = start("mtls-strict", STRICT, "EchoBackendApp");
-    Proc permissive = start("mtls-permissive", PERMISSIVE, "EchoBackendApp");
-    Proc disabled = start("mtls-disabled", DISABLED, "EchoBackendApp");
-    victim = start("mtls-victim", VICTIM, "EchoBackendApp");
-    for (Proc p : List.of(caller, strict, permissive, disabled, victim)) {
-      String address = p == caller ? CALLER : p == strict ? STRICT : p == permissive ? PERMISSIVE : p == disabled ? DISABLED : VICTIM;
+    caller = start("mtls-caller", CALLER, "MtlsCallerApp", "8080");
+    strict = start("mtls-strict", STRICT, "EchoBackendApp", "8080");
+    Proc multi = start("mtls-multi", MULTI, "EchoBackendApp", "8080", "8081");
+    for (Proc p : List.of(caller, strict, multi)) {
+      String address = p == caller ? CALLER : p == strict ? STRICT : MULTI;
       Smoke.awaitReady(p, address);
       awaitTrue(p.name() + " identity", Duration.ofSeconds(60), () -> identity(address).path("ready").asBoolean(), p, controlPlane);
     }
@@ -187,7 +176,7 @@ class MtlsSmokeTest {
           }
         }
       }
-      return withIdentity >= 5;
+      return withIdentity >= 3;
     }, caller, controlPlane);
 
     nonMesh = HttpServer.create(new InetSocketAddress(NON_MESH, 8080), 16);
@@ -209,11 +198,13 @@ class MtlsSmokeTest {
     return t;
   }
 
-  Proc start(String service, String address, String app) throws IOException {
+  Proc start(String service, String address, String app, String... ports) throws IOException {
     Map<String, String> env = inmeshEnv(service, "app=" + service, address, "http://" + CONTROL, tmp.resolve("cache-" + service));
     env.put("INMESH_TOKEN", tokens.get(service));
     env.put("APP_NAME", service);
-    Proc p = meshed(service, env, logs, plainApp("mtls." + app, address, "8080"));
+    List<String> args = new ArrayList<>(List.of(address));
+    args.addAll(List.of(ports));
+    Proc p = meshed(service, env, logs, plainApp("mtls." + app, args.toArray(new String[0])));
     procs.add(p);
     return p;
   }
@@ -288,8 +279,8 @@ class MtlsSmokeTest {
       assertThat(r.get("xfcc")).doesNotContain("forger").doesNotContain("sa/admin").endsWith("URI=" + TD + "mtls-caller");
     }
     // in plain text (PERMISSIVE), a client's own XFCC is removed and none is set
-    String plain = plainRequest(PERMISSIVE, 8080, "X-Forwarded-Client-Cert: By=x;URI=" + TD + "admin\r\n");
-    assertThat(plain).startsWith("HTTP/1.1 200").contains("service=mtls-permissive").contains("\nxfcc=\n");
+    String plain = plainRequest(MULTI, 8080, "X-Forwarded-Client-Cert: By=x;URI=" + TD + "admin\r\n");
+    assertThat(plain).startsWith("HTTP/1.1 200").contains("service=mtls-multi").contains("\nxfcc=\n");
   }
 
   @Test
@@ -374,25 +365,27 @@ class MtlsSmokeTest {
   @Test
   @Order(5)
   void permissiveServesMtlsAndPlainTextOnOnePort_mutualTlsMigration() throws Exception {
-    Map<String, String> meshed = call("http://mtls-permissive/", "");
+    Map<String, String> meshed = call("http://mtls-multi:8080/", "");
     assertThat(meshed.get("status")).as(meshed.get("raw")).isEqualTo("200");
     assertThat(meshed.get("xfcc")).as("the meshed caller came over mTLS").endsWith("URI=" + TD + "mtls-caller");
-    String plain = plainRequest(PERMISSIVE, 8080, "");
-    assertThat(plain).as("a client outside the mesh, same port").startsWith("HTTP/1.1 200").contains("service=mtls-permissive").contains("\nxfcc=\n");
-    assertThat(meshed.get("listener")).isEqualTo(PERMISSIVE + ":8080");
+    String plain = plainRequest(MULTI, 8080, "");
+    assertThat(plain).as("a client outside the mesh, same port").startsWith("HTTP/1.1 200").contains("service=mtls-multi").contains("\nxfcc=\n");
+    assertThat(meshed.get("listener")).isEqualTo(MULTI + ":8080");
   }
 
   @Test
   @Order(6)
-  void autoMtlsSendsPlainTextToADisableWorkloadAndToANonMeshHost_autoMutualTls() {
+  void autoMtlsSendsPlainTextToADisablePortAndToANonMeshHost_autoMutualTls_portLevelMtls() {
+    long overMtls = Smoke.getJson("http://" + MULTI + ":15000/stats").path("inbound").path("requestsOverMtls").asLong();
     for (String extra : List.of("", "&huc=1")) {
-      Map<String, String> disabled = call("http://mtls-disabled/", extra);
+      Map<String, String> disabled = call("http://mtls-multi:8081/", extra);
       assertThat(disabled.get("status")).as(disabled.get("raw")).isEqualTo("200");
+      assertThat(disabled.get("listener")).isEqualTo(MULTI + ":8081");
       assertThat(disabled.get("xfcc")).as("no mTLS: no XFCC").isEmpty();
     }
-    assertThat(plainRequest(DISABLED, 8080, "")).as("DISABLE serves plain text").contains("service=mtls-disabled");
-    JsonNode inbound = Smoke.getJson("http://" + DISABLED + ":15000/stats").path("inbound");
-    assertThat(inbound.path("requestsOverMtls").asLong()).isZero();
+    assertThat(plainRequest(MULTI, 8081, "")).as("DISABLE serves plain text").contains("service=mtls-multi");
+    assertThat(Smoke.getJson("http://" + MULTI + ":15000/stats").path("inbound").path("requestsOverMtls").asLong())
+        .as("none of those came over mTLS").isEqualTo(overMtls);
 
     int before = nonMeshServed.get();
     Map<String, String> external = call("http://" + NON_MESH + ":8080/", "");
@@ -409,22 +402,22 @@ class MtlsSmokeTest {
   @Test
   @Order(7)
   void aClientRefusesAServerPresentingAnotherServicesSpiffeId_secureNaming() throws Exception {
-    Map<String, String> ok = call("http://mtls-victim/", "");
+    Map<String, String> ok = call("http://mtls-strict/", "");
     assertThat(ok.get("status")).as(ok.get("raw")).isEqualTo("200");
-    assertThat(ok.get("service")).isEqualTo("mtls-victim");
-    // the victim dies without deregistering; another workload takes its address and port
-    victim.kill();
-    Proc impostor = start("mtls-impostor", VICTIM, "EchoBackendApp");
-    Smoke.awaitReady(impostor, VICTIM);
-    awaitTrue("impostor identity", Duration.ofSeconds(60), () -> identity(VICTIM).path("ready").asBoolean(), impostor);
-    assertThat(plainRequest(VICTIM, 8080, "")).as("the impostor serves (PERMISSIVE)").contains("service=mtls-impostor");
+    assertThat(ok.get("service")).isEqualTo("mtls-strict");
+    // mtls-strict dies without deregistering; another workload takes its address and port
+    strict.kill();
+    Proc impostor = start("mtls-impostor", STRICT, "EchoBackendApp", "8080");
+    Smoke.awaitReady(impostor, STRICT);
+    awaitTrue("impostor identity", Duration.ofSeconds(60), () -> identity(STRICT).path("ready").asBoolean(), impostor);
+    assertThat(plainRequest(STRICT, 8080, "")).as("the impostor serves (PERMISSIVE)").contains("service=mtls-impostor");
     for (String extra : List.of("", "&async=1", "&huc=1")) {
-      Map<String, String> refused = call("http://mtls-victim/", extra);
+      Map<String, String> refused = call("http://mtls-strict/", extra);
       assertThat(refused.get("status")).as(extra + " " + refused.get("raw")).isEqualTo("503");
       assertThat(refused.get("reason")).isEqualTo("UF");
     }
     // never retried in plain text: the impostor served only the test's own plain request
-    assertThat(Smoke.get("http://" + VICTIM + ":8080/count")).contains("served=1");
+    assertThat(Smoke.get("http://" + STRICT + ":8080/count")).contains("served=1");
     assertThat(impostor.output()).doesNotContain("Exception");
   }
 
@@ -434,18 +427,19 @@ class MtlsSmokeTest {
   @Order(8)
   void switchingPermissiveToStrictClosesPlainKeptAliveConnections() throws Exception {
     try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress(PERMISSIVE, 8080), 5_000);
+      s.connect(new InetSocketAddress(MULTI, 8080), 5_000);
       s.setSoTimeout(10_000);
       String first = exchangeKeepAlive(s);
       assertThat(first).startsWith("HTTP/1.1 200");
-      String strictNow = POLICIES.replace("app: mtls-permissive\n  mtls:\n    mode: PERMISSIVE", "app: mtls-permissive\n  mtls:\n    mode: STRICT");
+      String strictNow = POLICIES.replace("app: mtls-multi\n  mtls:\n    mode: PERMISSIVE", "app: mtls-multi\n  mtls:\n    mode: STRICT");
       assertThat(strictNow).isNotEqualTo(POLICIES);
-      Smoke.applyPolicy(policies.resolve("peer-authentication.yaml"), strictNow, List.of(PERMISSIVE), controlPlane);
+      Smoke.applyPolicy(policies.resolve("peer-authentication.yaml"), strictNow, List.of(MULTI), controlPlane);
       String second = exchangeKeepAlive(s);
       assertThat(second).as("the kept-alive plain connection is closed, not served").doesNotContain("service=");
     }
-    assertThat(plainRequest(PERMISSIVE, 8080, "")).doesNotContain("HTTP/1.1");
-    Map<String, String> meshed = call("http://mtls-permissive/", "");
+    assertThat(plainRequest(MULTI, 8080, "")).doesNotContain("HTTP/1.1");
+    assertThat(plainRequest(MULTI, 8081, "")).as("portLevelMtls DISABLE still applies").contains("service=mtls-multi");
+    Map<String, String> meshed = call("http://mtls-multi:8080/", "");
     assertThat(meshed.get("status")).as(meshed.get("raw")).isEqualTo("200");
   }
 

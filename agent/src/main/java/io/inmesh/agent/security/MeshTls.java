@@ -80,10 +80,14 @@ public final class MeshTls {
   /** The client side for servers that must present one of {@code expected}. */
   public UpstreamTls client(Set<String> expected) {
     Set<String> key = Set.copyOf(new TreeSet<>(expected));
+    Client known = clients.get(key);
+    if (known != null) {
+      return known;
+    }
+    if (clients.size() > 1024) {
+      clients.clear(); // bounded: identity sets come from policy and the registry
+    }
     return clients.computeIfAbsent(key, k -> {
-      if (clients.size() > 1024) {
-        clients.clear(); // bounded: identity sets come from policy and the registry
-      }
       try {
         SSLContext c = SSLContext.getInstance("TLS");
         c.init(new KeyManager[] {keys}, new TrustManager[] {new MeshTrustManager(roots, k)}, null);

@@ -32,6 +32,11 @@ import javax.net.ssl.TrustManager;
  */
 public final class MeshTls {
   static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+  /**
+   * How long a session may be resumed: resumption skips the certificate exchange, so it is bounded
+   * well below certificate lifetimes (a resumed session proves the identity its full handshake did).
+   */
+  static final int SESSION_TIMEOUT_SECONDS = 600;
 
   private final Supplier<WorkloadCertificate> certificate;
   private final Supplier<List<X509Certificate>> roots;
@@ -63,6 +68,7 @@ public final class MeshTls {
         if (s == null) {
           s = SSLContext.getInstance("TLS");
           s.init(new KeyManager[] {keys}, new TrustManager[] {new MeshTrustManager(roots, null)}, null);
+          s.getServerSessionContext().setSessionTimeout(SESSION_TIMEOUT_SECONDS);
           server = s;
         }
       }
@@ -91,6 +97,7 @@ public final class MeshTls {
       try {
         SSLContext c = SSLContext.getInstance("TLS");
         c.init(new KeyManager[] {keys}, new TrustManager[] {new MeshTrustManager(roots, k)}, null);
+        c.getClientSessionContext().setSessionTimeout(SESSION_TIMEOUT_SECONDS);
         return new Client(c, k);
       } catch (GeneralSecurityException e) {
         throw new IllegalStateException("inmesh: cannot build a TLS context: " + e, e);

@@ -68,9 +68,13 @@ class MeshTlsTest {
   }
 
   static WorkloadCertificate workload(Ca ca, String sa) throws Exception {
+    return workload(ca, sa, Instant.now().minusSeconds(60), Instant.now().plus(Duration.ofHours(1)));
+  }
+
+  static WorkloadCertificate workload(Ca ca, String sa, Instant notBefore, Instant notAfter) throws Exception {
     KeyPair k = ec();
     var b = new JcaX509v3CertificateBuilder(new X500Name(ca.cert().getSubjectX500Principal().getName()), BigInteger.valueOf(SERIAL.getAndIncrement()),
-        Date.from(Instant.now().minusSeconds(60)), Date.from(Instant.now().plus(Duration.ofHours(1))), new X500Name(new org.bouncycastle.asn1.x500.RDN[0]),
+        Date.from(notBefore), Date.from(notAfter), new X500Name(new org.bouncycastle.asn1.x500.RDN[0]),
         k.getPublic());
     b.addExtension(Extension.subjectAlternativeName, true, new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier, TD + sa)));
     b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
@@ -175,6 +179,34 @@ class MeshTlsTest {
         assertThat(seen.get(20, TimeUnit.SECONDS)).startsWith("refused");
       }
     }
+  }
+
+  @Test
+  void anExpiredClientCertificateIsRefused() throws Exception {
+    Ca mesh = ca("mesh");
+    WorkloadCertificate b = workload(mesh, "b");
+    WorkloadCertificate expired = workload(mesh, "a", Instant.now().minus(Duration.ofHours(2)), Instant.now().minus(Duration.ofHours(1)));
+    // a client that presents it anyway (the agent's own key manager never would)
+    java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+    ks.load(null, null);
+    ks.setKeyEntry("c", expired.key(), "x".toCharArray(), expired.chain().toArray(new X509Certificate[0]));
+    javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance("PKIX");
+    kmf.init(ks, "x".toCharArray());
+    javax.net.ssl.SSLContext c = javax.net.ssl.SSLContext.getInstance("TLS");
+    c.init(kmf.getKeyManagers(), new javax.net.ssl.TrustManager[] {new MeshTrustManager(() -> List.of(mesh.cert()), null)}, null);
+    try (Server server = new Server(new MeshTls(() -> b, () -> List.of(mesh.cert())))) {
+      CompletableFuture<String> seen = server.acceptOne();
+      try (SSLSocket s = (SSLSocket) c.getSocketFactory().createSocket(server.address().getAddress(), server.address().getPort())) {
+        s.setSoTimeout(10_000);
+        s.startHandshake();
+        s.getInputStream().read();
+      } catch (IOException expected) {
+        // refused during or right after the handshake
+      }
+      assertThat(seen.get(20, TimeUnit.SECONDS)).startsWith("refused").contains("validity check failed");
+    }
+    assertThat(new WorkloadKeyManager(() -> expired).chooseEngineClientAlias(new String[] {"EC"}, null, null))
+        .as("the agent never presents an expired certificate").isNull();
   }
 
   @Test

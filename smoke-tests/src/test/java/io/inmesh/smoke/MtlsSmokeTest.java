@@ -399,8 +399,49 @@ class MtlsSmokeTest {
 
   // ---- secure naming --------------------------------------------------------------------------------
 
+  // ---- DestinationRule tls -----------------------------------------------------------------------
+
+  static String destinationRule(String tls) {
+    return """
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata:
+          name: multi
+          namespace: default
+        spec:
+          host: mtls-multi
+          trafficPolicy:
+            tls:
+        """ + tls.indent(6);
+  }
+
+  /** https://istio.io/latest/docs/reference/config/networking/destination-rule/#ClientTLSSettings-TLSmode */
   @Test
   @Order(7)
+  void destinationRuleTlsModesOverrideAutoMtls_clientTlsSettings() {
+    Path dr = policies.resolve("destination-rule.yaml");
+    Smoke.applyPolicy(dr, destinationRule("mode: DISABLE"), List.of(CALLER), controlPlane);
+    for (String extra : List.of("", "&huc=1")) {
+      Map<String, String> plain = call("http://mtls-multi:8080/", extra);
+      assertThat(plain.get("status")).as(plain.get("raw")).isEqualTo("200");
+      assertThat(plain.get("xfcc")).as("DISABLE: plain text to a PERMISSIVE port").isEmpty();
+    }
+    Smoke.applyPolicy(dr, destinationRule("mode: ISTIO_MUTUAL\nsubjectAltNames: [\"" + TD + "someone-else\"]"), List.of(CALLER), controlPlane);
+    for (String extra : List.of("", "&huc=1")) {
+      Map<String, String> refused = call("http://mtls-multi:8080/", extra);
+      assertThat(refused.get("status")).as("the server is not the identity the rule names: " + refused.get("raw")).isEqualTo("503");
+      assertThat(refused.get("reason")).isEqualTo("UF");
+    }
+    Smoke.applyPolicy(dr, destinationRule("mode: ISTIO_MUTUAL"), List.of(CALLER), controlPlane);
+    for (String extra : List.of("", "&huc=1")) {
+      Map<String, String> mtls = call("http://mtls-multi:8080/", extra);
+      assertThat(mtls.get("status")).as(mtls.get("raw")).isEqualTo("200");
+      assertThat(mtls.get("xfcc")).endsWith("URI=" + TD + "mtls-caller");
+    }
+  }
+
+  @Test
+  @Order(8)
   void aClientRefusesAServerPresentingAnotherServicesSpiffeId_secureNaming() throws Exception {
     Map<String, String> ok = call("http://mtls-strict/", "");
     assertThat(ok.get("status")).as(ok.get("raw")).isEqualTo("200");
@@ -424,7 +465,7 @@ class MtlsSmokeTest {
   // ---- PERMISSIVE → STRICT ---------------------------------------------------------------------------
 
   @Test
-  @Order(8)
+  @Order(9)
   void switchingPermissiveToStrictClosesPlainKeptAliveConnections() throws Exception {
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress(MULTI, 8080), 5_000);

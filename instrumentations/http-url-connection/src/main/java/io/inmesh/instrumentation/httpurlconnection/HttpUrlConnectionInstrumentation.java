@@ -55,9 +55,14 @@ public class HttpUrlConnectionInstrumentation implements TypeInstrumentation {
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-    public static void onExit(@Advice.This HttpURLConnection connection, @Advice.Return HttpClient client) {
+    @Advice.AssignReturned.ToThrown
+    @Advice.AssignReturned.AsScalar(skipOnDefaultValue = false) // null: as thrown (nothing)
+    public static Throwable onExit(
+        @Advice.This HttpURLConnection connection, @Advice.Return HttpClient client, @Advice.Thrown Throwable thrown) {
+      Throwable t = thrown != null ? thrown : UrlConnectionTls.obtained(client);
       UrlConnectionTls.done();
       UrlConnectionLifecycle.connected(connection, client);
+      return t;
     }
   }
 

@@ -43,6 +43,25 @@ public final class UrlConnectionTls {
     CONNECTING.remove();
   }
 
+  /**
+   * The library obtained {@code client} for an attempt: a kept-alive connection made for another
+   * set of expected identities (a policy or registry change since) is not reused: it is closed and
+   * the attempt fails as a connect failure, so the next attempt connects afresh. Never throws.
+   */
+  public static Throwable obtained(HttpClient client) {
+    UpstreamTls tls = CONNECTING.get();
+    if (tls == null || client == null || TLS.get(client) == tls) {
+      return null;
+    }
+    try {
+      client.closeServer();
+    } catch (Throwable ignored) {
+      // closed either way
+    }
+    return new java.net.ConnectException("inmesh: a kept-alive connection was verified for other identities than " + tls.expected()
+        + "; it is closed and not used");
+  }
+
   /** After {@code HttpClient.openServer(host, port)}: the exception to throw, or null. Never throws. */
   public static Throwable opened(HttpClient client, URL url, String host, int port) {
     if (client == null || client.getClass() != HttpClient.class || url == null || !"https".equals(url.getProtocol())) {

@@ -38,6 +38,7 @@ public class JavaHttpClientInstrumentationModule extends InstrumentationModule
         new HttpRequestImplInstrumentation(),
         new TlsInstrumentation.Secure(),
         new TlsInstrumentation.Connect(),
+        new TlsInstrumentation.Pool(),
         new TlsInstrumentation.Engine());
   }
 

@@ -72,6 +72,33 @@ public final class TlsInstrumentation {
     }
   }
 
+  /** {@code ConnectionPool.getConnection(secure, addr, proxy)}: a pooled TLS connection is reused only for the same mesh TLS. */
+  public static class Pool implements TypeInstrumentation {
+    @Override
+    public ElementMatcher<TypeDescription> typeMatcher() {
+      return named("jdk.internal.net.http.ConnectionPool");
+    }
+
+    @Override
+    public void transform(TypeTransformer transformer) {
+      transformer.applyAdviceToMethod(
+          named("getConnection").and(takesArguments(3)).and(takesArgument(0, boolean.class)),
+          TlsInstrumentation.class.getName() + "$PoolAdvice");
+    }
+  }
+
+  @SuppressWarnings("unused")
+  public static class PoolAdvice {
+    @Advice.OnMethodExit(suppress = Throwable.class)
+    @Advice.AssignReturned.ToReturned(typing = net.bytebuddy.implementation.bytecode.assign.Assigner.Typing.DYNAMIC)
+    @Advice.AssignReturned.AsScalar(skipOnDefaultValue = false)
+    public static Object onExit(
+        @Advice.Argument(0) boolean secure,
+        @Advice.Return(typing = net.bytebuddy.implementation.bytecode.assign.Assigner.Typing.DYNAMIC) Object connection) {
+      return secure ? TlsOrigination.pooled(connection) : connection;
+    }
+  }
+
   /** {@code AbstractAsyncSSLConnection.createEngine(context, peerHost, port, parameters)}: the mesh's engine for a mesh connection. */
   public static class Engine implements TypeInstrumentation {
     @Override

@@ -21,6 +21,12 @@ import jdk.internal.net.http.HttpRequestImpl;
  */
 public final class TlsOrigination {
   private static final ThreadLocal<UpstreamTls> CONNECTING = new ThreadLocal<>();
+  /** Which mesh TLS (expected identities) made each engine: a pooled connection is reused only for the same. */
+  private static final java.util.Map<SSLEngine, UpstreamTls> ENGINES =
+      java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+  private static volatile java.lang.reflect.Method getEngine;
+  private static volatile java.lang.reflect.Method close;
+  private static volatile Class<?> sslConnection;
 
   private TlsOrigination() {}
 
@@ -68,11 +74,44 @@ public final class TlsOrigination {
       }
       p.setEndpointIdentificationAlgorithm(null); // the SPIFFE ID is checked instead
       e.setSSLParameters(p);
+      ENGINES.put(e, tls);
       return e;
     } catch (Throwable t) {
       Mesh.failed("java-http-client-mtls", t);
       return refusing(peerHost, port); // never plain text, never the application's trust
     }
+  }
+
+  /**
+   * The pool offers {@code connection} for the connection being made: an mTLS attempt takes only a
+   * connection the mesh made for the same expected identities (a policy or registry change may have
+   * changed them since; the application's own https connections never qualify). Anything else is
+   * closed and a new connection made. Never throws.
+   */
+  public static Object pooled(Object connection) {
+    UpstreamTls tls = CONNECTING.get();
+    if (tls == null || connection == null) {
+      return connection;
+    }
+    try {
+      if (getEngine == null) {
+        Class<?> c = Class.forName("jdk.internal.net.http.AbstractAsyncSSLConnection", false, connection.getClass().getClassLoader());
+        java.lang.reflect.Method m = c.getDeclaredMethod("getEngine");
+        m.setAccessible(true);
+        java.lang.reflect.Method cl = Class.forName("jdk.internal.net.http.HttpConnection", false, c.getClassLoader()).getDeclaredMethod("close");
+        cl.setAccessible(true);
+        sslConnection = c;
+        close = cl;
+        getEngine = m;
+      }
+      if (sslConnection.isInstance(connection) && ENGINES.get((SSLEngine) getEngine.invoke(connection)) == tls) {
+        return connection;
+      }
+      close.invoke(connection);
+    } catch (Throwable t) {
+      Mesh.failed("java-http-client-mtls", t);
+    }
+    return null;
   }
 
   /** An engine whose handshake fails: what an error in the mesh's TLS turns into. */

@@ -29,6 +29,7 @@ public final class MeshAgent {
     AgentIdentity identity = AgentIdentity.create(settings);
     this.workloadIdentity = new WorkloadIdentity(settings);
     this.engine = new MeshEngine(settings);
+    engine.requireIdentity(workloadIdentity);
     this.control =
         settings.controlUrl == null
             ? null

@@ -15,6 +15,7 @@ import io.inmesh.policy.compile.HostNames;
 import io.inmesh.policy.compile.RouteDecision;
 import io.inmesh.policy.compile.RouteTable;
 import io.inmesh.policy.compile.Workload;
+import io.inmesh.policy.identity.WorkloadIdentity;
 import io.inmesh.policy.control.SnapshotTarget;
 import io.inmesh.policy.snapshot.SnapshotCodec;
 import java.net.InetSocketAddress;
@@ -51,6 +52,10 @@ public final class MeshEngine implements MeshRuntime, SnapshotTarget {
   private final Map<String, LongAdder> localAnswers = new ConcurrentHashMap<>();
   private final LongAdder startupWaits = new LongAdder();
   private final LongAdder internalErrors = new LongAdder();
+  private final LongAdder identityDenials = new LongAdder();
+  /** This workload's identity when it was given a join token (it must have one to call), else null. */
+  private volatile WorkloadIdentity identity;
+  private final CompletableFuture<Void> identityReady = new CompletableFuture<>();
 
   public MeshEngine(Settings settings) {
     this.settings = settings;
@@ -62,6 +67,34 @@ public final class MeshEngine implements MeshRuntime, SnapshotTarget {
 
   public Lifecycle lifecycle() {
     return lifecycle;
+  }
+
+  /**
+   * Security fails closed (issue 10, part 4): a workload given a join token must hold a valid
+   * certificate before its mesh calls go out. Until it has one, they wait with the start-up wait
+   * (INMESH_STARTUP_WAIT from the agent's start, together with the first snapshot), then get a 503
+   * local answer — never a plain call that mTLS would have protected.
+   */
+  public void requireIdentity(WorkloadIdentity id) {
+    if (id == null || !id.required()) {
+      return;
+    }
+    this.identity = id;
+    id.onChange(this::identityChanged);
+    identityChanged();
+  }
+
+  private void identityChanged() {
+    WorkloadIdentity id = identity;
+    if (id != null && id.ready()) {
+      identityReady.complete(null);
+    }
+  }
+
+  /** True while a required identity has no valid certificate. */
+  private boolean identityMissing() {
+    WorkloadIdentity id = identity;
+    return id != null && !id.ready();
   }
 
   public Settings settings() {
@@ -150,6 +183,11 @@ public final class MeshEngine implements MeshRuntime, SnapshotTarget {
     }
     ActiveSnapshot a = active;
     if (a == null) {
+      if (identity != null && HostNames.couldBeMeshHost(request.host()) && identityDenies()) {
+        // no snapshot says whether the host is a mesh service, and no certificate could protect it
+        identityDenials.increment();
+        return lifecycle.call(new RouteDecision.Local(null, -1, NO_IDENTITY), request);
+      }
       noteNoSnapshot(request.host());
       return null;
     }
@@ -157,7 +195,11 @@ public final class MeshEngine implements MeshRuntime, SnapshotTarget {
     if (d == null) {
       return null;
     }
-    if (d instanceof RouteDecision.Routed) {
+    if (d instanceof RouteDecision.Routed r) {
+      if (identity != null && identityDenies()) {
+        identityDenials.increment();
+        return lifecycle.call(new RouteDecision.Local(r.host(), -1, NO_IDENTITY), request);
+      }
       routed.increment();
     } else {
       LocalAnswer answer = ((RouteDecision.Local) d).answer();
@@ -169,6 +211,36 @@ public final class MeshEngine implements MeshRuntime, SnapshotTarget {
     return lifecycle.call(d, request);
   }
 
+  /** What a mesh call gets while a required identity is missing: Envoy's UF shape, saying why. */
+  static final LocalAnswer NO_IDENTITY =
+      new LocalAnswer(
+          503,
+          "upstream connect error or disconnect/reset before headers. reset reason: connection failure, "
+              + "transport failure reason: no workload certificate yet (inmesh identity not ready; see the agent's log)",
+          "UF");
+
+  /**
+   * True when a mesh call must be refused for want of an identity. An error here denies and is
+   * logged: an identity stage never lets traffic through on its own failure.
+   */
+  private boolean identityDenies() {
+    try {
+      if (!identityMissing()) {
+        return false;
+      }
+      Log.once(
+          Log.Level.WARN,
+          "identity-missing",
+          "no workload certificate within " + settings.startupWaitMillis + "ms of start (INMESH_STARTUP_WAIT): "
+              + "mesh calls answer 503 until the control plane signs one (check INMESH_TOKEN and the control plane's log)");
+      return true;
+    } catch (RuntimeException e) {
+      internalErrors.increment();
+      Log.once(Log.Level.ERROR, "internal-identity", "internal error in the identity stage (the call is denied): " + e);
+      return true;
+    }
+  }
+
   /**
    * One bounded wait: before any snapshot exists (none fetched, none cached), calls to hosts that
    * could be mesh services wait together for the first one, for at most INMESH_STARTUP_WAIT counted
@@ -176,7 +248,7 @@ public final class MeshEngine implements MeshRuntime, SnapshotTarget {
    */
   @Override
   public long startupWaitNanos(String host) {
-    if (active != null || settings.controlUrl == null || !HostNames.couldBeMeshHost(host)) {
+    if ((active != null && !identityMissing()) || settings.controlUrl == null || !HostNames.couldBeMeshHost(host)) {
       return 0;
     }
     long left = startedAt + TimeUnit.MILLISECONDS.toNanos(settings.startupWaitMillis) - System.nanoTime();
@@ -195,7 +267,9 @@ public final class MeshEngine implements MeshRuntime, SnapshotTarget {
         f = firstSnapshotOrDeadline;
         if (f == null) {
           long left = startedAt + TimeUnit.MILLISECONDS.toNanos(settings.startupWaitMillis) - System.nanoTime();
-          f = firstSnapshot.copy().completeOnTimeout(null, Math.max(0, left), TimeUnit.NANOSECONDS);
+          CompletableFuture<Void> ready =
+              identity == null ? firstSnapshot.copy() : CompletableFuture.allOf(firstSnapshot, identityReady);
+          f = ready.completeOnTimeout(null, Math.max(0, left), TimeUnit.NANOSECONDS);
           firstSnapshotOrDeadline = f;
         }
       }
@@ -256,6 +330,7 @@ public final class MeshEngine implements MeshRuntime, SnapshotTarget {
     localAnswers.forEach((k, v) -> local.put(k, v.sum()));
     m.put("localAnswers", local);
     m.put("startupWaits", startupWaits.sum());
+    m.put("identityDenials", identityDenials.sum());
     m.put("internalErrors", internalErrors.sum());
     m.put("lifecycle", lifecycle.stats().describe());
     m.put("upstreams", lifecycle.upstreams().describe());

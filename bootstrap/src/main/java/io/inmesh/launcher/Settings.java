@@ -61,6 +61,11 @@ public final class Settings {
   public final String controlCa;
   /** Problems found while resolving (bad duration, bad label); printed once, never fatal. */
   public final String warnings;
+  /**
+   * The test-only stage-failure switch ({@code -Dinmesh.test.failStages=resolve,balance,...}),
+   * read from the system property only (no environment twin), or null. Announced in the start line.
+   */
+  public final String testFaults;
 
   private Settings(Lookup in) {
     StringBuilder warn = new StringBuilder();
@@ -117,7 +122,12 @@ public final class Settings {
           .append(" is unset: the agent cannot verify the control plane and will not connect\n");
     }
     this.warnings = warn.toString();
+    String faults = in.props == null ? null : in.props.getProperty(TEST_FAULTS_PROPERTY);
+    this.testFaults = faults == null || faults.trim().isEmpty() ? null : faults.trim();
   }
+
+  /** See {@link #testFaults}; the engine's {@code StageFaults} reads the same property. */
+  public static final String TEST_FAULTS_PROPERTY = "inmesh.test.failStages";
 
   /** The settings of this JVM, resolved from the environment and system properties once. */
   public static Settings get() {
@@ -180,6 +190,9 @@ public final class Settings {
         .append(identityText())
         .append(" mesh=")
         .append(enabled ? "on" : "off (INMESH_ENABLED=false; tracing stays on)");
+    if (testFaults != null) {
+      sb.append(" test-faults=").append(testFaults).append(" (TEST ONLY: these stages throw on every call)");
+    }
     if (!warnings.isEmpty()) {
       sb.append(System.lineSeparator()).append(warnings.trim());
     }

@@ -15,6 +15,7 @@ import io.inmesh.policy.compile.HostNames;
 import io.inmesh.policy.compile.RouteDecision;
 import io.inmesh.policy.compile.RouteTable;
 import io.inmesh.policy.compile.Workload;
+import io.inmesh.policy.faults.StageFaults;
 import io.inmesh.policy.identity.WorkloadIdentity;
 import io.inmesh.policy.control.SnapshotTarget;
 import io.inmesh.policy.snapshot.SnapshotCodec;
@@ -191,7 +192,19 @@ public final class MeshEngine implements MeshRuntime, SnapshotTarget {
       noteNoSnapshot(request.host());
       return null;
     }
-    RouteDecision d = a.table().decide(request);
+    RouteDecision d;
+    try {
+      StageFaults.check(StageFaults.Stage.RESOLVE);
+      d = a.table().decide(request);
+    } catch (RuntimeException e) {
+      if (identity == null) {
+        throw e; // Mesh.outbound counts and logs it once, and the call passes through untouched
+      }
+      // security fails closed: a workload that must speak mTLS never sends a call it could not decide
+      internalErrors.increment();
+      Log.once(Log.Level.ERROR, "internal-resolve-closed", "internal error in the route decision (mTLS required, the call is denied): " + e);
+      return lifecycle.call(new RouteDecision.Local(null, -1, RESOLVE_FAILED_CLOSED), request);
+    }
     if (d == null) {
       return null;
     }
@@ -210,6 +223,9 @@ public final class MeshEngine implements MeshRuntime, SnapshotTarget {
     }
     return lifecycle.call(d, request);
   }
+
+  static final LocalAnswer RESOLVE_FAILED_CLOSED =
+      new LocalAnswer(503, "inmesh could not decide this call and mTLS is required: denied (see the agent's log)", "UF");
 
   /** What a mesh call gets while a required identity is missing: Envoy's UF shape, saying why. */
   static final LocalAnswer NO_IDENTITY =
@@ -304,11 +320,13 @@ public final class MeshEngine implements MeshRuntime, SnapshotTarget {
 
   @Override
   public LocalAnswer inbound(InboundRequest request) {
+    StageFaults.check(StageFaults.Stage.INBOUND); // Mesh.inbound lets the request through on any error
     return inbound.begin(request); // observe now; authorization plugs in here
   }
 
   @Override
   public void inboundResponse(HeaderSink response) {
+    StageFaults.check(StageFaults.Stage.INBOUND);
     inbound.response(response);
   }
 

@@ -2,6 +2,8 @@ package io.inmesh.agent.lifecycle;
 
 import io.inmesh.agent.retry.FailureKind;
 import io.inmesh.agent.retry.RetryPolicy;
+import io.inmesh.bootstrap.Mesh;
+import io.inmesh.policy.faults.StageFaults;
 import io.inmesh.agent.upstream.Admission;
 import io.inmesh.agent.upstream.ClusterState;
 import io.inmesh.agent.upstream.EndpointState;
@@ -263,7 +265,7 @@ final class MeshCall implements OutboundCall {
     if (cluster == null) {
       return new RoutedAttempt(this, null, null); // pass-through destination: the library resolves it
     }
-    EndpointState ep = cluster.pick(routed.addresses(), traffic, request, previousList());
+    EndpointState ep = pick();
     if (ep == null) {
       lc.stats().flag(ResponseFlag.UH);
       return local(LocalAnswer.of(503, "UH"));
@@ -280,6 +282,39 @@ final class MeshCall implements OutboundCall {
     // bounds pending requests by the route timeout; a pool that never frees must not hang the call)
     long wait = deadline > 0 ? Math.max(1, deadline - lc.nanoTime()) : traffic.connectionPoolOrDefault().tcp().connectTimeout().toNanos();
     return new Pending(ep, adm.pending(), wait);
+  }
+
+  /** The balancer's pick; if the balancer fails, a uniformly random endpoint of the subset. */
+  private EndpointState pick() {
+    try {
+      StageFaults.check(StageFaults.Stage.BALANCE);
+      return cluster.pick(routed.addresses(), traffic, request, previousList());
+    } catch (RuntimeException e) {
+      Mesh.failed("balance", e);
+      InetSocketAddress[] a = routed.addresses();
+      return a.length == 0 ? null : cluster.endpoint(a[java.util.concurrent.ThreadLocalRandom.current().nextInt(a.length)]);
+    }
+  }
+
+  /** The retry stage's verdict; if it fails, no retry: the outcome is delivered as it is. */
+  private boolean retriable(int status, Function<String, String> header) {
+    try {
+      StageFaults.check(StageFaults.Stage.RETRY);
+      return retry.retriable(status, header);
+    } catch (RuntimeException e) {
+      Mesh.failed("retry", e);
+      return false;
+    }
+  }
+
+  private boolean retriable(FailureKind kind, boolean requestSent) {
+    try {
+      StageFaults.check(StageFaults.Stage.RETRY);
+      return retry.retriable(kind, requestSent);
+    } catch (RuntimeException e) {
+      Mesh.failed("retry", e);
+      return false;
+    }
   }
 
   private Attempt overflow() {
@@ -332,7 +367,7 @@ final class MeshCall implements OutboundCall {
   int onResponse(int status, Function<String, String> header) {
     boolean marked = RetryStormRule.markedExhausted(header.apply(RetryStormRule.EXHAUSTED_HEADER));
     boolean failure = status >= 500;
-    if (retry != null && retry.retriable(status, header)) {
+    if (retry != null && retriable(status, header)) {
       if (marked) {
         markedBelow = true;
         lc.stats().retriesSkippedMarked.increment();
@@ -359,7 +394,7 @@ final class MeshCall implements OutboundCall {
     }
     FailureKind kind = timedOut ? FailureKind.PER_TRY_TIMEOUT : FailureKind.of(t);
     boolean overallExpired = deadline > 0 && lc.nanoTime() - deadline >= 0;
-    if (!overallExpired && retry != null && retry.retriable(kind, requestSent)) {
+    if (!overallExpired && retry != null && retriable(kind, requestSent)) {
       if (mayRetry(!requestSent || replayable)) {
         return Attempt.AGAIN;
       }
@@ -417,7 +452,14 @@ final class MeshCall implements OutboundCall {
     if (next != null || retry == null) {
       return 0;
     }
-    long b = retry.backoffNanos(retries, lc.random());
+    long b;
+    try {
+      StageFaults.check(StageFaults.Stage.RETRY);
+      b = retry.backoffNanos(retries, lc.random());
+    } catch (RuntimeException e) {
+      Mesh.failed("retry", e);
+      b = 0;
+    }
     if (deadline > 0) {
       b = Math.min(b, Math.max(0, deadline - lc.nanoTime()));
     }

@@ -32,6 +32,7 @@ public final class Settings {
   public static final String ENABLED = "INMESH_ENABLED";
   public static final String TOKEN = "INMESH_TOKEN";
   public static final String CONTROL_CA = "INMESH_CONTROL_CA";
+  public static final String AUDIT_LOG = "INMESH_AUDIT_LOG";
 
   public static final int ADMIN_PORT = 15000;
   public static final int HEALTH_PORT = 15020;
@@ -48,6 +49,8 @@ public final class Settings {
   public final String serviceAccount;
   public final String adminAddress;
   public final String cacheDir;
+  /** Where authorization's audit trail goes: {@code stdout} (the default), {@code off}, or a file to append to. */
+  public final String auditLog;
   public final long startupWaitMillis;
   /** null: use the host's first non-loopback address when the app binds a wildcard address. */
   public final String endpointAddress;
@@ -92,6 +95,7 @@ public final class Settings {
               .getPath();
     }
     this.cacheDir = cache;
+    this.auditLog = orDefault(in.get(AUDIT_LOG), "stdout");
     this.startupWaitMillis = parseDurationMillis(in.get(STARTUP_WAIT), 5000, STARTUP_WAIT, warn);
     this.endpointAddress = in.get(ENDPOINT_ADDRESS);
     String enabledValue = in.get(ENABLED);

@@ -42,11 +42,11 @@ public enum Enforcement {
   RETRY_BUDGET(true, "the agent does not retry yet, so there is no budget to apply"),
   PEER_AUTHENTICATION(
       false, "the agent does not terminate mTLS yet; the effective mode per workload is compiled and exposed"),
-  AUTHORIZATION(
+  AUTHORIZATION(true, "every server adapter's inbound stage enforces AuthorizationPolicy"),
+  CUSTOM_AUTHORIZATION(
       false,
-      "the agent does not check inbound requests yet; the policy is compiled for AuthorizationEvaluator and every"
-          + " request is let through"),
-  CUSTOM_AUTHORIZATION(false, "inmesh has no external authorization providers: CUSTOM policies never decide"),
+      "inmesh has no external authorization providers: a request a CUSTOM policy matches is denied (403), as Istio"
+          + " denies when the provider is missing"),
   REQUEST_AUTHENTICATION(
       false,
       "inmesh does not validate JWTs yet (RequestAuthentication comes later): no request has a request principal or"

@@ -1,5 +1,7 @@
 package io.inmesh.agent.engine;
 
+import io.inmesh.agent.authz.AuditTrail;
+import io.inmesh.agent.authz.InboundAuthorization;
 import io.inmesh.agent.local.LocalResponder;
 import io.inmesh.policy.log.Log;
 import io.inmesh.agent.lifecycle.InboundStage;
@@ -46,6 +48,7 @@ public final class MeshEngine implements MeshRuntime, SnapshotTarget {
   private final long startedAt = System.nanoTime();
   private final Lifecycle lifecycle;
   private final InboundStage inbound;
+  private final InboundAuthorization authorization;
   private volatile ActiveSnapshot active;
   private volatile Consumer<Listeners> listenerObserver = l -> {};
 
@@ -64,6 +67,8 @@ public final class MeshEngine implements MeshRuntime, SnapshotTarget {
     this.listeners = new Listeners(settings.endpointAddress);
     this.lifecycle = new Lifecycle(responder, listeners::address);
     this.inbound = new InboundStage();
+    this.authorization =
+        new InboundAuthorization(settings.namespace + "/" + settings.service, new AuditTrail(settings.auditLog));
   }
 
   public Lifecycle lifecycle() {
@@ -320,6 +325,14 @@ public final class MeshEngine implements MeshRuntime, SnapshotTarget {
 
   @Override
   public LocalAnswer inbound(InboundRequest request) {
+    ActiveSnapshot a = active;
+    if (a != null) {
+      // authorization first, outside the faultable inbound stage: it fails closed on its own errors
+      LocalAnswer denied = authorization.check(a.table().authorization(), request);
+      if (denied != null) {
+        return denied;
+      }
+    }
     StageFaults.check(StageFaults.Stage.INBOUND); // Mesh.inbound lets the request through on any error
     return inbound.begin(request); // observe now; authorization plugs in here
   }
@@ -349,6 +362,7 @@ public final class MeshEngine implements MeshRuntime, SnapshotTarget {
     m.put("localAnswers", local);
     m.put("startupWaits", startupWaits.sum());
     m.put("identityDenials", identityDenials.sum());
+    m.put("authorization", authorization.describe());
     m.put("internalErrors", internalErrors.sum());
     m.put("lifecycle", lifecycle.stats().describe());
     m.put("upstreams", lifecycle.upstreams().describe());

@@ -122,10 +122,9 @@ class ValidationTest {
         w("corsPolicy", vs("- " + route + "\n  corsPolicy: {allowOrigins: [{exact: x}]}"), "corsPolicy: parsed but not enforced by this inmesh version: inmesh does not apply CORS"),
         w("DR warmup", dr("trafficPolicy: {loadBalancer: {simple: LEAST_REQUEST, warmupDurationSecs: 30s}}"), "warmupDurationSecs: parsed but not enforced by this inmesh version: inmesh balances over every endpoint"),
         w("AP spec {}", kind("security.istio.io/v1", "AuthorizationPolicy", "{}"), "an ALLOW policy with no rules matches nothing: unless another ALLOW policy allows them, every request to the workloads of namespace foo is denied"),
-        w("AP CUSTOM", kind("security.istio.io/v1", "AuthorizationPolicy", "action: CUSTOM\nprovider: {name: ext}\nrules: [{}]"), "inmesh has no external authorization providers: CUSTOM policies never decide"),
+        w("AP CUSTOM", kind("security.istio.io/v1", "AuthorizationPolicy", "action: CUSTOM\nprovider: {name: ext}\nrules: [{}]"), "inmesh has no external authorization providers: a request a CUSTOM policy matches is denied (403)"),
         w("AP requestPrincipals", kind("security.istio.io/v1", "AuthorizationPolicy", "rules: [{from: [{source: {requestPrincipals: [\"*\"]}}]}]"), "requestPrincipals: parsed but not enforced by this inmesh version: inmesh does not validate JWTs yet"),
         w("AP request.auth condition", kind("security.istio.io/v1", "AuthorizationPolicy", "rules: [{when: [{key: \"request.auth.claims[iss]\", values: [x]}]}]"), "condition on request.auth.claims[iss] parsed but not enforced by this inmesh version: inmesh does not validate JWTs yet"),
-        w("AP not enforced yet", kind("security.istio.io/v1", "AuthorizationPolicy", "rules: [{}]"), "the agent does not check inbound requests yet"),
         w("PA not enforced yet", kind("security.istio.io/v1beta1", "PeerAuthentication", "mtls: {mode: STRICT}"), "the agent does not terminate mTLS yet"),
         w("RequestAuthentication", kind("security.istio.io/v1", "RequestAuthentication", "jwtRules: []"), "RequestAuthentication is parsed but not enforced by this inmesh version: inmesh does not validate JWTs yet"),
         w("Gateway", kind("networking.istio.io/v1beta1", "Gateway", "servers: []"), "Gateway is parsed but not enforced"),
@@ -171,7 +170,8 @@ class ValidationTest {
         Arguments.of("connection pool", dr("trafficPolicy: {connectionPool: {tcp: {maxConnections: 1, connectTimeout: 1s}, http: {http1MaxPendingRequests: 1, http2MaxRequests: 10, maxRetries: 3}}}")),
         Arguments.of("outlier detection", dr("trafficPolicy: {outlierDetection: {consecutive5xxErrors: 3, interval: 1s, baseEjectionTime: 30s}}")),
         Arguments.of("retry budget", dr("trafficPolicy: {retryBudget: {percent: 20, minRetryConcurrency: 3}}")),
-        Arguments.of("mesh default retries", kind("inmesh.dev/v1alpha1", "MeshConfig", "defaultRetryPolicy: {attempts: 3}")));
+        Arguments.of("mesh default retries", kind("inmesh.dev/v1alpha1", "MeshConfig", "defaultRetryPolicy: {attempts: 3}")),
+        Arguments.of("authorization (issue 12)", kind("security.istio.io/v1", "AuthorizationPolicy", "rules: [{to: [{operation: {methods: [GET], paths: [\"/usuarios/*\"]}}]}]")));
   }
 
   @Test

@@ -124,10 +124,11 @@ class AuthorizationSmokeTest {
   final List<Proc> procs = new ArrayList<>();
   Path auditJdk;
   Path auditTomcat;
+  Path policies;
 
   @BeforeAll
   void startMesh() throws Exception {
-    Path policies = Files.createDirectories(tmp.resolve("policies"));
+    policies = Files.createDirectories(tmp.resolve("policies"));
     Path logs = Smoke.LOGS.resolve("authorization");
     Smoke.write(policies.resolve("authz.yaml"), POLICIES);
     procs.add(Smoke.controlPlane("control-plane", CP, policies, tmp.resolve("data"), logs, "1s", "60s"));
@@ -279,6 +280,31 @@ class AuthorizationSmokeTest {
     JsonNode strangerLine = lines.stream().filter(l -> l.get("sourceIp").asText().equals(STRANGER)).findFirst().orElseThrow();
     assertThat(strangerLine.get("reason").asText()).isEqualTo("no ALLOW policy matched");
     assertThat(strangerLine.get("sourcePrincipal").isNull()).as("plain text has no principal, whatever its headers say").isTrue();
+  }
+
+  /**
+   * Issue 12, part 3: {@code inmesh authz check} agrees with the agent. Each case is sent to the
+   * JDK-HttpServer workload and asked of the tool; both must say the same.
+   */
+  @ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.CsvSource({
+    "trusted GET /usuarios/1, 127.0.13.50, GET, /usuarios/1",
+    "stranger GET /usuarios/1, 127.0.13.60, GET, /usuarios/1",
+    "trusted GET /usuarios/admin, 127.0.13.50, GET, /usuarios/admin",
+    "trusted GET /usuarios/x/../admin, 127.0.13.50, GET, /usuarios/x/../admin",
+    "trusted DELETE /usuarios/1, 127.0.13.50, DELETE, /usuarios/1",
+    "trusted POST /usuarios/1, 127.0.13.50, POST, /usuarios/1",
+  })
+  void authzCheckAgreesWithTheAgent(String name, String from, String method, String path) throws Exception {
+    Answer agent = request(from, JDK, method, path, Map.of());
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p = new ProcessBuilder(java, "-jar", Smoke.CONTROL.toString(), "authz", "check", "--policy-dir", policies.toString(),
+            "--from", "none", "--to", "usuario-service", "--label", "version=v1", "--source-ip", from, "--method", method, "--path", path)
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    String tool = out.lines().findFirst().orElse("");
+    assertThat(tool).as(name + ": the tool said\n" + out + "the agent answered " + agent).isEqualTo(agent.status == 403 ? "deny" : "allow");
   }
 
   @AfterAll

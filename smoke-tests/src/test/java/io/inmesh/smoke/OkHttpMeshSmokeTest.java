@@ -47,6 +47,8 @@ class OkHttpMeshSmokeTest {
   static final String CP = "127.0.22.1:15010";
   static final String OK4 = "127.0.22.20";
   static final String OK5 = "127.0.22.21";
+  /** An OkHttp app whose agent never gets a snapshot: its control plane address has nobody behind it. */
+  static final String NO_SNAPSHOT = "127.0.22.22";
   static final List<String> V1 = List.of("127.0.22.11", "127.0.22.12");
   static final List<String> V2 = List.of("127.0.22.13", "127.0.22.14");
   static final List<String> CLIENTS = List.of("okhttp4", "okhttp4-async", "okhttp5", "okhttp5-async");
@@ -57,6 +59,7 @@ class OkHttpMeshSmokeTest {
   Proc controlPlane;
   Proc ok4;
   Proc ok5;
+  Proc noSnapshot;
 
   @BeforeAll
   void startMesh() throws Exception {
@@ -80,6 +83,9 @@ class OkHttpMeshSmokeTest {
         OkHttpJars.with(5, plainApp("tasks.TaskCallerApp", OK5, "8080")));
     apps.add(ok4);
     apps.add(ok5);
+    Map<String, String> lonely = inmeshEnv("pedido-service", "app=pedido-service", NO_SNAPSHOT, "http://127.0.22.3:15010", Files.createDirectories(tmp.resolve("cache-empty")));
+    lonely.put("INMESH_STARTUP_WAIT", "600s");
+    noSnapshot = meshed("okhttp-no-snapshot", lonely, logs, OkHttpJars.with(4, plainApp("tasks.OkHttpDispatcherApp", NO_SNAPSHOT, "8080")));
     List<String> all = new ArrayList<>(V1);
     all.addAll(V2);
     all.add(OK4);
@@ -90,6 +96,7 @@ class OkHttpMeshSmokeTest {
     for (Proc app : apps) {
       awaitTrue(app.name() + " listening", STARTUP, () -> app.output().contains("listening on"), app);
     }
+    awaitTrue(noSnapshot.name() + " listening", STARTUP, () -> noSnapshot.output().contains("listening on"), noSnapshot);
     for (String caller : List.of(OK4, OK5)) {
       awaitTrue(
           caller + "'s snapshot to hold the four usuario-service endpoints",
@@ -104,6 +111,9 @@ class OkHttpMeshSmokeTest {
   @AfterAll
   void stopMesh() {
     apps.forEach(Proc::stop);
+    if (noSnapshot != null) {
+      noSnapshot.stop();
+    }
     if (controlPlane != null) {
       controlPlane.stop();
     }
@@ -231,6 +241,23 @@ class OkHttpMeshSmokeTest {
     }
   }
 
+  /**
+   * Before the first snapshot, an enqueued call to a possible mesh host waits for it (the bounded
+   * start-up wait) off OkHttp's dispatcher: with one dispatcher slot, a call enqueued after it
+   * runs and completes meanwhile. Had the wait happened in the interceptor, on the dispatcher
+   * thread, the second call would queue behind it for the whole wait.
+   */
+  @Test
+  @Order(4)
+  void enqueue_theStartUpWaitHoldsNoDispatcherSlot_aLaterCallRunsMeanwhile() {
+    JsonNode race = Smoke.getJson("http://" + NO_SNAPSHOT + ":8080/race?first=" + enc("http://usuario-service/usuarios/1") + "&second=" + enc("http://" + listener(V1.get(0)) + "/usuarios/2"));
+    assertThat(race.path("done").asText()).as(race.toString()).isEqualTo("second");
+    assertThat(race.path("secondStatus").asText()).as(race.toString()).isEqualTo("200");
+    java.util.regex.Matcher waits = java.util.regex.Pattern.compile("\"startupWaits\"\\s*:\\s*(\\d+)").matcher(Smoke.get("http://" + NO_SNAPSHOT + ":15000/stats"));
+    assertThat(waits.find()).isTrue();
+    assertThat(Long.parseLong(waits.group(1))).as("the mesh-host call is held for the start-up wait").isPositive();
+  }
+
   // ---- helpers -----------------------------------------------------------------------------------
 
   void apply(String virtualService) {
@@ -245,6 +272,10 @@ class OkHttpMeshSmokeTest {
       url.append("&h=").append(URLEncoder.encode(h, StandardCharsets.UTF_8));
     }
     return Smoke.getJson(url.toString());
+  }
+
+  static String enc(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
   }
 
   static List<String> field(JsonNode calls, String name) {

@@ -30,7 +30,12 @@ final class LocalAnswers {
   static Response answer(Attempt attempt, Request request) throws IOException {
     String token = attempt.localReplyToken();
     int dash = token == null ? -1 : token.indexOf('-');
-    int status = dash > 0 ? Integer.parseInt(token.substring(0, dash)) : 503;
+    int status;
+    try {
+      status = dash > 0 ? Integer.parseInt(token.substring(0, dash)) : 503;
+    } catch (NumberFormatException e) {
+      status = 503;
+    }
     String reason = dash > 0 ? token.substring(dash + 1) : "";
     long now = System.currentTimeMillis();
     Response.Builder b = new Response.Builder()
@@ -56,6 +61,9 @@ final class LocalAnswers {
   /** A custom answer, as the responder serves it (status, reason, Location, body). */
   private static byte[] fromResponder(Attempt attempt, Response.Builder b) throws IOException {
     InetSocketAddress a = attempt.address();
+    if (a == null || a.getAddress() == null) {
+      return new byte[0]; // the responder could not start: the status alone (the engine logged why)
+    }
     URL url = new URL("http", a.getAddress().getHostAddress(), a.getPort(), attempt.localReplyPath());
     HttpURLConnection c = (HttpURLConnection) url.openConnection(Proxy.NO_PROXY);
     c.setInstanceFollowRedirects(false);

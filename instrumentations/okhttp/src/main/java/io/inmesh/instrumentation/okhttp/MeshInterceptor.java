@@ -33,15 +33,23 @@ public final class MeshInterceptor implements Interceptor {
   public static void addTo(OkHttpClient.Builder builder) {
     try {
       List<Interceptor> interceptors = builder.interceptors();
-      for (Iterator<Interceptor> it = interceptors.iterator(); it.hasNext(); ) {
-        Interceptor i = it.next();
-        if (i != null && i.getClass().getName().equals(MeshInterceptor.class.getName())) {
-          it.remove();
-        }
-      }
+      removeOurs(interceptors, MeshInterceptor.class);
       interceptors.add(INSTANCE);
+      List<Interceptor> network = builder.networkInterceptors();
+      removeOurs(network, FollowUpHostInterceptor.class);
+      network.add(0, FollowUpHostInterceptor.INSTANCE);
     } catch (Throwable t) {
       Mesh.failed("okhttp", t);
+    }
+  }
+
+  /** By name: a copy of the helper injected into another class loader is ours too. */
+  private static void removeOurs(List<Interceptor> interceptors, Class<?> type) {
+    for (Iterator<Interceptor> it = interceptors.iterator(); it.hasNext(); ) {
+      Interceptor i = it.next();
+      if (i != null && i.getClass().getName().equals(type.getName())) {
+        it.remove();
+      }
     }
   }
 

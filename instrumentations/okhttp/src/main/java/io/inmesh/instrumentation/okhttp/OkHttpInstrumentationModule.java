@@ -62,6 +62,8 @@ public class OkHttpInstrumentationModule extends InstrumentationModule
     String p = "io.inmesh.instrumentation.okhttp.";
     return List.of(
         p + "MeshInterceptor",
+        p + "FollowUpHostInterceptor",
+        p + "AttemptTarget",
         p + "OkHttpMeshCall",
         p + "OkHttpRequestView",
         p + "RequestHeaderSink",

@@ -145,8 +145,20 @@ final class OkHttpMeshCall {
     }
   }
 
-  /** The request one attempt sends: the route's edits, the endpoint's address, the logical Host. */
+  /**
+   * The request one attempt sends: the route's edits, the endpoint's address, the logical Host.
+   * Should inmesh fail to build it, the application's own request goes instead (fail open).
+   */
   private Request attemptRequest(Attempt attempt) {
+    try {
+      return buildAttemptRequest(attempt);
+    } catch (RuntimeException e) {
+      Mesh.failed("okhttp", e);
+      return request;
+    }
+  }
+
+  private Request buildAttemptRequest(Attempt attempt) {
     Request.Builder b = request.newBuilder();
     call.editRequest(new RequestHeaderSink(b));
     HttpUrl url = request.url();
@@ -154,9 +166,11 @@ final class OkHttpMeshCall {
     String authority = call.rewrittenAuthority();
     InetSocketAddress address = attempt.address();
     if (address != null) {
-      HttpUrl.Builder u = url.newBuilder().host(address.getAddress() != null ? address.getAddress().getHostAddress() : address.getHostString()).port(address.getPort());
+      String host = address.getAddress() != null ? address.getAddress().getHostAddress() : address.getHostString();
+      HttpUrl.Builder u = url.newBuilder().host(host).port(address.getPort());
       withPath(u, path);
-      b.url(u.build());
+      HttpUrl target = u.build();
+      b.url(target).tag(AttemptTarget.class, new AttemptTarget(target.host(), target.port()));
       if (authority != null || request.header("Host") == null) {
         b.header("Host", authority != null ? authority : OkHttpRequestView.hostHeader(url));
       }

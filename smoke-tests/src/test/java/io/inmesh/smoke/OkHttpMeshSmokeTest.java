@@ -242,6 +242,48 @@ class OkHttpMeshSmokeTest {
   }
 
   /**
+   * A redirect the mesh answers itself (Istio HTTPRedirect, 301) is followed as OkHttp follows an
+   * upstream's (followRedirects is on by default; behind a sidecar OkHttp would follow it), and the
+   * follow-up is a new mesh call, routed anew with the request's headers: the canary header takes it
+   * to v2. https://istio.io/latest/docs/reference/config/networking/virtual-service/#HTTPRedirect
+   */
+  @Test
+  @Order(5)
+  void aMeshMadeRedirectIsFollowedAndTheFollowUpRoutedAnew() {
+    apply(
+        """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata:
+          name: usuario-service-routing
+        spec:
+          hosts: [usuario-service]
+          http:
+          - match:
+            - uri:
+                prefix: /old
+            redirect:
+              uri: /usuarios/7
+          - match:
+            - headers:
+                x-canary:
+                  exact: "true"
+            route:
+            - destination: {host: usuario-service, subset: v2}
+          - route:
+            - destination: {host: usuario-service, subset: v1}
+        """);
+    for (String client : CLIENTS) {
+      JsonNode r = call(client, "/old/1", 1, 20_000, "x-canary:true").path("results").get(0);
+      assertThat(r.path("status").asText()).as(client + " " + r).isEqualTo("200");
+      assertThat(r.path("prior").asText()).as(client + ": the mesh's redirect, followed").isEqualTo("301");
+      assertThat(r.path("version").asText()).as(client).isEqualTo("v2");
+      assertThat(r.path("host").asText()).as(client).isEqualTo("usuario-service");
+      assertThat(r.path("body").asText()).as(client).contains("\"path\":\"/usuarios/7\"");
+    }
+  }
+
+  /**
    * Before the first snapshot, an enqueued call to a possible mesh host waits for it (the bounded
    * start-up wait) off OkHttp's dispatcher: with one dispatcher slot, a call enqueued after it
    * runs and completes meanwhile. Had the wait happened in the interceptor, on the dispatcher

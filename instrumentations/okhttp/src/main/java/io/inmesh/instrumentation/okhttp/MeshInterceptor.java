@@ -71,7 +71,9 @@ public final class MeshInterceptor implements Interceptor {
     if (call == null) {
       return chain.proceed(request);
     }
-    return new OkHttpMeshCall(chain, request, call).run();
+    OkHttpMeshCall meshCall = new OkHttpMeshCall(chain, request, call);
+    Response response = meshCall.run();
+    return meshCall.answeredLocally() ? MeshRedirects.follow(chain, request, response) : response;
   }
 
   /** A client with an explicit proxy sends through it, untouched (as the JDK adapters do). */

@@ -30,6 +30,29 @@ import net.bytebuddy.matcher.ElementMatcher;
  * enqueued call to a possible mesh host is held back (not on any thread) until the snapshot is in or
  * the bounded start-up wait is over, so the start-up wait never parks a dispatcher thread.
  *
+ * <p>{@code enqueue}: OkHttp runs every asynchronous call's blocking I/O on a dispatcher thread, so
+ * the interceptor runs there too. An injected delay, a retry's backoff and a wait for a pending
+ * connection-pool slot sleep on that thread: behind a sidecar the same thread would sit in a socket
+ * read for the same time (and hold the same per-host dispatcher slot), so no thread is held longer
+ * than the call itself needs; the sleeps are sliced and end at once when the call is cancelled
+ * (its {@code callTimeout}). Only the start-up wait, which a sidecar would not add, is kept off the
+ * dispatcher.
+ *
+ * <p>Not supported, and why:
+ * <ul>
+ *   <li>a {@code CookieJar} sees the attempt's URL, whose host is the endpoint's address: OkHttp's
+ *       {@code BridgeInterceptor} loads and saves cookies by that URL below the mesh's interceptor,
+ *       and 4.12 has no per-call cookie jar ({@code Chain.withCookieJar} is 5.x only);
+ *   <li>an upstream's redirect to another mesh name is followed by OkHttp's own follow-up logic
+ *       below the mesh's interceptor, without the mesh (the name does not resolve); redirects the
+ *       mesh answers itself (HTTPRedirect) are followed and routed anew;
+ *   <li>{@code https://} mesh names pass through untouched (as in the JDK adapters): the endpoint
+ *       address in the URL would break OkHttp's hostname verification; mTLS will bring its own
+ *       {@code SSLSocketFactory} per attempt;
+ *   <li>the per-try timeout is OkHttp's read timeout for that attempt: exact while the upstream is
+ *       silent before its headers, per read when it trickles bytes.
+ * </ul>
+ *
  * <p>OkHttp 3.x ({@code okhttp3.RealCall}, no {@code okhttp3.internal.connection.RealCall}) is
  * left alone.
  */
@@ -65,6 +88,7 @@ public class OkHttpInstrumentationModule extends InstrumentationModule
         p + "FollowUpHostInterceptor",
         p + "AttemptTarget",
         p + "OkHttpMeshCall",
+        p + "MeshRedirects",
         p + "OkHttpRequestView",
         p + "RequestHeaderSink",
         p + "ResponseHeaderSink",

@@ -58,6 +58,8 @@ final class OkHttpMeshCall {
   private final Interceptor.Chain chain;
   private final Request request;
   private final OutboundCall call;
+  /** True when the delivered response is one the mesh answered itself. */
+  private boolean answeredLocally;
 
   OkHttpMeshCall(Interceptor.Chain chain, Request request, OutboundCall call) {
     this.chain = chain;
@@ -137,12 +139,17 @@ final class OkHttpMeshCall {
       Response r = response;
       int verdict = attempt.onResponse(r.code(), r::header);
       if (verdict == Attempt.DELIVER) {
+        answeredLocally = attempt.isLocalReply();
         return deliver(r, attempt);
       }
       discard(r);
       attempt.onEnd();
       pause(attempt.backoffNanos());
     }
+  }
+
+  boolean answeredLocally() {
+    return answeredLocally;
   }
 
   /**

@@ -188,6 +188,12 @@ public final class TaskCallerApp {
           reason = resp.headers().firstValue("x-inmesh-reason").orElse(null);
           body = resp.body();
         }
+        case "okhttp4", "okhttp4-async", "okhttp5", "okhttp5-async" -> {
+          String[] o = OkHttpCalls.call(client, url, method, requestBody, headers, timeoutMs, r);
+          status = Integer.parseInt(o[0]);
+          reason = o[1];
+          body = o[2];
+        }
         default -> throw new IllegalArgumentException("unknown client " + client);
       }
       r.put("status", String.valueOf(status));

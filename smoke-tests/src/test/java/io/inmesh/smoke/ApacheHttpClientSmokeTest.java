@@ -32,9 +32,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Apache HttpClient 5 meshed through its exec chain (issue 14): an unmodified caller
+ * Apache HttpClient 5 and 4.5 meshed through their exec chains (issue 14): an unmodified caller
  * (apps/tasks/ApacheCalls: the classic client, the async client on one reactor thread, and Spring's
- * RestTemplate over HttpComponentsClientHttpRequestFactory) calls {@code http://usuario-service/...},
+ * RestTemplate over HttpComponentsClientHttpRequestFactory; and HttpClient 4.5) calls {@code http://usuario-service/...},
  * whose subsets v1 and v2 have two endpoints each, although Apache pools connections by host.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -46,7 +46,7 @@ class ApacheHttpClientSmokeTest {
   static final String CALLER = "127.0.23.10";
   static final List<String> V1 = List.of("127.0.23.11", "127.0.23.12");
   static final List<String> V2 = List.of("127.0.23.13", "127.0.23.14");
-  static final List<String> CLIENTS = List.of("apache5", "apache5-async", "apache5-resttemplate");
+  static final List<String> CLIENTS = List.of("apache5", "apache5-async", "apache5-resttemplate", "apache4");
 
   final Path tmp = Smoke.workDir("ApacheHttpClientSmokeTest");
   final List<Proc> apps = new ArrayList<>();

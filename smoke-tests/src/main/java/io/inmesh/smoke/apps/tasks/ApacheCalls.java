@@ -43,13 +43,15 @@ import org.springframework.web.client.RestTemplate;
  * (the classic client from {@code HttpClients.custom().build()}), {@code apache5-async}
  * ({@code HttpAsyncClients.custom()} with one I/O reactor thread, so anything that blocked it would
  * stall every call) and {@code apache5-resttemplate} (Spring's RestTemplate over
- * {@code HttpComponentsClientHttpRequestFactory}). Each call carries the application's own timeout
+ * {@code HttpComponentsClientHttpRequestFactory}), and {@code apache4} (HttpClient 4.5's
+ * {@code HttpClients.custom().build()}). Each call carries the application's own timeout
  * as the request's response timeout. One client of each kind serves every call.
  */
 final class ApacheCalls {
   private static final CloseableHttpClient CLASSIC = HttpClients.custom().build();
   private static final CloseableHttpAsyncClient ASYNC = startAsync();
   private static final RestTemplate REST = restTemplate();
+  private static final org.apache.http.impl.client.CloseableHttpClient CLASSIC4 = org.apache.http.impl.client.HttpClients.custom().build();
 
   private ApacheCalls() {}
 
@@ -120,6 +122,21 @@ final class ApacheCalls {
         f.setReadTimeout((int) timeoutMs);
         ResponseEntity<String> r = REST.exchange(url, HttpMethod.valueOf(method), new HttpEntity<>(body.length > 0 ? body : null, h), String.class);
         return new String[] {String.valueOf(r.getStatusCode().value()), r.getHeaders().getFirst("x-inmesh-reason"), r.getBody() == null ? "" : r.getBody()};
+      }
+      case "apache4" -> {
+        org.apache.http.client.methods.RequestBuilder b = org.apache.http.client.methods.RequestBuilder.create(method).setUri(url)
+            .setConfig(org.apache.http.client.config.RequestConfig.custom().setSocketTimeout((int) timeoutMs).build());
+        for (String[] h : headers) {
+          b.addHeader(h[0], h[1]);
+        }
+        if (body.length > 0) {
+          b.setEntity(new org.apache.http.entity.ByteArrayEntity(body));
+        }
+        try (org.apache.http.client.methods.CloseableHttpResponse r = CLASSIC4.execute(b.build())) {
+          org.apache.http.Header reason = r.getFirstHeader("x-inmesh-reason");
+          String text = r.getEntity() == null ? "" : org.apache.http.util.EntityUtils.toString(r.getEntity(), StandardCharsets.UTF_8);
+          return new String[] {String.valueOf(r.getStatusLine().getStatusCode()), reason == null ? null : reason.getValue(), text};
+        }
       }
       default -> throw new IllegalArgumentException("unknown client " + client);
     }

@@ -53,7 +53,7 @@ class IstioTaskPagesSmokeTest {
   static final String PRODUCTPAGE = "127.0.8.10";
   static final List<String> V1 = List.of("127.0.8.11", "127.0.8.12");
   static final List<String> V2 = List.of("127.0.8.13", "127.0.8.14");
-  static final List<String> CLIENTS = List.of("jdk", "jdk-async", "jdk-http1", "jdk-http1-async", "huc");
+  static final List<String> CLIENTS = List.of("jdk", "jdk-async", "jdk-http1", "jdk-http1-async", "huc", "apache5", "apache5-async", "apache4");
   static final String OVERFLOW_BODY = "upstream connect error or disconnect/reset before headers. reset reason: overflow";
 
   final Path tmp = Smoke.workDir("IstioTaskPagesSmokeTest");
@@ -77,7 +77,7 @@ class IstioTaskPagesSmokeTest {
         apps.add(meshed("reviews-" + version + "-" + i, env, logs, plainApp("tasks.TaskBackendApp", addresses.get(i), "8080")));
       }
     }
-    productpage = meshed("productpage", inmeshEnv("productpage", "app=productpage", PRODUCTPAGE, control, tmp.resolve("cache-productpage")), logs, plainApp("tasks.TaskCallerApp", PRODUCTPAGE, "8080"));
+    productpage = meshed("productpage", inmeshEnv("productpage", "app=productpage", PRODUCTPAGE, control, tmp.resolve("cache-productpage")), logs, Smoke.plainAppWithLibraries("tasks.TaskCallerApp", PRODUCTPAGE, "8080"));
     apps.add(productpage);
     List<String> all = new ArrayList<>(V1);
     all.addAll(V2);

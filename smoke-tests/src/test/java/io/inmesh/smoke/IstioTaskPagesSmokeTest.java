@@ -49,10 +49,12 @@ import org.junit.jupiter.api.Timeout;
 class IstioTaskPagesSmokeTest {
   /** Five or six JVMs with the agent start at once: on a busy 2-core machine that takes a while. */
   static final Duration STARTUP = Duration.ofSeconds(300);
-  static final String CP = "127.0.8.9:15010";
-  static final String PRODUCTPAGE = "127.0.8.10";
-  static final List<String> V1 = List.of("127.0.8.11", "127.0.8.12");
-  static final List<String> V2 = List.of("127.0.8.13", "127.0.8.14");
+  /** The loopback net the fleet runs on (-Dinmesh.tasks.net lets an engineer run it on their own range). */
+  static final String NET = System.getProperty("inmesh.tasks.net", "127.0.8");
+  static final String CP = NET + ".9:15010";
+  static final String PRODUCTPAGE = NET + ".10";
+  static final List<String> V1 = List.of(NET + ".11", NET + ".12");
+  static final List<String> V2 = List.of(NET + ".13", NET + ".14");
   static final List<String> CLIENTS = List.of("jdk", "jdk-async", "jdk-http1", "jdk-http1-async", "huc", "apache5", "apache5-async", "apache4");
   static final String OVERFLOW_BODY = "upstream connect error or disconnect/reset before headers. reset reason: overflow";
 

@@ -16,8 +16,9 @@ import org.apache.hc.core5.http.config.NamedElementChain;
 /**
  * The builders' {@code customizeExecChain(NamedElementChain)}, which {@code build()} calls with the
  * assembled chain just before it links it: the mesh's handler goes in there (see
- * {@link MeshExecChains}). A builder subclass that overrides the hook without calling super
- * (Apache's caching builders) is not meshed.
+ * {@link MeshExecChains}). Apache's caching builders override the hook without calling super, so
+ * their overrides are advised too (the cache element then sits below the mesh's); another builder
+ * subclass that does the same is not meshed.
  */
 public class ExecChainInstrumentation implements TypeInstrumentation {
   private final boolean async;
@@ -29,8 +30,12 @@ public class ExecChainInstrumentation implements TypeInstrumentation {
   @Override
   public ElementMatcher<TypeDescription> typeMatcher() {
     return async
-        ? namedOneOf("org.apache.hc.client5.http.impl.async.HttpAsyncClientBuilder", "org.apache.hc.client5.http.impl.async.H2AsyncClientBuilder")
-        : named("org.apache.hc.client5.http.impl.classic.HttpClientBuilder");
+        ? namedOneOf(
+            "org.apache.hc.client5.http.impl.async.HttpAsyncClientBuilder",
+            "org.apache.hc.client5.http.impl.async.H2AsyncClientBuilder",
+            "org.apache.hc.client5.http.impl.cache.CachingHttpAsyncClientBuilder",
+            "org.apache.hc.client5.http.impl.cache.CachingH2AsyncClientBuilder")
+        : namedOneOf("org.apache.hc.client5.http.impl.classic.HttpClientBuilder", "org.apache.hc.client5.http.impl.cache.CachingHttpClientBuilder");
   }
 
   @Override

@@ -46,6 +46,8 @@ class ApacheHttpClientSmokeTest {
   static final String CALLER = "127.0.23.10";
   static final List<String> V1 = List.of("127.0.23.11", "127.0.23.12");
   static final List<String> V2 = List.of("127.0.23.13", "127.0.23.14");
+  /** A caller whose control plane never answers: it has no snapshot for as long as the tests run. */
+  static final String EARLY_CALLER = "127.0.23.15";
   static final List<String> CLIENTS = List.of("apache5", "apache5-async", "apache5-resttemplate", "apache4");
 
   final Path tmp = Smoke.workDir("ApacheHttpClientSmokeTest");
@@ -53,6 +55,7 @@ class ApacheHttpClientSmokeTest {
   Path policies;
   Proc controlPlane;
   Proc caller;
+  Proc earlyCaller;
 
   @BeforeAll
   void startMesh() throws Exception {
@@ -71,6 +74,9 @@ class ApacheHttpClientSmokeTest {
     }
     caller = meshed("caller", inmeshEnv("pedido-service", "app=pedido-service", CALLER, control, tmp.resolve("cache-caller")), logs, plainAppWithLibraries("tasks.ApacheCalls", CALLER, "8080"));
     apps.add(caller);
+    Map<String, String> early = inmeshEnv("pedido-service", "app=pedido-service", EARLY_CALLER, "http://127.0.23.9:15019", tmp.resolve("cache-early"));
+    early.put("INMESH_STARTUP_WAIT", "600s");
+    earlyCaller = meshed("early-caller", early, logs, plainAppWithLibraries("tasks.ApacheCalls", EARLY_CALLER, "8080"));
     for (int i = 0; i < all.size(); i++) {
       awaitReady(apps.get(i), all.get(i), STARTUP);
     }
@@ -78,6 +84,7 @@ class ApacheHttpClientSmokeTest {
     for (Proc app : apps) {
       awaitTrue(app.name() + " listening", STARTUP, () -> app.output().contains("listening on"), app);
     }
+    awaitTrue("the early caller listening", STARTUP, () -> earlyCaller.output().contains("listening on"), earlyCaller);
     awaitTrue(
         "the caller's snapshot to hold the four usuario-service endpoints",
         Duration.ofSeconds(30),
@@ -89,6 +96,9 @@ class ApacheHttpClientSmokeTest {
   @AfterAll
   void stopMesh() {
     apps.forEach(Proc::stop);
+    if (earlyCaller != null) {
+      earlyCaller.stop();
+    }
     if (controlPlane != null) {
       controlPlane.stop();
     }
@@ -182,6 +192,20 @@ class ApacheHttpClientSmokeTest {
     } finally {
       Smoke.applyPolicy(policies.resolve("canary.yaml"), Policies.SEED_CANARY, List.of(CALLER), caller, controlPlane);
     }
+  }
+
+  /**
+   * Before any snapshot, a call to a possible mesh host waits for the first one (INMESH_STARTUP_WAIT,
+   * here longer than the test); on the async client that wait parks no thread: a call to an address
+   * sent after it, on the same client with one reactor thread, completes while it still waits.
+   */
+  @Test
+  @Order(4)
+  void asyncStartupWait_aCallWaitingForTheFirstSnapshotHoldsNeitherTheReactorNorTheCaller() {
+    JsonNode race = Smoke.getJson("http://" + EARLY_CALLER + ":8081/race?slowWaitMs=500&slow=" + enc("http://usuario-service/usuarios/1") + "&fast=" + enc("http://" + V1.get(0) + ":8080/usuarios/2"));
+    assertThat(race.path("fastStatus").asText()).as(race.toString()).isEqualTo("200");
+    assertThat(race.path("first").asText()).as(race.toString()).isEqualTo("fast");
+    assertThat(race.path("slowStatus").asText()).as("the mesh-host call still waits for the first snapshot: " + race).isEqualTo("pending");
   }
 
   static String abortAndDelay() {

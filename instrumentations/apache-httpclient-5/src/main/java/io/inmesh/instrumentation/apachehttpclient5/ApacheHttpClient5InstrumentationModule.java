@@ -18,7 +18,8 @@ import net.bytebuddy.matcher.ElementMatcher;
  * its endpoint as the route's target, timeouts, faults, local answers); see {@link MeshExecChains}
  * and {@link Attempts} for where and why.
  *
- * <p>Range: 5.2 and later (the async scope's scheduler constructor). Clients made without a
+ * <p>Range: 5.1 and later (the builders' {@code customizeExecChain} and the async scope's scheduler
+ * constructor); shown with 5.5 (Spring Boot 3.5's). Clients made without a
  * builder ({@code HttpClients.createMinimal()}, {@code MinimalHttpAsyncClient}) have no exec chain
  * and are not meshed.
  */
@@ -34,7 +35,7 @@ public class ApacheHttpClient5InstrumentationModule extends InstrumentationModul
     return true;
   }
 
-  /** Muzzle cannot run here: the range is guarded by classes of httpclient5 5.2+ (the async chain's Scheduler) and core5's NamedElementChain. */
+  /** Muzzle cannot run here: the range is guarded by classes of httpclient5 5.1+ (the async chain's Scheduler) and core5's NamedElementChain. */
   @Override
   public ElementMatcher.Junction<ClassLoader> classLoaderMatcher() {
     return hasClassesNamed(

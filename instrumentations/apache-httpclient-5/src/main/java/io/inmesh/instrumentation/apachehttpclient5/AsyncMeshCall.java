@@ -112,8 +112,8 @@ final class AsyncMeshCall {
       return;
     }
     call.startAttemptAsync().whenComplete((attempt, admitFailure) -> {
-      if (admitFailure != null) {
-        fail(admitFailure instanceof Exception ? (Exception) admitFailure : new IOException(admitFailure));
+      if (admitFailure != null || attempt == null) {
+        fail(admitFailure instanceof Exception ? (Exception) admitFailure : new IOException("no attempt", admitFailure));
         return;
       }
       send(attempt);
@@ -121,27 +121,33 @@ final class AsyncMeshCall {
   }
 
   private void send(Attempt attempt) {
-    boolean meshTimeout = false;
-    AttemptCallback cb = null;
+    HttpRequest copy;
+    AsyncExecChain.Scope s;
+    AttemptCallback cb;
     try {
-      HttpRequest copy = attemptRequest(attempt);
-      AsyncExecChain.Scope s = new AsyncExecChain.Scope(scope.exchangeId, Attempts.route(attempt, scope.route), scope.originalRequest,
+      copy = attemptRequest(attempt);
+      s = new AsyncExecChain.Scope(scope.exchangeId, Attempts.route(attempt, scope.route), scope.originalRequest,
           scope.cancellableDependency, context, scope.execRuntime, scope.scheduler, scope.execCount);
-      meshTimeout = Attempts.applyTimeouts(context, own, attempt);
-      cb = new AttemptCallback(attempt, meshTimeout);
-      context.setAttribute(Attempts.ATTEMPT_ATTRIBUTE, Boolean.TRUE);
+      cb = new AttemptCallback(attempt, Attempts.applyTimeouts(context, own, attempt));
+    } catch (Throwable t) {
+      // an error inside inmesh: the attempt is given up and the request goes on as the application sent it
+      Mesh.failed("apache-httpclient-5", t);
+      attempt.onEnd();
+      context.setRequestConfig(own);
       try {
-        chain.proceed(copy, producer, s, cb);
-      } finally {
-        context.removeAttribute(Attempts.ATTEMPT_ATTRIBUTE);
+        chain.proceed(request, producer, scope, callback);
+      } catch (Exception e) {
+        callback.failed(e);
       }
+      return;
+    }
+    context.setAttribute(Attempts.ATTEMPT_ATTRIBUTE, Boolean.TRUE);
+    try {
+      chain.proceed(copy, producer, s, cb);
     } catch (Exception e) {
-      if (cb != null) {
-        cb.failed(e);
-      } else {
-        attempt.onFailure(e, false, false);
-        fail(e);
-      }
+      cb.failed(e);
+    } finally {
+      context.removeAttribute(Attempts.ATTEMPT_ATTRIBUTE);
     }
   }
 

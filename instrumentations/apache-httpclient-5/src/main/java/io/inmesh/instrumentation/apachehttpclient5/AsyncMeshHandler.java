@@ -52,6 +52,9 @@ public final class AsyncMeshHandler implements AsyncExecChainHandler {
         decide(request, view, entityProducer, scope, chain, callback);
       } catch (Exception e) {
         callback.failed(e);
+      } catch (Throwable e) {
+        Mesh.failed("apache-httpclient-5", e);
+        callback.failed(new java.io.IOException(e));
       }
     });
   }
@@ -63,6 +66,15 @@ public final class AsyncMeshHandler implements AsyncExecChainHandler {
       chain.proceed(request, entityProducer, scope, callback);
       return;
     }
-    new AsyncMeshCall(request, view, entityProducer, scope, chain, callback, call).start();
+    AsyncMeshCall meshCall;
+    try {
+      meshCall = new AsyncMeshCall(request, view, entityProducer, scope, chain, callback, call);
+    } catch (Throwable t) {
+      // fail open: an error inside inmesh leaves the call to Apache
+      Mesh.failed("apache-httpclient-5", t);
+      chain.proceed(request, entityProducer, scope, callback);
+      return;
+    }
+    meshCall.start();
   }
 }

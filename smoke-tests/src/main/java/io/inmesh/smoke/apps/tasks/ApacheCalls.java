@@ -143,10 +143,11 @@ final class ApacheCalls {
   }
 
   /**
-   * Starts the task caller, plus {@code GET /race?slow=U1&fast=U2&h=name:value} on port + 1: sends
-   * U1 (with the headers) and then U2 on the async client, and answers which completed first,
-   * {@code {"first":"fast"|"slow","slowStatus":..,"fastStatus":..}}. With one reactor thread, a
-   * delay held on that thread would make the slow call finish first.
+   * Starts the task caller, plus {@code GET /race?slow=U1&fast=U2&h=name:value[&slowWaitMs=W]} on
+   * port + 1: sends U1 (with the headers) and then U2 on the async client, and answers which
+   * completed first, {@code {"first":"fast"|"slow","slowStatus":..,"fastStatus":..}} (slowStatus
+   * {@code pending} when U1 has not completed W ms, default 40000, after U2 did). With one reactor
+   * thread, a delay held on that thread, or on the application's, would make the slow call finish first.
    */
   public static void main(String[] args) throws IOException {
     TaskCallerApp.main(args);
@@ -154,6 +155,7 @@ final class ApacheCalls {
     race.createContext("/race", ex -> {
       String slow = null;
       String fast = null;
+      long slowWaitMs = 40_000;
       SimpleRequestBuilder slowReq = null;
       List<String[]> hs = new ArrayList<>();
       for (String kv : ex.getRequestURI().getRawQuery().split("&")) {
@@ -163,6 +165,7 @@ final class ApacheCalls {
         switch (k) {
           case "slow" -> slow = v;
           case "fast" -> fast = v;
+          case "slowWaitMs" -> slowWaitMs = Long.parseLong(v);
           case "h" -> hs.add(new String[] {v.substring(0, v.indexOf(':')).trim(), v.substring(v.indexOf(':') + 1).trim()});
           default -> { }
         }
@@ -177,7 +180,12 @@ final class ApacheCalls {
       String json;
       try {
         int fastStatus = f.get(40, TimeUnit.SECONDS).getCode();
-        int slowStatus = s.get(40, TimeUnit.SECONDS).getCode();
+        String slowStatus;
+        try {
+          slowStatus = String.valueOf(s.get(slowWaitMs, TimeUnit.MILLISECONDS).getCode());
+        } catch (java.util.concurrent.TimeoutException e) {
+          slowStatus = "pending";
+        }
         json = "{\"first\":\"" + finished.get(0) + "\",\"slowStatus\":\"" + slowStatus + "\",\"fastStatus\":\"" + fastStatus + "\"}";
       } catch (Exception e) {
         json = "{\"first\":\"\",\"error\":\"" + e.toString().replace('"', '\'') + "\"}";

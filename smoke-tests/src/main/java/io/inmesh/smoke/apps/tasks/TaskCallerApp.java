@@ -194,6 +194,7 @@ public final class TaskCallerApp {
           reason = o[1];
           body = o[2];
         }
+        case "apache5", "apache5-async", "apache5-resttemplate", "apache4" -> { String[] a = ApacheCalls.call(client, url, method, requestBody, headers, timeoutMs); status = Integer.parseInt(a[0]); reason = a[1]; body = a[2]; }
         default -> throw new IllegalArgumentException("unknown client " + client);
       }
       r.put("status", String.valueOf(status));

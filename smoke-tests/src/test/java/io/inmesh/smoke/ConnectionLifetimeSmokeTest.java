@@ -77,6 +77,10 @@ class ConnectionLifetimeSmokeTest {
           route:
           - destination: {host: backend, subset: idle}
         - match:
+          - headers: {x-case: {exact: tcp-idle}}
+          route:
+          - destination: {host: backend, subset: tcp-idle}
+        - match:
           - headers: {x-case: {exact: restricted}}
           headers:
             request:
@@ -116,6 +120,11 @@ class ConnectionLifetimeSmokeTest {
           trafficPolicy:
             connectionPool:
               http: {idleTimeout: 1s}
+        - name: tcp-idle
+          labels: {slot: a}
+          trafficPolicy:
+            connectionPool:
+              tcp: {idleTimeout: 1s}
         - name: plain
           labels: {slot: a}
       ---
@@ -219,10 +228,13 @@ class ConnectionLifetimeSmokeTest {
   @Order(4)
   void idleTimeout_istioDestinationRuleReference_aConnectionIdleLongerIsNotReused() {
     forEachClient(client -> {
-      // 2 s apart: past the route's 1 s idle timeout, well within every JDK client's own
-      // keep-alive (HttpURLConnection: 5 s, HttpClient: 30 s on Java 25, 1200 s on Java 17)
-      List<String> peers = peers(call(client, 2, 2000, "x-case:idle"), client);
-      assertThat(peers.get(1)).as(client + ": the second call's connection " + peers).isNotEqualTo(peers.get(0));
+      // 2 s apart: past the route's 1 s idle timeout (http.idleTimeout, then tcp.idleTimeout), well
+      // within every JDK client's own keep-alive (HttpURLConnection: 5 s, HttpClient: 30 s on Java
+      // 25, 1200 s on Java 17)
+      for (String idle : List.of("idle", "tcp-idle")) {
+        List<String> peers = peers(call(client, 2, 2000, "x-case:" + idle), client);
+        assertThat(peers.get(1)).as(client + ", " + idle + ": the second call's connection " + peers).isNotEqualTo(peers.get(0));
+      }
     });
   }
 

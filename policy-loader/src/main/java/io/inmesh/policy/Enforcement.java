@@ -26,10 +26,19 @@ public enum Enforcement {
       true,
       "the agent answers with this status but an empty body until its local responder carries custom bodies"),
   HEADERS(true, "the agent does not add, set or remove headers yet; calls and responses keep their headers"),
+  /**
+   * connectionPool {@code http.maxRequestsPerConnection}, {@code http.idleTimeout},
+   * {@code tcp.idleTimeout} and {@code tcp.maxConnectionDuration}: the JDK HttpClient and
+   * HttpURLConnection adapters close an HTTP/1.1 connection after its last allowed request or once
+   * it is older than the duration, and do not reuse one idle for longer (ConnectionLifetimeSmokeTest).
+   */
+  CONNECTION_REUSE(
+      true,
+      "the client library's own connection reuse and keep-alive timeouts apply"),
   CONNECTION_LIFETIME(
       false,
-      "the client library's own connection reuse and idle timeouts apply (maxRequestsPerConnection, idleTimeout,"
-          + " maxConnectionDuration, tcpKeepalive, h2UpgradePolicy, http2KeepAlive, maxConcurrentStreams)"),
+      "the client library's own TCP and HTTP/2 settings apply (tcpKeepalive, h2UpgradePolicy, http2KeepAlive,"
+          + " maxConcurrentStreams)"),
   LOCALITY_LB(false, "inmesh balances over every endpoint of the destination; locality and warm-up settings are ignored"),
   MESH_RETRY_BUDGET(false, "a mesh-wide retryBudget is not applied; set retryBudget in a DestinationRule's trafficPolicy"),
   CORS(false, "inmesh does not apply CORS; preflight requests reach the application"),

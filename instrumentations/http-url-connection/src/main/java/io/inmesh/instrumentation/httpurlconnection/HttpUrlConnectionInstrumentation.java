@@ -54,9 +54,12 @@ public class HttpUrlConnectionInstrumentation implements TypeInstrumentation {
       return UrlConnectionLifecycle.connecting(connection, url, proxy, connectTimeout);
     }
 
-    @Advice.OnMethodExit(suppress = Throwable.class)
-    public static void onExit(@Advice.This HttpURLConnection connection, @Advice.Return HttpClient client) {
-      UrlConnectionLifecycle.connected(connection, client);
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    @Advice.AssignReturned.ToThrown
+    @Advice.AssignReturned.AsScalar(skipOnDefaultValue = false) // null: no exception
+    public static Throwable onExit(
+        @Advice.This HttpURLConnection connection, @Advice.Return HttpClient client, @Advice.Thrown Throwable thrown) {
+      return UrlConnectionLifecycle.connected(connection, client, thrown);
     }
   }
 

@@ -33,7 +33,12 @@ public class JavaHttpClientInstrumentationModule extends InstrumentationModule
 
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
-    return List.of(new HttpClientImplInstrumentation(), new HttpRequestImplInstrumentation());
+    return List.of(
+        new HttpClientImplInstrumentation(),
+        new HttpRequestImplInstrumentation(),
+        new HttpConnectionInstrumentation(),
+        new ConnectionPoolInstrumentation(),
+        new ExchangeInstrumentation());
   }
 
   @Override
@@ -49,7 +54,8 @@ public class JavaHttpClientInstrumentationModule extends InstrumentationModule
         p + "AttemptHandler$1",
         p + "AttemptHandler$Ending",
         p + "MeshResponse",
-        p + "RequestAttempts");
+        p + "RequestAttempts",
+        p + "JdkConnections");
   }
 
   /** Muzzle's build-time scan would find it; without it it is declared here. */

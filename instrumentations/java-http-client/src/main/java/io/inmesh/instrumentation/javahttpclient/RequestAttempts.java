@@ -44,6 +44,11 @@ public final class RequestAttempts {
     ATTEMPT.set(copy, redirected);
   }
 
+  /** The attempt a request copy belongs to, or null. */
+  public static Attempt attempt(HttpRequestImpl request) {
+    return ATTEMPT.get(request);
+  }
+
   public static InetSocketAddress address(HttpRequestImpl request) {
     Attempt a = ATTEMPT.get(request);
     return a == null ? null : a.address();

@@ -26,10 +26,19 @@ public enum Enforcement {
       true,
       "the agent answers with this status but an empty body until its local responder carries custom bodies"),
   HEADERS(true, "the agent does not add, set or remove headers yet; calls and responses keep their headers"),
+  /**
+   * connectionPool {@code http.maxRequestsPerConnection}, {@code http.idleTimeout},
+   * {@code tcp.idleTimeout} and {@code tcp.maxConnectionDuration}: the JDK HttpClient and
+   * HttpURLConnection adapters close an HTTP/1.1 connection after its last allowed request or once
+   * it is older than the duration, and do not reuse one idle for longer (ConnectionLifetimeSmokeTest).
+   */
+  CONNECTION_REUSE(
+      true,
+      "the client library's own connection reuse and keep-alive timeouts apply"),
   CONNECTION_LIFETIME(
       false,
-      "the client library's own connection reuse and idle timeouts apply (maxRequestsPerConnection, idleTimeout,"
-          + " maxConnectionDuration, tcpKeepalive, h2UpgradePolicy, http2KeepAlive, maxConcurrentStreams)"),
+      "the client library's own TCP and HTTP/2 settings apply (tcpKeepalive, h2UpgradePolicy, http2KeepAlive,"
+          + " maxConcurrentStreams)"),
   LOCALITY_LB(false, "inmesh balances over every endpoint of the destination; locality and warm-up settings are ignored"),
   MESH_RETRY_BUDGET(false, "a mesh-wide retryBudget is not applied; set retryBudget in a DestinationRule's trafficPolicy"),
   CORS(false, "inmesh does not apply CORS; preflight requests reach the application"),
@@ -51,11 +60,11 @@ public enum Enforcement {
       false,
       "enforced by the JDK HttpServer (STRICT, PERMISSIVE, DISABLE, portLevelMtls); Tomcat and other servers accept plain"
           + " text whatever the mode"),
-  AUTHORIZATION(
+  AUTHORIZATION(true, "every server adapter's inbound stage enforces AuthorizationPolicy"),
+  CUSTOM_AUTHORIZATION(
       false,
-      "the agent does not check inbound requests yet; the policy is compiled for AuthorizationEvaluator and every"
-          + " request is let through"),
-  CUSTOM_AUTHORIZATION(false, "inmesh has no external authorization providers: CUSTOM policies never decide"),
+      "inmesh has no external authorization providers: a request a CUSTOM policy matches is denied (403), as Istio"
+          + " denies when the provider is missing"),
   REQUEST_AUTHENTICATION(
       false,
       "inmesh does not validate JWTs yet (RequestAuthentication comes later): no request has a request principal or"

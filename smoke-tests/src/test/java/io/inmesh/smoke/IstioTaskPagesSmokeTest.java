@@ -49,11 +49,13 @@ import org.junit.jupiter.api.Timeout;
 class IstioTaskPagesSmokeTest {
   /** Five or six JVMs with the agent start at once: on a busy 2-core machine that takes a while. */
   static final Duration STARTUP = Duration.ofSeconds(300);
-  static final String CP = "127.0.8.9:15010";
-  static final String PRODUCTPAGE = "127.0.8.10";
-  static final List<String> V1 = List.of("127.0.8.11", "127.0.8.12");
-  static final List<String> V2 = List.of("127.0.8.13", "127.0.8.14");
-  static final List<String> CLIENTS = List.of("jdk", "jdk-async", "jdk-http1", "jdk-http1-async", "huc");
+  /** The loopback net the fleet runs on (-Dinmesh.tasks.net lets an engineer run it on their own range). */
+  static final String NET = System.getProperty("inmesh.tasks.net", "127.0.8");
+  static final String CP = NET + ".9:15010";
+  static final String PRODUCTPAGE = NET + ".10";
+  static final List<String> V1 = List.of(NET + ".11", NET + ".12");
+  static final List<String> V2 = List.of(NET + ".13", NET + ".14");
+  static final List<String> CLIENTS = List.of("jdk", "jdk-async", "jdk-http1", "jdk-http1-async", "huc", "okhttp4", "okhttp5", "okhttp5-async", "apache5", "apache5-async", "apache4");
   static final String OVERFLOW_BODY = "upstream connect error or disconnect/reset before headers. reset reason: overflow";
 
   final Path tmp = Smoke.workDir("IstioTaskPagesSmokeTest");
@@ -77,7 +79,7 @@ class IstioTaskPagesSmokeTest {
         apps.add(meshed("reviews-" + version + "-" + i, env, logs, plainApp("tasks.TaskBackendApp", addresses.get(i), "8080")));
       }
     }
-    productpage = meshed("productpage", inmeshEnv("productpage", "app=productpage", PRODUCTPAGE, control, tmp.resolve("cache-productpage")), logs, plainApp("tasks.TaskCallerApp", PRODUCTPAGE, "8080"));
+    productpage = meshed("productpage", inmeshEnv("productpage", "app=productpage", PRODUCTPAGE, control, tmp.resolve("cache-productpage")), logs, OkHttpJars.withBoth(Smoke.plainAppWithLibraries("tasks.TaskCallerApp", PRODUCTPAGE, "8080")));
     apps.add(productpage);
     List<String> all = new ArrayList<>(V1);
     all.addAll(V2);

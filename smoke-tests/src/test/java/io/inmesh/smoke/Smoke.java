@@ -118,11 +118,15 @@ public final class Smoke {
    * Like {@link #plainApp}, with the libraries the plain applications use (Resilience4j and its
    * logging API) on their class path: the same jars this test JVM resolved from the pom.
    */
+  /** Apache HttpClient 5 and 4.5 with their dependencies, and Spring's RestTemplate (spring-web and what it needs). */
+  private static final java.util.regex.Pattern APACHE_CLIENT_JARS = java.util.regex.Pattern.compile(
+      "(httpclient5-|httpcore5-|httpclient-4|httpcore-4|commons-logging-|commons-codec-|spring-(web|core|beans|jcl)-6|micrometer-(observation|commons)-)");
+
   public static List<String> plainAppWithLibraries(String mainClass, String... args) {
     StringBuilder cp = new StringBuilder(APPS.toString());
     for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
       String file = Path.of(entry).getFileName().toString();
-      if (file.startsWith("resilience4j-") || file.startsWith("slf4j-api-")) {
+      if (file.startsWith("resilience4j-") || file.startsWith("slf4j-api-") || APACHE_CLIENT_JARS.matcher(file).lookingAt()) {
         cp.append(java.io.File.pathSeparator).append(entry);
       }
     }

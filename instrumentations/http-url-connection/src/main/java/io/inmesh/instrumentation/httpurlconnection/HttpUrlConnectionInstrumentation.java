@@ -56,13 +56,15 @@ public class HttpUrlConnectionInstrumentation implements TypeInstrumentation {
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     @Advice.AssignReturned.ToThrown
-    @Advice.AssignReturned.AsScalar(skipOnDefaultValue = false) // null: as thrown (nothing)
+    @Advice.AssignReturned.AsScalar(skipOnDefaultValue = false) // null: no exception
     public static Throwable onExit(
         @Advice.This HttpURLConnection connection, @Advice.Return HttpClient client, @Advice.Thrown Throwable thrown) {
-      Throwable t = thrown != null ? thrown : UrlConnectionTls.obtained(client);
-      UrlConnectionTls.done();
-      UrlConnectionLifecycle.connected(connection, client);
-      return t;
+      try {
+        // an mTLS attempt never reuses a connection verified for other identities
+        return UrlConnectionLifecycle.connected(connection, client, thrown != null ? thrown : UrlConnectionTls.obtained(client));
+      } finally {
+        UrlConnectionTls.done();
+      }
     }
   }
 

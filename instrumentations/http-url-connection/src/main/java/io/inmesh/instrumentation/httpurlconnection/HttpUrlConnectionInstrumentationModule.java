@@ -47,6 +47,7 @@ public class HttpUrlConnectionInstrumentationModule extends InstrumentationModul
     register.accept("sun.net.www.protocol.http.HttpURLConnection", "java.lang.Boolean");
     register.accept("sun.net.www.http.HttpClient", "io.inmesh.instrumentation.httpurlconnection.UrlConnectionCall");
     register.accept("sun.net.www.http.HttpClient", "io.inmesh.bootstrap.UpstreamTls");
+    register.accept("sun.net.www.http.HttpClient", "io.inmesh.bootstrap.ConnectionUse");
   }
 
   /** The helpers use the JDK's http: internals, which java.base does not export. */

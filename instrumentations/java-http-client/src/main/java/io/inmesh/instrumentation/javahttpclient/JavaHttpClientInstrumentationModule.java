@@ -36,6 +36,9 @@ public class JavaHttpClientInstrumentationModule extends InstrumentationModule
     return List.of(
         new HttpClientImplInstrumentation(),
         new HttpRequestImplInstrumentation(),
+        new HttpConnectionInstrumentation(),
+        new ConnectionPoolInstrumentation(),
+        new ExchangeInstrumentation(),
         new TlsInstrumentation.Secure(),
         new TlsInstrumentation.Connect(),
         new TlsInstrumentation.Pool(),
@@ -56,6 +59,7 @@ public class JavaHttpClientInstrumentationModule extends InstrumentationModule
         p + "AttemptHandler$Ending",
         p + "MeshResponse",
         p + "RequestAttempts",
+        p + "JdkConnections",
         p + "TlsOrigination",
         p + "TlsOrigination$1");
   }

@@ -50,6 +50,11 @@ public final class RequestAttempts {
     return a == null ? null : a.tls();
   }
 
+  /** The attempt a request copy belongs to, or null. */
+  public static Attempt attempt(HttpRequestImpl request) {
+    return ATTEMPT.get(request);
+  }
+
   public static InetSocketAddress address(HttpRequestImpl request) {
     Attempt a = ATTEMPT.get(request);
     return a == null ? null : a.address();

@@ -484,6 +484,45 @@ class MtlsSmokeTest {
     assertThat(meshed.get("status")).as(meshed.get("raw")).isEqualTo("200");
   }
 
+  static String allowOnly(String serviceAccount) {
+    return """
+        apiVersion: security.istio.io/v1
+        kind: AuthorizationPolicy
+        metadata:
+          name: multi-callers
+          namespace: default
+        spec:
+          selector:
+            matchLabels:
+              app: mtls-multi
+          action: ALLOW
+          rules:
+          - from:
+            - source:
+                principals: ["cluster.local/ns/default/sa/%s"]
+        """.formatted(serviceAccount);
+  }
+
+  /**
+   * https://istio.io/latest/docs/reference/config/security/authorization-policy/#Source : {@code principals}
+   * is the peer identity of mTLS; a forged XFCC claiming an allowed identity grants nothing.
+   */
+  @Test
+  @Order(10)
+  void authorizationSeesThePeerIdentityOfTheTlsSessionNeverAHeader_sourcePrincipals() {
+    Path ap = policies.resolve("authorization.yaml");
+    Smoke.applyPolicy(ap, allowOnly("admin"), List.of(MULTI), controlPlane);
+    for (String extra : List.of("", "&forge=1", "&huc=1&forge=1")) {
+      Map<String, String> denied = call("http://mtls-multi:8080/", extra);
+      assertThat(denied.get("status")).as(extra + " " + denied.get("raw")).isEqualTo("403");
+      assertThat(denied.get("raw")).contains("RBAC: access denied");
+    }
+    Smoke.applyPolicy(ap, allowOnly("mtls-caller"), List.of(MULTI), controlPlane);
+    Map<String, String> allowed = call("http://mtls-multi:8080/", "");
+    assertThat(allowed.get("status")).as(allowed.get("raw")).isEqualTo("200");
+    assertThat(allowed.get("xfcc")).endsWith("URI=" + TD + "mtls-caller");
+  }
+
   /** One request on a kept-alive connection; the response's head and body, or empty when the connection was closed. */
   static String exchangeKeepAlive(Socket s) {
     try {

@@ -188,6 +188,29 @@ public final class AuthorizationEvaluator {
       this.path = PathNormalizer.normalize(end < 0 ? path : path.substring(0, end));
     }
 
+    private byte[] sourceIp;
+    private boolean sourceIpParsed;
+    private byte[] remoteIp;
+    private boolean remoteIpParsed;
+
+    /** The source address's bytes, parsed once per request (null when absent or not an IP). */
+    byte[] sourceIpBytes() {
+      if (!sourceIpParsed) {
+        sourceIp = IpField.parse(r.sourceIp());
+        sourceIpParsed = true;
+      }
+      return sourceIp;
+    }
+
+    byte[] remoteIpBytes() {
+      if (!remoteIpParsed) {
+        String remote = r.remoteIp();
+        remoteIp = remote != null && remote.equals(r.sourceIp()) ? sourceIpBytes() : IpField.parse(remote);
+        remoteIpParsed = true;
+      }
+      return remoteIp;
+    }
+
     String namespace() {
       return segmentAfter(principal, "/ns/");
     }
@@ -369,10 +392,10 @@ public final class AuthorizationEvaluator {
           && (!nsKnown || (Field.pos(namespaces, ns) && Field.neg(notNamespaces, ns)))
           && (serviceAccounts == null && notServiceAccounts == null
               || Field.pos(serviceAccounts, a.serviceAccount()) && Field.neg(notServiceAccounts, a.serviceAccount()))
-          && IpField.pos(ipBlocks, a.r.sourceIp())
-          && IpField.neg(notIpBlocks, a.r.sourceIp())
-          && IpField.pos(remoteIpBlocks, a.r.remoteIp())
-          && IpField.neg(notRemoteIpBlocks, a.r.remoteIp())
+          && (ipBlocks == null || ipBlocks.contains(a.sourceIpBytes()))
+          && (notIpBlocks == null || !notIpBlocks.contains(a.sourceIpBytes()))
+          && (remoteIpBlocks == null || remoteIpBlocks.contains(a.remoteIpBytes()))
+          && (notRemoteIpBlocks == null || !notRemoteIpBlocks.contains(a.remoteIpBytes()))
           && (trustDomains == null && notTrustDomains == null
               || Field.pos(trustDomains, a.trustDomain()) && Field.neg(notTrustDomains, a.trustDomain()));
     }
@@ -575,7 +598,10 @@ public final class AuthorizationEvaluator {
     }
 
     boolean contains(String ip) {
-      byte[] a = parse(ip);
+      return contains(parse(ip));
+    }
+
+    boolean contains(byte[] a) {
       if (a == null) {
         return false;
       }

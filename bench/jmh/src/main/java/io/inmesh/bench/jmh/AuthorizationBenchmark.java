@@ -89,7 +89,7 @@ public class AuthorizationBenchmark {
         yaml.append("""
               - from: [{source: {ipBlocks: ["%s"]}}]
                 to: [{operation: {methods: ["GET", "POST"], paths: ["/api/v%d/{*}/items", "/usuarios/%d*"]}}]
-                when: [{key: request.headers[x-tenant], values: ["tenant-%d"]}]
+                when: [{key: "request.headers[x-tenant]", values: ["tenant-%d"]}]
             """.formatted(last ? "127.0.0.0/24" : "10.%d.%d.0/24".formatted(p, r), r, p * 10 + r, last ? 7 : r));
       }
     }
@@ -103,7 +103,11 @@ public class AuthorizationBenchmark {
           rules: [{to: [{operation: {paths: ["/admin*"]}}]}]
         """);
     List<PolicyResource> resources = new ArrayList<>();
-    new PolicyParser("default").parseYaml("authz.yaml", yaml.toString()).resources().forEach(r -> {
+    var parsed = new PolicyParser("default").parseYaml("authz.yaml", yaml.toString());
+    if (parsed.hasErrors() || parsed.resources().size() != 11) {
+      throw new IllegalStateException("fixture policies: " + parsed.fileDiagnostics());
+    }
+    parsed.resources().forEach(r -> {
       if (!r.ok()) {
         throw new IllegalStateException(r.diagnostics().toString());
       }

@@ -29,6 +29,8 @@ public final class MeshAgent {
     AgentIdentity identity = AgentIdentity.create(settings);
     this.workloadIdentity = new WorkloadIdentity(settings);
     this.engine = new MeshEngine(settings);
+    engine.requireIdentity(workloadIdentity);
+    engine.installSecurity(workloadIdentity); // mTLS: PeerAuthentication inbound, auto mTLS outbound
     this.control =
         settings.controlUrl == null
             ? null
@@ -65,7 +67,7 @@ public final class MeshAgent {
         agent.engine,
         (where, t) -> {
           agent.engine.recordInternalError();
-          Log.once(Log.Level.ERROR, "internal-" + where, "internal error in " + where + " (the call proceeds untouched): " + t);
+          Log.once(Log.Level.ERROR, "internal-" + where, "internal error in " + where + " (inmesh falls back for this stage and the application's call goes on; logged once per kind, counted in :15000/stats internalErrors): " + t);
         });
     Thread starter =
         new Thread(

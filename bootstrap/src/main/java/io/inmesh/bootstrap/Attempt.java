@@ -42,6 +42,33 @@ public interface Attempt {
   /** The library's connect timeout to use, in milliseconds (connectionPool.tcp.connectTimeout), 0: the library's own. */
   int connectTimeoutMillis();
 
+  /**
+   * The route's {@code connectionPool.http.maxRequestsPerConnection} for the connection this
+   * attempt uses: after that many requests the adapter closes the connection instead of keeping it
+   * alive (see {@link ConnectionUse}); 0 for no limit. (Added with issue 7's connection lifetimes;
+   * a default so that existing implementations keep compiling.)
+   */
+  default long maxRequestsPerConnection() {
+    return 0;
+  }
+
+  /**
+   * The route's {@code connectionPool.tcp.maxConnectionDuration} in nanoseconds: a connection older
+   * than this is closed once its request is done and never reused; 0 for no limit.
+   */
+  default long maxConnectionDurationNanos() {
+    return 0;
+  }
+
+  /**
+   * The route's connection idle timeout in nanoseconds ({@code connectionPool.http.idleTimeout}, or
+   * {@code tcp.idleTimeout} when shorter): a kept-alive connection idle for longer is closed, not
+   * reused; 0 for none (the library's own keep-alive applies, and a shorter one of its own always does).
+   */
+  default long connectionIdleTimeoutNanos() {
+    return 0;
+  }
+
   /** Status and headers arrived; returns {@link #DELIVER} or {@link #AGAIN}. */
   int onResponse(int status, Function<String, String> header);
 
@@ -58,4 +85,13 @@ public interface Attempt {
 
   /** The delivered response is done with (body read or closed), or the dropped one was drained. */
   void onEnd();
+
+  /**
+   * Non-null when this attempt must go out over mesh mTLS: the adapter connects to
+   * {@link #address()} with it (the application's URL stays {@code http://}), and a failed handshake
+   * is reported through {@link #onFailure} like any connect failure. Never falls back to plain text.
+   */
+  default UpstreamTls tls() {
+    return null;
+  }
 }

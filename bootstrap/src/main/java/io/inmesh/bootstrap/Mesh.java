@@ -148,6 +148,60 @@ public final class Mesh {
     }
   }
 
+  /**
+   * See {@link MeshRuntime#inboundTls}. Security fails closed: an error inside inmesh refuses the
+   * connection rather than serving it in plain text.
+   */
+  public static int inboundTls(InetSocketAddress local) {
+    MeshRuntime rt = runtime;
+    if (rt == null) {
+      return InboundTls.PLAIN;
+    }
+    try {
+      return rt.inboundTls(local);
+    } catch (Throwable t) {
+      failed("inbound-tls", t);
+      return InboundTls.REFUSE;
+    }
+  }
+
+  /** See {@link MeshRuntime#inboundSslContext}; null when there is none (the adapter then refuses TLS). */
+  public static javax.net.ssl.SSLContext inboundSslContext() {
+    MeshRuntime rt = runtime;
+    if (rt == null) {
+      return null;
+    }
+    try {
+      return rt.inboundSslContext();
+    } catch (Throwable t) {
+      failed("inbound-tls", t);
+      return null;
+    }
+  }
+
+  /** See {@link MeshRuntime#configureInboundEngine}; errors propagate so the adapter refuses the connection. */
+  public static void configureInboundEngine(javax.net.ssl.SSLEngine engine) {
+    MeshRuntime rt = runtime;
+    if (rt == null) {
+      throw new IllegalStateException("inmesh is not running");
+    }
+    rt.configureInboundEngine(engine);
+  }
+
+  /** See {@link MeshRuntime#forwardedClientCert}; null on error (the header is then absent, never forged). */
+  public static String forwardedClientCert(java.security.cert.Certificate[] peer) {
+    MeshRuntime rt = runtime;
+    if (rt == null || peer == null) {
+      return null;
+    }
+    try {
+      return rt.forwardedClientCert(peer);
+    } catch (Throwable t) {
+      failed("inbound-tls", t);
+      return null;
+    }
+  }
+
   /** Adapters report their own unexpected errors here (then proceed untouched). */
   public static void failed(String where, Throwable t) {
     try {

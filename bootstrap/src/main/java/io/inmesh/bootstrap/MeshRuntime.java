@@ -46,4 +46,28 @@ public interface MeshRuntime {
 
   /** The handler of the current inbound request returned. */
   void inboundEnd();
+
+  /**
+   * What a server adapter does with a new connection accepted on {@code local}: one of
+   * {@link InboundTls}'s modes. The agent's own ports are never subject to it.
+   */
+  default int inboundTls(InetSocketAddress local) {
+    return InboundTls.PLAIN;
+  }
+
+  /** The context for an inbound mTLS connection (this workload's certificate, the mesh's roots); null: none. */
+  default javax.net.ssl.SSLContext inboundSslContext() {
+    return null;
+  }
+
+  /** Configures a server engine the adapter made from {@link #inboundSslContext()} (client certificates required). */
+  default void configureInboundEngine(javax.net.ssl.SSLEngine engine) {}
+
+  /**
+   * The {@code X-Forwarded-Client-Cert} value for a request that arrived over mTLS with this
+   * verified peer chain, as Istio sets it; null when {@code peer} is null.
+   */
+  default String forwardedClientCert(java.security.cert.Certificate[] peer) {
+    return null;
+  }
 }

@@ -32,6 +32,7 @@ public final class Settings {
   public static final String ENABLED = "INMESH_ENABLED";
   public static final String TOKEN = "INMESH_TOKEN";
   public static final String CONTROL_CA = "INMESH_CONTROL_CA";
+  public static final String AUDIT_LOG = "INMESH_AUDIT_LOG";
 
   public static final int ADMIN_PORT = 15000;
   public static final int HEALTH_PORT = 15020;
@@ -48,6 +49,8 @@ public final class Settings {
   public final String serviceAccount;
   public final String adminAddress;
   public final String cacheDir;
+  /** Where authorization's audit trail goes: {@code stdout} (the default), {@code off}, or a file to append to. */
+  public final String auditLog;
   public final long startupWaitMillis;
   /** null: use the host's first non-loopback address when the app binds a wildcard address. */
   public final String endpointAddress;
@@ -61,6 +64,11 @@ public final class Settings {
   public final String controlCa;
   /** Problems found while resolving (bad duration, bad label); printed once, never fatal. */
   public final String warnings;
+  /**
+   * The test-only stage-failure switch ({@code -Dinmesh.test.failStages=resolve,balance,...}),
+   * read from the system property only (no environment twin), or null. Announced in the start line.
+   */
+  public final String testFaults;
 
   private Settings(Lookup in) {
     StringBuilder warn = new StringBuilder();
@@ -87,6 +95,7 @@ public final class Settings {
               .getPath();
     }
     this.cacheDir = cache;
+    this.auditLog = orDefault(in.get(AUDIT_LOG), "stdout");
     this.startupWaitMillis = parseDurationMillis(in.get(STARTUP_WAIT), 5000, STARTUP_WAIT, warn);
     this.endpointAddress = in.get(ENDPOINT_ADDRESS);
     String enabledValue = in.get(ENABLED);
@@ -117,7 +126,12 @@ public final class Settings {
           .append(" is unset: the agent cannot verify the control plane and will not connect\n");
     }
     this.warnings = warn.toString();
+    String faults = in.props == null ? null : in.props.getProperty(TEST_FAULTS_PROPERTY);
+    this.testFaults = faults == null || faults.trim().isEmpty() ? null : faults.trim();
   }
+
+  /** See {@link #testFaults}; the engine's {@code StageFaults} reads the same property. */
+  public static final String TEST_FAULTS_PROPERTY = "inmesh.test.failStages";
 
   /** The settings of this JVM, resolved from the environment and system properties once. */
   public static Settings get() {
@@ -180,6 +194,9 @@ public final class Settings {
         .append(identityText())
         .append(" mesh=")
         .append(enabled ? "on" : "off (INMESH_ENABLED=false; tracing stays on)");
+    if (testFaults != null) {
+      sb.append(" test-faults=").append(testFaults).append(" (TEST ONLY: these stages throw on every call)");
+    }
     if (!warnings.isEmpty()) {
       sb.append(System.lineSeparator()).append(warnings.trim());
     }

@@ -33,6 +33,10 @@ public final class ControlPlaneMain {
       // inmesh-control.jar token create|revoke: file operations on the data dir, never over the network
       return io.inmesh.control.token.TokenCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
     }
+    if (args.length > 0 && args[0].equals("authz")) {
+      // inmesh-control.jar authz check ...: the agents' evaluator on one request, offline
+      return io.inmesh.policy.cli.AuthzCheckCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
+    }
     if (args.length > 0 && args[0].equals("ca")) {
       return io.inmesh.control.ca.CaCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
     }

@@ -26,10 +26,19 @@ public enum Enforcement {
       true,
       "the agent answers with this status but an empty body until its local responder carries custom bodies"),
   HEADERS(true, "the agent does not add, set or remove headers yet; calls and responses keep their headers"),
+  /**
+   * connectionPool {@code http.maxRequestsPerConnection}, {@code http.idleTimeout},
+   * {@code tcp.idleTimeout} and {@code tcp.maxConnectionDuration}: the JDK HttpClient and
+   * HttpURLConnection adapters close an HTTP/1.1 connection after its last allowed request or once
+   * it is older than the duration, and do not reuse one idle for longer (ConnectionLifetimeSmokeTest).
+   */
+  CONNECTION_REUSE(
+      true,
+      "the client library's own connection reuse and keep-alive timeouts apply"),
   CONNECTION_LIFETIME(
       false,
-      "the client library's own connection reuse and idle timeouts apply (maxRequestsPerConnection, idleTimeout,"
-          + " maxConnectionDuration, tcpKeepalive, h2UpgradePolicy, http2KeepAlive, maxConcurrentStreams)"),
+      "the client library's own TCP and HTTP/2 settings apply (tcpKeepalive, h2UpgradePolicy, http2KeepAlive,"
+          + " maxConcurrentStreams)"),
   LOCALITY_LB(false, "inmesh balances over every endpoint of the destination; locality and warm-up settings are ignored"),
   MESH_RETRY_BUDGET(false, "a mesh-wide retryBudget is not applied; set retryBudget in a DestinationRule's trafficPolicy"),
   CORS(false, "inmesh does not apply CORS; preflight requests reach the application"),
@@ -37,16 +46,25 @@ public enum Enforcement {
   LOAD_BALANCER(true, "inmesh balances round robin until the agent's balance stage implements this policy"),
   CONNECTION_POOL(true, "the agent does not limit connections or pending requests yet"),
   OUTLIER_DETECTION(true, "the agent does not eject endpoints yet"),
-  CLIENT_TLS(false, "the agent does not originate TLS or mTLS yet; calls go out in plain text as the application sent them"),
+  CLIENT_TLS(
+      true,
+      "DestinationRule tls DISABLE and ISTIO_MUTUAL are applied by the JDK HttpClient and HttpURLConnection (auto mTLS"
+          + " otherwise); other client libraries send plain text"),
+  CLIENT_TLS_ORIGINATION(
+      false,
+      "the agent does not originate TLS to hosts outside the mesh yet (DestinationRule tls SIMPLE/MUTUAL, ServiceEntry"
+          + " subjectAltNames); such calls go out in plain text as the application sent them"),
   TUNNEL(false, "inmesh does not tunnel"),
   RETRY_BUDGET(true, "the agent does not retry yet, so there is no budget to apply"),
   PEER_AUTHENTICATION(
-      false, "the agent does not terminate mTLS yet; the effective mode per workload is compiled and exposed"),
-  AUTHORIZATION(
       false,
-      "the agent does not check inbound requests yet; the policy is compiled for AuthorizationEvaluator and every"
-          + " request is let through"),
-  CUSTOM_AUTHORIZATION(false, "inmesh has no external authorization providers: CUSTOM policies never decide"),
+      "enforced by the JDK HttpServer (STRICT, PERMISSIVE, DISABLE, portLevelMtls); Tomcat and other servers accept plain"
+          + " text whatever the mode"),
+  AUTHORIZATION(true, "every server adapter's inbound stage enforces AuthorizationPolicy"),
+  CUSTOM_AUTHORIZATION(
+      false,
+      "inmesh has no external authorization providers: a request a CUSTOM policy matches is denied (403), as Istio"
+          + " denies when the provider is missing"),
   REQUEST_AUTHENTICATION(
       false,
       "inmesh does not validate JWTs yet (RequestAuthentication comes later): no request has a request principal or"

@@ -65,6 +65,23 @@ public final class Policies {
     return RouteTable.compile(new MeshSnapshot("v", 1, parse(yaml), services), w);
   }
 
+  private static final Map<io.inmesh.policy.compile.Cluster, java.util.concurrent.atomic.AtomicInteger> POSITIONS =
+      java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+  /**
+   * An endpoint of a routed decision, round robin per compiled cluster (null for a pass-through
+   * destination): where these tests look at routing, not balancing, which is the agent's
+   * ({@code io.inmesh.agent.upstream.ClusterState}, tested in the agent's BalancerTest).
+   */
+  public static InetSocketAddress pick(RouteDecision.Routed r) {
+    if (r.cluster().passthrough()) {
+      return null;
+    }
+    InetSocketAddress[] a = r.addresses();
+    int i = POSITIONS.computeIfAbsent(r.cluster(), c -> new java.util.concurrent.atomic.AtomicInteger()).getAndIncrement();
+    return a[Math.floorMod(i, a.length)];
+  }
+
   /** "10.0.0.1:8080", "passthrough" (no mesh host), "dns passthrough", or "404 NR" style local answers. */
   public static String routedTo(RouteTable t, Req req) {
     RouteDecision d = t.decide(req);
@@ -72,7 +89,7 @@ public final class Policies {
       return "passthrough";
     }
     if (d instanceof RouteDecision.Routed r) {
-      InetSocketAddress a = r.pick();
+      InetSocketAddress a = pick(r);
       return a == null ? "dns passthrough" : a.getAddress().getHostAddress() + ":" + a.getPort();
     }
     RouteDecision.Local l = (RouteDecision.Local) d;

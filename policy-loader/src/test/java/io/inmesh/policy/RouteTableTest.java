@@ -40,7 +40,7 @@ class RouteTableTest {
   static String routedTo(RouteTable t, TestRequests req) {
     RouteDecision d = t.decide(req);
     if (d instanceof RouteDecision.Routed r) {
-      java.net.InetSocketAddress a = r.pick();
+      java.net.InetSocketAddress a = Policies.pick(r);
       return a.getAddress().getHostAddress() + ":" + a.getPort();
     }
     return d == null ? "passthrough" : ((RouteDecision.Local) d).answer().status() + " " + ((RouteDecision.Local) d).answer().body();

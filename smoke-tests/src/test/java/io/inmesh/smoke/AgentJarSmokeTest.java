@@ -57,7 +57,8 @@ class AgentJarSmokeTest {
       Matcher m = Pattern.compile("START-CALL (\\d+)ms \\{(.*)}").matcher(p.output());
       assertThat(m.find()).isTrue();
       assertThat(m.group(2)).contains("status=0"); // not routed: the name does not resolve
-      assertThat(Long.parseLong(m.group(1))).as("no startup wait when the mesh is off").isLessThan(3_000);
+      // no start-up wait when the mesh is off: its one warning (and the wait behind it) never happens
+      assertThat(p.output()).as("no startup wait when the mesh is off").doesNotContain("INMESH_STARTUP_WAIT");
       Smoke.awaitTrue("pedido to listen", Duration.ofSeconds(20), () -> p.output().contains("pedido listening"), p);
       assertThat(Smoke.status("http://127.0.0.46:15020/healthz/ready")).as("no admin ports when off").isEqualTo(-1);
       assertThat(Files.list(dir).count()).as("no cache written").isZero();

@@ -192,6 +192,69 @@ class IdentitySmokeTest {
     assertThat(agent()).as("it never registered with a control plane it could not verify").isNull();
   }
 
+  /**
+   * Issue 10, part 4: security fails closed. A workload given a join token that cannot be honoured
+   * (revoked before its first certificate) never gets an identity: after INMESH_STARTUP_WAIT its
+   * mesh calls answer 503 (flag UF) and never go out in plain text. The same caller with a valid
+   * token reaches the same service, so the 503 is the identity's doing.
+   */
+  @Test
+  @Order(6)
+  void aWorkloadThatNeedsAnIdentityAndHasNoneGets503NotPlainText() throws Exception {
+    Files.deleteIfExists(cache.resolve("identity.pem"));
+    USUARIO = "127.0.10.24";
+    usuario = startUsuario("usuario-for-callers", dataDir.resolve("ca/roots.pem").toString());
+    awaitTrue("usuario ready", Duration.ofSeconds(180), () -> Smoke.status("http://" + USUARIO + ":15020/healthz/ready") == 200, usuario);
+    awaitTrue("usuario registered", Duration.ofSeconds(90), () -> agent() != null, controlPlane, usuario);
+
+    String good = pedidoToken();
+    String revoked = pedidoToken();
+    run(List.of(Smoke.ROOT.resolve("inmesh").toString(), "token", "revoke", "--data-dir", dataDir.toString(), revoked));
+
+    Proc withIdentity = startPedido("pedido-with-identity", "127.0.10.25", good);
+    Proc without = startPedido("pedido-revoked-token", "127.0.10.26", revoked);
+    awaitTrue("pedido with a valid token ready", Duration.ofSeconds(180),
+        () -> Smoke.status("http://127.0.10.25:15020/healthz/ready") == 200, withIdentity);
+    awaitTrue("pedido with a valid token holds its identity", Duration.ofSeconds(90),
+        () -> Smoke.getJson("http://127.0.10.25:15000/config_dump").path("identity").path("ready").asBoolean(), withIdentity, controlPlane);
+    JsonNode ok = callUsuario("127.0.10.25", withIdentity);
+    assertThat(ok.path("last").path("status").asText()).as(ok.toString()).isEqualTo("200");
+
+    awaitTrue("the revoked token refused", Duration.ofSeconds(120),
+        () -> Smoke.status("http://127.0.10.26:15000/config_dump") == 200, without);
+    JsonNode denied = callUsuario("127.0.10.26", without);
+    assertThat(denied.path("last").path("status").asText()).as(denied.toString()).isEqualTo("503");
+    assertThat(denied.path("last").path("body").asText()).contains("no workload certificate yet");
+    JsonNode stats = Smoke.getJson("http://127.0.10.26:15000/stats");
+    assertThat(stats.toString()).as("counted as identity denials").containsPattern("\"identityDenials\":[1-9]");
+    assertThat(Smoke.getJson("http://127.0.10.26:15000/config_dump").path("identity").path("ready").asBoolean()).isFalse();
+    withIdentity.stop();
+    without.stop();
+  }
+
+  String pedidoToken() {
+    return run(List.of(Smoke.ROOT.resolve("inmesh").toString(), "token", "create", "--data-dir", dataDir.toString(),
+        "--namespace", "default", "--service-account", "pedido-service", "--ttl", "1h")).trim();
+  }
+
+  Proc startPedido(String name, String address, String token) throws IOException {
+    Map<String, String> env = inmeshEnv("pedido-service", "app=pedido-service", address, "https://" + TLS, tmp.resolve("cache-" + name));
+    env.put("INMESH_TOKEN", token);
+    env.put("INMESH_CONTROL_CA", dataDir.resolve("ca/roots.pem").toString());
+    env.put("INMESH_STARTUP_WAIT", "3s");
+    Proc p = meshed(name, env, logs, plainApp("PlainPedidoApp", address, "8080"));
+    procs.add(p);
+    return p;
+  }
+
+  /** Two calls, so the second is past the start-up wait whatever the first met. */
+  static JsonNode callUsuario(String pedido, Proc p) {
+    String url = "http://" + pedido + ":8080/call?client=jdk&n=2&url=" + java.net.URLEncoder.encode("http://usuario-service/usuarios/1", StandardCharsets.UTF_8);
+    awaitTrue("pedido at " + pedido + " answering", Duration.ofSeconds(120),
+        () -> Smoke.status("http://" + pedido + ":8080/call?n=0&url=x") == 200, p);
+    return Smoke.getJson(url);
+  }
+
   static String run(List<String> command) {
     try {
       ProcessBuilder pb = new ProcessBuilder(command).directory(Smoke.ROOT.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT);

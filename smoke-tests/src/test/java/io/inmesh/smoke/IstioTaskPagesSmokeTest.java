@@ -49,13 +49,13 @@ import org.junit.jupiter.api.Timeout;
 class IstioTaskPagesSmokeTest {
   /** Five or six JVMs with the agent start at once: on a busy 2-core machine that takes a while. */
   static final Duration STARTUP = Duration.ofSeconds(300);
-  /** The /24 the fleet uses (127.0.8 in CI); -Dinmesh.smoke.istioNet=127.0.N moves it, -Dinmesh.smoke.clients=a,b runs only those clients. */
-  static final String NET = System.getProperty("inmesh.smoke.istioNet", "127.0.8");
+  /** The loopback net the fleet runs on (-Dinmesh.tasks.net lets an engineer run it on their own range). */
+  static final String NET = System.getProperty("inmesh.tasks.net", "127.0.8");
   static final String CP = NET + ".9:15010";
   static final String PRODUCTPAGE = NET + ".10";
   static final List<String> V1 = List.of(NET + ".11", NET + ".12");
   static final List<String> V2 = List.of(NET + ".13", NET + ".14");
-  static final List<String> CLIENTS = selected(List.of("jdk", "jdk-async", "jdk-http1", "jdk-http1-async", "huc", "webclient", "reactor-netty"));
+  static final List<String> CLIENTS = selected(List.of("jdk", "jdk-async", "jdk-http1", "jdk-http1-async", "huc", "okhttp4", "okhttp5", "okhttp5-async", "apache5", "apache5-async", "apache4", "webclient", "reactor-netty"));
   static final String OVERFLOW_BODY = "upstream connect error or disconnect/reset before headers. reset reason: overflow";
 
   final Path tmp = Smoke.workDir("IstioTaskPagesSmokeTest");
@@ -79,7 +79,7 @@ class IstioTaskPagesSmokeTest {
         apps.add(meshed("reviews-" + version + "-" + i, env, logs, plainApp("tasks.TaskBackendApp", addresses.get(i), "8080")));
       }
     }
-    productpage = meshed("productpage", inmeshEnv("productpage", "app=productpage", PRODUCTPAGE, control, tmp.resolve("cache-productpage")), logs, Smoke.plainAppWithClientLibraries("tasks.TaskCallerApp", PRODUCTPAGE, "8080"));
+    productpage = meshed("productpage", inmeshEnv("productpage", "app=productpage", PRODUCTPAGE, control, tmp.resolve("cache-productpage")), logs, OkHttpJars.withBoth(Smoke.plainAppWithClientLibraries("tasks.TaskCallerApp", PRODUCTPAGE, "8080")));
     apps.add(productpage);
     List<String> all = new ArrayList<>(V1);
     all.addAll(V2);
@@ -568,6 +568,7 @@ class IstioTaskPagesSmokeTest {
     return Smoke.getJson(url.toString());
   }
 
+  /** -Dinmesh.smoke.clients=a,b runs only those clients (an engineer checking their own). */
   static List<String> selected(List<String> all) {
     String only = System.getProperty("inmesh.smoke.clients", "");
     return only.isBlank() ? all : all.stream().filter(List.of(only.split(","))::contains).toList();

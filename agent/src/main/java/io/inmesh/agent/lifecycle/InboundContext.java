@@ -10,10 +10,27 @@ public final class InboundContext {
   private static final ThreadLocal<InboundContext> CURRENT = new ThreadLocal<>();
 
   private final boolean retriesOwnedAbove;
+  /** The verified SPIFFE ID of the mTLS peer, or null for plain text (never from a header). */
+  private final String peerIdentity;
   private volatile boolean outboundExhausted;
 
   InboundContext(boolean retriesOwnedAbove) {
+    this(retriesOwnedAbove, null);
+  }
+
+  InboundContext(boolean retriesOwnedAbove, String peerIdentity) {
     this.retriesOwnedAbove = retriesOwnedAbove;
+    this.peerIdentity = peerIdentity;
+  }
+
+  /** The verified peer identity of the request being served on this thread, or null. */
+  public static String currentPeerIdentity() {
+    InboundContext c = CURRENT.get();
+    return c == null ? null : c.peerIdentity;
+  }
+
+  String peerIdentity() {
+    return peerIdentity;
   }
 
   static InboundContext current() {

@@ -15,12 +15,25 @@ import java.util.concurrent.atomic.LongAdder;
 public final class InboundStage {
   private final LongAdder requests = new LongAdder();
   private final LongAdder markedExhausted = new LongAdder();
+  private final LongAdder mtlsRequests = new LongAdder();
 
   /** Starts serving a request on this thread; null lets it through. */
   public LocalAnswer begin(InboundRequest request) {
     requests.increment();
-    InboundContext.begin(new InboundContext(RetryStormRule.APP.equalsIgnoreCase(request.header(RetryStormRule.OWNER_HEADER))));
+    String peer = peerIdentity(request.peerCertificates());
+    if (peer != null) {
+      mtlsRequests.increment();
+    }
+    InboundContext.begin(new InboundContext(RetryStormRule.APP.equalsIgnoreCase(request.header(RetryStormRule.OWNER_HEADER)), peer));
     return null;
+  }
+
+  /** The SPIFFE ID (URI SAN) of a verified peer chain, or null. */
+  static String peerIdentity(java.security.cert.Certificate[] chain) {
+    if (chain == null || chain.length == 0 || !(chain[0] instanceof java.security.cert.X509Certificate leaf)) {
+      return null;
+    }
+    return io.inmesh.policy.identity.WorkloadCertificate.uriSan(leaf);
   }
 
   /** The response to the current request is being committed. */
@@ -40,6 +53,7 @@ public final class InboundStage {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("requests", requests.sum());
     m.put("responsesMarkedRetriesExhausted", markedExhausted.sum());
+    m.put("requestsOverMtls", mtlsRequests.sum());
     return m;
   }
 }

@@ -32,6 +32,7 @@ public final class Lifecycle {
   private final LongSupplier clock;
   private final Supplier<String> sourceIp;
   private final Map<HttpRetry, RetryPolicy> retryPolicies = new ConcurrentHashMap<>();
+  private volatile UpstreamSecurity security;
 
   public Lifecycle(LocalResponder responder, Supplier<String> sourceIp) {
     this(new Upstreams(System::nanoTime, ThreadLocalRandom.current()), responder, System::nanoTime, sourceIp);
@@ -48,6 +49,15 @@ public final class Lifecycle {
   /** The call for a decision the route table took for {@code request}. */
   public OutboundCall call(RouteDecision decision, OutboundRequest request) {
     return new MeshCall(this, new Request(request, sourceIp), decision);
+  }
+
+  /** Installs the {@code secure} stage (auto mTLS, DestinationRule tls); without one every attempt is plain text. */
+  public void security(UpstreamSecurity s) {
+    this.security = s;
+  }
+
+  UpstreamSecurity security() {
+    return security;
   }
 
   public CallStats stats() {
@@ -103,7 +113,8 @@ public final class Lifecycle {
     LocalAnswer a = local.answer();
     var policy = local.policy();
     if ("RD".equals(a.reason()) && policy != null && policy.redirect() != null) {
-      return new LocalAnswer(a.status(), "", "RD", Redirects.location(policy.redirect(), request.request));
+      String prefix = policy.redirect().prefixRewrite() == null ? null : local.host().matchedPrefix(local.rule(), request.request);
+      return new LocalAnswer(a.status(), "", "RD", Redirects.location(policy.redirect(), request.request, prefix));
     }
     return a;
   }
@@ -147,8 +158,21 @@ public final class Lifecycle {
       return request.header(name);
     }
 
+    private String generatedName;
+    private String generatedValue;
+
+    /** The mesh generated cookie {@code name} for this call (consistent hashing with a cookie TTL). */
+    void generatedCookie(String name, String value) {
+      generatedName = name;
+      generatedValue = value;
+    }
+
+    /** The cookie's value, without the quotes Envoy puts around the values it generates (as Envoy reads it). */
     @Override
     public String cookie(String name) {
+      if (generatedName != null && generatedName.equals(name)) {
+        return generatedValue;
+      }
       String h = request.header("cookie");
       if (h == null) {
         return null;
@@ -156,7 +180,11 @@ public final class Lifecycle {
       for (String part : h.split(";")) {
         int eq = part.indexOf('=');
         if (eq > 0 && part.substring(0, eq).trim().equals(name)) {
-          return part.substring(eq + 1).trim();
+          String v = part.substring(eq + 1).trim();
+          if (v.length() >= 2 && v.charAt(0) == '"' && v.charAt(v.length() - 1) == '"') {
+            v = v.substring(1, v.length() - 1);
+          }
+          return v;
         }
       }
       return null;
@@ -190,6 +218,18 @@ public final class Lifecycle {
     private Redirects() {}
 
     static String location(HttpRedirect r, OutboundRequest req) {
+      return location(r, req, null);
+    }
+
+    /**
+     * @param matchedPrefix the rule's matched {@code uri.prefix}, for {@code prefixRewrite}
+     *     (istio.io VirtualService reference, HTTPRedirect: "On a redirect, replace the matched
+     *     prefix with this value. The route match must use a prefix match type. The matched prefix
+     *     is stripped from the path and this value is prepended", so {@code /} for a {@code /foo}
+     *     match turns {@code /foo/baz} into {@code //baz}, as Envoy's {@code prefix_rewrite} does);
+     *     without a prefix match the path is kept
+     */
+    static String location(HttpRedirect r, OutboundRequest req, String matchedPrefix) {
       String scheme = r.scheme() != null ? r.scheme() : req.scheme();
       String authority = r.authority() != null ? r.authority() : req.host();
       Integer port = r.port();
@@ -204,6 +244,8 @@ public final class Lifecycle {
       String query = q < 0 ? "" : full.substring(q);
       if (r.uri() != null) {
         path = r.uri();
+      } else if (r.prefixRewrite() != null && matchedPrefix != null && path.startsWith(matchedPrefix)) {
+        path = r.prefixRewrite() + path.substring(matchedPrefix.length());
       }
       StringBuilder b = new StringBuilder(scheme).append("://").append(authority);
       if (port != null && !((port == 80 && "http".equals(scheme)) || (port == 443 && "https".equals(scheme)))) {

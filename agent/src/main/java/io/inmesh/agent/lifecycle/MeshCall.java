@@ -2,6 +2,8 @@ package io.inmesh.agent.lifecycle;
 
 import io.inmesh.agent.retry.FailureKind;
 import io.inmesh.agent.retry.RetryPolicy;
+import io.inmesh.bootstrap.Mesh;
+import io.inmesh.policy.faults.StageFaults;
 import io.inmesh.agent.upstream.Admission;
 import io.inmesh.agent.upstream.ClusterState;
 import io.inmesh.agent.upstream.EndpointState;
@@ -52,6 +54,8 @@ final class MeshCall implements OutboundCall {
   private final String rewrittenPath;
   private final String rewrittenAuthority;
   private final boolean mirrorSampled;
+  /** The Set-Cookie of a generated hash cookie, or null. */
+  private final String setCookie;
 
   private int attempts;
   private int retries;
@@ -94,6 +98,7 @@ final class MeshCall implements OutboundCall {
       this.cluster = null;
       this.answer = local != null ? local : lc.localAnswerFor((RouteDecision.Local) decision, request);
     }
+    this.setCookie = routed == null ? null : generatedCookie(lc, traffic, request);
     this.retry = routed == null || policy == null ? null : lc.retryPolicy(policy.retries());
     long timeout = policy != null && policy.timeout() != null ? policy.timeout().toNanos() : 0;
     this.deadline = timeout > 0 ? start + delay + timeout : 0;
@@ -104,6 +109,39 @@ final class MeshCall implements OutboundCall {
     if (flag == ResponseFlag.DI) {
       lc.stats().flag(ResponseFlag.DI);
     }
+  }
+
+  /**
+   * Consistent hashing on a cookie with a {@code ttl}: when the request has no such cookie, the
+   * mesh makes one up, hashes the call on it and sets it on the response, so that the calls that
+   * send it back go to the same endpoint (istio.io DestinationRule reference, HTTPCookie: "If
+   * specified, a cookie with the TTL will be generated if the cookie is not present. If the TTL is
+   * present and zero, the generated cookie will be a session cookie."). The header is Envoy's: a
+   * quoted 64-bit hex value, {@code Max-Age} unless the TTL is zero, {@code Path} when given,
+   * {@code HttpOnly}. Envoy hashes the downstream connection's addresses into the value; in-process
+   * there is no downstream connection, so the value is random per call (as Envoy's differs per
+   * HTTP/1 connection). Returns the {@code Set-Cookie} value, or null.
+   */
+  private static String generatedCookie(Lifecycle lc, TrafficPolicy traffic, Lifecycle.Request request) {
+    if (traffic == null || traffic.loadBalancer() == null) {
+      return null;
+    }
+    var ch = traffic.loadBalancer().consistentHash();
+    if (ch == null || ch.key() != io.inmesh.policy.model.LoadBalancerSettings.HashKey.HTTP_COOKIE || ch.cookieTtl() == null
+        || ch.name() == null || request.cookie(ch.name()) != null) {
+      return null;
+    }
+    String value = String.format("%016x", lc.random().nextLong());
+    request.generatedCookie(ch.name(), value);
+    StringBuilder b = new StringBuilder(ch.name()).append("=\"").append(value).append('"');
+    long ttl = ch.cookieTtl().getSeconds();
+    if (ttl > 0) {
+      b.append("; Max-Age=").append(ttl);
+    }
+    if (ch.cookiePath() != null && !ch.cookiePath().isEmpty()) {
+      b.append("; Path=").append(ch.cookiePath());
+    }
+    return b.append("; HttpOnly").toString();
   }
 
   // ---- per call ---------------------------------------------------------------------------------
@@ -150,6 +188,9 @@ final class MeshCall implements OutboundCall {
     ResponseFlag f = flag;
     if (f != null) {
       sink.set(ResponseFlag.HEADER, f.name());
+    }
+    if (setCookie != null) {
+      sink.add("Set-Cookie", setCookie);
     }
   }
 
@@ -263,7 +304,7 @@ final class MeshCall implements OutboundCall {
     if (cluster == null) {
       return new RoutedAttempt(this, null, null); // pass-through destination: the library resolves it
     }
-    EndpointState ep = cluster.pick(routed.addresses(), traffic, request, previousList());
+    EndpointState ep = pick();
     if (ep == null) {
       lc.stats().flag(ResponseFlag.UH);
       return local(LocalAnswer.of(503, "UH"));
@@ -280,6 +321,39 @@ final class MeshCall implements OutboundCall {
     // bounds pending requests by the route timeout; a pool that never frees must not hang the call)
     long wait = deadline > 0 ? Math.max(1, deadline - lc.nanoTime()) : traffic.connectionPoolOrDefault().tcp().connectTimeout().toNanos();
     return new Pending(ep, adm.pending(), wait);
+  }
+
+  /** The balancer's pick; if the balancer fails, a uniformly random endpoint of the subset. */
+  private EndpointState pick() {
+    try {
+      StageFaults.check(StageFaults.Stage.BALANCE);
+      return cluster.pick(routed.addresses(), traffic, request, previousList());
+    } catch (RuntimeException e) {
+      Mesh.failed("balance", e);
+      InetSocketAddress[] a = routed.addresses();
+      return a.length == 0 ? null : cluster.endpoint(a[java.util.concurrent.ThreadLocalRandom.current().nextInt(a.length)]);
+    }
+  }
+
+  /** The retry stage's verdict; if it fails, no retry: the outcome is delivered as it is. */
+  private boolean retriable(int status, Function<String, String> header) {
+    try {
+      StageFaults.check(StageFaults.Stage.RETRY);
+      return retry.retriable(status, header);
+    } catch (RuntimeException e) {
+      Mesh.failed("retry", e);
+      return false;
+    }
+  }
+
+  private boolean retriable(FailureKind kind, boolean requestSent) {
+    try {
+      StageFaults.check(StageFaults.Stage.RETRY);
+      return retry.retriable(kind, requestSent);
+    } catch (RuntimeException e) {
+      Mesh.failed("retry", e);
+      return false;
+    }
   }
 
   private Attempt overflow() {
@@ -320,6 +394,12 @@ final class MeshCall implements OutboundCall {
     return d;
   }
 
+  /** How an attempt to {@code endpoint} is secured (null: plain text). */
+  io.inmesh.bootstrap.UpstreamTls tlsFor(InetSocketAddress endpoint) {
+    UpstreamSecurity s = lc.security();
+    return s == null || routed == null || endpoint == null ? null : s.tlsFor(routed, traffic, endpoint);
+  }
+
   int connectTimeoutMillis() {
     if (traffic == null || traffic.connectionPool() == null) {
       return 0;
@@ -327,12 +407,40 @@ final class MeshCall implements OutboundCall {
     return (int) Math.min(Integer.MAX_VALUE, traffic.connectionPool().tcp().connectTimeout().toMillis());
   }
 
+  /** connectionPool.http.maxRequestsPerConnection; 0: unlimited (Istio's default). */
+  long maxRequestsPerConnection() {
+    var cp = traffic == null ? null : traffic.connectionPool();
+    return cp == null ? 0 : cp.http().maxRequestsPerConnection();
+  }
+
+  /** connectionPool.tcp.maxConnectionDuration in nanos; 0: none (Istio's default). */
+  long maxConnectionDurationNanos() {
+    var cp = traffic == null ? null : traffic.connectionPool();
+    return cp == null || cp.tcp().maxConnectionDuration() == null ? 0 : cp.tcp().maxConnectionDuration().toNanos();
+  }
+
+  /**
+   * The shorter of connectionPool.http.idleTimeout (no active requests) and tcp.idleTimeout (no
+   * bytes either way), which for a kept-alive HTTP connection in a client's pool come to the same;
+   * 0s disables either. 0 when the DestinationRule sets no connectionPool: Istio's 1 h default is
+   * longer than every JDK client's own keep-alive, which then applies.
+   */
+  long connectionIdleTimeoutNanos() {
+    var cp = traffic == null ? null : traffic.connectionPool();
+    if (cp == null) {
+      return 0;
+    }
+    long h = cp.http().idleTimeout() == null ? 0 : cp.http().idleTimeout().toNanos();
+    long t = cp.tcp().idleTimeout() == null ? 0 : cp.tcp().idleTimeout().toNanos();
+    return h <= 0 ? Math.max(0, t) : t <= 0 ? h : Math.min(h, t);
+  }
+
   // ---- outcomes ---------------------------------------------------------------------------------
 
   int onResponse(int status, Function<String, String> header) {
     boolean marked = RetryStormRule.markedExhausted(header.apply(RetryStormRule.EXHAUSTED_HEADER));
     boolean failure = status >= 500;
-    if (retry != null && retry.retriable(status, header)) {
+    if (retry != null && retriable(status, header)) {
       if (marked) {
         markedBelow = true;
         lc.stats().retriesSkippedMarked.increment();
@@ -359,7 +467,7 @@ final class MeshCall implements OutboundCall {
     }
     FailureKind kind = timedOut ? FailureKind.PER_TRY_TIMEOUT : FailureKind.of(t);
     boolean overallExpired = deadline > 0 && lc.nanoTime() - deadline >= 0;
-    if (!overallExpired && retry != null && retry.retriable(kind, requestSent)) {
+    if (!overallExpired && retry != null && retriable(kind, requestSent)) {
       if (mayRetry(!requestSent || replayable)) {
         return Attempt.AGAIN;
       }
@@ -417,7 +525,14 @@ final class MeshCall implements OutboundCall {
     if (next != null || retry == null) {
       return 0;
     }
-    long b = retry.backoffNanos(retries, lc.random());
+    long b;
+    try {
+      StageFaults.check(StageFaults.Stage.RETRY);
+      b = retry.backoffNanos(retries, lc.random());
+    } catch (RuntimeException e) {
+      Mesh.failed("retry", e);
+      b = 0;
+    }
     if (deadline > 0) {
       b = Math.min(b, Math.max(0, deadline - lc.nanoTime()));
     }

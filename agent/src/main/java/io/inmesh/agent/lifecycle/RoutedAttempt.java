@@ -17,8 +17,18 @@ final class RoutedAttempt implements Attempt {
   private final RetryToken retryToken;
   private final long start;
   private final long deadline;
+  private final io.inmesh.bootstrap.UpstreamTls tls;
   private AttemptResult result;
-  private boolean ended;
+  private volatile boolean ended;
+  private static final java.lang.invoke.VarHandle ENDED;
+
+  static {
+    try {
+      ENDED = java.lang.invoke.MethodHandles.lookup().findVarHandle(RoutedAttempt.class, "ended", boolean.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   RoutedAttempt(MeshCall call, EndpointState endpoint, Permit permit) {
     this.call = call;
@@ -27,6 +37,12 @@ final class RoutedAttempt implements Attempt {
     this.retryToken = call.takeRetryToken();
     this.start = call.lifecycle().nanoTime();
     this.deadline = call.attemptDeadline();
+    this.tls = endpoint == null ? null : call.tlsFor(endpoint.address());
+  }
+
+  @Override
+  public io.inmesh.bootstrap.UpstreamTls tls() {
+    return tls;
   }
 
   @Override
@@ -69,6 +85,21 @@ final class RoutedAttempt implements Attempt {
   }
 
   @Override
+  public long maxRequestsPerConnection() {
+    return call.maxRequestsPerConnection();
+  }
+
+  @Override
+  public long maxConnectionDurationNanos() {
+    return call.maxConnectionDurationNanos();
+  }
+
+  @Override
+  public long connectionIdleTimeoutNanos() {
+    return call.connectionIdleTimeoutNanos();
+  }
+
+  @Override
   public int onResponse(int status, Function<String, String> header) {
     result = new AttemptResult(status, null);
     int verdict = call.onResponse(status, header);
@@ -97,10 +128,11 @@ final class RoutedAttempt implements Attempt {
   }
 
   private void end() {
-    if (ended) {
+    // once, whichever comes first: the adapter's body-done signal, or (HttpURLConnection) the
+    // cleaner of a connection the application dropped unread, on another thread
+    if (ended || !ENDED.compareAndSet(this, false, true)) {
       return;
     }
-    ended = true;
     if (permit != null) {
       permit.release(result != null ? result : new AttemptResult(0, FailureKind.CANCELLED), call.lifecycle().nanoTime() - start);
     }

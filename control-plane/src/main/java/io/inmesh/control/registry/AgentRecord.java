@@ -60,7 +60,8 @@ public record AgentRecord(
         registration.address(),
         registration.ports(),
         Collections.unmodifiableMap(new TreeMap<>(registration.labels())),
-        registration.agent());
+        registration.agent(),
+        registration.identity()); // proven at registration: what secure naming checks servers against
   }
 
   public State state(String currentVersion) {

@@ -41,14 +41,16 @@ public final class AuthorizationEvaluator {
   private final Compiled[] allow;
   private final Compiled[] audit;
   private final List<String> custom;
+  private final Compiled[] customs;
   private final List<String> applying;
 
   private AuthorizationEvaluator(
-      List<Compiled> deny, List<Compiled> allow, List<Compiled> audit, List<String> custom, List<String> applying) {
+      List<Compiled> deny, List<Compiled> allow, List<Compiled> audit, List<Compiled> custom, List<String> applying) {
+    this.customs = custom.toArray(new Compiled[0]);
     this.deny = deny.toArray(new Compiled[0]);
     this.allow = allow.toArray(new Compiled[0]);
     this.audit = audit.toArray(new Compiled[0]);
-    this.custom = List.copyOf(custom);
+    this.custom = custom.stream().map(c -> c.name).toList();
     this.applying = List.copyOf(applying);
   }
 
@@ -62,7 +64,7 @@ public final class AuthorizationEvaluator {
     List<Compiled> deny = new ArrayList<>();
     List<Compiled> allow = new ArrayList<>();
     List<Compiled> audit = new ArrayList<>();
-    List<String> custom = new ArrayList<>();
+    List<Compiled> custom = new ArrayList<>();
     List<String> applying = new ArrayList<>();
     for (PolicyResource r : resources) {
       if (!(r instanceof AuthorizationPolicy p) || !appliesTo(p, workload, rootNamespace)) {
@@ -78,7 +80,7 @@ public final class AuthorizationEvaluator {
         case DENY -> deny.add(c);
         case ALLOW -> allow.add(c);
         case AUDIT -> audit.add(c);
-        case CUSTOM -> custom.add(name);
+        case CUSTOM -> custom.add(c);
       }
     }
     if (deny.isEmpty() && allow.isEmpty() && audit.isEmpty() && custom.isEmpty() && applying.isEmpty()) {
@@ -106,9 +108,9 @@ public final class AuthorizationEvaluator {
     return true;
   }
 
-  /** Whether any ALLOW, DENY or AUDIT policy applies (else every request is allowed untouched). */
+  /** Whether any ALLOW, DENY, AUDIT or CUSTOM policy applies (else every request is allowed untouched). */
   public boolean active() {
-    return deny.length + allow.length + audit.length > 0;
+    return deny.length + allow.length + audit.length + customs.length > 0;
   }
 
   /** {@code namespace/name (ACTION)} of every policy that applies, for the config dump. */
@@ -116,34 +118,52 @@ public final class AuthorizationEvaluator {
     return applying;
   }
 
-  /** CUSTOM policies that apply and are ignored (no external authorization in inmesh). */
+  /** CUSTOM policies that apply; a request one matches is denied (no external authorization in inmesh). */
   public List<String> ignoredCustomPolicies() {
     return custom;
   }
 
+  /**
+   * Istio's order: CUSTOM, then DENY, then ALLOW; AUDIT policies only mark. A CUSTOM policy that
+   * matches denies: inmesh has no external authorization providers, and Istio denies when a
+   * CUSTOM policy's provider is missing. A path containing {@code %00} is denied (Istio answers
+   * 400 to it).
+   */
   public AuthorizationDecision evaluate(AuthorizationRequest r) {
     Attributes a = new Attributes(r);
-    boolean audited = false;
+    String audited = null;
     for (Compiled c : audit) {
-      if (c.matches(a)) {
-        audited = true;
+      int i = c.matchingRule(a);
+      if (i >= 0) {
+        audited = c.name + "[" + i + "]";
         break;
       }
     }
+    if (a.path == null) {
+      return new AuthorizationDecision(false, null, -1, "path with %00 refused", audited);
+    }
+    for (Compiled c : customs) {
+      int i = c.matchingRule(a);
+      if (i >= 0) {
+        return new AuthorizationDecision(false, c.name, i, "denied by CUSTOM policy " + c.name + ": no external authorization provider in inmesh", audited);
+      }
+    }
     for (Compiled c : deny) {
-      if (c.matches(a)) {
-        return new AuthorizationDecision(false, c.name, "denied by DENY policy " + c.name, audited);
+      int i = c.matchingRule(a);
+      if (i >= 0) {
+        return new AuthorizationDecision(false, c.name, i, "denied by DENY policy " + c.name, audited);
       }
     }
     if (allow.length == 0) {
-      return new AuthorizationDecision(true, null, deny.length == 0 ? "no policy" : "no DENY policy matched, no ALLOW policy", audited);
+      return new AuthorizationDecision(true, null, -1, deny.length == 0 ? "no policy" : "no DENY policy matched, no ALLOW policy", audited);
     }
     for (Compiled c : allow) {
-      if (c.matches(a)) {
-        return new AuthorizationDecision(true, c.name, "allowed by ALLOW policy " + c.name, audited);
+      int i = c.matchingRule(a);
+      if (i >= 0) {
+        return new AuthorizationDecision(true, c.name, i, "allowed by ALLOW policy " + c.name, audited);
       }
     }
-    return new AuthorizationDecision(false, null, "no ALLOW policy matched", audited);
+    return new AuthorizationDecision(false, null, -1, "no ALLOW policy matched", audited);
   }
 
   // ---- compiled form ----------------------------------------------------------------------------
@@ -165,7 +185,30 @@ public final class AuthorizationEvaluator {
       int q = path.indexOf('?');
       int h = path.indexOf('#');
       int end = q < 0 ? h : h < 0 ? q : Math.min(q, h);
-      this.path = end < 0 ? path : path.substring(0, end);
+      this.path = PathNormalizer.normalize(end < 0 ? path : path.substring(0, end));
+    }
+
+    private byte[] sourceIp;
+    private boolean sourceIpParsed;
+    private byte[] remoteIp;
+    private boolean remoteIpParsed;
+
+    /** The source address's bytes, parsed once per request (null when absent or not an IP). */
+    byte[] sourceIpBytes() {
+      if (!sourceIpParsed) {
+        sourceIp = IpField.parse(r.sourceIp());
+        sourceIpParsed = true;
+      }
+      return sourceIp;
+    }
+
+    byte[] remoteIpBytes() {
+      if (!remoteIpParsed) {
+        String remote = r.remoteIp();
+        remoteIp = remote != null && remote.equals(r.sourceIp()) ? sourceIpBytes() : IpField.parse(remote);
+        remoteIpParsed = true;
+      }
+      return remoteIp;
     }
 
     String namespace() {
@@ -238,16 +281,17 @@ public final class AuthorizationEvaluator {
       }
     }
 
-    boolean matches(Attributes a) {
+    /** The index of the first rule that matches, or -1. */
+    int matchingRule(Attributes a) {
       if (rules == null) {
-        return false;
+        return -1;
       }
-      for (Rule r : rules) {
-        if (r.matches(a)) {
-          return true;
+      for (int i = 0; i < rules.length; i++) {
+        if (rules[i].matches(a)) {
+          return i;
         }
       }
-      return false;
+      return -1;
     }
   }
 
@@ -348,10 +392,10 @@ public final class AuthorizationEvaluator {
           && (!nsKnown || (Field.pos(namespaces, ns) && Field.neg(notNamespaces, ns)))
           && (serviceAccounts == null && notServiceAccounts == null
               || Field.pos(serviceAccounts, a.serviceAccount()) && Field.neg(notServiceAccounts, a.serviceAccount()))
-          && IpField.pos(ipBlocks, a.r.sourceIp())
-          && IpField.neg(notIpBlocks, a.r.sourceIp())
-          && IpField.pos(remoteIpBlocks, a.r.remoteIp())
-          && IpField.neg(notRemoteIpBlocks, a.r.remoteIp())
+          && (ipBlocks == null || ipBlocks.contains(a.sourceIpBytes()))
+          && (notIpBlocks == null || !notIpBlocks.contains(a.sourceIpBytes()))
+          && (remoteIpBlocks == null || remoteIpBlocks.contains(a.remoteIpBytes()))
+          && (notRemoteIpBlocks == null || !notRemoteIpBlocks.contains(a.remoteIpBytes()))
           && (trustDomains == null && notTrustDomains == null
               || Field.pos(trustDomains, a.trustDomain()) && Field.neg(notTrustDomains, a.trustDomain()));
     }
@@ -554,7 +598,10 @@ public final class AuthorizationEvaluator {
     }
 
     boolean contains(String ip) {
-      byte[] a = parse(ip);
+      return contains(parse(ip));
+    }
+
+    boolean contains(byte[] a) {
       if (a == null) {
         return false;
       }

@@ -103,16 +103,38 @@ final class CommonBinders {
       return Headers.NONE;
     }
     c.checkFields(Set.of("request", "response"), null);
-    return new Headers(operations(c.get("request")), operations(c.get("response")));
+    return new Headers(operations(c.get("request"), true), operations(c.get("response"), false));
   }
 
-  private static HeaderOperations operations(Cursor c) {
+  /**
+   * Request headers the JDK's {@code java.net.http} client refuses from applications (its
+   * {@code jdk.httpclient.allowRestrictedHeaders} list; the same on Java 17 and 25). The agent skips
+   * a route's set/add of one of them on calls made with that client (HttpURLConnection applies
+   * it), so validation says so where the operation is written.
+   */
+  static final Set<String> JDK_HTTP_CLIENT_RESTRICTED = Set.of("connection", "content-length", "expect", "host", "upgrade");
+
+  private static HeaderOperations operations(Cursor c, boolean request) {
     if (!c.present() || !c.expectMap()) {
       return HeaderOperations.NONE;
     }
     c.checkFields(Set.of("set", "add", "remove"), null);
     Map<String, String> set = headerMap(c.get("set"));
     Map<String, String> add = headerMap(c.get("add"));
+    if (request) {
+      for (String op : List.of("set", "add")) {
+        for (Map.Entry<String, Cursor> e : c.get(op).entries().entrySet()) {
+          String name = e.getKey();
+          String lower = name.toLowerCase(java.util.Locale.ROOT);
+          if (JDK_HTTP_CLIENT_RESTRICTED.contains(lower) || name.startsWith(":")) {
+            e.getValue().warn(
+                "the JDK HttpClient (java.net.http) does not let a request carry a \"" + name + "\" header set this way: calls made"
+                    + " with it skip this operation (HttpURLConnection applies it)",
+                lower.equals("host") || lower.equals(":authority") ? "to change the authority, use rewrite.authority" : null);
+          }
+        }
+      }
+    }
     List<String> remove = new ArrayList<>();
     for (Cursor i : c.get("remove").items()) {
       String s = i.string();

@@ -290,8 +290,9 @@ public final class TrafficPolicyBinder {
     Cursor t = c.get("tcp");
     if (t.present() && t.expectMap()) {
       t.checkFields(Set.of("maxConnections", "connectTimeout", "tcpKeepalive", "maxConnectionDuration", "idleTimeout"), null);
-      for (String f : List.of("tcpKeepalive", "maxConnectionDuration", "idleTimeout")) {
-        t.get(f).notEnforced(Enforcement.CONNECTION_LIFETIME);
+      t.get("tcpKeepalive").notEnforced(Enforcement.CONNECTION_LIFETIME);
+      for (String f : List.of("maxConnectionDuration", "idleTimeout")) {
+        t.get(f).notEnforced(Enforcement.CONNECTION_REUSE);
       }
       Cursor ka = t.get("tcpKeepalive");
       if (ka.present() && ka.expectMap()) {
@@ -322,7 +323,10 @@ public final class TrafficPolicyBinder {
               "maxConcurrentStreams",
               "http2KeepAlive"),
           Map.of("maxConnections", "maxConnections goes under tcp:"));
-      for (String f : List.of("maxRequestsPerConnection", "idleTimeout", "h2UpgradePolicy", "maxConcurrentStreams", "http2KeepAlive")) {
+      for (String f : List.of("maxRequestsPerConnection", "idleTimeout")) {
+        h.get(f).notEnforced(Enforcement.CONNECTION_REUSE);
+      }
+      for (String f : List.of("h2UpgradePolicy", "maxConcurrentStreams", "http2KeepAlive")) {
         h.get(f).notEnforced(Enforcement.CONNECTION_LIFETIME);
       }
       String upgrade =
@@ -439,8 +443,10 @@ public final class TrafficPolicyBinder {
             "insecureSkipVerify",
             "caCrl"),
         null);
-    c.notEnforced(Enforcement.CLIENT_TLS);
     String mode = c.get("mode").present() ? c.get("mode").enumValue(List.of("DISABLE", "SIMPLE", "MUTUAL", "ISTIO_MUTUAL")) : "DISABLE";
+    if ("SIMPLE".equals(mode) || "MUTUAL".equals(mode)) {
+      c.notEnforced(Enforcement.CLIENT_TLS_ORIGINATION); // DISABLE and ISTIO_MUTUAL are the secure stage's
+    }
     String cert = c.get("clientCertificate").string();
     String key = c.get("privateKey").string();
     c.get("caCertificates").string();

@@ -163,7 +163,7 @@ public final class ValidateCommand {
     return n + " " + noun + (n == 1 ? "" : "s");
   }
 
-  private static void collect(String target, TreeMap<String, Path> files, List<Diagnostic> problems) {
+  static void collect(String target, TreeMap<String, Path> files, List<Diagnostic> problems) {
     Path p = Paths.get(target);
     if (!Files.exists(p)) {
       problems.add(new Diagnostic(Severity.ERROR, target, 0, null, null, "no such file or directory", null));
@@ -195,7 +195,7 @@ public final class ValidateCommand {
     return !name.endsWith("~") && (name.endsWith(".yaml") || name.endsWith(".yml"));
   }
 
-  private static ParseResult read(PolicyParser parser, String name, Path file) {
+  static ParseResult read(PolicyParser parser, String name, Path file) {
     try {
       long size = Files.size(file);
       if (size > MAX_FILE_BYTES) {

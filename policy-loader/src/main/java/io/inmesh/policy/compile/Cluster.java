@@ -10,8 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A destination (service + subset + optional port), its endpoints and its traffic policy.
@@ -24,13 +22,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>A ServiceEntry with DNS (or NONE) resolution is a <em>pass-through</em> cluster: inmesh keeps
  * the host name and never resolves it; {@link #addressesFor} gives unresolved addresses (for
- * display) and {@link RouteDecision.Routed#pick()} gives null, so the application's library
- * connects to the host it addressed and resolves it itself, at connect time, while the route's
- * policies (timeouts, retries, ...) still apply to the call.
+ * display) and the call lifecycle picks no endpoint, so the application's library connects to
+ * the host it addressed and resolves it itself, at connect time, while the route's policies
+ * (timeouts, retries, ...) still apply to the call.
  *
- * <p>Balancing: {@code loadBalancer.simple: RANDOM} picks at random; everything else round robin
- * (Istio's default, LEAST_REQUEST, and consistent hashing come with the agent's balance stage and
- * are reported as not enforced).
+ * <p>Balancing is not here: compiled clusters are immutable, and the agent's balance stage
+ * ({@code io.inmesh.agent.upstream.ClusterState}) keeps the per-endpoint runtime state it needs
+ * outside the snapshot.
  */
 public final class Cluster {
   private static final InetSocketAddress[] NONE = new InetSocketAddress[0];
@@ -45,10 +43,8 @@ public final class Cluster {
   private final List<ResolvedEndpoint> resolved;
   private final InetSocketAddress[] primary;
   private final Map<Integer, InetSocketAddress[]> byPort = new ConcurrentHashMap<>();
-  private final AtomicInteger next = new AtomicInteger();
   private final TrafficPolicy trafficPolicy;
   private final Map<Integer, TrafficPolicy> portPolicies;
-  private final boolean random;
   /** Null for registry clusters; the ServiceEntry port mapping for STATIC entries. */
   private final PortMap portMap;
   /** Non-null for pass-through (DNS / NONE resolution) clusters: the host to leave alone. */
@@ -77,7 +73,6 @@ public final class Cluster {
     this.portPolicies = portPolicies;
     this.portMap = portMap;
     this.passthroughHost = passthroughHost;
-    this.random = this.trafficPolicy.loadBalancerOrDefault().simple() == LoadBalancerSettings.SimpleLb.RANDOM;
     this.name =
         "outbound|" + (destinationPort == null ? "" : destinationPort) + "|" + (subset == null ? "" : subset) + "|" + service.fqdn();
     List<Endpoint> selected = new ArrayList<>();
@@ -139,6 +134,33 @@ public final class Cluster {
 
   public List<Endpoint> endpoints() {
     return endpoints;
+  }
+
+  /**
+   * The registered endpoint behind an address this cluster hands out, or null (a pass-through
+   * address, or one no longer in this cluster). Used once per endpoint and cached by the caller.
+   */
+  public Endpoint endpointAt(InetSocketAddress address) {
+    if (address == null || address.getAddress() == null) {
+      return null;
+    }
+    for (ResolvedEndpoint r : resolved) {
+      if (r.address.equals(address.getAddress())) {
+        return r.endpoint;
+      }
+    }
+    return null;
+  }
+
+  /** The SPIFFE IDs the registry vouches for among this cluster's endpoints (secure naming). */
+  public java.util.Set<String> identities() {
+    java.util.Set<String> ids = new java.util.TreeSet<>();
+    for (Endpoint e : endpoints) {
+      if (e.identity() != null) {
+        ids.add(e.identity());
+      }
+    }
+    return ids;
   }
 
   /**
@@ -205,18 +227,6 @@ public final class Cluster {
       return primary; // port 80 is the Service port; endpoints listen on their targetPort
     }
     return out.isEmpty() ? NONE : out.toArray(NONE);
-  }
-
-  /** Round robin (or random, with {@code loadBalancer.simple: RANDOM}) over {@code addresses}. */
-  public InetSocketAddress pick(InetSocketAddress[] addresses) {
-    if (addresses.length == 1) {
-      return addresses[0];
-    }
-    if (random) {
-      return addresses[ThreadLocalRandom.current().nextInt(addresses.length)];
-    }
-    int i = Math.floorMod(next.getAndIncrement(), addresses.length);
-    return addresses[i];
   }
 
   Map<String, Object> describe() {

@@ -29,14 +29,6 @@ public sealed interface RouteDecision {
       this(host, rule, cluster, addresses, 0, -1);
     }
 
-    /**
-     * The endpoint for the next attempt; null for a pass-through destination (a DNS-resolved
-     * ServiceEntry host), meaning "connect where the application addressed the call".
-     */
-    public InetSocketAddress pick() {
-      return cluster.passthrough() ? null : cluster.pick(addresses);
-    }
-
     @Override
     public RoutePolicy policy() {
       return host.policy(rule);

@@ -119,6 +119,16 @@ public final class RouteTable {
     return mtls;
   }
 
+  /**
+   * The PeerAuthentication in force for another workload (a destination), from the policies this
+   * workload was sent: auto mTLS sends plain text to a destination whose mode is DISABLE.
+   */
+  public MtlsPolicy mtlsOf(Workload destination) {
+    return MtlsPolicy.forWorkload(peerAuthentications, destination, meshConfig.rootNamespace());
+  }
+
+  private List<PolicyResource> peerAuthentications = List.of();
+
   /** The AuthorizationPolicies that apply to this workload, ready to evaluate inbound requests. */
   public AuthorizationEvaluator authorization() {
     return authorization;
@@ -360,7 +370,7 @@ public final class RouteTable {
         byAlias.put(k.fqdn(), e.getValue());
       }
       List<PolicyResource> resources = snap.resources();
-      return new RouteTable(
+      RouteTable table = new RouteTable(
           snap.version(),
           snap.generation(),
           workload,
@@ -370,6 +380,14 @@ public final class RouteTable {
           mesh,
           MtlsPolicy.forWorkload(resources, workload, mesh.rootNamespace()),
           AuthorizationEvaluator.forWorkload(resources, workload, mesh.rootNamespace()));
+      List<PolicyResource> pas = new ArrayList<>();
+      for (PolicyResource r : resources) {
+        if (r instanceof io.inmesh.policy.model.PeerAuthentication) {
+          pas.add(r);
+        }
+      }
+      table.peerAuthentications = List.copyOf(pas);
+      return table;
     }
 
     private HostRoute hostRoute(ServiceKey k, String vs, HostRoute.Rule[] rules) {

@@ -1,5 +1,7 @@
 package io.inmesh.policy.control;
 
+import io.inmesh.policy.faults.StageFaults;
+
 import io.inmesh.launcher.Settings;
 import io.inmesh.launcher.Versions;
 import io.inmesh.policy.tree.JsonTrees;
@@ -45,6 +47,7 @@ public final class ControlClient {
 
   /** 200: registered; returns the heartbeat interval the control plane asks for (seconds). */
   public int register(LocalEndpoint listeners) throws IOException {
+    StageFaults.check(StageFaults.Stage.REGISTRY);
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("agent", identity.id());
     body.put("service", settings.service);
@@ -75,6 +78,7 @@ public final class ControlClient {
 
   /** False when the control plane does not know this agent (it must register again). */
   public boolean heartbeat() throws IOException {
+    StageFaults.check(StageFaults.Stage.REGISTRY);
     PlainHttp.Response r = post("/v1/heartbeat", Map.of("agent", identity.id()));
     if (r.status() == 404) {
       return false;
@@ -92,6 +96,7 @@ public final class ControlClient {
 
   /** False when the control plane does not know this agent (it must register again). */
   public boolean ack(String version, boolean accepted, String error) throws IOException {
+    StageFaults.check(StageFaults.Stage.REGISTRY);
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("agent", identity.id());
     body.put("version", version);
@@ -111,6 +116,7 @@ public final class ControlClient {
 
   /** Long-polls for a snapshot newer than {@code version}; 200 with a body, or 304 when unchanged. */
   public PlainHttp.Response poll(String version, int waitSeconds) throws IOException {
+    StageFaults.check(StageFaults.Stage.REGISTRY);
     StringBuilder q = new StringBuilder("/v1/snapshot?agent=").append(enc(identity.id()));
     q.append("&service=").append(enc(settings.service)).append("&namespace=").append(enc(settings.namespace));
     if (version != null) {
@@ -131,6 +137,7 @@ public final class ControlClient {
    * ({@link #isMissingEndpoint}).
    */
   public PlainHttp.Response pollView(String version, int waitSeconds) throws IOException {
+    StageFaults.check(StageFaults.Stage.REGISTRY);
     StringBuilder q = new StringBuilder("/v1/view?agent=").append(enc(identity.id()));
     if (version != null) {
       q.append("&version=").append(enc(version));

@@ -27,7 +27,7 @@ import java.util.Map;
  *  "services": [{"name": "usuario-service", "namespace": "default",
  *                "endpoints": [{"address": "127.0.0.21", "ports": [8080],
  *                               "labels": {"app": "usuario-service", "version": "v1"},
- *                               "agent": "…"}]}]}
+ *                               "agent": "…", "identity": "spiffe://…"}]}]}
  * </pre>
  */
 public final class SnapshotCodec {
@@ -76,6 +76,9 @@ public final class SnapshotCodec {
         m.put("ports", ep.ports());
         m.put("labels", ep.labels());
         m.put("agent", ep.agent());
+        if (ep.identity() != null) {
+          m.put("identity", ep.identity());
+        }
         eps.add(m);
       }
       s.put("endpoints", eps);
@@ -198,7 +201,8 @@ public final class SnapshotCodec {
           for (Map.Entry<String, Object> l : ((Map<String, Object>) m.getOrDefault("labels", Map.of())).entrySet()) {
             labels.put(l.getKey(), String.valueOf(l.getValue()));
           }
-          eps.add(new Endpoint((String) m.get("address"), List.copyOf(ports), Map.copyOf(labels), (String) m.get("agent")));
+          eps.add(new Endpoint(
+              (String) m.get("address"), List.copyOf(ports), Map.copyOf(labels), (String) m.get("agent"), (String) m.get("identity")));
         }
         services.put(key, List.copyOf(eps));
       }

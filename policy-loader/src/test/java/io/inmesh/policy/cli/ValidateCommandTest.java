@@ -34,7 +34,9 @@ class ValidateCommandTest {
     assertThat(r.code).isZero();
     assertThat(r.out.lines()).allSatisfy(l -> assertThat(l).matches(".*canary\\.yaml:\\d+: warning: .*"));
     assertThat(r.out).contains("canary.yaml:17: warning: VirtualService default/usuario-service-routing: spec.http[0].route[0].weight: a lone destination gets 100%");
-    assertThat(r.err).contains("1 file, 2 resources: 0 errors, 5 warnings");
+    // its maxRequestsPerConnection is enforced now (ConnectionLifetimeSmokeTest): no warning for it
+    assertThat(r.out).doesNotContain("maxRequestsPerConnection");
+    assertThat(r.err).contains("1 file, 2 resources: 0 errors, 4 warnings");
   }
 
   @Test

@@ -151,7 +151,13 @@ class AuthorizationConformanceTest {
         c("requestPrincipals without JWT support: no request principal, deny", AP_REF + "#Source", jwt, r, false),
         c("DENY notRequestPrincipals [*] denies requests without a JWT", AP_REF + "#Source", denyNoJwt, r, false),
         c("AUDIT does not decide: no ALLOW policy, allow", AP_REF + "#AuthorizationPolicy-Action", audit, r, true),
-        c("CUSTOM is not enforced: it does not decide", AP_REF + "#AuthorizationPolicy-Action", custom, r, true),
+        // Istio denies when a CUSTOM policy's provider is missing; inmesh has no providers
+        c("CUSTOM without a provider denies what it matches", AP_REF + "#AuthorizationPolicy-Action", custom, r, false),
+        c("CUSTOM is evaluated before ALLOW", AP_REF + "#AuthorizationPolicy-Action", custom + allowAll, r, false),
+        c("normalisation: /../ cannot reach a denied path (" + NORMALIZATION + ")", NORMALIZATION, rootNs, r.withPath("/public/../secret"), false),
+        c("normalisation: %2F is decoded before matching", NORMALIZATION, rootNs, r.withPath("/%73ecret%2Fx/..%2F..%2Fsecret"), false),
+        c("normalisation: merged slashes and backslashes", NORMALIZATION, rootNs, r.withPath("//public\\..\\secret"), false),
+        c("normalisation: %00 is refused", NORMALIZATION, allowAll, r.withPath("/info%00"), false),
         c("DENY is evaluated before ALLOW", AP_REF, denyAll, r, false),
         c("a selector for another workload does not apply", AP_REF + "#AuthorizationPolicy", otherWorkload, r, true),
         c("dry-run policies never decide", AP_REF, dryRun, r, true),
@@ -160,6 +166,21 @@ class AuthorizationConformanceTest {
         c("trustDomains match the peer identity's trust domain", AP_REF + "#Source", trustDomains, r, true),
         c("trustDomains: another trust domain does not", AP_REF + "#Source", trustDomains, r.from("other.domain/ns/default/sa/sleep"), false),
         c("serviceAccounts: another account does not", AP_REF + "#Source", serviceAccounts, r.from("cluster.local/ns/default/sa/other"), false));
+  }
+
+  static final String NORMALIZATION = "https://istio.io/latest/docs/reference/config/security/normalization/";
+
+  @Test
+  @DisplayName("the deciding policy's rule index and the audit policy are reported, for the audit trail")
+  void ruleIndexAndAuditPolicy() {
+    AuthorizationDecision d =
+        evaluator(policy("audit", "action: AUDIT\nrules: [{to: [{operation: {methods: [POST]}}]}, {}]")
+                + policy("allow", "rules: [{to: [{operation: {methods: [POST]}}]}, {to: [{operation: {paths: [\"/info\"]}}]}]"))
+            .evaluate(GET_INFO);
+    assertThat(d.allowed()).isTrue();
+    assertThat(d.policy()).isEqualTo("foo/allow");
+    assertThat(d.rule()).isEqualTo(1);
+    assertThat(d.auditPolicy()).isEqualTo("foo/audit[1]");
   }
 
   @ParameterizedTest(name = "{0}")

@@ -110,7 +110,9 @@ class ValidationTest {
         e("MeshConfig on an Istio apiVersion", kind("networking.istio.io/v1", "MeshConfig", "{}"), "apiVersion networking.istio.io/v1 does not serve kind MeshConfig"),
         e("security apiVersion v1alpha1 is not served", kind("security.istio.io/v1alpha1", "PeerAuthentication", "{}"), "does not serve kind PeerAuthentication"),
         w("unknown VS field", vs("- " + route + "\n  timeouts: 5s"), "unknown field \"timeouts\"; ignored (hint: Istio calls this timeout)"),
-        w("maxRequestsPerConnection not enforced yet", dr("trafficPolicy: {connectionPool: {http: {maxRequestsPerConnection: 1}}}"), "maxRequestsPerConnection: parsed but not enforced by this inmesh version: the client library's own connection reuse"),
+        w("a request header the JDK client refuses", vs("- headers: {request: {set: {Host: x, x-ok: y}, add: {connection: close}}}\n  " + route), "spec.http[0].headers.request.set.Host: the JDK HttpClient (java.net.http) does not let a request carry a \"Host\" header set this way: calls made with it skip this operation (HttpURLConnection applies it) (hint: to change the authority, use rewrite.authority)"),
+        w("a destination's request header the JDK client refuses", vs("- route: [{destination: {host: a}, headers: {request: {add: {Upgrade: h2c}}}}]"), "headers.request.add.Upgrade: the JDK HttpClient (java.net.http) does not let a request carry a \"Upgrade\" header"),
+        w("tcpKeepalive not enforced yet", dr("trafficPolicy: {connectionPool: {tcp: {tcpKeepalive: {time: 10s}}}}"), "tcpKeepalive: parsed but not enforced by this inmesh version: the client library's own TCP and HTTP/2 settings apply"),
         w("retries + fault", vs("- retries: {attempts: 3}\n  fault: {abort: {httpStatus: 503, percentage: {value: 5}}}\n  " + route), "with a fault on this rule, Istio turns its retries off"),
         w("lone destination weight", vs("- route: [{destination: {host: a}, weight: 10}]"), "a lone destination gets 100% of its rule whatever its weight (Istio); weight 10 has no effect"),
         w("weights not summing to 100", vs("- route: [{destination: {host: a, subset: x}, weight: 30}, {destination: {host: a, subset: y}, weight: 30}]"), "weights sum to 60, not 100"),
@@ -122,11 +124,10 @@ class ValidationTest {
         w("corsPolicy", vs("- " + route + "\n  corsPolicy: {allowOrigins: [{exact: x}]}"), "corsPolicy: parsed but not enforced by this inmesh version: inmesh does not apply CORS"),
         w("DR warmup", dr("trafficPolicy: {loadBalancer: {simple: LEAST_REQUEST, warmupDurationSecs: 30s}}"), "warmupDurationSecs: parsed but not enforced by this inmesh version: inmesh balances over every endpoint"),
         w("AP spec {}", kind("security.istio.io/v1", "AuthorizationPolicy", "{}"), "an ALLOW policy with no rules matches nothing: unless another ALLOW policy allows them, every request to the workloads of namespace foo is denied"),
-        w("AP CUSTOM", kind("security.istio.io/v1", "AuthorizationPolicy", "action: CUSTOM\nprovider: {name: ext}\nrules: [{}]"), "inmesh has no external authorization providers: CUSTOM policies never decide"),
+        w("AP CUSTOM", kind("security.istio.io/v1", "AuthorizationPolicy", "action: CUSTOM\nprovider: {name: ext}\nrules: [{}]"), "inmesh has no external authorization providers: a request a CUSTOM policy matches is denied (403)"),
         w("AP requestPrincipals", kind("security.istio.io/v1", "AuthorizationPolicy", "rules: [{from: [{source: {requestPrincipals: [\"*\"]}}]}]"), "requestPrincipals: parsed but not enforced by this inmesh version: inmesh does not validate JWTs yet"),
         w("AP request.auth condition", kind("security.istio.io/v1", "AuthorizationPolicy", "rules: [{when: [{key: \"request.auth.claims[iss]\", values: [x]}]}]"), "condition on request.auth.claims[iss] parsed but not enforced by this inmesh version: inmesh does not validate JWTs yet"),
-        w("AP not enforced yet", kind("security.istio.io/v1", "AuthorizationPolicy", "rules: [{}]"), "the agent does not check inbound requests yet"),
-        w("PA not enforced yet", kind("security.istio.io/v1beta1", "PeerAuthentication", "mtls: {mode: STRICT}"), "the agent does not terminate mTLS yet"),
+        w("PA not enforced yet", kind("security.istio.io/v1beta1", "PeerAuthentication", "mtls: {mode: STRICT}"), "Tomcat and other servers accept plain text"),
         w("RequestAuthentication", kind("security.istio.io/v1", "RequestAuthentication", "jwtRules: []"), "RequestAuthentication is parsed but not enforced by this inmesh version: inmesh does not validate JWTs yet"),
         w("Gateway", kind("networking.istio.io/v1beta1", "Gateway", "servers: []"), "Gateway is parsed but not enforced"),
         w("SE DNS endpoints", kind("networking.istio.io/v1alpha3", "ServiceEntry", "hosts: [db.example.com]\nresolution: DNS\nports: [{number: 80, name: http}]\nendpoints: [{address: db-1.example.com}]"), "endpoints with other host names are not used yet"),
@@ -169,9 +170,15 @@ class ValidationTest {
         Arguments.of("least request", dr("trafficPolicy: {loadBalancer: {simple: LEAST_REQUEST}}")),
         Arguments.of("consistent hash", dr("trafficPolicy: {loadBalancer: {consistentHash: {httpHeaderName: x-user}}}")),
         Arguments.of("connection pool", dr("trafficPolicy: {connectionPool: {tcp: {maxConnections: 1, connectTimeout: 1s}, http: {http1MaxPendingRequests: 1, http2MaxRequests: 10, maxRetries: 3}}}")),
+        Arguments.of(
+            "connection lifetimes",
+            dr("trafficPolicy: {connectionPool: {tcp: {maxConnectionDuration: 30s, idleTimeout: 10s}, http: {maxRequestsPerConnection: 1, idleTimeout: 5s}}}")),
+        Arguments.of("hash cookie with ttl", dr("trafficPolicy: {loadBalancer: {consistentHash: {httpCookie: {name: s, ttl: 60s}}}}")),
+        Arguments.of("redirect prefixRewrite", vs("- match: [{uri: {prefix: /old/}}]\n  redirect: {prefixRewrite: /new/}")),
         Arguments.of("outlier detection", dr("trafficPolicy: {outlierDetection: {consecutive5xxErrors: 3, interval: 1s, baseEjectionTime: 30s}}")),
         Arguments.of("retry budget", dr("trafficPolicy: {retryBudget: {percent: 20, minRetryConcurrency: 3}}")),
-        Arguments.of("mesh default retries", kind("inmesh.dev/v1alpha1", "MeshConfig", "defaultRetryPolicy: {attempts: 3}")));
+        Arguments.of("mesh default retries", kind("inmesh.dev/v1alpha1", "MeshConfig", "defaultRetryPolicy: {attempts: 3}")),
+        Arguments.of("authorization (issue 12)", kind("security.istio.io/v1", "AuthorizationPolicy", "rules: [{to: [{operation: {methods: [GET], paths: [\"/usuarios/*\"]}}]}]")));
   }
 
   @Test

@@ -53,7 +53,7 @@ public final class ModeSet {
     Path dir = Files.createDirectories(workDir.resolve(name()));
     String controlUrl = null;
     if (mode.meshed()) {
-      controlPlane = ControlPlaneProcess.start(launcher, paths, name() + "-control-plane", topo.controlPlane(), dir);
+      controlPlane = ControlPlaneProcess.start(launcher, paths, name() + "-control-plane", topo.controlPlane(), dir, MeshPolicy.routeFor(mode), java.util.Map.of());
       procs.add(controlPlane.proc());
       controlUrl = controlPlane.url();
     }

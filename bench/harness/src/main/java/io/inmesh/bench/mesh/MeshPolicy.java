@@ -33,6 +33,25 @@ public final class MeshPolicy {
     return y.toString();
   }
 
+  /** The VirtualService a mode's control plane serves: the plain route, or the one with a retry policy for inmesh-retry. */
+  public static String routeFor(io.inmesh.bench.mode.Mode mode) {
+    return mode == io.inmesh.bench.mode.Mode.INMESH_RETRY ? retryingRoute() : virtualService(0);
+  }
+
+  /**
+   * The plain route with a timeout and a retry policy (issue 7: "bench/run reports the mesh's own
+   * cost with such a route in place"): configured, never triggered, since the backend answers 200.
+   */
+  public static String retryingRoute() {
+    return "apiVersion: networking.istio.io/v1\n"
+        + "kind: VirtualService\n"
+        + "metadata:\n  name: backend-service-routing\n"
+        + "spec:\n  hosts: [backend-service]\n  http:\n"
+        + "  - timeout: 2s\n"
+        + "    retries: {attempts: 3, perTryTimeout: 500ms, retryOn: \"5xx,reset,connect-failure\"}\n"
+        + "    route:\n    - destination: {host: backend-service}\n";
+  }
+
   /** File of the DestinationRule the route-propagation probe uses. */
   public static final String SUBSETS_FILE_NAME = "backend-service-subsets.yaml";
 

@@ -25,6 +25,10 @@ public enum Mode {
       "inmesh-mtls", 5, Agent.INMESH, Settings.STOCK, Sidecar.NONE, Map.of(),
       "skipped: inmesh has no mTLS yet (identity/mTLS work is a later issue); the mode runs once PeerAuthentication STRICT is enforced by the agent",
       "inmesh with mTLS between the services"),
+  INMESH_RETRY(
+      "inmesh-retry", 12, Agent.INMESH, Settings.STOCK, Sidecar.NONE, Map.of(), null,
+      "inmesh with a retry policy and a timeout on the route (timeout 2s; retries: attempts 3, perTryTimeout 500ms, retryOn"
+          + " 5xx,reset,connect-failure; the backend never fails, so nothing fires): the mesh's own cost with such a route in place (issue 7)"),
   SIDECAR("sidecar", 6, Agent.NONE, Settings.STOCK, Sidecar.PLAIN, Map.of(), null, "HAProxy outbound + inbound pair on the hop, HTTP keep-alive"),
   SIDECAR_MTLS("sidecar-mtls", 7, Agent.NONE, Settings.STOCK, Sidecar.MTLS, Map.of(), null, "the same HAProxy pair, mutual TLS between the proxies");
 

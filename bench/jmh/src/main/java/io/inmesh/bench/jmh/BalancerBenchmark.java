@@ -1,15 +1,14 @@
 package io.inmesh.bench.jmh;
 
-import io.inmesh.policy.compile.Cluster;
-import io.inmesh.policy.compile.Endpoint;
-import io.inmesh.policy.compile.MeshSnapshot;
-import io.inmesh.policy.compile.RouteDecision;
-import io.inmesh.policy.compile.RouteTable;
-import io.inmesh.policy.compile.ServiceKey;
+import io.inmesh.agent.upstream.ClusterState;
+import io.inmesh.agent.upstream.EndpointState;
+import io.inmesh.agent.upstream.HashInput;
+import io.inmesh.agent.upstream.Upstreams;
+import io.inmesh.policy.model.LoadBalancerSettings;
+import io.inmesh.policy.model.TrafficPolicy;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -25,7 +24,11 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
-/** {@code Cluster.pick}: the balance stage run for every attempt (round robin over the endpoints). */
+/**
+ * {@code ClusterState.pick}: the balance stage the call lifecycle runs for every attempt (runtime
+ * state per cluster, outlier ejection checked), round robin over the endpoints, alone; see
+ * {@link UpstreamBenchmark} for the whole attempt under each balancer.
+ */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -37,31 +40,30 @@ public class BalancerBenchmark {
   @Param({"10"})
   public int endpoints;
 
-  Cluster cluster;
+  ClusterState cluster;
   InetSocketAddress[] addresses;
+  TrafficPolicy policy;
 
   @Setup(Level.Trial)
   public void setUp() {
-    List<Endpoint> eps = new ArrayList<>();
+    cluster = new Upstreams(System::nanoTime, ThreadLocalRandom.current()).cluster("outbound|8080||svc.default.svc.cluster.local");
+    addresses = new InetSocketAddress[endpoints];
     for (int i = 0; i < endpoints; i++) {
-      eps.add(new Endpoint("10.0.0." + (i + 1), List.of(8080), Map.of(), "a" + i));
+      addresses[i] = new InetSocketAddress("10.0.0." + (i + 1), 8080);
     }
-    ServiceKey k = new ServiceKey("svc", "default");
-    RouteTable t = RouteTable.compile(new MeshSnapshot("b", 1, List.of(), Map.of(k, eps)), Fixtures.CLIENT);
-    RouteDecision.Routed r = (RouteDecision.Routed) t.decide(new Fixtures.Request("GET", "svc", -1, "/", null));
-    cluster = r.cluster();
-    addresses = r.addresses();
+    policy =
+        new TrafficPolicy(new LoadBalancerSettings(LoadBalancerSettings.SimpleLb.ROUND_ROBIN, null, null, null), null, null, null, List.of(), null);
   }
 
   @Benchmark
-  public InetSocketAddress pick() {
-    return cluster.pick(addresses);
+  public EndpointState pick() {
+    return cluster.pick(addresses, policy, HashInput.NONE, List.of());
   }
 
-  /** Two threads on one cluster: the shared round-robin counter under contention. */
+  /** Two threads on one cluster: the shared round-robin position under contention. */
   @Benchmark
   @Threads(2)
-  public InetSocketAddress pickContended() {
-    return cluster.pick(addresses);
+  public EndpointState pickContended() {
+    return cluster.pick(addresses, policy, HashInput.NONE, List.of());
   }
 }

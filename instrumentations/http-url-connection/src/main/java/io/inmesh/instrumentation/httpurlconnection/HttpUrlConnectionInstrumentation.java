@@ -54,9 +54,17 @@ public class HttpUrlConnectionInstrumentation implements TypeInstrumentation {
       return UrlConnectionLifecycle.connecting(connection, url, proxy, connectTimeout);
     }
 
-    @Advice.OnMethodExit(suppress = Throwable.class)
-    public static void onExit(@Advice.This HttpURLConnection connection, @Advice.Return HttpClient client) {
-      UrlConnectionLifecycle.connected(connection, client);
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    @Advice.AssignReturned.ToThrown
+    @Advice.AssignReturned.AsScalar(skipOnDefaultValue = false) // null: no exception
+    public static Throwable onExit(
+        @Advice.This HttpURLConnection connection, @Advice.Return HttpClient client, @Advice.Thrown Throwable thrown) {
+      try {
+        // an mTLS attempt never reuses a connection verified for other identities
+        return UrlConnectionLifecycle.connected(connection, client, thrown != null ? thrown : UrlConnectionTls.obtained(client));
+      } finally {
+        UrlConnectionTls.done();
+      }
     }
   }
 

@@ -36,7 +36,8 @@ public class HttpUrlConnectionInstrumentationModule extends InstrumentationModul
         p + "UrlConnectionCall",
         p + "UrlConnectionLifecycle",
         p + "UrlConnectionLifecycle$MessageHeaderSink",
-        p + "UrlConnectionLifecycle$View");
+        p + "UrlConnectionLifecycle$View",
+        p + "UrlConnectionTls");
   }
 
   /** Muzzle's build-time scan would find these; without it they are declared here. */
@@ -45,6 +46,8 @@ public class HttpUrlConnectionInstrumentationModule extends InstrumentationModul
     register.accept("sun.net.www.protocol.http.HttpURLConnection", "io.inmesh.instrumentation.httpurlconnection.UrlConnectionCall");
     register.accept("sun.net.www.protocol.http.HttpURLConnection", "java.lang.Boolean");
     register.accept("sun.net.www.http.HttpClient", "io.inmesh.instrumentation.httpurlconnection.UrlConnectionCall");
+    register.accept("sun.net.www.http.HttpClient", "io.inmesh.bootstrap.UpstreamTls");
+    register.accept("sun.net.www.http.HttpClient", "io.inmesh.bootstrap.ConnectionUse");
   }
 
   /** The helpers use the JDK's http: internals, which java.base does not export. */

@@ -17,7 +17,10 @@ import sun.net.www.http.PosterOutputStream;
 /**
  * The connection under an {@code HttpURLConnection} ({@code sun.net.www.http.HttpClient}): where
  * the request head is written ({@code writeRequests(head, poster)}) and where the response head is
- * read ({@code parseHTTP}: three arguments on Java 17, two on Java 25, the response headers first).
+ * read ({@code parseHTTP}: three arguments on Java 17, two on Java 25, the response headers first),
+ * where the response body is done with ({@code finished()}, or {@code closeServer()}) — the end of a
+ * delivered attempt, and where the route's connection lifetimes close a connection instead of
+ * keeping it alive.
  */
 public class NetHttpClientInstrumentation implements TypeInstrumentation {
 
@@ -33,6 +36,11 @@ public class NetHttpClientInstrumentation implements TypeInstrumentation {
         named("writeRequests").and(takesArguments(2)).and(takesArgument(0, named("sun.net.www.MessageHeader")))
             .and(takesArgument(1, named("sun.net.www.http.PosterOutputStream"))),
         prefix + "$WriteAdvice");
+    transformer.applyAdviceToMethod(named("finished").and(takesArguments(0)), prefix + "$FinishedAdvice");
+    transformer.applyAdviceToMethod(named("closeServer").and(takesArguments(0)), prefix + "$CloseServerAdvice");
+    transformer.applyAdviceToMethod(
+        named("openServer").and(takesArguments(2)).and(takesArgument(0, String.class)).and(takesArgument(1, int.class)),
+        prefix + "$OpenServerAdvice");
     transformer.applyAdviceToMethod(
         named("parseHTTP").and(takesArgument(0, named("sun.net.www.MessageHeader"))).and(returns(boolean.class)),
         prefix + "$ParseAdvice");
@@ -44,6 +52,39 @@ public class NetHttpClientInstrumentation implements TypeInstrumentation {
     public static void onEnter(
         @Advice.This HttpClient client, @Advice.Argument(0) MessageHeader head, @Advice.Argument(1) PosterOutputStream poster) {
       UrlConnectionLifecycle.writing(client, head, poster);
+    }
+  }
+
+  /** Mesh mTLS: the socket just connected becomes TLS before anything is written ({@link UrlConnectionTls}). */
+  @SuppressWarnings("unused")
+  public static class OpenServerAdvice {
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    @Advice.AssignReturned.ToThrown
+    @Advice.AssignReturned.AsScalar(skipOnDefaultValue = false)
+    public static Throwable onExit(
+        @Advice.This HttpClient client,
+        @Advice.FieldValue("url") java.net.URL url,
+        @Advice.Argument(0) String host,
+        @Advice.Argument(1) int port,
+        @Advice.Thrown Throwable thrown) {
+      return thrown != null ? thrown : UrlConnectionTls.opened(client, url, host, port);
+    }
+  }
+
+  /** The response body is done with (read to its end, closed, or none): the connection goes back to the keep-alive cache or is closed. */
+  @SuppressWarnings("unused")
+  public static class FinishedAdvice {
+    @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
+    public static boolean onEnter(@Advice.This HttpClient client, @Advice.FieldValue("reuse") boolean reuse) {
+      return UrlConnectionLifecycle.finished(client, reuse);
+    }
+  }
+
+  @SuppressWarnings("unused")
+  public static class CloseServerAdvice {
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    public static void onEnter(@Advice.This HttpClient client) {
+      UrlConnectionLifecycle.closed(client);
     }
   }
 

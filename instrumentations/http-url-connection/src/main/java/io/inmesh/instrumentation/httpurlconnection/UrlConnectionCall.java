@@ -31,9 +31,32 @@ final class UrlConnectionCall {
   /** An injected delay outlasted the application's read timeout: the read fails as it would behind a sidecar. */
   boolean delayOutlastedReadTimeout;
 
-  UrlConnectionCall(OutboundCall call, URL logicalUrl) {
+  /** The attempt whose response the application reads now; ended when the body is done. */
+  Attempt delivered;
+  /** The connection this call belongs to, weakly (see {@link #endWhenUnreachable}). */
+  private final java.lang.ref.WeakReference<Object> owner;
+
+  private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
+
+  UrlConnectionCall(OutboundCall call, URL logicalUrl, Object owner) {
     this.call = call;
     this.logicalUrl = logicalUrl;
+    this.owner = new java.lang.ref.WeakReference<>(owner);
+  }
+
+  Object owner() {
+    return owner.get();
+  }
+
+  /**
+   * Ends {@code attempt} when {@code owner} (the application's connection object) is collected,
+   * for an application that neither reads nor closes a response body (the library then keeps its
+   * socket until collection too). Ending twice is harmless: the engine ends an attempt once.
+   */
+  static void endWhenUnreachable(Object owner, Attempt attempt) {
+    if (owner != null) {
+      CLEANER.register(owner, attempt::onEnd);
+    }
   }
 
   void captureStreamed(byte[] b, int off, int len) {

@@ -1,6 +1,7 @@
 package io.inmesh.instrumentation.httpurlconnection;
 
 import io.inmesh.bootstrap.Attempt;
+import io.inmesh.bootstrap.ConnectionUse;
 import io.inmesh.bootstrap.HeaderSink;
 import io.inmesh.bootstrap.Mesh;
 import io.inmesh.bootstrap.MirrorRequest;
@@ -43,6 +44,7 @@ public final class UrlConnectionLifecycle {
       VirtualField.find(sun.net.www.protocol.http.HttpURLConnection.class, UrlConnectionCall.class);
   private static final VirtualField<HttpClient, UrlConnectionCall> BY_CLIENT =
       VirtualField.find(HttpClient.class, UrlConnectionCall.class);
+  private static final VirtualField<HttpClient, ConnectionUse> USES = VirtualField.find(HttpClient.class, ConnectionUse.class);
 
   private UrlConnectionLifecycle() {}
 
@@ -66,7 +68,7 @@ public final class UrlConnectionLifecycle {
           CALLS.set(connection, null);
           return unchanged;
         }
-        state = new UrlConnectionCall(call, url);
+        state = new UrlConnectionCall(call, url, connection);
         CALLS.set(connection, state);
       }
       if (state.attempt != null) {
@@ -88,19 +90,112 @@ public final class UrlConnectionLifecycle {
       if (meshConnect > 0 && (timeout <= 0 || meshConnect < timeout)) {
         timeout = meshConnect;
       }
-      return new Object[] {new URL("http", address.getAddress().getHostAddress(), address.getPort(), file), timeout};
+      io.inmesh.bootstrap.UpstreamTls tls = attempt.isLocalReply() ? null : attempt.tls();
+      UrlConnectionTls.connecting(tls);
+      // an mTLS attempt asks for an https connection: the keep-alive cache keys on the protocol
+      String protocol = tls != null ? "https" : "http";
+      return new Object[] {new URL(protocol, address.getAddress().getHostAddress(), address.getPort(), file), timeout};
     } catch (Throwable t) {
       Mesh.failed("http-url-connection", t);
       return unchanged;
     }
   }
 
-  /** The library obtained the attempt's connection. */
-  public static void connected(sun.net.www.protocol.http.HttpURLConnection connection, HttpClient client) {
+  /**
+   * The library obtained the attempt's connection (kept alive or new). A kept-alive one that
+   * outlived the route's idle timeout or maximum duration is reconnected first (closed, then
+   * opened again to the same endpoint, as the library itself does for a dead kept-alive
+   * connection); the request is counted against {@code maxRequestsPerConnection}. Returns the
+   * exception to throw from {@code getNewHttpClient}: {@code thrown}, or the failure to reconnect.
+   */
+  public static Throwable connected(sun.net.www.protocol.http.HttpURLConnection connection, HttpClient client, Throwable thrown) {
+    if (thrown != null || client == null) {
+      return thrown;
+    }
     UrlConnectionCall state = CALLS.get(connection);
-    if (state != null && client != null) {
-      state.client = client;
-      BY_CLIENT.set(client, state);
+    if (state == null) {
+      return null;
+    }
+    state.client = client;
+    BY_CLIENT.set(client, state);
+    Attempt attempt = state.attempt;
+    if (attempt == null || attempt.address() == null) {
+      return null;
+    }
+    try {
+      ConnectionUse use = USES.get(client);
+      long now = System.nanoTime();
+      if (use != null && use.expired(now)) {
+        client.closeServer();
+        InetSocketAddress a = attempt.address();
+        use = null;
+        USES.set(client, null);
+        try {
+          client.openServer(a.getAddress().getHostAddress(), a.getPort());
+        } catch (IOException e) {
+          return e;
+        }
+      }
+      if (use == null) {
+        if (attempt.maxRequestsPerConnection() == 0 && attempt.maxConnectionDurationNanos() == 0 && attempt.connectionIdleTimeoutNanos() == 0) {
+          return null;
+        }
+        use = new ConnectionUse(now);
+        USES.set(client, use);
+      }
+      use.request(attempt);
+    } catch (Throwable t) {
+      Mesh.failed("http-url-connection", t);
+    }
+    return null;
+  }
+
+  /**
+   * {@code HttpClient.finished()}: the response body was read to its end or closed (or there was
+   * none). The delivered attempt ends here, so that active-request counts, pool slots and latency
+   * include the body; the connection is then closed instead of kept alive when the route's
+   * {@code maxRequestsPerConnection} or {@code maxConnectionDuration} says so. Returns true to
+   * skip the library's own {@code finished()} (the connection was closed).
+   */
+  public static boolean finished(HttpClient client, boolean reuse) {
+    try {
+      UrlConnectionCall state = BY_CLIENT.get(client);
+      if (state != null && state.delivered != null) {
+        Attempt a = state.delivered;
+        state.delivered = null;
+        a.onEnd();
+      }
+      if (reuse) {
+        return false; // the library keeps this connection for its next request (a redirect to the same place)
+      }
+      ConnectionUse use = USES.get(client);
+      if (use == null) {
+        return false;
+      }
+      long now = System.nanoTime();
+      if (use.retireAfterRequest(now)) {
+        USES.set(client, null);
+        client.closeServer();
+        return true;
+      }
+      use.idle(now);
+    } catch (Throwable t) {
+      Mesh.failed("http-url-connection", t);
+    }
+    return false;
+  }
+
+  /** {@code HttpClient.closeServer()}: the connection is closed; a delivered attempt on it is over. */
+  public static void closed(HttpClient client) {
+    try {
+      UrlConnectionCall state = BY_CLIENT.get(client);
+      if (state != null && state.delivered != null) {
+        Attempt a = state.delivered;
+        state.delivered = null;
+        a.onEnd();
+      }
+    } catch (Throwable t) {
+      Mesh.failed("http-url-connection", t);
     }
   }
 
@@ -263,7 +358,11 @@ public final class UrlConnectionLifecycle {
       state.verdict = verdict;
       if (verdict == Attempt.DELIVER) {
         state.call.editResponse(new MessageHeaderSink(responses));
-        attempt.onEnd(); // the library gives no signal when the application finishes the body
+        // the attempt ends when the application is done with the body: HttpClient.finished() (read
+        // to the end, closed, or none) or closeServer(); an application that drops the connection
+        // without either ends it when the connection object is collected
+        state.delivered = attempt;
+        UrlConnectionCall.endWhenUnreachable(state.owner(), attempt);
       }
       return null;
     } catch (Throwable t) {
@@ -400,17 +499,23 @@ public final class UrlConnectionLifecycle {
 
   /** {@link OutboundRequest} over a not-yet-connected {@code HttpURLConnection}. */
   static final class View implements OutboundRequest {
-    private final HttpURLConnection connection;
+    /**
+     * Weak: the call (and so this view) outlives nothing of the application's, so that an
+     * unread, dropped connection can be collected and its attempt ended (see read()).
+     */
+    private final java.lang.ref.WeakReference<HttpURLConnection> connection;
     private final URL url;
+    private final String method;
 
     View(HttpURLConnection connection, URL url) {
-      this.connection = connection;
+      this.connection = new java.lang.ref.WeakReference<>(connection);
       this.url = url;
+      this.method = connection.getRequestMethod();
     }
 
     @Override
     public String method() {
-      return connection.getRequestMethod();
+      return method;
     }
 
     @Override
@@ -436,8 +541,12 @@ public final class UrlConnectionLifecycle {
 
     @Override
     public String header(String name) {
+      HttpURLConnection c = connection.get();
+      if (c == null) {
+        return null;
+      }
       try {
-        return connection.getRequestProperty(name);
+        return c.getRequestProperty(name);
       } catch (IllegalStateException alreadyConnected) {
         return null;
       }

@@ -189,11 +189,35 @@ public final class AttemptRequest extends HttpRequest {
       copy().remove(name);
     }
 
+    /**
+     * A header the client would refuse from this request (a restricted name, unless the
+     * application allowed it with {@code jdk.httpclient.allowRestrictedHeaders}, or no valid token,
+     * such as {@code :authority}): the route's operation on it is skipped quietly. It is policy, not
+     * an inmesh failure: {@code ./inmesh validate} and the control plane warn where it is written.
+     */
     private static boolean restricted(String name) {
-      if (RESTRICTED.contains(name.toLowerCase(Locale.ROOT))) {
-        Mesh.failed("java-http-client", new IllegalArgumentException(
-            "the JDK HttpClient does not let a request set the '" + name + "' header; the route's header operation on it is skipped"));
-        return true;
+      String lower = name.toLowerCase(Locale.ROOT);
+      if (RESTRICTED.contains(lower)) {
+        return !allowedByApplication(lower);
+      }
+      for (int i = 0; i < name.length(); i++) {
+        char c = name.charAt(i);
+        if (c <= 32 || c >= 127 || "\"(),/:;<=>?@[\\]{}".indexOf(c) >= 0) {
+          return true;
+        }
+      }
+      return name.isEmpty();
+    }
+
+    private static boolean allowedByApplication(String lower) {
+      String allowed = System.getProperty("jdk.httpclient.allowRestrictedHeaders");
+      if (allowed == null) {
+        return false;
+      }
+      for (String a : allowed.split(",")) {
+        if (a.trim().equalsIgnoreCase(lower)) {
+          return true;
+        }
       }
       return false;
     }

@@ -33,7 +33,16 @@ public class JavaHttpClientInstrumentationModule extends InstrumentationModule
 
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
-    return List.of(new HttpClientImplInstrumentation(), new HttpRequestImplInstrumentation());
+    return List.of(
+        new HttpClientImplInstrumentation(),
+        new HttpRequestImplInstrumentation(),
+        new HttpConnectionInstrumentation(),
+        new ConnectionPoolInstrumentation(),
+        new ExchangeInstrumentation(),
+        new TlsInstrumentation.Secure(),
+        new TlsInstrumentation.Connect(),
+        new TlsInstrumentation.Pool(),
+        new TlsInstrumentation.Engine());
   }
 
   @Override
@@ -49,7 +58,10 @@ public class JavaHttpClientInstrumentationModule extends InstrumentationModule
         p + "AttemptHandler$1",
         p + "AttemptHandler$Ending",
         p + "MeshResponse",
-        p + "RequestAttempts");
+        p + "RequestAttempts",
+        p + "JdkConnections",
+        p + "TlsOrigination",
+        p + "TlsOrigination$1");
   }
 
   /** Muzzle's build-time scan would find it; without it it is declared here. */

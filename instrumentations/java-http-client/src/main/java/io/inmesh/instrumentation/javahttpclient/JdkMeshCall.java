@@ -317,7 +317,7 @@ public final class JdkMeshCall<T> {
   /** Whether any of the request may have reached the server: not for a failure to connect. */
   private static boolean sent(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-      if (c instanceof ConnectException || c instanceof HttpConnectTimeoutException
+      if (c instanceof ConnectException || c instanceof HttpConnectTimeoutException || c instanceof javax.net.ssl.SSLHandshakeException
           || c instanceof java.nio.channels.UnresolvedAddressException || c instanceof java.net.UnknownHostException) {
         return false;
       }

@@ -44,6 +44,17 @@ public final class RequestAttempts {
     ATTEMPT.set(copy, redirected);
   }
 
+  /** How the request's attempt is secured (null: plain text, or not a mesh attempt). */
+  public static io.inmesh.bootstrap.UpstreamTls tls(HttpRequestImpl request) {
+    Attempt a = ATTEMPT.get(request);
+    return a == null ? null : a.tls();
+  }
+
+  /** The attempt a request copy belongs to, or null. */
+  public static Attempt attempt(HttpRequestImpl request) {
+    return ATTEMPT.get(request);
+  }
+
   public static InetSocketAddress address(HttpRequestImpl request) {
     Attempt a = ATTEMPT.get(request);
     return a == null ? null : a.address();

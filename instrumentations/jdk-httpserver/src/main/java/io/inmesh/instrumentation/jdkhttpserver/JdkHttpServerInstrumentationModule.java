@@ -21,13 +21,32 @@ public class JdkHttpServerInstrumentationModule extends InstrumentationModule
 
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
-    return List.of(new HttpServerInstrumentation(), new ContextInstrumentation(), new ContextInstrumentation.ExchangeInstrumentation());
+    return List.of(
+        new HttpServerInstrumentation(),
+        new ContextInstrumentation(),
+        new ContextInstrumentation.ExchangeInstrumentation(),
+        new ConnectionInstrumentation());
   }
 
   @Override
   public List<String> getAdditionalHelperClassNames() {
     String p = "io.inmesh.instrumentation.jdkhttpserver.";
-    return List.of(p + "MeshInboundFilter", p + "MeshInboundFilter$View", p + "ContextInstrumentation$ResponseHeaders");
+    return List.of(
+        p + "MeshInboundFilter",
+        p + "MeshInboundFilter$View",
+        p + "ContextInstrumentation$ResponseHeaders",
+        p + "MeshExchange",
+        p + "MtlsConnections",
+        p + "MtlsConnections$Handles",
+        p + "PrefixedChannel",
+        p + "PrefixedChannel$1");
+  }
+
+  /** mTLS on a plain server uses the server's own package-private connection classes ({@link MtlsConnections}). */
+  @Override
+  public java.util.Map<net.bytebuddy.utility.JavaModule, List<String>> jpmsModulesToOpen() {
+    return java.util.Map.of(
+        net.bytebuddy.utility.JavaModule.ofType(com.sun.net.httpserver.HttpServer.class), List.of("sun.net.httpserver"));
   }
 
   @Override

@@ -21,7 +21,8 @@ public final class MeshInboundFilter extends Filter {
 
   @Override
   public void doFilter(HttpExchange exchange, Chain chain) throws IOException {
-    LocalAnswer answer = Mesh.inbound(new View(exchange));
+    View view = new View(exchange);
+    LocalAnswer answer = Mesh.inbound(view);
     try {
       if (answer != null) {
         byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
@@ -33,10 +34,22 @@ public final class MeshInboundFilter extends Filter {
         }
         return;
       }
-      chain.doFilter(exchange);
+      chain.doFilter(forApplication(exchange, view.peerCertificates()));
     } finally {
       Mesh.inboundEnd();
     }
+  }
+
+  /**
+   * What the application sees: a client's own {@code X-Forwarded-Client-Cert} never reaches it;
+   * over mTLS the mesh's does, with the verified peer identity (as Istio's sidecars send it).
+   */
+  static HttpExchange forApplication(HttpExchange exchange, Certificate[] peer) {
+    String xfcc = peer == null ? null : Mesh.forwardedClientCert(peer);
+    if (xfcc == null && !exchange.getRequestHeaders().containsKey(io.inmesh.bootstrap.InboundTls.XFCC_HEADER)) {
+      return exchange;
+    }
+    return new MeshExchange(exchange, xfcc);
   }
 
   @Override
@@ -47,6 +60,8 @@ public final class MeshInboundFilter extends Filter {
   /** {@link InboundRequest} over an exchange. */
   static final class View implements InboundRequest {
     private final HttpExchange exchange;
+    private Certificate[] peer;
+    private boolean peerRead;
 
     View(HttpExchange exchange) {
       this.exchange = exchange;
@@ -81,14 +96,24 @@ public final class MeshInboundFilter extends Filter {
 
     @Override
     public Certificate[] peerCertificates() {
-      if (exchange instanceof HttpsExchange https) {
-        try {
-          return https.getSSLSession().getPeerCertificates();
-        } catch (Exception unverified) {
-          return null;
-        }
+      if (!peerRead) {
+        peerRead = true;
+        peer = readPeer();
       }
-      return null;
+      return peer;
+    }
+
+    private Certificate[] readPeer() {
+      try {
+        if (exchange instanceof HttpsExchange https) {
+          return https.getSSLSession().getPeerCertificates();
+        }
+        // a connection the mesh terminated mTLS for (PeerAuthentication): the session is the connection's
+        javax.net.ssl.SSLSession s = MtlsConnections.session(exchange);
+        return s == null ? null : s.getPeerCertificates();
+      } catch (Exception unverified) {
+        return null;
+      }
     }
   }
 }

@@ -20,23 +20,29 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <ul>
  *   <li>{@code /slow?ms=N}: answers after N ms;
+ *   <li>{@code /slowbody?ms=N}: status, headers and the first body byte at once, the rest of the
+ *       body N ms later;
  *   <li>{@code /flaky?key=K&failures=F&status=S}: answers S (default 500) to the first F requests
  *       with key K it serves, 200 after;
  *   <li>anything else: answers at once.
  * </ul>
  *
- * Every answer is JSON naming the version, listener, Host header, path, method and how many body
- * bytes arrived.
+ * Every answer is JSON naming the version, listener, Host header, path, method, how many body
+ * bytes arrived, the client connection it came on ({@code peer}: address and port) and its Cookie
+ * header.
  *
  * The test reads and steers it on {@code /control/...}, called directly by address (never through
  * a mesh client): {@code count[?key=K]} (requests served, or with key K), {@code hosts} (Host
- * headers seen, counted), {@code reset}, {@code fail?status=S} (answer S to every service request;
+ * headers seen, counted), {@code inbody} (slowbody responses between their headers and the end
+ * of their body), {@code reset}, {@code fail?status=S} (answer S to every service request;
  * 0 turns it off).
  *
  * <p>Usage: {@code TaskBackendApp <address> <port>}.
  */
 public final class TaskBackendApp {
   private static final AtomicInteger SERVED = new AtomicInteger();
+  /** /slowbody responses whose headers went out and whose body has not finished. */
+  private static final AtomicInteger IN_BODY = new AtomicInteger();
   private static final Map<String, AtomicInteger> BY_KEY = new ConcurrentHashMap<>();
   private static final Map<String, AtomicInteger> BY_HOST = new ConcurrentHashMap<>();
   private static volatile int failWith;
@@ -55,6 +61,10 @@ public final class TaskBackendApp {
   }
 
   private static void serve(HttpExchange ex, String version) throws IOException {
+    if (ex.getRequestURI().getPath().startsWith("/slowbody")) {
+      slowBody(ex);
+      return;
+    }
     SERVED.incrementAndGet();
     int received = ex.getRequestBody().readAllBytes().length;
     String host = ex.getRequestHeaders().getFirst("Host");
@@ -75,8 +85,29 @@ public final class TaskBackendApp {
     String json =
         "{\"version\":\"" + version + "\",\"listener\":\"" + ex.getLocalAddress().getAddress().getHostAddress() + ":" + ex.getLocalAddress().getPort()
             + "\",\"host\":\"" + host + "\",\"path\":\"" + ex.getRequestURI() + "\",\"method\":\"" + ex.getRequestMethod()
-            + "\",\"received\":\"" + received + "\",\"status\":\"" + status + "\"}";
+            + "\",\"received\":\"" + received + "\",\"status\":\"" + status
+            + "\",\"peer\":\"" + ex.getRemoteAddress().getAddress().getHostAddress() + ":" + ex.getRemoteAddress().getPort()
+            + "\",\"cookie\":\"" + String.valueOf(ex.getRequestHeaders().getFirst("Cookie")).replace("\"", "'") + "\"}";
     answer(ex, status, json);
+  }
+
+  /** Status and headers at once, then the first body byte, then the rest after {@code ms}. */
+  private static void slowBody(HttpExchange ex) throws IOException {
+    SERVED.incrementAndGet();
+    ex.getRequestBody().readAllBytes();
+    ex.getResponseHeaders().add("Content-Type", "application/json");
+    byte[] b = "{\"slow\":\"body\"}".getBytes(StandardCharsets.UTF_8);
+    ex.sendResponseHeaders(200, b.length);
+    ex.getResponseBody().write(b, 0, 1);
+    ex.getResponseBody().flush();
+    IN_BODY.incrementAndGet();
+    try {
+      sleep(Long.parseLong(query(ex).getOrDefault("ms", "0")));
+      ex.getResponseBody().write(b, 1, b.length - 1);
+    } finally {
+      IN_BODY.decrementAndGet();
+      ex.close();
+    }
   }
 
   private static void control(HttpExchange ex) throws IOException {
@@ -93,6 +124,7 @@ public final class TaskBackendApp {
         new TreeMap<>(BY_HOST).forEach((h, n) -> sb.append(sb.length() > 1 ? "," : "").append('"').append(h).append("\":").append(n.get()));
         answer(ex, 200, sb.append('}').toString());
       }
+      case "inbody" -> answer(ex, 200, String.valueOf(IN_BODY.get()));
       case "reset" -> {
         SERVED.set(0);
         BY_KEY.clear();

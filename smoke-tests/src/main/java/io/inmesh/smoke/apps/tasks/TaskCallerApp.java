@@ -33,10 +33,11 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>{@code GET /call?url=U&client=C&n=N&concurrency=K&timeoutMs=T&h=name:value...[&method=M&bodyBytes=B]}:
  * N calls, K at a time, each with the application's own timeout T (request timeout, or read timeout
- * for HttpURLConnection), method M (GET) with a body of B bytes (none). Clients: {@code jdk}, {@code jdk-async} (the default client: HTTP/2
+ * for HttpURLConnection), method M (GET) with a body of B bytes (none), sequential calls
+ * {@code pauseMs} apart (0). Clients: {@code jdk}, {@code jdk-async} (the default client: HTTP/2
  * preferred), {@code jdk-http1}, {@code jdk-http1-async} (pinned to HTTP/1.1), {@code huc}
  * (HttpURLConnection). Answers JSON: {@code {"statuses":{..},"results":[{status, reason, version,
- * listener, host, body, error}..]}}; status 0 means the call threw ({@code error} says what).
+ * listener, host, peer, cookie, setCookie, body, error}..]}}; status 0 means the call threw ({@code error} says what).
  *
  * <p>Usage: {@code TaskCallerApp <address> <port>}.
  */
@@ -71,8 +72,16 @@ public final class TaskCallerApp {
       headers.add(new String[] {h.substring(0, colon).trim(), h.substring(colon + 1).trim()});
     }
     List<Map<String, String>> results = new ArrayList<>();
+    long pauseMs = Long.parseLong(first(q, "pauseMs", "0"));
     if (concurrency == 1) {
       for (int i = 0; i < n; i++) {
+        if (i > 0 && pauseMs > 0) {
+          try {
+            Thread.sleep(pauseMs);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
         results.add(call(url, client, method, body, headers, timeoutMs));
       }
     } else {
@@ -145,6 +154,7 @@ public final class TaskCallerApp {
       int status;
       String body;
       String reason;
+      String setCookie = null;
       switch (client) {
         case "huc" -> {
           HttpURLConnection c = (HttpURLConnection) new URL(url).openConnection();
@@ -161,6 +171,7 @@ public final class TaskCallerApp {
           }
           status = c.getResponseCode();
           reason = c.getHeaderField("x-inmesh-reason");
+          setCookie = c.getHeaderField("Set-Cookie");
           InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
           body = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
           if (in != null) {
@@ -186,14 +197,23 @@ public final class TaskCallerApp {
           }
           status = resp.statusCode();
           reason = resp.headers().firstValue("x-inmesh-reason").orElse(null);
+          setCookie = resp.headers().firstValue("set-cookie").orElse(null);
           body = resp.body();
         }
+        case "okhttp4", "okhttp4-async", "okhttp5", "okhttp5-async" -> {
+          String[] o = OkHttpCalls.call(client, url, method, requestBody, headers, timeoutMs, r);
+          status = Integer.parseInt(o[0]);
+          reason = o[1];
+          body = o[2];
+        }
+        case "apache5", "apache5-async", "apache5-resttemplate", "apache4" -> { String[] a = ApacheCalls.call(client, url, method, requestBody, headers, timeoutMs); status = Integer.parseInt(a[0]); reason = a[1]; body = a[2]; }
         case "webclient", "reactor-netty", "restclient" -> { String[] a = ReactorCalls.call(client, url, method, requestBody, headers, timeoutMs); status = Integer.parseInt(a[0]); reason = a[1]; body = a[2]; }
         default -> throw new IllegalArgumentException("unknown client " + client);
       }
       r.put("status", String.valueOf(status));
       r.put("reason", reason == null ? "" : reason);
-      for (String field : new String[] {"version", "listener", "host", "method", "received"}) {
+      r.put("setCookie", setCookie == null ? "" : setCookie);
+      for (String field : new String[] {"version", "listener", "host", "method", "received", "peer", "cookie"}) {
         r.put(field, field(body, field));
       }
       r.put("body", body.length() > 300 ? body.substring(0, 300) : body);

@@ -1,0 +1,156 @@
+package io.inmesh.agent.security;
+
+import io.inmesh.bootstrap.UpstreamTls;
+import io.inmesh.policy.identity.WorkloadCertificate;
+import io.inmesh.policy.identity.WorkloadIdentity;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManager;
+
+/**
+ * The agent's TLS: {@code SSLContext}s built once over this workload's identity as it is at each
+ * handshake (so renewals and trust-bundle changes reach new connections without a rebuild, while
+ * open connections keep working until they close), TLS 1.3 where both sides have it (1.2 otherwise),
+ * session resumption left on (the JDK's session caches, one per context).
+ *
+ * <p>One server context (client certificates required, any mesh identity accepted: authorization
+ * decides later), and one client context per set of expected server identities, so that a resumed
+ * session was verified against the same set.
+ */
+public final class MeshTls {
+  static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+  /**
+   * How long a session may be resumed: resumption skips the certificate exchange, so it is bounded
+   * well below certificate lifetimes (a resumed session proves the identity its full handshake did).
+   */
+  static final int SESSION_TIMEOUT_SECONDS = 600;
+
+  private final Supplier<WorkloadCertificate> certificate;
+  private final Supplier<List<X509Certificate>> roots;
+  private final WorkloadKeyManager keys;
+  private volatile SSLContext server;
+  private final Map<Set<String>, Client> clients = new ConcurrentHashMap<>();
+
+  public MeshTls(WorkloadIdentity identity) {
+    this(identity::current, identity::roots);
+  }
+
+  MeshTls(Supplier<WorkloadCertificate> certificate, Supplier<List<X509Certificate>> roots) {
+    this.certificate = certificate;
+    this.roots = roots;
+    this.keys = new WorkloadKeyManager(certificate);
+  }
+
+  /** The SPIFFE ID this workload presents now, or null. */
+  public String ownId() {
+    WorkloadCertificate c = certificate.get();
+    return c == null ? null : c.id().uri();
+  }
+
+  public SSLContext serverContext() throws GeneralSecurityException {
+    SSLContext s = server;
+    if (s == null) {
+      synchronized (this) {
+        s = server;
+        if (s == null) {
+          s = SSLContext.getInstance("TLS");
+          s.init(new KeyManager[] {keys}, new TrustManager[] {new MeshTrustManager(roots, null)}, null);
+          s.getServerSessionContext().setSessionTimeout(SESSION_TIMEOUT_SECONDS);
+          server = s;
+        }
+      }
+    }
+    return s;
+  }
+
+  /** Server engines require a client certificate: mTLS, never one-way TLS. */
+  public static void configureServerEngine(SSLEngine engine) {
+    engine.setUseClientMode(false);
+    engine.setEnabledProtocols(PROTOCOLS);
+    engine.setNeedClientAuth(true);
+  }
+
+  /** The client side for servers that must present one of {@code expected}. */
+  public UpstreamTls client(Set<String> expected) {
+    Set<String> key = Set.copyOf(new TreeSet<>(expected));
+    Client known = clients.get(key);
+    if (known != null) {
+      return known;
+    }
+    if (clients.size() > 1024) {
+      clients.clear(); // bounded: identity sets come from policy and the registry
+    }
+    return clients.computeIfAbsent(key, k -> {
+      try {
+        SSLContext c = SSLContext.getInstance("TLS");
+        c.init(new KeyManager[] {keys}, new TrustManager[] {new MeshTrustManager(roots, k)}, null);
+        c.getClientSessionContext().setSessionTimeout(SESSION_TIMEOUT_SECONDS);
+        return new Client(c, k);
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException("inmesh: cannot build a TLS context: " + e, e);
+      }
+    });
+  }
+
+  /**
+   * {@code X-Forwarded-Client-Cert} as Istio's sidecars set it for a request that arrived over mTLS
+   * (https://istio.io/latest/docs/ops/configuration/traffic-management/network-topologies/#forwarding-external-client-attributes-ip-address-certificate-info-to-destination-workloads):
+   * {@code By=<own SPIFFE ID>;Hash=<SHA-256 of the peer's leaf certificate, hex>;Subject="";URI=<peer SPIFFE ID>}.
+   */
+  public String forwardedClientCert(Certificate[] peer) throws GeneralSecurityException {
+    if (peer == null || peer.length == 0 || !(peer[0] instanceof X509Certificate leaf)) {
+      return null;
+    }
+    String uri = MeshTrustManager.spiffeId(new X509Certificate[] {leaf});
+    String hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(leaf.getEncoded()));
+    String by = ownId();
+    return "By=" + (by == null ? "" : by) + ";Hash=" + hash + ";Subject=\"\";URI=" + uri;
+  }
+
+  /** The client side for one set of expected server identities. */
+  static final class Client implements UpstreamTls {
+    private final SSLContext context;
+    private final Set<String> expected;
+
+    Client(SSLContext context, Set<String> expected) {
+      this.context = context;
+      this.expected = expected;
+    }
+
+    @Override
+    public SSLEngine newEngine(String peerHost, int port) {
+      SSLEngine e = context.createSSLEngine(peerHost, port);
+      e.setUseClientMode(true);
+      e.setEnabledProtocols(PROTOCOLS);
+      return e;
+    }
+
+    @Override
+    public SSLSocketFactory socketFactory() {
+      return context.getSocketFactory();
+    }
+
+    @Override
+    public String expected() {
+      return expected.toString();
+    }
+
+    @Override
+    public String toString() {
+      return "mTLS expecting " + expected;
+    }
+  }
+}

@@ -1,5 +1,11 @@
 package io.inmesh.smoke;
 
+import static io.inmesh.smoke.TaskBackends.backend;
+import static io.inmesh.smoke.TaskBackends.enc;
+import static io.inmesh.smoke.TaskBackends.field;
+import static io.inmesh.smoke.TaskBackends.listener;
+import static io.inmesh.smoke.TaskBackends.servedBy;
+
 import static io.inmesh.smoke.Smoke.awaitReady;
 import static io.inmesh.smoke.Smoke.awaitTrue;
 import static io.inmesh.smoke.Smoke.inmeshEnv;
@@ -264,39 +270,10 @@ class ApacheHttpClientSmokeTest {
     return Smoke.getJson(url.toString());
   }
 
-  static String enc(String s) {
-    return URLEncoder.encode(s, StandardCharsets.UTF_8);
-  }
-
-  static List<String> field(JsonNode calls, String name) {
-    List<String> out = new ArrayList<>();
-    for (JsonNode r : calls.path("results")) {
-      out.add(r.path(name).asText());
-    }
-    return out;
-  }
-
-  static String listener(String address) {
-    return address + ":8080";
-  }
-
   static List<String> all() {
     List<String> a = new ArrayList<>(V1);
     a.addAll(V2);
     return a;
   }
 
-  static String backend(String address, String control) {
-    HttpResponse<String> r = Smoke.send(HttpRequest.newBuilder(URI.create("http://" + address + ":8080/control/" + control)).timeout(Duration.ofSeconds(10)).build());
-    assertThat(r.statusCode()).as(control + " at " + address + ": " + r.body()).isEqualTo(200);
-    return r.body();
-  }
-
-  static int servedBy(List<String> addresses) {
-    return addresses.stream().mapToInt(a -> Integer.parseInt(backend(a, "count"))).sum();
-  }
-
-  static int servedBy(List<String> addresses, String key) {
-    return addresses.stream().mapToInt(a -> Integer.parseInt(backend(a, "count?key=" + enc(key)))).sum();
-  }
 }

@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -77,10 +76,7 @@ public final class AuditTrail {
     }
     while (true) {
       try {
-        String line = queue.poll(1, TimeUnit.SECONDS);
-        if (line == null) {
-          continue;
-        }
+        String line = queue.take();
         out.println(line);
         written.increment();
         String next;

@@ -9,11 +9,8 @@ import io.inmesh.policy.log.Log;
 import io.inmesh.policy.tree.JsonTrees;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -21,7 +18,8 @@ import java.util.concurrent.atomic.LongAdder;
  * AuthorizationPolicy enforced in the inbound stage, before the application's handler: the
  * workload's compiled {@link AuthorizationEvaluator} (CUSTOM, then DENY, then ALLOW; AUDIT marks)
  * on the request as the server adapter presents it. The peer's principal comes only from the
- * verified certificate of the connection (its SPIFFE URI SAN), never from a header. A denial is
+ * verified certificate of the connection (its SPIFFE URI SAN, read once per request by the engine),
+ * never from a header. A denial is
  * Istio's 403 {@code RBAC: access denied}. Security fails closed: an error here denies.
  */
 public final class InboundAuthorization {
@@ -38,14 +36,18 @@ public final class InboundAuthorization {
     this.audit = audit;
   }
 
-  /** Null lets the request through; otherwise the answer that replaces the application's. */
-  public LocalAnswer check(AuthorizationEvaluator evaluator, InboundRequest request) {
+  /**
+   * Null lets the request through; otherwise the answer that replaces the application's.
+   *
+   * @param peer the SPIFFE ID of the connection's verified peer certificate, or null (plain text)
+   */
+  public LocalAnswer check(AuthorizationEvaluator evaluator, InboundRequest request, String peer) {
     if (evaluator == null || !evaluator.active()) {
       return null;
     }
     try {
       checked.increment();
-      View view = new View(request);
+      View view = new View(request, peer);
       AuthorizationDecision d = evaluator.evaluate(view);
       if (!d.allowed() || d.audit()) {
         if (d.audit()) {
@@ -59,11 +61,16 @@ public final class InboundAuthorization {
       denied.increment();
       return AuthorizationDecision.FORBIDDEN;
     } catch (RuntimeException e) {
-      errors.increment();
-      denied.increment();
-      Log.once(Log.Level.ERROR, "internal-authorization", "internal error in authorization (the request is denied, 403): " + e);
-      return AuthorizationDecision.FORBIDDEN;
+      return failed(e);
     }
+  }
+
+  /** An error on the way to a verdict: denied (403) and logged once. */
+  public LocalAnswer failed(RuntimeException e) {
+    errors.increment();
+    denied.increment();
+    Log.once(Log.Level.ERROR, "internal-authorization", "internal error in authorization (the request is denied, 403): " + e);
+    return AuthorizationDecision.FORBIDDEN;
   }
 
   private String line(View v, AuthorizationDecision d) {
@@ -93,35 +100,14 @@ public final class InboundAuthorization {
     return m;
   }
 
-  /** The SPIFFE ID of a verified peer chain's leaf, without the {@code spiffe://} prefix; else null. */
-  public static String principalOf(Certificate[] chain) {
-    if (chain == null || chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {
-      return null;
-    }
-    try {
-      var sans = leaf.getSubjectAlternativeNames();
-      if (sans == null) {
-        return null;
-      }
-      for (List<?> san : sans) {
-        if (san.size() >= 2 && Integer.valueOf(6).equals(san.get(0)) && san.get(1) instanceof String uri && uri.startsWith("spiffe://")) {
-          return uri.substring("spiffe://".length());
-        }
-      }
-    } catch (java.security.cert.CertificateParsingException e) {
-      return null;
-    }
-    return null;
-  }
-
   /** What authorization sees of the request. */
   private static final class View implements AuthorizationRequest {
     private final InboundRequest r;
     private final String principal;
 
-    View(InboundRequest r) {
+    View(InboundRequest r, String peer) {
       this.r = r;
-      this.principal = principalOf(r.peerCertificates());
+      this.principal = peer == null || !peer.startsWith("spiffe://") ? peer : peer.substring("spiffe://".length());
     }
 
     @Override

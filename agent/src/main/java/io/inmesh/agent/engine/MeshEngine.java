@@ -192,8 +192,7 @@ public final class MeshEngine implements MeshRuntime, SnapshotTarget {
     if (a == null) {
       if (identity != null && HostNames.couldBeMeshHost(request.host()) && identityDenies()) {
         // no snapshot says whether the host is a mesh service, and no certificate could protect it
-        identityDenials.increment();
-        return lifecycle.call(new RouteDecision.Local(null, -1, NO_IDENTITY), request);
+        return deniedForIdentity(null, request);
       }
       noteNoSnapshot(request.host());
       return null;
@@ -216,8 +215,7 @@ public final class MeshEngine implements MeshRuntime, SnapshotTarget {
     }
     if (d instanceof RouteDecision.Routed r) {
       if (identity != null && identityDenies()) {
-        identityDenials.increment();
-        return lifecycle.call(new RouteDecision.Local(r.host(), -1, NO_IDENTITY), request);
+        return deniedForIdentity(r.host(), request);
       }
       routed.increment();
     } else {
@@ -232,6 +230,11 @@ public final class MeshEngine implements MeshRuntime, SnapshotTarget {
 
   static final LocalAnswer RESOLVE_FAILED_CLOSED =
       new LocalAnswer(503, "inmesh could not decide this call and mTLS is required: denied (see the agent's log)", "UF");
+
+  private OutboundCall deniedForIdentity(io.inmesh.policy.compile.HostRoute host, OutboundRequest request) {
+    identityDenials.increment();
+    return lifecycle.call(new RouteDecision.Local(host, -1, NO_IDENTITY), request);
+  }
 
   /** What a mesh call gets while a required identity is missing: Envoy's UF shape, saying why. */
   static final LocalAnswer NO_IDENTITY =
@@ -327,15 +330,24 @@ public final class MeshEngine implements MeshRuntime, SnapshotTarget {
   @Override
   public LocalAnswer inbound(InboundRequest request) {
     ActiveSnapshot a = active;
+    String peer; // read once, for both stages
+    try {
+      peer = InboundStage.peerIdentity(request.peerCertificates());
+    } catch (RuntimeException e) {
+      if (a != null && a.table().authorization().active()) {
+        return authorization.failed(e); // security fails closed
+      }
+      throw e; // Mesh.inbound lets the request through, as for any inbound-stage error
+    }
     if (a != null) {
       // authorization first, outside the faultable inbound stage: it fails closed on its own errors
-      LocalAnswer denied = authorization.check(a.table().authorization(), request);
+      LocalAnswer denied = authorization.check(a.table().authorization(), request, peer);
       if (denied != null) {
         return denied;
       }
     }
     StageFaults.check(StageFaults.Stage.INBOUND); // Mesh.inbound lets the request through on any error
-    return inbound.begin(request); // observe now; authorization plugs in here
+    return inbound.begin(request, peer);
   }
 
   @Override

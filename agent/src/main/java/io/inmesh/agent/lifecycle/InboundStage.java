@@ -19,8 +19,12 @@ public final class InboundStage {
 
   /** Starts serving a request on this thread; null lets it through. */
   public LocalAnswer begin(InboundRequest request) {
+    return begin(request, peerIdentity(request.peerCertificates()));
+  }
+
+  /** The same, with the peer's SPIFFE ID already read from its certificate (null for plain text). */
+  public LocalAnswer begin(InboundRequest request, String peer) {
     requests.increment();
-    String peer = peerIdentity(request.peerCertificates());
     if (peer != null) {
       mtlsRequests.increment();
     }
@@ -29,7 +33,7 @@ public final class InboundStage {
   }
 
   /** The SPIFFE ID (URI SAN) of a verified peer chain, or null. */
-  static String peerIdentity(java.security.cert.Certificate[] chain) {
+  public static String peerIdentity(java.security.cert.Certificate[] chain) {
     if (chain == null || chain.length == 0 || !(chain[0] instanceof java.security.cert.X509Certificate leaf)) {
       return null;
     }

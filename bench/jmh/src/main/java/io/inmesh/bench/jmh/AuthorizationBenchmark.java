@@ -117,18 +117,18 @@ public class AuthorizationBenchmark {
     authorization = new InboundAuthorization("default/usuario-service", new AuditTrail("off"));
     allowed = new Req("GET", "/usuarios/99/profile?x=1", Map.of("host", "usuario-service", "x-tenant", "tenant-7"));
     denied = new Req("GET", "/usuarios/99/profile?x=1", Map.of("host", "usuario-service", "x-tenant", "tenant-8"));
-    if (authorization.check(evaluator, allowed) != null || authorization.check(evaluator, denied) == null) {
+    if (authorization.check(evaluator, allowed, null) != null || authorization.check(evaluator, denied, null) == null) {
       throw new IllegalStateException("the fixture does not allow the first request and deny the second");
     }
   }
 
   @Benchmark
   public LocalAnswer allowedByTheLastRule() {
-    return authorization.check(evaluator, allowed);
+    return authorization.check(evaluator, allowed, null);
   }
 
   @Benchmark
   public LocalAnswer deniedNothingMatches() {
-    return authorization.check(evaluator, denied);
+    return authorization.check(evaluator, denied, null);
   }
 }

@@ -53,6 +53,8 @@ public final class SecurityStage implements UpstreamSecurity {
   private final LongAdder upstreamMtls = new LongAdder();
   private final LongAdder upstreamPlain = new LongAdder();
   private final LongAdder refused = new LongAdder();
+  /** TLS connections accepted by a server adapter (each gets one engine): handshakes, full or resumed. */
+  private final LongAdder inboundTls = new LongAdder();
 
   public SecurityStage(WorkloadIdentity identity, Supplier<RouteTable> table) {
     this.identity = identity;
@@ -104,8 +106,10 @@ public final class SecurityStage implements UpstreamSecurity {
     return tls.serverContext();
   }
 
+  /** Configures the engine of one accepted mTLS connection (and counts it: /config_dump {@code inboundTlsConnections}). */
   public void configureInboundEngine(SSLEngine engine) {
     MeshTls.configureServerEngine(engine);
+    inboundTls.increment();
   }
 
   public String forwardedClientCert(Certificate[] peer) throws java.security.GeneralSecurityException {
@@ -196,6 +200,7 @@ public final class SecurityStage implements UpstreamSecurity {
     m.put("upstreamAttemptsMtls", upstreamMtls.sum());
     m.put("upstreamAttemptsPlain", upstreamPlain.sum());
     m.put("inboundRefusedWithoutIdentity", refused.sum());
+    m.put("inboundTlsConnections", inboundTls.sum());
     return m;
   }
 

@@ -205,14 +205,14 @@ public final class ReportWriter {
   /** TLS connections the hop's server side accepted per second of the fixed-rate window, for the modes with TLS on the hop. */
   private void tlsHandshakes(Map<String, ModeFigures> modes) {
     List<ModeFigures> tls = modes.values().stream()
-        .filter(f -> f.rounds.stream().anyMatch(r -> Double.isFinite(r.tlsHandshakesPerSecond()) && (f.mode.endsWith("-mtls"))))
+        .filter(f -> f.mode.endsWith("-mtls") && f.rounds.stream().anyMatch(r -> Double.isFinite(r.tlsPerSecond())))
         .toList();
     if (tls.isEmpty()) {
       return;
     }
     md.append("### TLS handshakes on the hop (fixed rate)\n\n| mode | handshakes/s on the server side | counted by |\n|---|---|---|\n");
     for (ModeFigures f : tls) {
-      Spread s = Spread.of(f.rounds.stream().map(BenchResults.Round::tlsHandshakesPerSecond).filter(Double::isFinite).toList());
+      Spread s = Spread.of(f.rounds.stream().map(BenchResults.Round::tlsPerSecond).filter(Double::isFinite).toList());
       md.append("| ").append(f.mode).append(" | ").append(s.format("%.2f")).append(" | ")
           .append(f.mode.startsWith("sidecar") ? "inbound HAProxy `show info` CumSslConns" : "backend agent's `inboundTlsConnections` (one per accepted mTLS connection)").append(" |\n");
     }

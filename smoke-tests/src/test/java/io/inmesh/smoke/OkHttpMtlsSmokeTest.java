@@ -129,6 +129,7 @@ class OkHttpMtlsSmokeTest {
       String address = p == caller ? CALLER : BACKEND;
       Smoke.awaitReady(p, address);
       awaitTrue(p.name() + " identity", Duration.ofSeconds(60), () -> MtlsSmokeTest.identity(address).path("ready").asBoolean(), p, controlPlane);
+      awaitTrue(p.name() + " listening", Duration.ofSeconds(120), () -> p.output().contains("listening on"), p);
     }
     awaitTrue("the caller to see the backend with its identity", Duration.ofSeconds(60), () -> {
       for (JsonNode s : Smoke.getJson("http://" + CALLER + ":15000/config_dump").path("services")) {

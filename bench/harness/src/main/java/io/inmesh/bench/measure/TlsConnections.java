@@ -21,9 +21,9 @@ public interface TlsConnections {
 
   TlsConnections NONE = () -> -1;
 
-  /** The backend's agent: TLS connections its server adapter accepted ({@code /config_dump} stats.security). */
+  /** The backend's agent: TLS connections its server adapters accepted ({@code /config_dump} stats.security.tls.inboundConnections). */
   static TlsConnections inmeshServer(String adminAddress) {
-    Pattern p = Pattern.compile("\"inboundTlsConnections\"\\s*:\\s*(\\d+)");
+    Pattern p = Pattern.compile("\"inboundConnections\"\\s*:\\s*(\\d+)");
     return () -> {
       Http.Response r = Http.get("http://" + adminAddress + ":15000/config_dump");
       Matcher m = p.matcher(r.status() == 200 ? r.body() : "");

@@ -214,7 +214,7 @@ public final class ReportWriter {
     for (ModeFigures f : tls) {
       Spread s = Spread.of(f.rounds.stream().map(BenchResults.Round::tlsPerSecond).filter(Double::isFinite).toList());
       md.append("| ").append(f.mode).append(" | ").append(s.format("%.2f")).append(" | ")
-          .append(f.mode.startsWith("sidecar") ? "inbound HAProxy `show info` CumSslConns" : "backend agent's `inboundTlsConnections` (one per accepted mTLS connection)").append(" |\n");
+          .append(f.mode.startsWith("sidecar") ? "inbound HAProxy `show info` CumSslConns" : "backend agent's `security.tls.inboundConnections` (one per accepted mTLS connection)").append(" |\n");
     }
     md.append("\nBoth designs keep connections alive, so the latency and CPU figures above are steady-state per-request costs with (almost) no handshake in them; ")
         .append("this is how many new TLS connections each design made while measured.\n\n");

@@ -145,6 +145,16 @@ class MeshTlsRoutesTest {
   }
 
   @Test
+  void theGuardRefusesAPlainConnectionForAnMtlsAttemptOnly() {
+    org.apache.hc.core5.http.impl.io.DefaultBHttpClientConnection plain =
+        new org.apache.hc.core5.http.impl.io.DefaultBHttpClientConnection(org.apache.hc.core5.http.config.Http1Config.DEFAULT);
+    org.apache.hc.client5.http.protocol.HttpClientContext context = org.apache.hc.client5.http.protocol.HttpClientContext.create();
+    assertThat(MeshTlsGuard.refusal(plain, context)).as("not an mTLS attempt: Apache's own business").isNull();
+    context.setAttribute(Attempts.MTLS_ATTRIBUTE, "[spiffe://cluster.local/ns/default/sa/b]");
+    assertThat(MeshTlsGuard.refusal(plain, context)).isInstanceOf(SSLHandshakeException.class).hasMessageContaining("not sent in plain text");
+  }
+
+  @Test
   void theAsyncRegistryAnswersMeshSchemesWithTheMesh() {
     Lookup<TlsStrategy> wrapped = MeshTlsStrategy.wrap(RegistryBuilder.<TlsStrategy>create().build());
     assertThat(wrapped.lookup("https")).isNull();

@@ -5,6 +5,7 @@ import io.inmesh.policy.identity.WorkloadCertificate;
 import io.inmesh.policy.identity.WorkloadIdentity;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.security.SecureRandom;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.HexFormat;
@@ -43,6 +44,12 @@ public final class MeshTls {
   private final WorkloadKeyManager keys;
   private volatile SSLContext server;
   private final Map<Set<String>, Client> clients = new ConcurrentHashMap<>();
+  /**
+   * The randomness of every context: a DRBG seeded once, here. The JDK's default (NativePRNG) reads
+   * /dev/urandom whenever its buffer is older than 100 ms — in {@code SSLContext.init} and in every
+   * handshake — and for a non-blocking client that read happens on its event loop or Reactor thread.
+   */
+  private final SecureRandom random = seeded();
 
   public MeshTls(WorkloadIdentity identity) {
     this(identity::current, identity::roots);
@@ -67,13 +74,42 @@ public final class MeshTls {
         s = server;
         if (s == null) {
           s = SSLContext.getInstance("TLS");
-          s.init(new KeyManager[] {keys}, new TrustManager[] {new MeshTrustManager(roots, null)}, null);
+          s.init(new KeyManager[] {keys}, new TrustManager[] {new MeshTrustManager(roots, null)}, random);
           s.getServerSessionContext().setSessionTimeout(SESSION_TIMEOUT_SECONDS);
           server = s;
         }
       }
     }
     return s;
+  }
+
+  private static SecureRandom seeded() {
+    SecureRandom r;
+    try {
+      r = SecureRandom.getInstance("DRBG");
+    } catch (GeneralSecurityException e) {
+      r = new SecureRandom();
+    }
+    r.nextInt(); // seeds it now, off any request path
+    return r;
+  }
+
+  /**
+   * Off the request path (identity thread): runs one certificate-path validation of this workload's
+   * own chain, so that the JDK's one-time initialisation of its path validation (which reads its
+   * configuration files) does not happen inside the first handshake, on a non-blocking client's
+   * event loop.
+   */
+  void warm() {
+    WorkloadCertificate c = certificate.get();
+    if (c == null) {
+      return;
+    }
+    try {
+      new MeshTrustManager(roots, null).checkClientTrusted(c.chain().toArray(new X509Certificate[0]), "UNKNOWN");
+    } catch (java.security.cert.CertificateException | RuntimeException e) {
+      // only a warm-up: the first handshake says what is wrong
+    }
   }
 
   /** Server engines require a client certificate: mTLS, never one-way TLS. */
@@ -96,7 +132,7 @@ public final class MeshTls {
     return clients.computeIfAbsent(key, k -> {
       try {
         SSLContext c = SSLContext.getInstance("TLS");
-        c.init(new KeyManager[] {keys}, new TrustManager[] {new MeshTrustManager(roots, k)}, null);
+        c.init(new KeyManager[] {keys}, new TrustManager[] {new MeshTrustManager(roots, k)}, random);
         c.getClientSessionContext().setSessionTimeout(SESSION_TIMEOUT_SECONDS);
         return new Client(c, k);
       } catch (GeneralSecurityException e) {

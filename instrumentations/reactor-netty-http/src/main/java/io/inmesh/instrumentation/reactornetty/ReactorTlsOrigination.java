@@ -28,7 +28,10 @@ import reactor.netty.tcp.SslProvider;
  * {@link #check} refuses to send on a connection whose engine the same mesh TLS did not make.
  *
  * <p>Mesh mTLS attempts use HTTP/1.1 (the application's {@code H2C} or {@code H2} settings are for
- * its own connections; the mesh's servers take HTTP/1.1 over mTLS).
+ * its own connections; the mesh's servers take HTTP/1.1 over mTLS). A redirect Reactor Netty follows
+ * itself ({@code followRedirect}, off by default) stays on the attempt's endpoint over mTLS for a
+ * relative {@code Location}; one to an absolute {@code http://} URL on another host is refused by
+ * {@link #check} rather than sent in plain text from an mTLS attempt.
  */
 public final class ReactorTlsOrigination {
   private static final Map<UpstreamTls, SslProvider> PROVIDERS = new ConcurrentHashMap<>();

@@ -5,6 +5,7 @@ import io.inmesh.policy.identity.WorkloadCertificate;
 import io.inmesh.policy.identity.WorkloadIdentity;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.security.SecureRandom;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.HexFormat;
@@ -54,6 +55,12 @@ public final class MeshTls {
   /** The contexts new connections use; replaced whole on rotation. */
   private volatile Generation generation = new Generation(0);
   private final Map<Set<String>, Client> clients = new ConcurrentHashMap<>();
+  /**
+   * The randomness of every context: a DRBG seeded once, here. The JDK's default (NativePRNG) reads
+   * /dev/urandom whenever its buffer is older than 100 ms — in {@code SSLContext.init} and in every
+   * handshake — and for a non-blocking client that read happens on its event loop or Reactor thread.
+   */
+  private final SecureRandom random = seeded();
 
   public MeshTls(WorkloadIdentity identity) {
     this(identity::current, identity::roots);
@@ -105,7 +112,7 @@ public final class MeshTls {
           s = server;
           if (s == null) {
             s = SSLContext.getInstance("TLS");
-            s.init(new KeyManager[] {keys}, new TrustManager[] {new MeshTrustManager(MeshTls.this.roots, null, stats)}, null);
+            s.init(new KeyManager[] {keys}, new TrustManager[] {new MeshTrustManager(MeshTls.this.roots, null, stats)}, random);
             s.getServerSessionContext().setSessionTimeout(SESSION_TIMEOUT_SECONDS);
             server = s;
           }
@@ -125,7 +132,7 @@ public final class MeshTls {
       return clients.computeIfAbsent(expected, k -> {
         try {
           SSLContext c = SSLContext.getInstance("TLS");
-          c.init(new KeyManager[] {keys}, new TrustManager[] {new MeshTrustManager(MeshTls.this.roots, k, stats)}, null);
+          c.init(new KeyManager[] {keys}, new TrustManager[] {new MeshTrustManager(MeshTls.this.roots, k, stats)}, random);
           c.getClientSessionContext().setSessionTimeout(SESSION_TIMEOUT_SECONDS);
           return c;
         } catch (GeneralSecurityException e) {
@@ -144,6 +151,35 @@ public final class MeshTls {
   /** The server context of the current generation: what a new inbound connection uses. */
   public SSLContext serverContext() throws GeneralSecurityException {
     return generation.server();
+  }
+
+  private static SecureRandom seeded() {
+    SecureRandom r;
+    try {
+      r = SecureRandom.getInstance("DRBG");
+    } catch (GeneralSecurityException e) {
+      r = new SecureRandom();
+    }
+    r.nextInt(); // seeds it now, off any request path
+    return r;
+  }
+
+  /**
+   * Off the request path (identity thread): runs one certificate-path validation of this workload's
+   * own chain, so that the JDK's one-time initialisation of its path validation (which reads its
+   * configuration files) does not happen inside the first handshake, on a non-blocking client's
+   * event loop.
+   */
+  void warm() {
+    WorkloadCertificate c = certificate.get();
+    if (c == null) {
+      return;
+    }
+    try {
+      new MeshTrustManager(roots, null).checkClientTrusted(c.chain().toArray(new X509Certificate[0]), "UNKNOWN");
+    } catch (java.security.cert.CertificateException | RuntimeException e) {
+      // only a warm-up: the first handshake says what is wrong
+    }
   }
 
   /** Server engines require a client certificate: mTLS, never one-way TLS. */

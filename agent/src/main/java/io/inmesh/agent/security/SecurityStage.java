@@ -96,6 +96,7 @@ public final class SecurityStage implements UpstreamSecurity {
     try {
       SSLContext c = tls.serverContext();
       c.createSSLEngine().getSession();
+      tls.warm();
     } catch (Exception | LinkageError e) {
       // the first connection builds them, or says what is wrong
     }

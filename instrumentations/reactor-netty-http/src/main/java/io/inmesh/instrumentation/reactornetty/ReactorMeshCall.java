@@ -4,6 +4,7 @@ import io.inmesh.bootstrap.Attempt;
 import io.inmesh.bootstrap.Mesh;
 import io.inmesh.bootstrap.MirrorRequest;
 import io.inmesh.bootstrap.OutboundCall;
+import io.inmesh.bootstrap.UpstreamTls;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.timeout.ReadTimeoutException;
@@ -22,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLHandshakeException;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import reactor.netty.Connection;
@@ -234,7 +236,7 @@ public final class ReactorMeshCall {
       }
     };
     Mono<Connection> send;
-    boolean meshDeadline;
+    boolean meshDeadline = false;
     try {
       send = assemble(attemptClient(a));
       long deadline = a.deadlineNanos();
@@ -243,6 +245,9 @@ public final class ReactorMeshCall {
         long left = Math.max(1_000_000L, deadline - System.nanoTime());
         send = send.timeout(Duration.ofNanos(left), Schedulers.parallel());
       }
+    } catch (SSLHandshakeException noMtls) {
+      // the mesh's TLS could not be set up for this attempt: a connect failure (UF), never plain text
+      send = Mono.error(noMtls);
     } catch (Throwable t) {
       end.run();
       return Mono.error(t);
@@ -301,19 +306,26 @@ public final class ReactorMeshCall {
    * remote address, so each endpoint has its own pool), the logical authority in {@code Host}, the
    * route's header edits and rewrites, and the local-reply token when the mesh answers itself.
    */
-  private HttpClient attemptClient(Attempt a) {
+  private HttpClient attemptClient(Attempt a) throws SSLHandshakeException {
     String path = call.rewrittenPath() != null ? call.rewrittenPath() : ReactorRequestView.pathAndQuery(uri);
     String authority = call.rewrittenAuthority() != null ? call.rewrittenAuthority() : uri.getRawAuthority();
     InetSocketAddress address = a.address();
+    boolean local = a.isLocalReply();
+    UpstreamTls tls = local ? null : a.tls();
     URI target;
-    if (address != null) {
+    if (tls != null) {
+      // mesh mTLS: the same request to https://<endpoint> through the mesh's SslProvider (ReactorTlsOrigination)
+      String endpoint = address != null
+          ? literal(address) + ":" + address.getPort()
+          : uri.getHost() + ":" + (uri.getPort() > 0 ? uri.getPort() : 80);
+      target = URI.create("https://" + endpoint + path);
+    } else if (address != null) {
       target = URI.create("http://" + literal(address) + ":" + address.getPort() + path);
     } else if (call.rewrittenPath() == null && call.rewrittenAuthority() == null) {
       target = uri;
     } else {
       target = URI.create("http://" + authority + path);
     }
-    boolean local = a.isLocalReply();
     String token = local ? a.localReplyToken() : null;
     OutboundCall c = call;
     HttpClient edited = client.headers(h -> {
@@ -328,6 +340,16 @@ public final class ReactorMeshCall {
     if (spentNanos > 0 && ownResponseTimeout != null) {
       edited = edited.responseTimeout(Duration.ofNanos(Math.max(1_000_000L, ownResponseTimeout.toNanos() - spentNanos)));
       spentNanos = 0;
+    }
+    if (tls != null) {
+      try {
+        edited = ReactorTlsOrigination.secure(edited, tls);
+      } catch (Throwable t) {
+        Mesh.failed("reactor-netty-http-mtls", t);
+        SSLHandshakeException e = new SSLHandshakeException("inmesh: cannot originate mTLS for this attempt: " + t);
+        e.initCause(t);
+        throw e;
+      }
     }
     return (HttpClient) ((HttpClient.RequestSender) edited).uri(target);
   }
@@ -374,7 +396,8 @@ public final class ReactorMeshCall {
   /** Whether any of the request may have reached the server: not for a failure to connect or to get a pooled connection. */
   private static boolean sent(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-      if (c instanceof ConnectException || c instanceof UnknownHostException) {
+      // a refused handshake (the server's identity, the mesh's roots): nothing reached the application
+      if (c instanceof ConnectException || c instanceof UnknownHostException || c instanceof SSLHandshakeException) {
         return false;
       }
       String n = c.getClass().getName();

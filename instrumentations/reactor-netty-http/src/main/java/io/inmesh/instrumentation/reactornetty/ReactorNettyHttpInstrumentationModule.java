@@ -27,7 +27,11 @@ import net.bytebuddy.matcher.ElementMatcher;
  *       pool — keyed by remote address — is per endpoint, and two endpoints of a subset share the
  *       calls), the logical name in the {@code Host} header, the route's header edits through
  *       {@code headers(..)}. Everything else (pool, codecs, the application's own options and
- *       observers, OpenTelemetry's tracing of each attempt) stays Reactor Netty's.</li>
+ *       observers, OpenTelemetry's tracing of each attempt) stays Reactor Netty's. An attempt the
+ *       mesh sends over mTLS ({@code Attempt.tls()}) goes to {@code https://<endpoint>} through
+ *       {@code secure(SslProvider)} with the mesh's {@code SslContext}, so Reactor Netty makes the
+ *       handshake on the event loop and pools TLS connections apart, per endpoint and per expected
+ *       server identity ({@link ReactorTlsOrigination}).</li>
  *   <li>{@code ExchangeFunctions.DefaultExchangeFunction.exchange(ClientRequest)} in spring-webflux
  *       — WebClient writes its headers onto the Reactor Netty request only inside the send callback,
  *       after the connection is acquired, too late for a routing decision on headers. The advice
@@ -49,8 +53,8 @@ import net.bytebuddy.matcher.ElementMatcher;
  *       (WebClient writes its headers after the client's configured ones);</li>
  *   <li>mirrors get copies of body-less requests only: the body exists only as the application's
  *       send function, run against a connection;</li>
- *   <li>{@code https} (mTLS is not enforced yet anywhere), proxied requests, WebSockets and a URL
- *       given as {@code uri(Mono)} pass through untouched;</li>
+ *   <li>an application's own {@code https} URL, proxied requests, WebSockets and a URL given as
+ *       {@code uri(Mono)} pass through untouched;</li>
  *   <li>redirects Reactor Netty follows itself ({@code followRedirect}) stay on the attempt's
  *       endpoint for a relative {@code Location}; an absolute one to a mesh name is not meshed.</li>
  * </ul>
@@ -93,7 +97,12 @@ public class ReactorNettyHttpInstrumentationModule extends InstrumentationModule
         p + "ReactorMeshCall$Failed",
         p + "ReactorRequestView",
         p + "NettyHeaderSink",
-        p + "WebClientHeaders");
+        p + "WebClientHeaders",
+        p + "ReactorTlsOrigination",
+        p + "MeshSslContext",
+        p + "MeshSslContext$NoProtocols",
+        p + "MeshSslContext$NoSessions",
+        p + "MeshSslContext$Refusing");
   }
 
   @Override

@@ -37,7 +37,7 @@ public final class MeshInboundValve extends ValveBase {
   public void invoke(Request request, Response response) throws IOException, ServletException {
     View view = new View(request);
     Certificate[] peer = view.peerCertificates();
-    if (peer == null && !request.isSecure() && requiresMtls(view)) {
+    if (peer == null && !applicationTls(request) && requiresMtls(view)) {
       // nothing is written (not even a status line), and Tomcat closes the connection after this request
       response.setSuspended(true);
       request.getCoyoteRequest().action(ActionCode.CLOSE_NOW, null);
@@ -65,6 +65,15 @@ public final class MeshInboundValve extends ValveBase {
     } finally {
       Mesh.inboundEnd();
     }
+  }
+
+  /**
+   * The request came through a connector the application made TLS itself (its own certificate, not
+   * the mesh's): the mesh leaves it alone. Read from the connector's configuration, not from
+   * {@code isSecure()}, which a proxy-header valve may set from what a client sent.
+   */
+  private static boolean applicationTls(Request request) {
+    return request.getConnector().getProtocolHandler() instanceof org.apache.coyote.http11.AbstractHttp11Protocol<?> p && p.isSSLEnabled();
   }
 
   /** PeerAuthentication of the request's port asks for mTLS only (or refuses everything). */

@@ -379,8 +379,32 @@ class TomcatMtlsSmokeTest {
    * https://istio.io/latest/docs/reference/config/security/authorization-policy/#Source : {@code principals}
    * is the peer identity of mTLS, on Tomcat as on the JDK server; a forged XFCC grants nothing.
    */
+  /**
+   * {@code portLevelMtls} DISABLE on the workload's port wins over its STRICT mode: Tomcat serves plain
+   * text there, and the meshed caller's auto mTLS sends plain text to it
+   * (https://istio.io/latest/docs/tasks/security/authentication/authn-policy/#auto-mutual-tls).
+   */
   @Test
   @Order(5)
+  void portLevelDisableServesPlainTextAndAutoMtlsFollows_portLevelMtls() {
+    Smoke.applyPolicy(policies.resolve("tomcat.yaml"), tomcatMode("STRICT") + """
+          portLevelMtls:
+            8080:
+              mode: DISABLE
+        """, List.of(TOMCAT, CALLER), controlPlane, tomcat);
+    assertThat(plainRequest("")).as("plain text from this JVM").startsWith("HTTP/1.1 200").contains("\nxfcc=\n");
+    for (String extra : List.of("", "&huc=1")) {
+      Map<String, String> r = call(CALLER, "http://tomcat-mtls/peer", extra);
+      assertThat(r.get("status")).as(extra + " " + r.get("raw")).isEqualTo("200");
+      assertThat(r.get("xfcc")).as("no mTLS to a DISABLE port: no XFCC").isEmpty();
+    }
+    // back to STRICT for what follows
+    Smoke.applyPolicy(policies.resolve("tomcat.yaml"), tomcatMode("STRICT"), List.of(TOMCAT, CALLER, STRANGER), controlPlane, tomcat);
+    assertThat(plainRequest("")).doesNotContain("HTTP/1.1");
+  }
+
+  @Test
+  @Order(6)
   void authorizationPrincipalsAllowTheRightCallerAndDenyAnother_sourcePrincipals() throws Exception {
     Smoke.applyPolicy(policies.resolve("authorization.yaml"), """
         apiVersion: security.istio.io/v1

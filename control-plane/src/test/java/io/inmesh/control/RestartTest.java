@@ -41,10 +41,9 @@ class RestartTest {
     try (RunningControlPlane second = RunningControlPlane.start(config)) {
       // an agent that runs `version` is not held (a registry was restored, so no warm-up) and
       // not sent anything: the restart changed nothing it can see
-      long start = System.nanoTime();
+      // (a poll held by the 7 s warm-up could not be answered inside the 5 s this waits)
       HttpResponse<String> held = second.poll(version, "500ms").get(5, TimeUnit.SECONDS);
       assertThat(held.statusCode()).isEqualTo(304);
-      assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(3000);
 
       Map<String, Object> snap = second.snapshot();
       assertThat(snap).containsEntry("version", version);

@@ -50,10 +50,23 @@ public enum Enforcement {
       true,
       "DestinationRule tls DISABLE and ISTIO_MUTUAL are applied by the JDK HttpClient and HttpURLConnection (auto mTLS"
           + " otherwise); other client libraries send plain text"),
+  /**
+   * DestinationRule tls SIMPLE/MUTUAL (caCertificates, clientCertificate/privateKey, sni, subjectAltNames,
+   * insecureSkipVerify): the JDK HttpClient and HttpURLConnection originate TLS for an {@code http://} call
+   * (TlsOriginationSmokeTest).
+   */
   CLIENT_TLS_ORIGINATION(
+      true,
+      "DestinationRule tls SIMPLE/MUTUAL are originated by the JDK HttpClient and HttpURLConnection; other client"
+          + " libraries send the call as the application wrote it"),
+  CLIENT_TLS_CREDENTIAL_NAME(
       false,
-      "the agent does not originate TLS to hosts outside the mesh yet (DestinationRule tls SIMPLE/MUTUAL, ServiceEntry"
-          + " subjectAltNames); such calls go out in plain text as the application sent them"),
+      "inmesh reads no Kubernetes secrets: give clientCertificate, privateKey and caCertificates as files; with"
+          + " credentialName alone, MUTUAL presents no certificate and the JVM's default roots verify the server"),
+  CLIENT_TLS_CRL(false, "certificate revocation lists are not checked when the agent originates TLS"),
+  SERVICE_ENTRY_SUBJECT_ALT_NAMES(
+      false,
+      "a ServiceEntry's subjectAltNames are not checked; put them in the DestinationRule's tls.subjectAltNames"),
   TUNNEL(false, "inmesh does not tunnel"),
   RETRY_BUDGET(true, "the agent does not retry yet, so there is no budget to apply"),
   PEER_AUTHENTICATION(

@@ -29,6 +29,15 @@ import javax.net.ssl.TrustManager;
  * <p>One server context (client certificates required, any mesh identity accepted: authorization
  * decides later), and one client context per set of expected server identities, so that a resumed
  * session was verified against the same set.
+ *
+ * <p>Rotation: when this workload's certificate or the mesh roots change ({@link #rotate()}), every
+ * context is replaced by a fresh one for new connections. A resumed session skips the certificate
+ * exchange, so without this a connection made after a renewal could still resume a session of the
+ * old certificate (or of roots no longer trusted): fresh contexts have empty session caches and new
+ * ticket keys, so the first connection after a rotation on either side is a full handshake with the
+ * certificates in force, and later ones resume that. Connections already open keep their engines and
+ * work until they close. The {@link UpstreamTls} objects handed to adapters stay the same (adapters
+ * key their connection reuse on them); they take the context of the current generation.
  */
 public final class MeshTls {
   static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
@@ -41,17 +50,89 @@ public final class MeshTls {
   private final Supplier<WorkloadCertificate> certificate;
   private final Supplier<List<X509Certificate>> roots;
   private final WorkloadKeyManager keys;
-  private volatile SSLContext server;
+  private final TlsStats stats = new TlsStats();
+  /** The contexts new connections use; replaced whole on rotation. */
+  private volatile Generation generation = new Generation(0);
   private final Map<Set<String>, Client> clients = new ConcurrentHashMap<>();
 
   public MeshTls(WorkloadIdentity identity) {
     this(identity::current, identity::roots);
+    identity.onChange(this::rotate);
   }
 
   MeshTls(Supplier<WorkloadCertificate> certificate, Supplier<List<X509Certificate>> roots) {
     this.certificate = certificate;
     this.roots = roots;
-    this.keys = new WorkloadKeyManager(certificate);
+    this.keys = new WorkloadKeyManager(certificate, stats);
+  }
+
+  /** The certificate or the roots changed: new connections get fresh contexts (see the class comment). */
+  public synchronized void rotate() {
+    Generation g = generation;
+    WorkloadCertificate c = certificate.get();
+    List<X509Certificate> r = roots.get();
+    if (g.certificate == c && g.roots == r && g.number > 0) {
+      return; // nothing changed (a listener may run more than once per change)
+    }
+    Generation next = new Generation(g.number + 1);
+    next.certificate = c;
+    next.roots = r;
+    generation = next;
+    stats.rotations.increment();
+  }
+
+  /** Handshake counters and what the last full handshakes showed, for {@code /stats}. */
+  public TlsStats stats() {
+    return stats;
+  }
+
+  /** The contexts of one certificate and set of roots. */
+  private final class Generation {
+    final long number;
+    volatile WorkloadCertificate certificate;
+    volatile List<X509Certificate> roots;
+    private volatile SSLContext server;
+    private final Map<Set<String>, SSLContext> clients = new ConcurrentHashMap<>();
+
+    Generation(long number) {
+      this.number = number;
+    }
+
+    SSLContext server() throws GeneralSecurityException {
+      SSLContext s = server;
+      if (s == null) {
+        synchronized (this) {
+          s = server;
+          if (s == null) {
+            s = SSLContext.getInstance("TLS");
+            s.init(new KeyManager[] {keys}, new TrustManager[] {new MeshTrustManager(MeshTls.this.roots, null, stats)}, null);
+            s.getServerSessionContext().setSessionTimeout(SESSION_TIMEOUT_SECONDS);
+            server = s;
+          }
+        }
+      }
+      return s;
+    }
+
+    SSLContext client(Set<String> expected) {
+      SSLContext known = clients.get(expected);
+      if (known != null) {
+        return known;
+      }
+      if (clients.size() > 1024) {
+        clients.clear(); // bounded as MeshTls.clients is
+      }
+      return clients.computeIfAbsent(expected, k -> {
+        try {
+          SSLContext c = SSLContext.getInstance("TLS");
+          c.init(new KeyManager[] {keys}, new TrustManager[] {new MeshTrustManager(MeshTls.this.roots, k, stats)}, null);
+          c.getClientSessionContext().setSessionTimeout(SESSION_TIMEOUT_SECONDS);
+          return c;
+        } catch (GeneralSecurityException e) {
+          throw new IllegalStateException("inmesh: cannot build a TLS context: " + e, e);
+        }
+      });
+    }
   }
 
   /** The SPIFFE ID this workload presents now, or null. */
@@ -60,20 +141,9 @@ public final class MeshTls {
     return c == null ? null : c.id().uri();
   }
 
+  /** The server context of the current generation: what a new inbound connection uses. */
   public SSLContext serverContext() throws GeneralSecurityException {
-    SSLContext s = server;
-    if (s == null) {
-      synchronized (this) {
-        s = server;
-        if (s == null) {
-          s = SSLContext.getInstance("TLS");
-          s.init(new KeyManager[] {keys}, new TrustManager[] {new MeshTrustManager(roots, null)}, null);
-          s.getServerSessionContext().setSessionTimeout(SESSION_TIMEOUT_SECONDS);
-          server = s;
-        }
-      }
-    }
-    return s;
+    return generation.server();
   }
 
   /** Server engines require a client certificate: mTLS, never one-way TLS. */
@@ -81,6 +151,12 @@ public final class MeshTls {
     engine.setUseClientMode(false);
     engine.setEnabledProtocols(PROTOCOLS);
     engine.setNeedClientAuth(true);
+  }
+
+  /** The same, counting the connection (see {@link TlsStats}). */
+  public void configureInboundEngine(SSLEngine engine) {
+    configureServerEngine(engine);
+    stats.inboundConnections.increment();
   }
 
   /** The client side for servers that must present one of {@code expected}. */
@@ -93,16 +169,9 @@ public final class MeshTls {
     if (clients.size() > 1024) {
       clients.clear(); // bounded: identity sets come from policy and the registry
     }
-    return clients.computeIfAbsent(key, k -> {
-      try {
-        SSLContext c = SSLContext.getInstance("TLS");
-        c.init(new KeyManager[] {keys}, new TrustManager[] {new MeshTrustManager(roots, k)}, null);
-        c.getClientSessionContext().setSessionTimeout(SESSION_TIMEOUT_SECONDS);
-        return new Client(c, k);
-      } catch (GeneralSecurityException e) {
-        throw new IllegalStateException("inmesh: cannot build a TLS context: " + e, e);
-      }
-    });
+    Client made = clients.computeIfAbsent(key, k -> new Client(this, k));
+    made.context(); // builds it now: a broken setup fails here, not in the middle of a connection
+    return made;
   }
 
   /**
@@ -122,25 +191,31 @@ public final class MeshTls {
 
   /** The client side for one set of expected server identities. */
   static final class Client implements UpstreamTls {
-    private final SSLContext context;
+    private final MeshTls tls;
     private final Set<String> expected;
 
-    Client(SSLContext context, Set<String> expected) {
-      this.context = context;
+    Client(MeshTls tls, Set<String> expected) {
+      this.tls = tls;
       this.expected = expected;
+    }
+
+    SSLContext context() {
+      return tls.generation.client(expected);
     }
 
     @Override
     public SSLEngine newEngine(String peerHost, int port) {
-      SSLEngine e = context.createSSLEngine(peerHost, port);
+      SSLEngine e = context().createSSLEngine(peerHost, port);
       e.setUseClientMode(true);
       e.setEnabledProtocols(PROTOCOLS);
+      tls.stats.outboundConnections.increment();
       return e;
     }
 
     @Override
     public SSLSocketFactory socketFactory() {
-      return context.getSocketFactory();
+      tls.stats.outboundConnections.increment(); // adapters ask for the factory once per connection
+      return context().getSocketFactory();
     }
 
     @Override

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
@@ -27,12 +29,18 @@ final class MeshTrustManager extends X509ExtendedTrustManager {
   private final Supplier<List<X509Certificate>> roots;
   /** Null on the server side: any mesh identity may connect (authorization decides later). */
   private final Set<String> expected;
+  private final TlsStats stats;
   private volatile List<X509Certificate> builtFor;
   private volatile X509TrustManager pkix;
 
   MeshTrustManager(Supplier<List<X509Certificate>> roots, Set<String> expected) {
+    this(roots, expected, null);
+  }
+
+  MeshTrustManager(Supplier<List<X509Certificate>> roots, Set<String> expected, TlsStats stats) {
     this.roots = roots;
     this.expected = expected;
+    this.stats = stats;
   }
 
   private X509TrustManager pkix() throws CertificateException {
@@ -97,22 +105,42 @@ final class MeshTrustManager extends X509ExtendedTrustManager {
 
   @Override
   public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-    checkClientTrusted(chain, authType);
+    counted(true, chain, authType, socket instanceof SSLSocket s ? s.getHandshakeSession() : null);
   }
 
   @Override
   public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-    checkServerTrusted(chain, authType); // the SPIFFE ID is the check: no host name verification
+    // the SPIFFE ID is the check: no host name verification
+    counted(false, chain, authType, socket instanceof SSLSocket s ? s.getHandshakeSession() : null);
   }
 
   @Override
   public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-    checkClientTrusted(chain, authType);
+    counted(true, chain, authType, engine == null ? null : engine.getHandshakeSession());
   }
 
   @Override
   public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-    checkServerTrusted(chain, authType);
+    counted(false, chain, authType, engine == null ? null : engine.getHandshakeSession());
+  }
+
+  /** A full handshake verifies the peer here (a resumed one does not): counted with its protocol and the peer's serial. */
+  private void counted(boolean inbound, X509Certificate[] chain, String authType, SSLSession handshake) throws CertificateException {
+    try {
+      if (inbound) {
+        checkClientTrusted(chain, authType);
+      } else {
+        checkServerTrusted(chain, authType);
+      }
+    } catch (CertificateException | RuntimeException e) {
+      if (stats != null) {
+        stats.rejected(inbound);
+      }
+      throw e;
+    }
+    if (stats != null) {
+      stats.fullHandshake(inbound, handshake == null ? null : handshake.getProtocol(), spiffeId(chain), chain[0]);
+    }
   }
 
   @Override

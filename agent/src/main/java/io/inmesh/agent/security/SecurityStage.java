@@ -36,7 +36,8 @@ import javax.net.ssl.SSLSocketFactory;
  * a STRICT port refuses everything: security fails closed.
  *
  * <p>Outbound (https://istio.io/latest/docs/tasks/security/authentication/authn-policy/#auto-mutual-tls):
- * a DestinationRule {@code tls} mode decides when set (DISABLE: plain; ISTIO_MUTUAL: mTLS); otherwise
+ * a DestinationRule {@code tls} mode decides when set (DISABLE: plain; ISTIO_MUTUAL: mTLS; SIMPLE and
+ * MUTUAL: TLS originated with the rule's files and names, {@link OriginatedTls}); otherwise
  * auto mTLS sends mTLS to endpoints that registered an identity unless their own PeerAuthentication
  * for that port is DISABLE, and plain text to everything else. The server must present one of the
  * identities the registry vouches for the destination's endpoints (secure naming), or those a
@@ -104,8 +105,9 @@ public final class SecurityStage implements UpstreamSecurity {
     return tls.serverContext();
   }
 
+  /** Configures the engine of one accepted mTLS connection (counted: /config_dump {@code security.tls.inboundConnections}). */
   public void configureInboundEngine(SSLEngine engine) {
-    MeshTls.configureServerEngine(engine);
+    tls.configureInboundEngine(engine);
   }
 
   public String forwardedClientCert(Certificate[] peer) throws java.security.GeneralSecurityException {
@@ -157,8 +159,13 @@ public final class SecurityStage implements UpstreamSecurity {
               ? Set.copyOf(dr.subjectAltNames())
               : cluster.identities();
           return tls.client(names);
+        case SIMPLE:
+        case MUTUAL:
+          // TLS origination to a host outside the mesh's identities (egress TLS origination): the
+          // logical host (the ServiceEntry's) gives the SNI and the name checked when the rule names none
+          return new OriginatedTls(dr, cluster.service().fqdn(), tls.stats());
         default:
-          return PLAIN; // SIMPLE / MUTUAL origination is not enforced yet (Enforcement.CLIENT_TLS says so)
+          return PLAIN;
       }
     }
     // auto mTLS: only a workload that takes part in mTLS itself originates it
@@ -196,6 +203,7 @@ public final class SecurityStage implements UpstreamSecurity {
     m.put("upstreamAttemptsMtls", upstreamMtls.sum());
     m.put("upstreamAttemptsPlain", upstreamPlain.sum());
     m.put("inboundRefusedWithoutIdentity", refused.sum());
+    m.put("tls", tls.stats().describe());
     return m;
   }
 

@@ -24,13 +24,19 @@ final class WorkloadKeyManager extends X509ExtendedKeyManager {
   private static final int KEEP = 4;
 
   private final Supplier<WorkloadCertificate> current;
+  private final TlsStats stats;
   private final Map<String, WorkloadCertificate> recent = new LinkedHashMap<>();
   private WorkloadCertificate last;
   private String lastAlias;
   private long aliases;
 
   WorkloadKeyManager(Supplier<WorkloadCertificate> current) {
+    this(current, null);
+  }
+
+  WorkloadKeyManager(Supplier<WorkloadCertificate> current, TlsStats stats) {
     this.current = current;
+    this.stats = stats;
   }
 
   /** The alias of the certificate in force, or null when this workload has none (no certificate is presented). */
@@ -95,6 +101,9 @@ final class WorkloadKeyManager extends X509ExtendedKeyManager {
   @Override
   public X509Certificate[] getCertificateChain(String alias) {
     WorkloadCertificate c = get(alias);
+    if (c != null && stats != null) {
+      stats.presented(c.leaf()); // asked once per full handshake that presents it
+    }
     return c == null ? null : c.chain().toArray(new X509Certificate[0]);
   }
 

@@ -124,4 +124,9 @@ public final class BenchOptions {
   public List<Mode> runnableModes() {
     return modes.stream().filter(m -> m.skipReason == null).toList();
   }
+
+  /** Modes that run on {@code pair}. */
+  public List<Mode> runnableModes(io.inmesh.bench.mode.AppPair pair) {
+    return modes.stream().filter(m -> m.skipReason(pair) == null).toList();
+  }
 }

@@ -78,6 +78,12 @@ public final class BenchRun {
     for (Mode m : opts.modes) {
       if (m.skipReason != null) {
         results.skipped.put(m.id, m.skipReason);
+      } else {
+        for (AppPair pair : opts.pairs) {
+          if (m.skipReason(pair) != null) {
+            results.skipped.put(m.id + " (" + pair.id + " pair)", m.skipReason(pair));
+          }
+        }
       }
     }
     if (opts.quick) {
@@ -202,7 +208,7 @@ public final class BenchRun {
     List<ModeSet> sets = new ArrayList<>();
     HaproxyConfig.Tls tls = null;
     try {
-      for (Mode mode : opts.runnableModes()) {
+      for (Mode mode : opts.runnableModes(pair)) {
         if (mode.sidecar == Mode.Sidecar.MTLS && tls == null) {
           tls = Certificates.generate(workDir.resolve("pki"), "backend-service");
         }

@@ -32,7 +32,7 @@ public final class Plan {
       }
     }
     for (AppPair pair : o.pairs) {
-      for (Mode m : o.runnableModes()) {
+      for (Mode m : o.runnableModes(pair)) {
         t += setStartSeconds(pair, m) + o.warmupSeconds + 0.5 + o.rounds.get(pair) * roundSeconds(o) + 2;
       }
     }

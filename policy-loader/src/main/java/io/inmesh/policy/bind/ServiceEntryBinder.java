@@ -160,7 +160,7 @@ final class ServiceEntryBinder {
     List<String> exportTo = CommonBinders.exportTo(spec.get("exportTo"));
     List<String> sans = spec.get("subjectAltNames").stringList();
     if (!sans.isEmpty()) {
-      spec.get("subjectAltNames").notEnforced(Enforcement.CLIENT_TLS_ORIGINATION);
+      spec.get("subjectAltNames").notEnforced(Enforcement.SERVICE_ENTRY_SUBJECT_ALT_NAMES);
     }
     return new ServiceEntry(
         ref,

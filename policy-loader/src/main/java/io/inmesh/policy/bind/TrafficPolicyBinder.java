@@ -427,6 +427,12 @@ public final class TrafficPolicyBinder {
         List.copyOf(codes));
   }
 
+  /**
+   * https://istio.io/latest/docs/reference/config/networking/destination-rule/#ClientTLSSettings : SIMPLE and
+   * MUTUAL are originated by the agent (Istio's egress TLS origination,
+   * https://istio.io/latest/docs/tasks/traffic-management/egress/egress-tls-origination/); the files they name are
+   * read where the policy is checked, so a missing or unreadable one is an error naming its field.
+   */
   static ClientTlsSettings tls(Cursor c) {
     if (!c.present() || !c.expectMap()) {
       return null;
@@ -444,24 +450,76 @@ public final class TrafficPolicyBinder {
             "caCrl"),
         null);
     String mode = c.get("mode").present() ? c.get("mode").enumValue(List.of("DISABLE", "SIMPLE", "MUTUAL", "ISTIO_MUTUAL")) : "DISABLE";
-    if ("SIMPLE".equals(mode) || "MUTUAL".equals(mode)) {
-      c.notEnforced(Enforcement.CLIENT_TLS_ORIGINATION); // DISABLE and ISTIO_MUTUAL are the secure stage's
-    }
     String cert = c.get("clientCertificate").string();
     String key = c.get("privateKey").string();
-    c.get("caCertificates").string();
+    String ca = c.get("caCertificates").string();
     c.get("caCrl").string();
+    c.get("caCrl").notEnforced(Enforcement.CLIENT_TLS_CRL);
     String credential = c.get("credentialName").string();
     List<String> sans = c.get("subjectAltNames").stringList();
     String sni = c.get("sni").string();
-    c.get("insecureSkipVerify").bool();
-    if ("MUTUAL".equals(mode) && credential == null && (cert == null || key == null)) {
-      c.error("mode MUTUAL needs clientCertificate and privateKey, or credentialName", null);
+    Boolean skip = c.get("insecureSkipVerify").bool();
+    if ("MUTUAL".equals(mode) && credential == null) {
+      if (cert == null) {
+        c.get("clientCertificate").error("mode MUTUAL needs clientCertificate and privateKey (or credentialName)", null);
+      }
+      if (key == null) {
+        c.get("privateKey").error("mode MUTUAL needs clientCertificate and privateKey (or credentialName)", null);
+      }
     }
     if ("ISTIO_MUTUAL".equals(mode) && (cert != null || key != null || credential != null || c.get("caCertificates").present())) {
       c.error("mode ISTIO_MUTUAL uses the mesh's certificates: leave clientCertificate, privateKey, caCertificates and credentialName empty", null);
     }
-    return mode == null ? null : new ClientTlsSettings(ClientTlsSettings.Mode.valueOf(mode), sni, sans, credential);
+    if ("SIMPLE".equals(mode) || "MUTUAL".equals(mode)) {
+      if (credential != null) {
+        c.get("credentialName").notEnforced(Enforcement.CLIENT_TLS_CREDENTIAL_NAME);
+      }
+      if ("MUTUAL".equals(mode)) {
+        pemFile(c.get("clientCertificate"), cert, "CERTIFICATE");
+        pemFile(c.get("privateKey"), key, "PRIVATE KEY");
+      }
+      pemFile(c.get("caCertificates"), ca, "CERTIFICATE");
+    }
+    return mode == null
+        ? null
+        : new ClientTlsSettings(ClientTlsSettings.Mode.valueOf(mode), sni, sans, credential, cert, key, ca, Boolean.TRUE.equals(skip));
+  }
+
+  /** A PEM file the agent will read: an absolute path to a readable file holding a {@code type} block. */
+  private static void pemFile(Cursor c, String path, String type) {
+    if (path == null) {
+      return;
+    }
+    java.nio.file.Path p;
+    try {
+      p = java.nio.file.Path.of(path);
+    } catch (RuntimeException e) {
+      c.error("\"" + path + "\" is not a valid path", null);
+      return;
+    }
+    if (!p.isAbsolute()) {
+      c.error("must be an absolute path (the agent reads it), got \"" + path + "\"", null);
+      return;
+    }
+    if (!java.nio.file.Files.isRegularFile(p) || !java.nio.file.Files.isReadable(p)) {
+      c.error("no readable file " + path, "the agent reads this file when it originates TLS; create it or fix the path");
+      return;
+    }
+    try {
+      String text = java.nio.file.Files.readString(p, java.nio.charset.StandardCharsets.ISO_8859_1);
+      boolean found = false;
+      for (io.inmesh.policy.identity.PemBlocks.Block b : io.inmesh.policy.identity.PemBlocks.parse(text)) {
+        if (b.type().equals(type)) {
+          found = true;
+        }
+      }
+      if (!found) {
+        c.error(path + " holds no PEM " + type + " block",
+            type.equals("PRIVATE KEY") ? "the key must be unencrypted PKCS#8: openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8" : null);
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      c.error("cannot read " + path + ": " + e.getMessage(), null);
+    }
   }
 
   static RetryBudget retryBudget(Cursor c) {

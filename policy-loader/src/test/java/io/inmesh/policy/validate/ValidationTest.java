@@ -89,7 +89,14 @@ class ValidationTest {
         e("DR connectTimeout type", dr("trafficPolicy: {connectionPool: {tcp: {connectTimeout: true}}}"), "connectTimeout: must be a duration"),
         e("DR port-level without port", dr("trafficPolicy: {portLevelSettings: [{loadBalancer: {simple: RANDOM}}]}"), "missing port"),
         e("DR consistentHash with two keys", dr("trafficPolicy: {loadBalancer: {consistentHash: {httpHeaderName: x, useSourceIp: true}}}"), "give only one hash key"),
-        e("DR tls MUTUAL without certificates", dr("trafficPolicy: {tls: {mode: MUTUAL}}"), "mode MUTUAL needs clientCertificate and privateKey, or credentialName"),
+        e("DR tls MUTUAL without certificates", dr("trafficPolicy: {tls: {mode: MUTUAL}}"), "spec.trafficPolicy.tls.clientCertificate: mode MUTUAL needs clientCertificate and privateKey (or credentialName)"),
+        e("DR tls MUTUAL without its key", dr("trafficPolicy: {tls: {mode: MUTUAL, clientCertificate: /etc/hosts}}"), "spec.trafficPolicy.tls.privateKey: mode MUTUAL needs clientCertificate and privateKey (or credentialName)"),
+        e("DR tls SIMPLE with a missing CA file", dr("trafficPolicy: {portLevelSettings: [{port: {number: 80}, tls: {mode: SIMPLE, caCertificates: /nonexistent/inmesh/ca.pem}}]}"),
+            "t.yaml:6: error: DestinationRule default/d: spec.trafficPolicy.portLevelSettings[0].tls.caCertificates: no readable file /nonexistent/inmesh/ca.pem"),
+        e("DR tls MUTUAL with a missing key file", dr("trafficPolicy: {tls: {mode: MUTUAL, clientCertificate: /nonexistent/c.pem, privateKey: /nonexistent/k.pem}}"),
+            "spec.trafficPolicy.tls.privateKey: no readable file /nonexistent/k.pem"),
+        e("DR tls file path relative", dr("trafficPolicy: {tls: {mode: SIMPLE, caCertificates: certs/ca.pem}}"), "spec.trafficPolicy.tls.caCertificates: must be an absolute path"),
+        e("DR tls CA file without certificates", dr("trafficPolicy: {tls: {mode: SIMPLE, caCertificates: /etc/hosts}}"), "holds no PEM CERTIFICATE block"),
         e("PA mode unknown", kind("security.istio.io/v1", "PeerAuthentication", "mtls: {mode: STRIKT}"), "spec.mtls.mode: must be one of UNSET, DISABLE, PERMISSIVE, STRICT"),
         e("PA portLevelMtls without selector", kind("security.istio.io/v1", "PeerAuthentication", "portLevelMtls: {8080: {mode: DISABLE}}"), "portLevelMtls requires selector"),
         e("AP DENY without rules", kind("security.istio.io/v1", "AuthorizationPolicy", "action: DENY"), "DENY action without rules is meaningless"),
@@ -178,6 +185,7 @@ class ValidationTest {
         Arguments.of("outlier detection", dr("trafficPolicy: {outlierDetection: {consecutive5xxErrors: 3, interval: 1s, baseEjectionTime: 30s}}")),
         Arguments.of("retry budget", dr("trafficPolicy: {retryBudget: {percent: 20, minRetryConcurrency: 3}}")),
         Arguments.of("mesh default retries", kind("inmesh.dev/v1alpha1", "MeshConfig", "defaultRetryPolicy: {attempts: 3}")),
+        Arguments.of("tls SIMPLE origination (issue 11)", dr("trafficPolicy: {portLevelSettings: [{port: {number: 80}, tls: {mode: SIMPLE, sni: x.example.com, subjectAltNames: [x.example.com]}}]}")),
         Arguments.of("authorization (issue 12)", kind("security.istio.io/v1", "AuthorizationPolicy", "rules: [{to: [{operation: {methods: [GET], paths: [\"/usuarios/*\"]}}]}]")));
   }
 

@@ -78,7 +78,15 @@ public final class BenchResults {
       double controlPlaneCpuPerRequest,
       double controlPlaneCpuMillisPerSecond,
       long controlPlaneRssKb,
-      int agents) {}
+      int agents,
+      /** TLS connections the hop's server side accepted per second of the fixed-rate window (NaN: no TLS on the hop; null: a run from before it was measured). */
+      Double tlsHandshakesPerSecond) {
+
+    /** {@link #tlsHandshakesPerSecond}, NaN when not measured. */
+    public double tlsPerSecond() {
+      return tlsHandshakesPerSecond == null ? Double.NaN : tlsHandshakesPerSecond;
+    }
+  }
 
   /** The warm-up of one mode: its slices at the fixed rate, whether the steady-state check passed, and after how long. */
   public record Warmup(String pair, String mode, double sliceSeconds, double rate, List<Latency> slices, Latency whole, long errors, boolean steady, double seconds) {}

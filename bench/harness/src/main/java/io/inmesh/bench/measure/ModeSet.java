@@ -38,6 +38,7 @@ public final class ModeSet {
   /** Milliseconds from process start to the first 200, as measured while starting the set. */
   public double backendStartMillis;
   public double frontendStartMillis;
+  private TlsConnections tlsConnections = TlsConnections.NONE;
 
   public ModeSet(AppPair pair, Mode mode) {
     this.pair = pair;
@@ -53,16 +54,21 @@ public final class ModeSet {
     Path dir = Files.createDirectories(workDir.resolve(name()));
     String controlUrl = null;
     if (mode.meshed()) {
-      controlPlane = ControlPlaneProcess.start(launcher, paths, name() + "-control-plane", topo.controlPlane(), dir, MeshPolicy.routeFor(mode), java.util.Map.of());
+      controlPlane = ControlPlaneProcess.start(launcher, paths, name() + "-control-plane", topo.controlPlane(), dir, MeshPolicy.routeFor(mode), MeshPolicy.otherFilesFor(mode));
       procs.add(controlPlane.proc());
       controlUrl = controlPlane.url();
     }
-    Path cache = dir.resolve("inmesh-cache");
+    Map<String, String> backendEnv = JvmSettings.env(mode, paths, JvmSettings.serviceName(false), topo.backend(), controlUrl, dir.resolve("inmesh-cache-" + JvmSettings.serviceName(false)));
+    Map<String, String> frontendEnv = JvmSettings.env(mode, paths, JvmSettings.serviceName(true), topo.frontend(), controlUrl, dir.resolve("inmesh-cache-" + JvmSettings.serviceName(true)));
+    if (mode.meshTls()) {
+      backendEnv.put("INMESH_TOKEN", ControlPlaneProcess.token(paths, controlPlane, JvmSettings.serviceName(false)));
+      frontendEnv.put("INMESH_TOKEN", ControlPlaneProcess.token(paths, controlPlane, JvmSettings.serviceName(true)));
+    }
 
     Proc backend = launcher.start(
         name() + "-backend", Proc.Role.BACKEND,
         JvmSettings.command(paths, List.of(), pair.backendArgs(paths, topo.backend(), Topology.APP_PORT)),
-        JvmSettings.env(mode, paths, JvmSettings.serviceName(false), topo.backend(), controlUrl, cache));
+        backendEnv);
     procs.add(backend);
     backendStartMillis = awaitFirst200(backend, topo.backend(), Topology.APP_PORT, pair.backendPath, APP_READY);
     if (mode.meshed()) {
@@ -73,7 +79,12 @@ public final class ModeSet {
     if (mode.sidecar != Mode.Sidecar.NONE) {
       HaproxyConfig.Tls legTls = mode.sidecar == Mode.Sidecar.MTLS ? tls : null;
       Path inCfg = dir.resolve("haproxy-inbound.cfg");
-      Files.writeString(inCfg, HaproxyConfig.inbound(topo.inboundProxy(), Topology.INBOUND_PORT, topo.backend(), Topology.APP_PORT, legTls), StandardCharsets.UTF_8);
+      Path stats = legTls == null ? null : dir.resolve("haproxy-inbound.sock");
+      Files.writeString(inCfg, HaproxyConfig.inbound(topo.inboundProxy(), Topology.INBOUND_PORT, topo.backend(), Topology.APP_PORT, legTls, stats == null ? null : stats.toString()),
+          StandardCharsets.UTF_8);
+      if (stats != null) {
+        tlsConnections = TlsConnections.haproxy(stats);
+      }
       Path outCfg = dir.resolve("haproxy-outbound.cfg");
       Files.writeString(outCfg, HaproxyConfig.outbound(topo.outboundProxy(), Topology.OUTBOUND_PORT, topo.inboundProxy(), Topology.INBOUND_PORT, legTls), StandardCharsets.UTF_8);
       Proc in = launcher.start(name() + "-inbound-proxy", Proc.Role.INBOUND_PROXY, List.of("haproxy", "-f", inCfg.toString(), "-db"), Map.of());
@@ -92,7 +103,7 @@ public final class ModeSet {
     Proc frontend = launcher.start(
         name() + "-frontend", Proc.Role.FRONTEND,
         JvmSettings.command(paths, List.of(), pair.frontendArgs(paths, topo.frontend(), Topology.APP_PORT, backendUrl)),
-        JvmSettings.env(mode, paths, JvmSettings.serviceName(true), topo.frontend(), controlUrl, cache));
+        frontendEnv);
     procs.add(frontend);
     if (mode.meshed()) {
       awaitAgentReady(frontend, topo.frontend());
@@ -105,6 +116,30 @@ public final class ModeSet {
     checkAgent(backend, mode.agent);
     checkAgent(frontend, mode.agent);
     verify();
+    if (mode.meshTls()) {
+      verifyStrict();
+      tlsConnections = TlsConnections.inmeshServer(topo.backend());
+    }
+  }
+
+  /** TLS connections the hop's server side (backend agent or inbound proxy) accepted so far; -1 without TLS on the hop. */
+  public long tlsConnections() {
+    return tlsConnections.count();
+  }
+
+  /**
+   * inmesh-mtls must measure mTLS, not plain text that happens to pass: the backend, STRICT, refuses
+   * a plain-text call at the connection, so the 200s through the frontend went over mesh mTLS.
+   */
+  private void verifyStrict() throws IOException {
+    int plain;
+    try (HttpConnection c = new HttpConnection(topo.backend(), Topology.APP_PORT, pair.backendPath, null, 2000)) {
+      plain = c.get();
+    } catch (IOException refused) {
+      return; // refused or closed at the connection: STRICT holds
+    }
+    throw new IOException(name() + ": the backend is meant to run STRICT, yet a plain-text call to it answered " + plain
+        + "; the mode would not measure mTLS");
   }
 
   /** One call through the whole chain must come back 200 with the backend's document. */

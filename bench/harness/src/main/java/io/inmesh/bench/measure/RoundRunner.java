@@ -55,10 +55,13 @@ public final class RoundRunner {
     step.at("fixed rate " + (int) rate + "/s (open loop)", opts.fixedSeconds);
     CpuWindow cpu = CpuWindow.begin(set.dataPath());
     CpuWindow controlCpu = set.controlPlane() == null ? null : CpuWindow.begin(java.util.List.of(set.controlPlane().proc()));
+    long tlsBefore = set.tlsConnections();
     long fixedStart = System.nanoTime();
     LoadResult fixed = generator(set).run(rate, opts.fixedSeconds, opts.fixedConnections, 0, 5);
     Map<String, Long> cpuMicros = cpu.end();
     double fixedWindowSeconds = (System.nanoTime() - fixedStart) / 1e9;
+    long tlsAfter = set.tlsConnections();
+    double tlsPerSecond = tlsBefore < 0 || tlsAfter < 0 ? Double.NaN : (tlsAfter - tlsBefore) / fixedWindowSeconds;
     long controlMicros = controlCpu == null ? -1 : controlCpu.end().getOrDefault(Proc.Role.CONTROL_PLANE.label, -1L);
     long controlRssKb = set.controlPlane() == null ? -1 : ProcStat.rssBreakdownKb(set.controlPlane().proc().pid())[0];
     Map<String, Long> rss = new LinkedHashMap<>();
@@ -117,7 +120,8 @@ public final class RoundRunner {
         controlMicros < 0 || requests == 0 ? Double.NaN : controlMicros / (double) requests,
         controlMicros < 0 ? Double.NaN : controlMicros / 1000.0 / fixedWindowSeconds,
         controlRssKb,
-        set.mode.meshed() ? set.jvms().size() : 0);
+        set.mode.meshed() ? set.jvms().size() : 0,
+        tlsPerSecond);
   }
 
   private void writeHistogram(ModeSet set, int round, String phase, LoadResult r) throws IOException {

@@ -18,10 +18,35 @@ import java.util.Map;
 public final class ControlPlaneProcess {
   private ControlPlaneProcess() {}
 
-  public record Started(Proc proc, String address, Path policyFile) {
+  public record Started(Proc proc, String address, Path policyFile, Path dataDir) {
     public String url() {
       return "http://" + address + ":" + Topology.CONTROL_PORT;
     }
+  }
+
+  /**
+   * A join token (INMESH_TOKEN) for {@code serviceAccount} in namespace {@code default}, made by
+   * the control plane's own {@code token create} against its data directory, as an operator would.
+   */
+  public static String token(BenchPaths paths, Started cp, String serviceAccount) throws IOException {
+    List<String> cmd = List.of(paths.java().toString(), "-jar", paths.controlPlaneJar().toString(), "token", "create",
+        "--data-dir", cp.dataDir().toString(), "--namespace", "default", "--service-account", serviceAccount, "--ttl", "24h");
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(false).start();
+    try {
+      if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IOException("`" + String.join(" ", cmd) + "` did not finish within 60 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while making a join token", e);
+    }
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+    String err = new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+    if (p.exitValue() != 0 || out.isEmpty() || out.contains("\n")) {
+      throw new IOException("`" + String.join(" ", cmd) + "` exited " + p.exitValue() + ":\n" + out + "\n" + err);
+    }
+    return out;
   }
 
   public static Started start(Launcher launcher, BenchPaths paths, String name, String address, Path workDir) throws IOException {
@@ -46,6 +71,6 @@ public final class ControlPlaneProcess {
     if (!Http.await(Duration.ofSeconds(60), 50, () -> !p.alive() || Http.status(health) == 200) || !p.alive()) {
       throw new IOException("control plane " + address + " did not become healthy:\n" + p.tail(30));
     }
-    return new Started(p, address, policyFile);
+    return new Started(p, address, policyFile, data);
   }
 }

@@ -52,6 +52,35 @@ public final class MeshPolicy {
         + "    route:\n    - destination: {host: backend-service}\n";
   }
 
+  /** File of the PeerAuthentication the inmesh-mtls mode runs. */
+  public static final String PEER_AUTHENTICATION_FILE_NAME = "peer-authentication.yaml";
+
+  /**
+   * The backend workload STRICT (https://istio.io/latest/docs/reference/config/security/peer_authentication/):
+   * a workload selector, so the frontend, which the load generator calls from outside the mesh,
+   * keeps the mesh default PERMISSIVE, as an edge service would.
+   */
+  public static String backendStrict() {
+    return """
+        apiVersion: security.istio.io/v1
+        kind: PeerAuthentication
+        metadata:
+          name: backend-service-strict
+          namespace: default
+        spec:
+          selector:
+            matchLabels:
+              app: backend-service
+          mtls:
+            mode: STRICT
+        """;
+  }
+
+  /** Policy files beside the route for {@code mode}. */
+  public static java.util.Map<String, String> otherFilesFor(io.inmesh.bench.mode.Mode mode) {
+    return mode.meshTls() ? java.util.Map.of(PEER_AUTHENTICATION_FILE_NAME, backendStrict()) : java.util.Map.of();
+  }
+
   /** File of the DestinationRule the route-propagation probe uses. */
   public static final String SUBSETS_FILE_NAME = "backend-service-subsets.yaml";
 

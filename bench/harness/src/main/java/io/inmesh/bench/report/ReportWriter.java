@@ -187,6 +187,8 @@ public final class ReportWriter {
         .append(" agents per inmesh mode here (frontend and backend); its per-agent share is its figure ÷ that count. Its CPU is measured over the same fixed-rate window ")
         .append("(long-poll refreshes, heartbeats, the file scan), per data-path request and per second.\n\n");
 
+    tlsHandshakes(modes);
+
     md.append("### Fixed-rate details\n\n| mode | offered req/s | achieved req/s | service-time p50 µs (from actual send) | errors / non-2xx | first error |\n|---|---|---|---|---|---|\n");
     for (ModeFigures f : modes.values()) {
       double achieved = f.rounds.stream().mapToDouble(BenchResults.Round::achievedRate).average().orElse(Double.NaN);
@@ -198,6 +200,24 @@ public final class ReportWriter {
 
     md.append("![latency percentiles per mode, ").append(pair).append(" pair](latency-").append(pair).append(".png)\n\n");
     md.append("![CPU per request per mode, ").append(pair).append(" pair](cpu-").append(pair).append(".png)\n\n");
+  }
+
+  /** TLS connections the hop's server side accepted per second of the fixed-rate window, for the modes with TLS on the hop. */
+  private void tlsHandshakes(Map<String, ModeFigures> modes) {
+    List<ModeFigures> tls = modes.values().stream()
+        .filter(f -> f.mode.endsWith("-mtls") && f.rounds.stream().anyMatch(r -> Double.isFinite(r.tlsPerSecond())))
+        .toList();
+    if (tls.isEmpty()) {
+      return;
+    }
+    md.append("### TLS handshakes on the hop (fixed rate)\n\n| mode | handshakes/s on the server side | counted by |\n|---|---|---|\n");
+    for (ModeFigures f : tls) {
+      Spread s = Spread.of(f.rounds.stream().map(BenchResults.Round::tlsPerSecond).filter(Double::isFinite).toList());
+      md.append("| ").append(f.mode).append(" | ").append(s.format("%.2f")).append(" | ")
+          .append(f.mode.startsWith("sidecar") ? "inbound HAProxy `show info` CumSslConns" : "backend agent's `security.tls.inboundConnections` (one per accepted mTLS connection)").append(" |\n");
+    }
+    md.append("\nBoth designs keep connections alive, so the latency and CPU figures above are steady-state per-request costs with (almost) no handshake in them; ")
+        .append("this is how many new TLS connections each design made while measured.\n\n");
   }
 
   private void targetsSection(List<Targets.Target> targets) {

@@ -115,7 +115,7 @@ public final class Targets {
         t.add(check("inmesh (tracing on) added CPU/request ≤ 1.0 × sidecar pair's", pair, inmesh.perRoundAdded(BenchResults.Round::cpuPerRequest), "rounds", sideCpu, "µs", noSidecar));
         t.add(check("inmesh resident memory added per JVM ≤ 50 MB (equal -Xmx)", pair, inmesh.perRoundAdded(ModeFigures::rssPerJvmMb), "rounds", 50, "MB", ""));
       }
-      t.add(missing("inmesh-mtls − otel vs sidecar-mtls (p50, CPU ≤ 0.25 ×)", pair, "inmesh has no mTLS yet"));
+      mtlsTargets(t, pair, m.get("inmesh-mtls"), m.get("sidecar-mtls"));
     }
     startupTargets(t, startup, "start-up to first served request", "first served");
     startupTargets(t, firstCall, "start-up to first meshed call", "first meshed call");
@@ -127,6 +127,25 @@ public final class Targets {
       t.add(missing("route edit → first call on the new route, p99 ≤ 1 s", "-", "inmesh mode did not run"));
     }
     return t;
+  }
+
+  /** Issue 11: in-process mTLS against the HAProxy mTLS pair — added p50 ≤ 0.5×, added CPU ≤ 0.75×. */
+  private static void mtlsTargets(List<Target> t, String pair, ModeFigures mtls, ModeFigures sidecarMtls) {
+    if (mtls == null || sidecarMtls == null) {
+      t.add(missing("inmesh-mtls added latency ≤ 0.5 × and CPU ≤ 0.75 × the sidecar-mtls pair's", pair,
+          (mtls == null ? "inmesh-mtls" : "sidecar-mtls") + " did not run on this pair"));
+      return;
+    }
+    for (Measure x : LATENCY) {
+      if (x.label().endsWith("p50")) {
+        double side = Spread.of(sidecarMtls.perRoundAdded(x.f())).median();
+        t.add(check("inmesh-mtls added " + x.label() + " latency ≤ 0.5 × sidecar-mtls pair's", pair, mtls.perRoundAdded(x.f()), "rounds", 0.5 * side, "µs",
+            String.format("sidecar-mtls added %s µs", Target.fmt(side))));
+      }
+    }
+    double sideCpu = Spread.of(sidecarMtls.perRoundAdded(BenchResults.Round::cpuPerRequest)).median();
+    t.add(check("inmesh-mtls added CPU/request ≤ 0.75 × sidecar-mtls pair's", pair, mtls.perRoundAdded(BenchResults.Round::cpuPerRequest), "rounds", 0.75 * sideCpu, "µs",
+        String.format("sidecar-mtls added %s µs", Target.fmt(sideCpu))));
   }
 
   private static void startupTargets(List<Target> t, Map<String, StartupFigures> figures, String what, String label) {

@@ -14,11 +14,17 @@ public final class HaproxyConfig {
   public record Tls(String caFile, String outboundPem, String inboundPem, String peerName) {}
 
   private static String common() {
+    return common(null);
+  }
+
+  /** With {@code statsSocket}, a read-only admin socket ({@code show info}: the TLS connection counters the report reads). */
+  private static String common(String statsSocket) {
     return """
         global
             nbthread 1
             maxconn 4096
             ssl-server-verify required
+        """ + (statsSocket == null ? "" : "    stats socket " + statsSocket + " mode 600 level user\n") + """
 
         defaults
             mode http
@@ -45,11 +51,16 @@ public final class HaproxyConfig {
 
   /** The callee's sidecar: terminates the hop (TLS with client-certificate verification under mTLS), forwards to the app. */
   public static String inbound(String listenAddress, int listenPort, String appAddress, int appPort, Tls tls) {
+    return inbound(listenAddress, listenPort, appAddress, appPort, tls, null);
+  }
+
+  /** {@link #inbound(String, int, String, int, Tls)} with an admin socket at {@code statsSocket} (or none for null). */
+  public static String inbound(String listenAddress, int listenPort, String appAddress, int appPort, Tls tls, String statsSocket) {
     String bind = "    bind " + listenAddress + ":" + listenPort;
     if (tls != null) {
       bind += " ssl crt " + tls.inboundPem() + " ca-file " + tls.caFile() + " verify required";
     }
-    return common()
+    return common(statsSocket)
         + "frontend inbound\n" + bind + "\n    default_backend app\n\n"
         + "backend app\n    server app " + appAddress + ":" + appPort + "\n";
   }

@@ -24,4 +24,11 @@ class HaproxyConfigTest {
     // the inbound proxy talks plain HTTP to its own app, as a sidecar does
     assertThat(in).contains("server app 127.0.0.72:8080\n");
   }
+
+  @Test
+  void anInboundProxyWithAStatsSocketExposesItInItsGlobalSection() {
+    String in = HaproxyConfig.inbound("127.0.0.74", 15006, "127.0.0.72", 8080, tls, "/run/in.sock");
+    assertThat(in.substring(0, in.indexOf("defaults"))).contains("stats socket /run/in.sock mode 600 level user\n");
+    assertThat(HaproxyConfig.inbound("127.0.0.74", 15006, "127.0.0.72", 8080, tls)).doesNotContain("stats socket");
+  }
 }

@@ -53,7 +53,9 @@ public class ApacheHttpClient4InstrumentationModule extends InstrumentationModul
         p + "Mesh4Call$Ending$1",
         p + "RetryGates",
         p + "RetryGates$Handler",
-        p + "RetryGates$Strategy");
+        p + "RetryGates$Strategy",
+        p + "Mesh4Tls",
+        p + "Mesh4Tls$MeshRegistry");
   }
 
   @Override

@@ -92,9 +92,12 @@ final class Mesh4Call {
       boolean meshTimeout = applyTimeouts(attempt);
       CloseableHttpResponse response = null;
       IOException failure = null;
+      HttpRoute attemptRoute = route(attempt);
+      String scheme = attemptRoute.getTargetHost().getSchemeName();
+      Object[] saved = Mesh4Tls.enter(context, Mesh4Tls.isMesh(scheme) ? scheme : null);
       context.setAttribute(Mesh4ExecChain.ATTEMPT_ATTRIBUTE, Boolean.TRUE);
       try {
-        response = next.execute(route(attempt), copy, context, execAware);
+        response = next.execute(attemptRoute, copy, context, execAware);
       } catch (IOException e) {
         failure = e;
       } catch (HttpException | RuntimeException e) {
@@ -103,6 +106,7 @@ final class Mesh4Call {
       } finally {
         context.removeAttribute(Mesh4ExecChain.ATTEMPT_ATTRIBUTE);
         context.setRequestConfig(own);
+        Mesh4Tls.exit(context, saved);
       }
       int verdict;
       if (response != null) {
@@ -145,13 +149,25 @@ final class Mesh4Call {
     return response;
   }
 
+  /**
+   * The attempt's route: to its endpoint, with the scheme of its mesh TLS when it goes out over mTLS
+   * ({@link Mesh4Tls}: pooled apart from plain connections, per expected identity set). The route
+   * stays "not secure": the application's URL is {@code http://}.
+   */
   private HttpRoute route(Attempt attempt) {
     InetSocketAddress a = attempt.address();
-    if (a == null) {
+    io.inmesh.bootstrap.UpstreamTls tls = attempt.tls();
+    if (a == null && tls == null) {
       return route;
     }
+    String scheme = tls == null ? "http" : Mesh4Tls.scheme(tls);
+    if (a == null) {
+      HttpHost t = route.getTargetHost();
+      HttpHost target = t.getAddress() != null ? new HttpHost(t.getAddress(), t.getHostName(), t.getPort(), scheme) : new HttpHost(t.getHostName(), t.getPort(), scheme);
+      return new HttpRoute(target, route.getLocalAddress(), false);
+    }
     String ip = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
-    HttpHost target = a.getAddress() != null ? new HttpHost(a.getAddress(), ip, a.getPort(), "http") : new HttpHost(ip, a.getPort(), "http");
+    HttpHost target = a.getAddress() != null ? new HttpHost(a.getAddress(), ip, a.getPort(), scheme) : new HttpHost(ip, a.getPort(), scheme);
     return new HttpRoute(target, route.getLocalAddress(), false);
   }
 
@@ -239,7 +255,7 @@ final class Mesh4Call {
 
   static boolean sent(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-      if (c instanceof ConnectException || c instanceof ConnectTimeoutException || c instanceof UnknownHostException || c instanceof NoRouteToHostException) {
+      if (c instanceof javax.net.ssl.SSLHandshakeException || c instanceof ConnectException || c instanceof ConnectTimeoutException || c instanceof UnknownHostException || c instanceof NoRouteToHostException) {
         return false;
       }
     }

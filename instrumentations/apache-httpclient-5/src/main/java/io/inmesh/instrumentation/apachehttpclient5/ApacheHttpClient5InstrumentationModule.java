@@ -18,6 +18,11 @@ import net.bytebuddy.matcher.ElementMatcher;
  * its endpoint as the route's target, timeouts, faults, local answers); see {@link MeshExecChains}
  * and {@link Attempts} for where and why.
  *
+ * <p>Mesh mTLS ({@code Attempt.tls()}): an mTLS attempt's route carries a scheme of its own
+ * ({@link MeshTlsSchemes}), so its connections are made with the mesh's TLS and pooled apart, per
+ * expected identity set; the async client's TLS strategy is here ({@link MeshTlsStrategy}), the
+ * classic client's (5.4+) in {@link ApacheHttpClient5TlsInstrumentationModule}.
+ *
  * <p>Range: 5.1 and later (the builders' {@code customizeExecChain} and the async scope's scheduler
  * constructor); shown with 5.5 (Spring Boot 3.5's). Clients made without a
  * builder ({@code HttpClients.createMinimal()}, {@code MinimalHttpAsyncClient}) have no exec chain
@@ -46,7 +51,7 @@ public class ApacheHttpClient5InstrumentationModule extends InstrumentationModul
 
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
-    return List.of(new ExecChainInstrumentation(false), new ExecChainInstrumentation(true));
+    return List.of(new ExecChainInstrumentation(false), new ExecChainInstrumentation(true), new TlsOperatorInstrumentation(true));
   }
 
   @Override
@@ -65,7 +70,13 @@ public class ApacheHttpClient5InstrumentationModule extends InstrumentationModul
         p + "AsyncMeshHandler",
         p + "AsyncMeshCall",
         p + "AsyncMeshCall$AttemptCallback",
-        p + "AsyncRetryGate");
+        p + "AsyncRetryGate",
+        p + "MeshTlsSchemes",
+        p + "MeshTlsStrategy",
+        p + "MeshTlsStrategy$MeshLookup",
+        p + "MeshTlsStrategy$EngineContext",
+        p + "MeshTlsStrategy$Spi",
+        p + "MeshTlsStrategy$MeshProvider");
   }
 
   @Override

@@ -141,6 +141,16 @@ final class AsyncMeshCall {
       }
       return;
     }
+    String meshScheme = Attempts.meshScheme(s.route);
+    if (meshScheme != null && h2Only(s)) {
+      // Apache's HTTP/2-only client upgrades only https targets to TLS: it cannot originate mesh mTLS,
+      // and the attempt is never sent in plain text instead
+      cb.failed(new javax.net.ssl.SSLHandshakeException("inmesh: mesh mTLS (" + attempt.tls().expected()
+          + ") is not available with Apache's HTTP/2-only async client; the call is not sent in plain text"));
+      return;
+    }
+    cb.meshScheme = meshScheme;
+    cb.ownState = Attempts.markState(context, meshScheme);
     context.setAttribute(Attempts.ATTEMPT_ATTRIBUTE, Boolean.TRUE);
     try {
       chain.proceed(copy, producer, s, cb);
@@ -149,6 +159,11 @@ final class AsyncMeshCall {
     } finally {
       context.removeAttribute(Attempts.ATTEMPT_ATTRIBUTE);
     }
+  }
+
+  /** True for the runtime of {@code H2AsyncClientBuilder}'s clients (HTTP/2 only, TLS for https targets only). */
+  private static boolean h2Only(AsyncExecChain.Scope s) {
+    return s.execRuntime != null && s.execRuntime.getClass().getName().endsWith("InternalH2AsyncExecRuntime");
   }
 
   private HttpRequest attemptRequest(Attempt attempt) {
@@ -187,6 +202,17 @@ final class AsyncMeshCall {
     private final Attempt attempt;
     private final boolean meshTimeout;
     private volatile int verdict = -1;
+    /** For an mTLS attempt: its connection state, set until Apache has released or kept the connection. */
+    volatile String meshScheme;
+    volatile Object ownState;
+    private final java.util.concurrent.atomic.AtomicBoolean restored = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** Apache reads the connection state after the response head; it is the application's again once the attempt is over. */
+    private void restoreState() {
+      if (meshScheme != null && restored.compareAndSet(false, true)) {
+        Attempts.restoreState(context, meshScheme, ownState);
+      }
+    }
 
     AttemptCallback(Attempt attempt, boolean meshTimeout) {
       this.attempt = attempt;
@@ -216,6 +242,7 @@ final class AsyncMeshCall {
 
     @Override
     public void completed() {
+      restoreState();
       if (verdict == Attempt.DELIVER || verdict == -1) {
         attempt.onEnd();
         callback.completed();
@@ -229,6 +256,7 @@ final class AsyncMeshCall {
 
     @Override
     public void failed(Exception cause) {
+      restoreState();
       if (verdict == Attempt.DELIVER) {
         // the delivered response's body failed: the application hears it from Apache
         attempt.onEnd();

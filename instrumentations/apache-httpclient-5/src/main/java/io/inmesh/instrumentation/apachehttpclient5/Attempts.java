@@ -3,6 +3,7 @@ package io.inmesh.instrumentation.apachehttpclient5;
 import io.inmesh.bootstrap.Attempt;
 import io.inmesh.bootstrap.Mesh;
 import io.inmesh.bootstrap.OutboundCall;
+import io.inmesh.bootstrap.UpstreamTls;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.NoRouteToHostException;
@@ -36,6 +37,8 @@ import org.apache.hc.core5.util.Timeout;
 public final class Attempts {
   /** Context attribute set while a mesh attempt runs down the chain: the retry gate lets it through. */
   public static final String ATTEMPT_ATTRIBUTE = "io.inmesh.attempt";
+  /** Context attribute set while a classic mTLS attempt runs down the chain: its expected identities, for {@link MeshTlsGuard}. */
+  public static final String MTLS_ATTRIBUTE = "io.inmesh.mtls";
 
   private Attempts() {}
 
@@ -47,15 +50,56 @@ public final class Attempts {
     return "http".equalsIgnoreCase(view.scheme()) && !"CONNECT".equalsIgnoreCase(request.getMethod());
   }
 
-  /** The route of one attempt: its endpoint, or the application's own route when the mesh passes it through. */
+  /**
+   * The route of one attempt: its endpoint, or the application's own route when the mesh passes it
+   * through. An attempt that goes out over mesh mTLS ({@link Attempt#tls()}) gets the scheme of its
+   * expected identities ({@link MeshTlsSchemes}): its connection is made, and pooled, apart from plain
+   * ones. The route itself stays "not secure": the application's URL is {@code http://}, and what
+   * Apache derives from a secure route (secure-only cookies) is the application's business.
+   */
   public static HttpRoute route(Attempt attempt, HttpRoute original) {
     InetSocketAddress a = attempt.address();
-    if (a == null) {
+    UpstreamTls tls = attempt.tls();
+    if (a == null && tls == null) {
       return original;
     }
+    String scheme = tls == null ? "http" : MeshTlsSchemes.scheme(tls);
+    if (a == null) {
+      HttpHost t = original.getTargetHost();
+      return new HttpRoute(t.getAddress() != null ? new HttpHost(scheme, t.getAddress(), t.getHostName(), t.getPort()) : new HttpHost(scheme, t.getHostName(), t.getPort()),
+          original.getLocalAddress(), false);
+    }
     String ip = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
-    HttpHost target = a.getAddress() != null ? new HttpHost("http", a.getAddress(), ip, a.getPort()) : new HttpHost("http", ip, a.getPort());
+    HttpHost target = a.getAddress() != null ? new HttpHost(scheme, a.getAddress(), ip, a.getPort()) : new HttpHost(scheme, ip, a.getPort());
     return new HttpRoute(target, original.getLocalAddress(), false);
+  }
+
+  /** The mesh scheme of a route made by {@link #route}, or null for a plain one. */
+  public static String meshScheme(HttpRoute route) {
+    String s = route == null ? null : route.getTargetHost().getSchemeName();
+    return MeshTlsSchemes.isMesh(s) ? s : null;
+  }
+
+  /**
+   * For an mTLS attempt, the connection state ("user token") its connection is leased and released
+   * with, and the application's own to restore afterwards. Apache's default token handler marks a
+   * connection that presented a client certificate with the certificate's principal, so that only
+   * the same user gets it again; a new call's context has no token, so without this an mTLS
+   * connection would never be reused. The mesh's state is the scheme (one per expected identity
+   * set), so pooled mTLS connections are reused exactly by attempts that expect the same identities.
+   */
+  public static Object markState(HttpClientContext context, String meshScheme) {
+    Object own = context.getUserToken();
+    if (meshScheme != null) {
+      context.setUserToken(meshScheme);
+    }
+    return own;
+  }
+
+  public static void restoreState(HttpClientContext context, String meshScheme, Object own) {
+    if (meshScheme != null) {
+      context.setUserToken(own);
+    }
   }
 
   /** The authority the attempt's request carries: the application's, or the route's rewrite. */
@@ -124,7 +168,7 @@ public final class Attempts {
   /** Whether any of the request may have reached the server: not for a failure to connect. */
   public static boolean sent(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-      if (c instanceof ConnectException || c instanceof ConnectTimeoutException || c instanceof UnknownHostException || c instanceof NoRouteToHostException) {
+      if (c instanceof javax.net.ssl.SSLHandshakeException || c instanceof ConnectException || c instanceof ConnectTimeoutException || c instanceof UnknownHostException || c instanceof NoRouteToHostException) {
         return false;
       }
     }

@@ -75,7 +75,12 @@ final class ClassicMeshCall {
       ClassicHttpResponse response = null;
       IOException failure = null;
       int verdict;
+      String meshScheme = Attempts.meshScheme(s.route);
+      Object ownState = Attempts.markState(context, meshScheme);
       context.setAttribute(Attempts.ATTEMPT_ATTRIBUTE, Boolean.TRUE);
+      if (meshScheme != null) {
+        context.setAttribute(Attempts.MTLS_ATTRIBUTE, attempt.tls().expected());
+      }
       try {
         response = chain.proceed(copy, s);
       } catch (IOException e) {
@@ -85,7 +90,9 @@ final class ClassicMeshCall {
         throw e;
       } finally {
         context.removeAttribute(Attempts.ATTEMPT_ATTRIBUTE);
+        context.removeAttribute(Attempts.MTLS_ATTRIBUTE);
         context.setRequestConfig(own);
+        Attempts.restoreState(context, meshScheme, ownState);
       }
       if (response != null) {
         ClassicHttpResponse r = response;

@@ -68,7 +68,7 @@ public final class TlsOrigination {
         if (asked.getApplicationProtocols() != null) {
           p.setApplicationProtocols(asked.getApplicationProtocols());
         }
-        if (asked.getServerNames() != null) {
+        if (asked.getServerNames() != null && !asked.getServerNames().isEmpty()) { // else the mesh's own (DestinationRule sni)
           p.setServerNames(asked.getServerNames());
         }
       }

@@ -12,6 +12,10 @@ import okhttp3.Response;
  * just before such a follow-up is written, its {@code Host} header becomes its own URL's again.
  * Requests to the attempt's endpoint (the attempt itself, a relative redirect, an authentication
  * retry) keep the logical name.
+ *
+ * <p>It is also where an mTLS attempt fails closed: it runs first among the network interceptors,
+ * once OkHttp has a connection and before any byte of the request is written, and refuses a request
+ * to the attempt's endpoint whose connection is not the attempt's mesh mTLS ({@link MeshTlsAddress#check}).
  */
 public final class FollowUpHostInterceptor implements Interceptor {
   static final FollowUpHostInterceptor INSTANCE = new FollowUpHostInterceptor();
@@ -22,8 +26,12 @@ public final class FollowUpHostInterceptor implements Interceptor {
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
     AttemptTarget target = request.tag(AttemptTarget.class);
-    if (target != null && !(target.host.equals(request.url().host()) && target.port == request.url().port())) {
-      request = request.newBuilder().header("Host", OkHttpRequestView.hostHeader(request.url())).build();
+    if (target != null) {
+      if (!(target.host.equals(request.url().host()) && target.port == request.url().port())) {
+        request = request.newBuilder().header("Host", OkHttpRequestView.hostHeader(request.url())).build();
+      } else if (target.kit != null) {
+        MeshTlsAddress.check(chain.connection(), target);
+      }
     }
     return chain.proceed(request);
   }

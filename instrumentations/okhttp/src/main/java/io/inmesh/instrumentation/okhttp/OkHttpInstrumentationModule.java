@@ -47,11 +47,21 @@ import net.bytebuddy.matcher.ElementMatcher;
  *       below the mesh's interceptor, without the mesh (the name does not resolve); redirects the
  *       mesh answers itself (HTTPRedirect) are followed and routed anew;
  *   <li>{@code https://} mesh names pass through untouched (as in the JDK adapters): the endpoint
- *       address in the URL would break OkHttp's hostname verification; mTLS will bring its own
- *       {@code SSLSocketFactory} per attempt;
+ *       address in the URL would break OkHttp's hostname verification (the application's own TLS);
+ *   <li>over mesh mTLS, {@code response.handshake().peerCertificates()} is empty: the server was
+ *       verified by its SPIFFE ID in the handshake, and OkHttp's chain cleaner for it knows no roots;
+ *       mesh mTLS connections speak HTTP/1.1, as the same {@code http://} call does in plain text;
  *   <li>the per-try timeout is OkHttp's read timeout for that attempt: exact while the upstream is
  *       silent before its headers, per read when it trickles bytes.
  * </ul>
+ *
+ * <p>Mesh mTLS ({@link io.inmesh.bootstrap.Attempt#tls()}): the application's URL stays
+ * {@code http://}; the one other hook is {@code okhttp3.Address}'s constructor (public API, the same in
+ * 4.12 and 5.x), which makes the address of an mTLS attempt a TLS one with the mesh's socket factory,
+ * so OkHttp connects, verifies (the SPIFFE ID, in the handshake) and pools (apart from plain
+ * connections, per set of expected identities) with its own logic; see {@link MeshTlsAddress} for why
+ * no interceptor can do it. A refused handshake is a connect failure of the attempt (UF), never
+ * plain text: the first network interceptor refuses a plain connection for an mTLS attempt.
  *
  * <p>OkHttp 3.x ({@code okhttp3.RealCall}, no {@code okhttp3.internal.connection.RealCall}) is
  * left alone.
@@ -77,7 +87,7 @@ public class OkHttpInstrumentationModule extends InstrumentationModule
 
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
-    return List.of(new OkHttpClientInstrumentation(), new RealCallInstrumentation());
+    return List.of(new OkHttpClientInstrumentation(), new RealCallInstrumentation(), new AddressInstrumentation());
   }
 
   @Override
@@ -95,7 +105,12 @@ public class OkHttpInstrumentationModule extends InstrumentationModule
         p + "LocalAnswers",
         p + "EndingBody",
         p + "EndingBody$EndingSource",
-        p + "DeferredEnqueue");
+        p + "DeferredEnqueue",
+        p + "MeshTlsAddress",
+        p + "MeshTlsAddress$Kit",
+        p + "MeshTlsAddress$Target",
+        p + "MeshTlsAddress$SpiffeChecked",
+        p + "MeshTlsAddress$NoRoots");
   }
 
   @Override

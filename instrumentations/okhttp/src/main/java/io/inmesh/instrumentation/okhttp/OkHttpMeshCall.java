@@ -4,6 +4,7 @@ import io.inmesh.bootstrap.Attempt;
 import io.inmesh.bootstrap.Mesh;
 import io.inmesh.bootstrap.MirrorRequest;
 import io.inmesh.bootstrap.OutboundCall;
+import io.inmesh.bootstrap.UpstreamTls;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
@@ -13,6 +14,8 @@ import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
 import okhttp3.Request;
@@ -118,7 +121,12 @@ final class OkHttpMeshCall {
           c = c.withConnectTimeout(connect, TimeUnit.MILLISECONDS);
         }
         try {
-          response = c.proceed(attemptRequest(attempt));
+          UpstreamTls tls = attempt.tls();
+          if (tls == null) {
+            response = c.proceed(attemptRequest(attempt));
+          } else {
+            response = proceedOverMtls(c, attempt, tls);
+          }
         } catch (IOException e) {
           if (chain.call().isCanceled()) {
             attempt.onEnd(); // the application's callTimeout or cancel(): the call is over
@@ -158,14 +166,36 @@ final class OkHttpMeshCall {
    */
   private Request attemptRequest(Attempt attempt) {
     try {
-      return buildAttemptRequest(attempt);
+      return buildAttemptRequest(attempt, null);
     } catch (RuntimeException e) {
       Mesh.failed("okhttp", e);
       return request;
     }
   }
 
-  private Request buildAttemptRequest(Attempt attempt) {
+  /**
+   * An attempt over mesh mTLS: the same request (its URL stays {@code http://}), while OkHttp makes
+   * its address on this thread that address is a TLS one ({@link MeshTlsAddress}). Fails closed: what
+   * cannot be set up is a handshake failure (a connect failure to the engine), never plain text.
+   */
+  private Response proceedOverMtls(Interceptor.Chain c, Attempt attempt, UpstreamTls tls) throws IOException {
+    MeshTlsAddress.Kit kit = MeshTlsAddress.kit(tls);
+    Request r;
+    try {
+      r = buildAttemptRequest(attempt, kit);
+    } catch (RuntimeException e) {
+      Mesh.failed("okhttp-mtls", e);
+      throw MeshTlsAddress.refused("inmesh: the mTLS attempt could not be built (" + e + "); it is not sent in plain text", e);
+    }
+    MeshTlsAddress.Target previous = MeshTlsAddress.connecting(r.url(), kit);
+    try {
+      return c.proceed(r);
+    } finally {
+      MeshTlsAddress.done(previous);
+    }
+  }
+
+  private Request buildAttemptRequest(Attempt attempt, MeshTlsAddress.Kit kit) {
     Request.Builder b = request.newBuilder();
     call.editRequest(new RequestHeaderSink(b));
     HttpUrl url = request.url();
@@ -177,7 +207,7 @@ final class OkHttpMeshCall {
       HttpUrl.Builder u = url.newBuilder().host(host).port(address.getPort());
       withPath(u, path);
       HttpUrl target = u.build();
-      b.url(target).tag(AttemptTarget.class, new AttemptTarget(target.host(), target.port()));
+      b.url(target).tag(AttemptTarget.class, new AttemptTarget(target.host(), target.port(), kit));
       if (authority != null || request.header("Host") == null) {
         b.header("Host", authority != null ? authority : OkHttpRequestView.hostHeader(url));
       }
@@ -186,6 +216,10 @@ final class OkHttpMeshCall {
       HttpUrl.Builder u = authority != null ? HttpUrl.get(url.scheme() + "://" + authority + "/").newBuilder() : url.newBuilder();
       withPath(u, path != null ? path : OkHttpRequestView.pathOf(url));
       b.url(u.build());
+    }
+    if (address == null && kit != null) {
+      HttpUrl target = b.build().url();
+      b.tag(AttemptTarget.class, new AttemptTarget(target.host(), target.port(), kit));
     }
     return b.build();
   }
@@ -309,7 +343,9 @@ final class OkHttpMeshCall {
   /** A failure before anything was sent: the endpoint could not be reached. */
   private static boolean connectFailure(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-      if (c instanceof ConnectException || c instanceof NoRouteToHostException || c instanceof UnknownHostException) {
+      if (c instanceof ConnectException || c instanceof NoRouteToHostException || c instanceof UnknownHostException
+          || c instanceof SSLHandshakeException || c instanceof SSLPeerUnverifiedException) {
+        // a TLS handshake comes before any byte of the request (mesh mTLS: a refused server identity)
         return true;
       }
       if (c instanceof SocketTimeoutException && c.getMessage() != null && c.getMessage().toLowerCase(Locale.ROOT).contains("connect")) {

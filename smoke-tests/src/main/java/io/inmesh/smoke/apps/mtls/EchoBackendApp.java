@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A plain JDK HttpServer application (no inmesh code) that says what it received: which service
  * answered, on which listener, and the {@code X-Forwarded-Client-Cert} header it saw (empty when
- * none), one {@code key=value} per line. {@code /count} says how many requests it served.
+ * none), one {@code key=value} per line; {@code peer=} the client's port (one per connection). {@code /count} says how many requests it served.
  *
  * <p>Usage: {@code EchoBackendApp <address> <port>...} (one listener per port); the service name comes from {@code APP_NAME}.
  */
@@ -31,7 +31,7 @@ public final class EchoBackendApp {
         ex.getRequestBody().readAllBytes();
         String xfcc = ex.getRequestHeaders().getFirst("X-Forwarded-Client-Cert");
         answer(ex, "service=" + name + "\nlistener=" + ex.getLocalAddress().getAddress().getHostAddress() + ":" + ex.getLocalAddress().getPort()
-            + "\nxfcc=" + (xfcc == null ? "" : xfcc) + "\n");
+            + "\nxfcc=" + (xfcc == null ? "" : xfcc) + "\n" + "peer=" + ex.getRemoteAddress().getPort() + "\n");
       });
       server.setExecutor(Executors.newFixedThreadPool(8));
       server.start();

@@ -72,7 +72,9 @@ public final class MtlsCallerApp {
       b.header("X-Forwarded-Client-Cert", FORGED);
     }
     String out;
-    if (q.containsKey("huc")) {
+    if (q.containsKey("okhttp")) { // OkHttp 4 or 5 (MtlsOkHttpCalls; OkHttp's jars on the class path)
+      out = MtlsOkHttpCalls.call(q.get("okhttp"), q.get("url"), q.containsKey("async"), q.containsKey("forge"));
+    } else if (q.containsKey("huc")) {
       out = callWithUrlConnection(q.get("url"), q.containsKey("forge"));
     } else try {
       HttpResponse<String> r = q.containsKey("async")

@@ -71,8 +71,8 @@ public enum Enforcement {
   RETRY_BUDGET(true, "the agent does not retry yet, so there is no budget to apply"),
   PEER_AUTHENTICATION(
       false,
-      "enforced by the JDK HttpServer (STRICT, PERMISSIVE, DISABLE, portLevelMtls); Tomcat and other servers accept plain"
-          + " text whatever the mode"),
+      "enforced by the JDK HttpServer and Tomcat's NIO connector (STRICT, PERMISSIVE, DISABLE, portLevelMtls); Tomcat's"
+          + " NIO2/APR connectors and other servers accept plain text whatever the mode"),
   AUTHORIZATION(true, "every server adapter's inbound stage enforces AuthorizationPolicy"),
   CUSTOM_AUTHORIZATION(
       false,

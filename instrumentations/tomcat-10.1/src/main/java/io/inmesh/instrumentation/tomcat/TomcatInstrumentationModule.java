@@ -11,7 +11,10 @@ import net.bytebuddy.matcher.ElementMatcher;
 
 /**
  * Meshes embedded Tomcat 10.1+ (Spring Boot 3 MVC, also inside a Boot fat jar): registration of
- * every connector's bound address and port, and the inbound stage (a valve).
+ * every connector's bound address and port, the inbound stage (a valve), and PeerAuthentication on
+ * the NIO connector (Boot's default): mTLS terminated in Tomcat's own connection handling, per
+ * connection ({@link MeshNioChannel}, chosen in {@link MtlsConnections}). The NIO2 and APR/OpenSSL
+ * connectors are not given mTLS: on them plain text is accepted whatever the mode.
  */
 public class TomcatInstrumentationModule extends InstrumentationModule
     implements ExperimentalInstrumentationModule {
@@ -37,13 +40,22 @@ public class TomcatInstrumentationModule extends InstrumentationModule
 
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
-    return List.of(new EndpointInstrumentation(), new InboundInstrumentation(), new InboundInstrumentation.CommitInstrumentation());
+    return List.of(
+        new EndpointInstrumentation(),
+        new InboundInstrumentation(),
+        new InboundInstrumentation.CommitInstrumentation(),
+        new ConnectionInstrumentation());
   }
 
   @Override
   public List<String> getAdditionalHelperClassNames() {
     String p = "io.inmesh.instrumentation.tomcat.";
-    return List.of(p + "MeshInboundValve", p + "MeshInboundValve$View", p + "InboundInstrumentation$ResponseHeaders");
+    return List.of(
+        p + "MeshInboundValve",
+        p + "MeshInboundValve$View",
+        p + "InboundInstrumentation$ResponseHeaders",
+        p + "MtlsConnections",
+        p + "MeshNioChannel");
   }
 
   @Override

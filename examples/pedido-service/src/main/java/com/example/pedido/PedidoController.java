@@ -25,6 +25,7 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.client.HttpStatusCodeException;
 import org.springframework.web.client.RestClientResponseException;
 import org.springframework.web.client.RestTemplate;
+import org.springframework.web.reactive.function.client.WebClient;
 
 @RestController
 public class PedidoController {
@@ -33,13 +34,18 @@ public class PedidoController {
 
     private final RestTemplate restTemplate;
     private final HttpClient httpClient;
+    private final org.springframework.beans.factory.ObjectProvider<WebClient.Builder> webClientBuilder;
+    /** Built on first use, so an app that never calls through WebClient never starts Reactor Netty. */
+    private volatile WebClient webClient;
     private final ObjectMapper mapper;
     private final String usuarioUrl;
 
-    public PedidoController(RestTemplate restTemplate, HttpClient httpClient, ObjectMapper mapper,
+    public PedidoController(RestTemplate restTemplate, HttpClient httpClient,
+            org.springframework.beans.factory.ObjectProvider<WebClient.Builder> webClientBuilder, ObjectMapper mapper,
             @Value("${usuario.url:http://usuario-service}") String usuarioUrl) {
         this.restTemplate = restTemplate;
         this.httpClient = httpClient;
+        this.webClientBuilder = webClientBuilder;
         this.mapper = mapper;
         this.usuarioUrl = usuarioUrl.endsWith("/")
                 ? usuarioUrl.substring(0, usuarioUrl.length() - 1) : usuarioUrl;
@@ -56,6 +62,7 @@ public class PedidoController {
                 case "rest-template" -> viaRestTemplate(url, canary);
                 case "http-client" -> viaHttpClient(url, canary, false);
                 case "http-client-async" -> viaHttpClient(url, canary, true);
+                case "web-client" -> viaWebClient(url, canary);
                 default -> null;
             };
         } catch (Exception e) {
@@ -67,7 +74,7 @@ public class PedidoController {
         if (upstream == null) {
             ObjectNode body = mapper.createObjectNode();
             body.put("error", "unknown client '" + client
-                    + "' (use rest-template, http-client or http-client-async)");
+                    + "' (use rest-template, http-client, http-client-async or web-client)");
             return ResponseEntity.badRequest().body(body);
         }
         if (upstream.status() >= 400) {
@@ -108,6 +115,24 @@ public class PedidoController {
             // a status code Spring does not know (UnknownHttpStatusCodeException)
             return new Upstream(e.getStatusCode().value(), e.getResponseBodyAsString());
         }
+    }
+
+    /** Spring's WebClient on Reactor Netty (Boot's auto-configured builder), blocking here only because the controller is MVC. */
+    private Upstream viaWebClient(String url, String canary) {
+        WebClient client = webClient;
+        if (client == null) {
+            client = webClientBuilder.getObject().build();
+            webClient = client;
+        }
+        return client.get().uri(URI.create(url))
+                .headers(h -> {
+                    if (canary != null) {
+                        h.set(CANARY_HEADER, canary);
+                    }
+                })
+                .exchangeToMono(r -> r.bodyToMono(String.class).defaultIfEmpty("")
+                        .map(body -> new Upstream(r.statusCode().value(), body)))
+                .block(Duration.ofSeconds(10));
     }
 
     private Upstream viaHttpClient(String url, String canary, boolean async)

@@ -22,8 +22,11 @@ import java.util.regex.Pattern;
  * and usuario-service v1/v2 and pedido-service (unmodified Spring Boot jars, agent attached through
  * JAVA_TOOL_OPTIONS) on their own loopback addresses, then walks a canary rollout 0 → 10 → 50 →
  * 100% to v2 by rewriting the VirtualService in the watched policy folder, printing where calls
- * land. Stops everything and exits by itself ({@code --keep} leaves the mesh running; Ctrl-C always
- * stops everything).
+ * land. Then security: every service holds a workload certificate (join tokens made with the
+ * control plane's {@code token create}), runs PeerAuthentication STRICT, and usuario-service allows
+ * only pedido-service's identity; the demo shows mTLS on the hop, a plain-text call refused, and an
+ * AuthorizationPolicy edit denying and restoring the caller. Stops everything and exits by itself
+ * ({@code --keep} leaves the mesh running; Ctrl-C always stops everything).
  */
 public final class DemoMain {
   static final String CP = "127.0.0.9:15010";
@@ -75,6 +78,9 @@ public final class DemoMain {
     Files.createDirectories(logs);
     // no VirtualService yet: calls are balanced over every usuario-service endpoint
     writeAtomically(policies.resolve("subsets.yaml"), SUBSETS);
+    // security from the start: STRICT mesh-wide, the edge PERMISSIVE, usuario-service only for pedido-service
+    writeAtomically(policies.resolve("peer-authentication.yaml"), PEER_AUTHENTICATION);
+    writeAtomically(policies.resolve("usuario-authz.yaml"), usuarioAllows("pedido-service"));
 
     System.out.println("inmesh demo — the seed's services, meshed without sidecars (logs in " + root.relativize(logs) + "/)");
     System.out.println();
@@ -83,11 +89,17 @@ public final class DemoMain {
       start("control-plane", logs, Map.of(), List.of(java(), "-jar", control.toString(), "--listen", CP, "--policy-dir", policies.toString(), "--data-dir", work.resolve("control-data").toString(), "--heartbeat", "2s", "--ttl", "10s"));
       await("control plane", () -> status("http://" + CP + "/healthz") == 200, 30);
     });
+    Map<String, String> tokens = new HashMap<>();
+    step("workload identities: a join token each for usuario-service and pedido-service (./inmesh token create)", () -> {
+      for (String sa : List.of("usuario-service", "pedido-service")) {
+        tokens.put(sa, token(control, sa));
+      }
+    });
     String agentOpt = "-javaagent:" + agent;
     step("usuario-service v1 (127.0.0.21:8080), v2 (127.0.0.22:8080), pedido-service (127.0.0.23:8080), agent attached", () -> {
-      start("usuario-v1", logs, env(agentOpt, "usuario-service", "version=v1", "127.0.0.21", Map.of("USUARIO_VERSION", "v1")), List.of(java(), "-Xmx256m", "-jar", usuario.toString(), "--server.address=127.0.0.21", "--server.port=8080"));
-      start("usuario-v2", logs, env(agentOpt, "usuario-service", "version=v2", "127.0.0.22", Map.of("USUARIO_VERSION", "v2")), List.of(java(), "-Xmx256m", "-jar", usuario.toString(), "--server.address=127.0.0.22", "--server.port=8080"));
-      start("pedido", logs, env(agentOpt, "pedido-service", "version=v1", "127.0.0.23", Map.of()), List.of(java(), "-Xmx256m", "-jar", pedido.toString(), "--server.address=127.0.0.23", "--server.port=8080"));
+      start("usuario-v1", logs, env(agentOpt, "usuario-service", "version=v1", "127.0.0.21", Map.of("USUARIO_VERSION", "v1", "INMESH_TOKEN", tokens.get("usuario-service"))), List.of(java(), "-Xmx256m", "-jar", usuario.toString(), "--server.address=127.0.0.21", "--server.port=8080"));
+      start("usuario-v2", logs, env(agentOpt, "usuario-service", "version=v2", "127.0.0.22", Map.of("USUARIO_VERSION", "v2", "INMESH_TOKEN", tokens.get("usuario-service"))), List.of(java(), "-Xmx256m", "-jar", usuario.toString(), "--server.address=127.0.0.22", "--server.port=8080"));
+      start("pedido", logs, env(agentOpt, "pedido-service", "version=v1", "127.0.0.23", Map.of("INMESH_TOKEN", tokens.get("pedido-service"))), List.of(java(), "-Xmx256m", "-jar", pedido.toString(), "--server.address=127.0.0.23", "--server.port=8080"));
       await("the three services to register", () -> {
         String eps = get("http://" + CP + "/v1/endpoints");
         return eps != null && eps.contains("127.0.0.21") && eps.contains("127.0.0.22") && eps.contains("127.0.0.23");
@@ -96,15 +108,19 @@ public final class DemoMain {
         String dump = get("http://127.0.0.23:15000/config_dump");
         return dump != null && dump.contains("127.0.0.22") && dump.contains("127.0.0.21");
       }, 30);
+      for (String a : List.of("127.0.0.21", "127.0.0.22", "127.0.0.23")) {
+        await("the agent on " + a + " to hold its workload certificate", () -> IDENTITY_READY.matcher(String.valueOf(get("http://" + a + ":15000/config_dump"))).find(), 60);
+      }
     });
     System.out.printf("mesh up in %.1f s: %s%n%n", (System.nanoTime() - t0) / 1e9, agentsLine());
 
     System.out.println("Canary rollout: the VirtualService's default route sends p% to subset v2;");
     System.out.println("requests with header x-canary: true always go to v2. pedido-service calls");
-    System.out.println("http://usuario-service/usuarios/{id} with RestTemplate (HttpURLConnection) and the JDK HttpClient.");
+    System.out.println("http://usuario-service/usuarios/{id} with RestTemplate (HttpURLConnection), the JDK HttpClient");
+    System.out.println("and Spring's WebClient (Reactor Netty).");
     System.out.println();
-    System.out.println("  to v2 | policy → pedido | RestTemplate v1/v2 | HttpClient v1/v2 | x-canary:true → v2");
-    System.out.println("  ------+-----------------+--------------------+------------------+-------------------");
+    System.out.println("  to v2 | policy → pedido | RestTemplate v1/v2 | HttpClient v1/v2 | WebClient v1/v2 | x-canary:true → v2");
+    System.out.println("  ------+-----------------+--------------------+------------------+-----------------+-------------------");
     for (int p : new int[] {0, 10, 50, 100}) {
       String before = snapshotVersion();
       long e0 = System.nanoTime();
@@ -113,15 +129,94 @@ public final class DemoMain {
       long editMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - e0);
       int[] rt = tally("rest-template", false, CALLS_PER_CLIENT);
       int[] hc = tally("http-client", false, CALLS_PER_CLIENT);
-      int[] canary = tally("http-client", true, 5);
-      System.out.printf("  %4d%% | %12d ms | %8d / %-7d | %7d / %-6d | %d of %d%n", p, editMs, rt[0], rt[1], hc[0], hc[1], canary[1], canary[0] + canary[1]);
+      int[] wc = tally("web-client", false, CALLS_PER_CLIENT);
+      int[] canary = tally("web-client", true, 5);
+      System.out.printf("  %4d%% | %12d ms | %8d / %-7d | %7d / %-6d | %6d / %-6d | %d of %d%n", p, editMs, rt[0], rt[1], hc[0], hc[1], wc[0], wc[1], canary[1], canary[0] + canary[1]);
     }
+    System.out.println();
+    security(policies);
     System.out.println();
     System.out.println("Look inside: curl http://" + CP + "/v1/agents   curl http://127.0.0.23:15000/config_dump");
     if (!keep) {
       System.out.println("Stopping everything (run ./inmesh demo --keep to leave the mesh running).");
     }
     return 0;
+  }
+
+  /**
+   * mTLS and authorization, shown on the running mesh: where pedido's calls went (mTLS or plain), a
+   * plain-text call to usuario-service refused at the connection, and an AuthorizationPolicy edit
+   * that denies pedido-service and is then undone.
+   */
+  void security(Path policies) throws Exception {
+    System.out.println("Security: every service runs PeerAuthentication STRICT (mesh-wide, in istio-system); pedido-service, the edge");
+    System.out.println("this demo calls from outside the mesh, is PERMISSIVE by a workload selector. usuario-service allows only");
+    System.out.println("pedido-service's identity (" + TD + "/ns/default/sa/pedido-service). The apps still use http:// URLs.");
+    System.out.println();
+    long mtls = counter("127.0.0.23", "upstreamAttemptsMtls");
+    long plain = counter("127.0.0.23", "upstreamAttemptsPlain");
+    if (mtls <= 0) {
+      throw new DemoFailure("pedido-service's agent sent no call over mTLS (mtls=" + mtls + ", plain=" + plain + "); see .inmesh-demo/logs/pedido.log");
+    }
+    System.out.printf("  pedido → usuario       : %d calls over mTLS, %d in plain text (pedido's agent, /config_dump stats.security)%n", mtls, plain);
+    System.out.println("  plain text → usuario   : " + plainTextCall("127.0.0.21", 8080) + "  (what `curl http://127.0.0.21:8080/usuarios/1` gets)");
+    String before = snapshotVersion("127.0.0.21");
+    writeAtomically(policies.resolve("usuario-authz.yaml"), usuarioAllows("reporting-service"));
+    await("the AuthorizationPolicy edit to reach usuario-service", () -> !before.equals(snapshotVersion("127.0.0.21")) && !snapshotVersion("127.0.0.21").isEmpty(), 10);
+    await("the AuthorizationPolicy edit to reach usuario-service v2", () -> snapshotVersion("127.0.0.21").equals(snapshotVersion("127.0.0.22")), 10);
+    HttpResponse<String> denied = http.send(HttpRequest.newBuilder(URI.create("http://" + PEDIDO + "/pedidos/1?client=http-client")).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    if (denied.statusCode() == 200 || !denied.body().contains("403")) {
+      throw new DemoFailure("usuario-service should have denied pedido-service, yet pedido answered " + denied.statusCode() + ": " + denied.body());
+    }
+    System.out.println("  allow only reporting   : pedido's call denied — " + upstreamError(denied.body()));
+    String edited = snapshotVersion("127.0.0.21");
+    writeAtomically(policies.resolve("usuario-authz.yaml"), usuarioAllows("pedido-service"));
+    await("the restored AuthorizationPolicy to reach usuario-service", () -> !edited.equals(snapshotVersion("127.0.0.21")) && snapshotVersion("127.0.0.21").equals(snapshotVersion("127.0.0.22")), 10);
+    int[] back = tally("http-client", false, 5);
+    System.out.printf("  allow pedido-service   : %d of 5 calls answered again%n", back[0] + back[1]);
+  }
+
+  /** One HTTP/1.1 request in plain text over a raw socket, as curl sends it: what came back. */
+  static String plainTextCall(String host, int port) {
+    try (java.net.Socket s = new java.net.Socket()) {
+      s.connect(new java.net.InetSocketAddress(host, port), 2000);
+      s.setSoTimeout(3000);
+      s.getOutputStream().write(("GET /usuarios/1 HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      s.getOutputStream().flush();
+      byte[] b = s.getInputStream().readNBytes(12);
+      String head = new String(b, java.nio.charset.StandardCharsets.ISO_8859_1);
+      if (head.startsWith("HTTP/1.1 200")) {
+        throw new DemoFailure("usuario-service answered plain text with 200 while STRICT: " + head);
+      }
+      return b.length == 0 ? "refused (the connection was closed without an answer)" : "refused (no HTTP answer: " + b.length + " bytes of TLS alert or nothing)";
+    } catch (IOException e) {
+      return "refused (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")";
+    }
+  }
+
+  static String upstreamError(String body) {
+    Matcher m = Pattern.compile("\"error\"\\s*:\\s*\"([^\"]+)\"").matcher(body);
+    Matcher u = Pattern.compile("\"upstreamBody\"\\s*:\\s*\"([^\"]*)\"").matcher(body);
+    return (m.find() ? m.group(1) : body) + (u.find() ? " \"" + u.group(1) + "\"" : "");
+  }
+
+  /** A number from an agent's {@code /config_dump} (its stats), or -1. */
+  long counter(String address, String name) {
+    String dump = get("http://" + address + ":15000/config_dump");
+    Matcher m = Pattern.compile("\"" + name + "\"\\s*:\\s*(\\d+)").matcher(dump == null ? "" : dump);
+    return m.find() ? Long.parseLong(m.group(1)) : -1;
+  }
+
+  /** A join token for a service account of namespace default, as an operator makes it. */
+  String token(Path control, String serviceAccount) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(java(), "-jar", control.toString(), "token", "create", "--data-dir", work.resolve("control-data").toString(),
+        "--namespace", "default", "--service-account", serviceAccount, "--ttl", "24h").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0 || out.isEmpty()) {
+      throw new DemoFailure("could not make a join token for " + serviceAccount + " (inmesh token create): " + out);
+    }
+    return out;
   }
 
   /** Calls pedido-service n times; returns {v1, v2} counts (errors abort the demo). */
@@ -143,7 +238,11 @@ public final class DemoMain {
   }
 
   String snapshotVersion() {
-    String dump = get("http://127.0.0.23:15000/config_dump");
+    return snapshotVersion("127.0.0.23");
+  }
+
+  String snapshotVersion(String address) {
+    String dump = get("http://" + address + ":15000/config_dump");
     if (dump == null) {
       return "";
     }
@@ -187,6 +286,64 @@ public final class DemoMain {
               weight: %d
         """
         .formatted(toV2, 100 - toV2, toV2);
+  }
+
+  static final String TD = "spiffe://cluster.local";
+  static final Pattern IDENTITY_READY = Pattern.compile("\"identity\"\\s*:\\s*\\{[^}]*\"ready\"\\s*:\\s*true");
+
+  /**
+   * Mesh-wide STRICT (https://istio.io/latest/docs/tasks/security/authentication/mtls-migration/),
+   * and the edge PERMISSIVE by a workload selector, which wins over the mesh-wide policy
+   * (https://istio.io/latest/docs/reference/config/security/peer_authentication/): the demo's
+   * driver is outside the mesh and has no certificate, as a browser or a load balancer would be.
+   */
+  static final String PEER_AUTHENTICATION =
+      """
+      apiVersion: security.istio.io/v1
+      kind: PeerAuthentication
+      metadata:
+        name: default
+        namespace: istio-system
+      spec:
+        mtls:
+          mode: STRICT
+      ---
+      apiVersion: security.istio.io/v1
+      kind: PeerAuthentication
+      metadata:
+        name: pedido-edge
+        namespace: default
+      spec:
+        selector:
+          matchLabels:
+            app: pedido-service
+        mtls:
+          mode: PERMISSIVE
+      """;
+
+  /** usuario-service answers only {@code serviceAccount}'s GETs (https://istio.io/latest/docs/tasks/security/authorization/authz-http/). */
+  static String usuarioAllows(String serviceAccount) {
+    return """
+        # written by ./inmesh demo
+        apiVersion: security.istio.io/v1
+        kind: AuthorizationPolicy
+        metadata:
+          name: usuario-service-callers
+          namespace: default
+        spec:
+          selector:
+            matchLabels:
+              app: usuario-service
+          action: ALLOW
+          rules:
+          - from:
+            - source:
+                principals: ["cluster.local/ns/default/sa/%s"]
+            to:
+            - operation:
+                methods: ["GET"]
+        """
+        .formatted(serviceAccount);
   }
 
   static final String SUBSETS =

@@ -48,8 +48,8 @@ public enum Enforcement {
   OUTLIER_DETECTION(true, "the agent does not eject endpoints yet"),
   CLIENT_TLS(
       true,
-      "DestinationRule tls DISABLE and ISTIO_MUTUAL are applied by the JDK HttpClient and HttpURLConnection (auto mTLS"
-          + " otherwise); other client libraries send plain text"),
+      "DestinationRule tls DISABLE and ISTIO_MUTUAL (auto mTLS otherwise) are applied by every meshed client: the JDK"
+          + " HttpClient, HttpURLConnection, OkHttp, Apache HttpClient 5.4+/async/4.5 and Reactor Netty"),
   /**
    * DestinationRule tls SIMPLE/MUTUAL (caCertificates, clientCertificate/privateKey, sni, subjectAltNames,
    * insecureSkipVerify): the JDK HttpClient and HttpURLConnection originate TLS for an {@code http://} call
@@ -69,10 +69,16 @@ public enum Enforcement {
       "a ServiceEntry's subjectAltNames are not checked; put them in the DestinationRule's tls.subjectAltNames"),
   TUNNEL(false, "inmesh does not tunnel"),
   RETRY_BUDGET(true, "the agent does not retry yet, so there is no budget to apply"),
+  /**
+   * Enforced by the JDK HttpServer and Tomcat's NIO connector (STRICT, PERMISSIVE on one port,
+   * DISABLE, portLevelMtls). Tomcat's NIO2/APR connectors cannot terminate mesh mTLS: there STRICT
+   * still holds (the inbound valve closes every plain request unanswered), and PERMISSIVE serves plain
+   * text only.
+   */
   PEER_AUTHENTICATION(
-      false,
-      "enforced by the JDK HttpServer and Tomcat's NIO connector (STRICT, PERMISSIVE, DISABLE, portLevelMtls); Tomcat's"
-          + " NIO2/APR connectors and other servers accept plain text whatever the mode"),
+      true,
+      "enforced by the JDK HttpServer and Tomcat's NIO connector; Tomcat's NIO2/APR connectors refuse plain text under"
+          + " STRICT but cannot terminate mTLS"),
   AUTHORIZATION(true, "every server adapter's inbound stage enforces AuthorizationPolicy"),
   CUSTOM_AUTHORIZATION(
       false,

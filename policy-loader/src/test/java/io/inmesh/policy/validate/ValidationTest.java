@@ -134,7 +134,6 @@ class ValidationTest {
         w("AP CUSTOM", kind("security.istio.io/v1", "AuthorizationPolicy", "action: CUSTOM\nprovider: {name: ext}\nrules: [{}]"), "inmesh has no external authorization providers: a request a CUSTOM policy matches is denied (403)"),
         w("AP requestPrincipals", kind("security.istio.io/v1", "AuthorizationPolicy", "rules: [{from: [{source: {requestPrincipals: [\"*\"]}}]}]"), "requestPrincipals: parsed but not enforced by this inmesh version: inmesh does not validate JWTs yet"),
         w("AP request.auth condition", kind("security.istio.io/v1", "AuthorizationPolicy", "rules: [{when: [{key: \"request.auth.claims[iss]\", values: [x]}]}]"), "condition on request.auth.claims[iss] parsed but not enforced by this inmesh version: inmesh does not validate JWTs yet"),
-        w("PA not enforced yet", kind("security.istio.io/v1beta1", "PeerAuthentication", "mtls: {mode: STRICT}"), "other servers accept plain text"),
         w("RequestAuthentication", kind("security.istio.io/v1", "RequestAuthentication", "jwtRules: []"), "RequestAuthentication is parsed but not enforced by this inmesh version: inmesh does not validate JWTs yet"),
         w("Gateway", kind("networking.istio.io/v1beta1", "Gateway", "servers: []"), "Gateway is parsed but not enforced"),
         w("SE DNS endpoints", kind("networking.istio.io/v1alpha3", "ServiceEntry", "hosts: [db.example.com]\nresolution: DNS\nports: [{number: 80, name: http}]\nendpoints: [{address: db-1.example.com}]"), "endpoints with other host names are not used yet"),
@@ -186,6 +185,8 @@ class ValidationTest {
         Arguments.of("retry budget", dr("trafficPolicy: {retryBudget: {percent: 20, minRetryConcurrency: 3}}")),
         Arguments.of("mesh default retries", kind("inmesh.dev/v1alpha1", "MeshConfig", "defaultRetryPolicy: {attempts: 3}")),
         Arguments.of("tls SIMPLE origination (issue 11)", dr("trafficPolicy: {portLevelSettings: [{port: {number: 80}, tls: {mode: SIMPLE, sni: x.example.com, subjectAltNames: [x.example.com]}}]}")),
+        Arguments.of("peer authentication (issue 11)", kind("security.istio.io/v1beta1", "PeerAuthentication", "mtls: {mode: STRICT}\nportLevelMtls: {8080: {mode: PERMISSIVE}}")),
+        Arguments.of("tls ISTIO_MUTUAL (issue 11)", dr("trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}")),
         Arguments.of("authorization (issue 12)", kind("security.istio.io/v1", "AuthorizationPolicy", "rules: [{to: [{operation: {methods: [GET], paths: [\"/usuarios/*\"]}}]}]")));
   }
 

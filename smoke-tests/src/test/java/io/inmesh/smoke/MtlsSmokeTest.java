@@ -347,6 +347,64 @@ class MtlsSmokeTest {
     }
   }
 
+  /**
+   * An expired certificate is refused even though the mesh's own CA signed it for a real identity
+   * (https://istio.io/latest/docs/concepts/security/#mutual-tls-authentication: the peer's
+   * certificate must be valid). The same CA key signing a current certificate for the same identity
+   * is served, so the refusal is the expiry, not the signature.
+   */
+  @Test
+  @Order(4)
+  void strictRefusesAnExpiredCertificateFromTheMeshCa() throws Exception {
+    X509Certificate caCert = (X509Certificate) CertificateFactory.getInstance("X.509")
+        .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(dataDir.resolve("ca").resolve("cert.pem"))));
+    String keyPem = Files.readString(dataDir.resolve("ca").resolve("key.pem"));
+    byte[] der = java.util.Base64.getMimeDecoder().decode(keyPem.replaceAll("-----[A-Z ]+-----", ""));
+    java.security.PrivateKey caKey = java.security.KeyFactory.getInstance("EC").generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(der));
+    java.time.Instant now = java.time.Instant.now();
+    SSLContext expired = meshSigned(caCert, caKey, now.minus(Duration.ofDays(2)), now.minus(Duration.ofDays(1)));
+    SSLContext current = meshSigned(caCert, caKey, now.minus(Duration.ofMinutes(5)), now.plus(Duration.ofHours(1)));
+    assertThat(tlsRequest(current, STRICT, 8080)).as("a current certificate from the mesh CA is served").contains("service=");
+    assertThat(tlsRequest(expired, STRICT, 8080)).as("an expired one is refused").doesNotContain("service=");
+  }
+
+  /** A client context whose certificate the mesh CA signed for mtls-caller's SPIFFE ID, valid between {@code from} and {@code to}. */
+  static SSLContext meshSigned(X509Certificate caCert, java.security.PrivateKey caKey, java.time.Instant from, java.time.Instant to) throws Exception {
+    java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
+    g.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+    java.security.KeyPair k = g.generateKeyPair();
+    var b = new org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder(caCert, java.math.BigInteger.valueOf(System.nanoTime()),
+        java.util.Date.from(from), java.util.Date.from(to), new org.bouncycastle.asn1.x500.X500Name("O=cluster.local"), k.getPublic());
+    b.addExtension(org.bouncycastle.asn1.x509.Extension.subjectAlternativeName, true, new org.bouncycastle.asn1.x509.GeneralNames(
+        new org.bouncycastle.asn1.x509.GeneralName(org.bouncycastle.asn1.x509.GeneralName.uniformResourceIdentifier, TD + "mtls-caller")));
+    b.addExtension(org.bouncycastle.asn1.x509.Extension.keyUsage, true,
+        new org.bouncycastle.asn1.x509.KeyUsage(org.bouncycastle.asn1.x509.KeyUsage.digitalSignature | org.bouncycastle.asn1.x509.KeyUsage.keyEncipherment));
+    b.addExtension(org.bouncycastle.asn1.x509.Extension.extendedKeyUsage, false, new org.bouncycastle.asn1.x509.ExtendedKeyUsage(
+        new org.bouncycastle.asn1.x509.KeyPurposeId[] {org.bouncycastle.asn1.x509.KeyPurposeId.id_kp_clientAuth, org.bouncycastle.asn1.x509.KeyPurposeId.id_kp_serverAuth}));
+    X509Certificate leaf = new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter()
+        .getCertificate(b.build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA").build(caKey)));
+    KeyStore store = KeyStore.getInstance("PKCS12");
+    store.load(null, null);
+    store.setKeyEntry("c", k.getPrivate(), "changeit".toCharArray(), new java.security.cert.Certificate[] {leaf, caCert});
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(store, "changeit".toCharArray());
+    TrustManager[] trustAll = {new X509TrustManager() {
+      @Override
+      public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+
+      @Override
+      public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+
+      @Override
+      public X509Certificate[] getAcceptedIssuers() {
+        return new X509Certificate[0];
+      }
+    }};
+    SSLContext c = SSLContext.getInstance("TLS");
+    c.init(kmf.getKeyManagers(), trustAll, null);
+    return c;
+  }
+
   static String tlsRequest(SSLContext c, String address, int port) {
     try (SSLSocket s = (SSLSocket) c.getSocketFactory().createSocket()) {
       s.connect(new InetSocketAddress(address, port), 5_000);

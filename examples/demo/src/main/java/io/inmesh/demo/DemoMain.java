@@ -80,7 +80,7 @@ public final class DemoMain {
     writeAtomically(policies.resolve("subsets.yaml"), SUBSETS);
     // security from the start: STRICT mesh-wide, the edge PERMISSIVE, usuario-service only for pedido-service
     writeAtomically(policies.resolve("peer-authentication.yaml"), PEER_AUTHENTICATION);
-    writeAtomically(policies.resolve("usuario-authz.yaml"), usuarioAllows("pedido-service"));
+    writeAtomically(policies.resolve("usuario-authz.yaml"), SEED_AUTHZ);
 
     System.out.println("inmesh demo — the seed's services, meshed without sidecars (logs in " + root.relativize(logs) + "/)");
     System.out.println();
@@ -150,8 +150,9 @@ public final class DemoMain {
    */
   void security(Path policies) throws Exception {
     System.out.println("Security: every service runs PeerAuthentication STRICT (mesh-wide, in istio-system); pedido-service, the edge");
-    System.out.println("this demo calls from outside the mesh, is PERMISSIVE by a workload selector. usuario-service allows only");
-    System.out.println("pedido-service's identity (" + TD + "/ns/default/sa/pedido-service). The apps still use http:// URLs.");
+    System.out.println("this demo calls from outside the mesh, is PERMISSIVE by a workload selector. usuario-service runs the seed's");
+    System.out.println("AuthorizationPolicy usuario-service-authz: only " + TD + "/ns/default/sa/pedido-service may GET or POST.");
+    System.out.println("The apps still use http:// URLs.");
     System.out.println();
     long mtls = counter("127.0.0.23", "upstreamAttemptsMtls");
     long plain = counter("127.0.0.23", "upstreamAttemptsPlain");
@@ -161,7 +162,7 @@ public final class DemoMain {
     System.out.printf("  pedido → usuario       : %d calls over mTLS, %d in plain text (pedido's agent, /config_dump stats.security)%n", mtls, plain);
     System.out.println("  plain text → usuario   : " + plainTextCall("127.0.0.21", 8080) + "  (what `curl http://127.0.0.21:8080/usuarios/1` gets)");
     String before = snapshotVersion("127.0.0.21");
-    writeAtomically(policies.resolve("usuario-authz.yaml"), usuarioAllows("reporting-service"));
+    writeAtomically(policies.resolve("usuario-authz.yaml"), usuarioAllows("inventario-service"));
     await("the AuthorizationPolicy edit to reach usuario-service", () -> !before.equals(snapshotVersion("127.0.0.21")) && !snapshotVersion("127.0.0.21").isEmpty(), 10);
     await("the AuthorizationPolicy edit to reach usuario-service v2", () -> snapshotVersion("127.0.0.21").equals(snapshotVersion("127.0.0.22")), 10);
     HttpResponse<String> denied = http.send(HttpRequest.newBuilder(URI.create("http://" + PEDIDO + "/pedidos/1?client=http-client")).timeout(Duration.ofSeconds(10)).build(),
@@ -169,12 +170,33 @@ public final class DemoMain {
     if (denied.statusCode() == 200 || !denied.body().contains("403")) {
       throw new DemoFailure("usuario-service should have denied pedido-service, yet pedido answered " + denied.statusCode() + ": " + denied.body());
     }
-    System.out.println("  allow only reporting   : pedido's call denied — " + upstreamError(denied.body()));
+    System.out.println("  allow only inventario  : pedido's call denied — " + upstreamError(denied.body()));
+    System.out.println("  its audit line         : " + lastDenial());
     String edited = snapshotVersion("127.0.0.21");
-    writeAtomically(policies.resolve("usuario-authz.yaml"), usuarioAllows("pedido-service"));
+    writeAtomically(policies.resolve("usuario-authz.yaml"), SEED_AUTHZ);
     await("the restored AuthorizationPolicy to reach usuario-service", () -> !edited.equals(snapshotVersion("127.0.0.21")) && snapshotVersion("127.0.0.21").equals(snapshotVersion("127.0.0.22")), 10);
     int[] back = tally("http-client", false, 5);
-    System.out.printf("  allow pedido-service   : %d of 5 calls answered again%n", back[0] + back[1]);
+    System.out.printf("  the seed's policy again: %d of 5 calls answered%n", back[0] + back[1]);
+  }
+
+  /** The newest denial in usuario-service's audit trail (its agents write it to stdout, so to their logs). */
+  String lastDenial() throws IOException {
+    String last = null;
+    for (String log : List.of("usuario-v1.log", "usuario-v2.log")) {
+      Path f = work.resolve("logs").resolve(log);
+      if (!Files.exists(f)) {
+        continue;
+      }
+      for (String line : Files.readAllLines(f)) {
+        if (line.startsWith("{") && line.contains("\"decision\":\"deny\"") && (last == null || line.compareTo(last) > 0)) {
+          last = line; // lines start with {"time":"<ISO instant>": the greatest is the newest
+        }
+      }
+    }
+    if (last == null) {
+      throw new DemoFailure("usuario-service denied pedido-service but wrote no audit line; see .inmesh-demo/logs/usuario-v*.log");
+    }
+    return last;
   }
 
   /** One HTTP/1.1 request in plain text over a raw socket, as curl sends it: what came back. */
@@ -321,15 +343,35 @@ public final class DemoMain {
           mode: PERMISSIVE
       """;
 
-  /** usuario-service answers only {@code serviceAccount}'s GETs (https://istio.io/latest/docs/tasks/security/authorization/authz-http/). */
+  /** The seed's own AuthorizationPolicy, verbatim (principals without spiffe://, as Istio accepts them). */
+  static final String SEED_AUTHZ =
+      """
+      # Autorización de servicios (the seed's usuario-service-authz, verbatim)
+      apiVersion: security.istio.io/v1beta1
+      kind: AuthorizationPolicy
+      metadata:
+        name: usuario-service-authz
+      spec:
+        selector:
+          matchLabels:
+            app: usuario-service
+        rules:
+        - from:
+          - source:
+              principals: ["cluster.local/ns/default/sa/pedido-service"]
+          to:
+          - operation:
+              methods: ["GET", "POST"]
+      """;
+
+  /** The seed's policy with another caller in pedido-service's place (https://istio.io/latest/docs/tasks/security/authorization/authz-http/). */
   static String usuarioAllows(String serviceAccount) {
     return """
         # written by ./inmesh demo
         apiVersion: security.istio.io/v1
         kind: AuthorizationPolicy
         metadata:
-          name: usuario-service-callers
-          namespace: default
+          name: usuario-service-authz
         spec:
           selector:
             matchLabels:
@@ -341,7 +383,7 @@ public final class DemoMain {
                 principals: ["cluster.local/ns/default/sa/%s"]
             to:
             - operation:
-                methods: ["GET"]
+                methods: ["GET", "POST"]
         """
         .formatted(serviceAccount);
   }

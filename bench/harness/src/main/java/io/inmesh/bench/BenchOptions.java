@@ -44,14 +44,16 @@ public final class BenchOptions {
   public static final String USAGE =
       """
       usage: bench/run [--quick] [--out DIR] [--pairs jdk,spring] [--modes baseline,otel,...] [--rounds N]
-                       [--warmup SECONDS] [--rate-jdk N] [--rate-spring N] [--java PATH] [--seed N]
+                       [--warmup SECONDS] [--rate-jdk N] [--rate-spring N] [--java PATH] [--seed N] [--no-startup]
              bench/run --report-only bench/results/DATE   (rebuild report.md and charts from its results.json)
         --quick   spot check (< 3 min): JDK pair, baseline/otel/otel-lean/inmesh, short windows, 2 rounds (not to quote)
         default   the full comparison: both pairs, every mode, warm-up until steady (20–60 s), 5 rounds, mode order shuffled per round
+        --no-startup  skip the start-up probes (a run about the data path of some modes, e.g. --modes baseline,inmesh,inmesh-mtls,sidecar-mtls)
       """;
 
   public static BenchOptions parse(String[] args) {
     BenchOptions o = new BenchOptions();
+    boolean noStartup = false;
     List<String> a = Arrays.asList(args);
     if (a.contains("--quick")) {
       o.applyQuick();
@@ -80,6 +82,7 @@ public final class BenchOptions {
           o.warmupMaxSeconds = Math.max(o.warmupMaxSeconds, o.warmupSeconds);
         }
         case "--seed" -> o.seed = Long.parseLong(args[++i]);
+        case "--no-startup" -> noStartup = true;
         case "--report-only" -> o.reportOnly = Path.of(args[++i]).toAbsolutePath();
         case "--rate-jdk" -> o.rate.put(AppPair.JDK, Double.parseDouble(args[++i]));
         case "--rate-spring" -> o.rate.put(AppPair.SPRING, Double.parseDouble(args[++i]));
@@ -92,6 +95,9 @@ public final class BenchOptions {
     }
     if (!o.modes.contains(Mode.BASELINE)) {
       o.modes.add(0, Mode.BASELINE);
+    }
+    if (noStartup) {
+      o.startupApps = new ArrayList<>();
     }
     if (o.root == null) {
       o.root = Path.of("").toAbsolutePath();

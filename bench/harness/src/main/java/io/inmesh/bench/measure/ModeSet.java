@@ -39,6 +39,7 @@ public final class ModeSet {
   public double backendStartMillis;
   public double frontendStartMillis;
   private TlsConnections tlsConnections = TlsConnections.NONE;
+  private Path statsSocket;
 
   public ModeSet(AppPair pair, Mode mode) {
     this.pair = pair;
@@ -70,19 +71,29 @@ public final class ModeSet {
         JvmSettings.command(paths, List.of(), pair.backendArgs(paths, topo.backend(), Topology.APP_PORT)),
         backendEnv);
     procs.add(backend);
-    backendStartMillis = awaitFirst200(backend, topo.backend(), Topology.APP_PORT, pair.backendPath, APP_READY);
-    if (mode.meshed()) {
+    if (mode.meshTls()) {
+      // a STRICT backend answers no plain-text call once its policy arrives: it is up when it accepts
+      // connections and its agent is ready; the frontend's first 200 below proves the mTLS hop
+      awaitListening(backend, topo.backend(), Topology.APP_PORT, APP_READY);
+      backendStartMillis = (System.nanoTime() - backend.startedNanos()) / 1e6;
       awaitAgentReady(backend, topo.backend());
+    } else {
+      backendStartMillis = awaitFirst200(backend, topo.backend(), Topology.APP_PORT, pair.backendPath, APP_READY);
+      if (mode.meshed()) {
+        awaitAgentReady(backend, topo.backend());
+      }
     }
 
     String backendUrl;
     if (mode.sidecar != Mode.Sidecar.NONE) {
       HaproxyConfig.Tls legTls = mode.sidecar == Mode.Sidecar.MTLS ? tls : null;
       Path inCfg = dir.resolve("haproxy-inbound.cfg");
-      Path stats = legTls == null ? null : dir.resolve("haproxy-inbound.sock");
+      // HAProxy refuses socket paths over 97 characters: a short one in the temp directory
+      Path stats = legTls == null ? null : Path.of(System.getProperty("java.io.tmpdir"), "inmesh-bench-" + ProcessHandle.current().pid() + "-" + name() + ".sock");
       Files.writeString(inCfg, HaproxyConfig.inbound(topo.inboundProxy(), Topology.INBOUND_PORT, topo.backend(), Topology.APP_PORT, legTls, stats == null ? null : stats.toString()),
           StandardCharsets.UTF_8);
       if (stats != null) {
+        statsSocket = stats;
         tlsConnections = TlsConnections.haproxy(stats);
       }
       Path outCfg = dir.resolve("haproxy-outbound.cfg");
@@ -183,6 +194,13 @@ public final class ModeSet {
     for (int i = procs.size() - 1; i >= 0; i--) {
       procs.get(i).stop();
     }
+    if (statsSocket != null) {
+      try {
+        Files.deleteIfExists(statsSocket);
+      } catch (IOException ignored) {
+        // a stale socket file in the temp directory harms nothing
+      }
+    }
   }
 
   /** Polls every 10 ms; milliseconds from the process's start to its first 200 on {@code path}. */
@@ -227,7 +245,11 @@ public final class ModeSet {
   }
 
   private static void awaitListening(Proc p, String host, int port) throws IOException {
-    boolean up = Http.await(Duration.ofSeconds(20), 20, () -> {
+    awaitListening(p, host, port, Duration.ofSeconds(20));
+  }
+
+  private static void awaitListening(Proc p, String host, int port, Duration timeout) throws IOException {
+    boolean up = Http.await(timeout, 20, () -> {
       if (!p.alive()) {
         return true;
       }

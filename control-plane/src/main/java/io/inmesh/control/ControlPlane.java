@@ -181,6 +181,7 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     scheduler.scheduleWithFixedDelay(this::scanQuietly, SCAN_INTERVAL_MILLIS, SCAN_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
+    registry.sweepsStart();
     scheduler.scheduleWithFixedDelay(
         this::sweepQuietly, SWEEP_INTERVAL_MILLIS, SWEEP_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
 

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,7 +15,6 @@ import org.junit.jupiter.api.io.TempDir;
  * than the TTL (SIGSTOP here; a long GC or a suspended VM alike) gives every agent a fresh TTL to
  * be heard from: no live endpoint is dropped, and a dead one still expires one TTL later.
  */
-@Tag("process-pause") // excluded from the default run: see control-plane/pom.xml
 class PauseTest {
 
   static final Duration TTL = Duration.ofSeconds(3);

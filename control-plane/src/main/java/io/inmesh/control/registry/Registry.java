@@ -161,7 +161,7 @@ public final class Registry {
     int capped = 0;
     Set<ServiceKey> touched = new HashSet<>();
     synchronized (this) {
-      // the first sweep has nothing to compare with (start-up is not a pause)
+      // without sweepsStart() the first sweep has nothing to compare with (start-up is not a pause)
       paused = swept ? now - lastSweepNanos : 0;
       lastSweepNanos = now;
       swept = true;
@@ -213,6 +213,15 @@ public final class Registry {
     }
     fire(touched, true);
     return expired.size();
+  }
+
+  /**
+   * Sweeps are scheduled from now: a pause that starts before the first sweep runs (the process
+   * stopped moments after starting) is then measured from here, not mistaken for start-up.
+   */
+  public synchronized void sweepsStart() {
+    lastSweepNanos = nanoTime.getAsLong();
+    swept = true;
   }
 
   /** {@link #expire(Duration, Duration)} with no pause detection (tests that drive the clock). */

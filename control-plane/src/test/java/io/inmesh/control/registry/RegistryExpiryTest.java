@@ -68,4 +68,15 @@ class RegistryExpiryTest {
     }
     assertThat(registry.agents()).extracting(AgentRecord::agent).containsExactly("a-0", "a-1");
   }
+
+  @Test
+  void aPauseBeforeTheFirstSweepIsStillAPause() {
+    // PauseTest's case: the process stopped moments after it started, before any sweep had run
+    registry.sweepsStart();
+    register(3);
+    nanos.addAndGet(Duration.ofSeconds(40).toNanos());
+    registry.expire(TTL, PAUSE);
+    assertThat(registry.size()).as("nothing expires on resuming").isEqualTo(3);
+    assertThat(log).anyMatch(l -> l.contains("was paused for about 40 s"));
+  }
 }

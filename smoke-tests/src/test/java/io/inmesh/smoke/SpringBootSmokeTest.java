@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Timeout;
  * WebClient.Builder}, which step aside on a mesh name (instrumentations/spring-cloud-loadbalancer).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@Timeout(value = 240, unit = TimeUnit.SECONDS)
+@Timeout(value = 420, unit = TimeUnit.SECONDS) // bounds for a loaded 2-core machine (Boot start-ups of 3 minutes seen)
 class SpringBootSmokeTest {
   static final String CP = "127.0.0.11:15010";
   static final String CONTROL_URL = "http://" + CP;
@@ -73,7 +73,7 @@ class SpringBootSmokeTest {
     awaitReady(apps.get(2), "127.0.0.33");
     awaitTrue(
         "Tomcat connectors registered",
-        Duration.ofSeconds(90),
+        Duration.ofSeconds(180),
         () -> {
           String eps = Smoke.get("http://" + CP + "/v1/endpoints");
           return eps.contains("127.0.0.31") && eps.contains("127.0.0.32") && eps.contains("127.0.0.33");

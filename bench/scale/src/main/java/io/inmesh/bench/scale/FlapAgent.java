@@ -29,7 +29,11 @@ final class FlapAgent implements SnapshotTarget {
   final int service;
   final String address;
   final ControlLoop loop;
+  final String id;
   private final List<Long> registerAttempts = new ArrayList<>(); // guarded by itself
+  /** When the run's sampler saw this agent's poll counter move (a poll started at most one sample earlier). */
+  private final List<Long> pollStartsSeen = new ArrayList<>(); // guarded by itself
+  private long pollsSeen; // sampler thread only
   private volatile String version;
   private volatile SimulatedAgent.Watch watch;
 
@@ -46,6 +50,7 @@ final class FlapAgent implements SnapshotTarget {
                 Settings.CACHE_DIR, cacheRoot.resolve(CallGraph.name(service)).toString()),
             new Properties());
     AgentIdentity identity = AgentIdentity.create(settings);
+    this.id = identity.id();
     LocalEndpoint endpoint =
         new LocalEndpoint() {
           @Override
@@ -82,14 +87,36 @@ final class FlapAgent implements SnapshotTarget {
   /** The last registration attempt started in [from, to], or 0. */
   long lastRegisterAttempt(long fromNanos, long toNanos) {
     synchronized (registerAttempts) {
-      for (int i = registerAttempts.size() - 1; i >= 0; i--) {
-        long t = registerAttempts.get(i);
-        if (t - toNanos <= 0) {
-          return t - fromNanos >= 0 ? t : 0;
-        }
-      }
-      return 0;
+      return last(registerAttempts, fromNanos, toNanos);
     }
+  }
+
+  /** Called by the run's sampler every few milliseconds: notes when a new poll attempt started. */
+  void samplePolls(long nowNanos) {
+    long polls = ((Number) loop.stats().get("polls")).longValue();
+    if (polls != pollsSeen) {
+      pollsSeen = polls;
+      synchronized (pollStartsSeen) {
+        pollStartsSeen.add(nowNanos);
+      }
+    }
+  }
+
+  /** When the sampler last saw a poll start in [from, to], or 0. */
+  long lastPollSeen(long fromNanos, long toNanos) {
+    synchronized (pollStartsSeen) {
+      return last(pollStartsSeen, fromNanos, toNanos);
+    }
+  }
+
+  private static long last(List<Long> times, long fromNanos, long toNanos) {
+    for (int i = times.size() - 1; i >= 0; i--) {
+      long t = times.get(i);
+      if (t - toNanos <= 0) {
+        return t - fromNanos >= 0 ? t : 0;
+      }
+    }
+    return 0;
   }
 
   long registrations() {

@@ -27,6 +27,8 @@ final class FlapMain {
         --control-cpu N       core to pin the control plane to with taskset (default -1: no pinning)
         --listen HOST:PORT    where the control plane listens (default 127.0.0.9:15111)
         --out DIR             report directory (default bench/results/flap-<date>)
+        --no-settle           kill as soon as the fleet converged, before the control plane has saved
+                              registry.json (registrations within its save delay are lost: README)
       """;
 
   private FlapMain() {}
@@ -41,6 +43,10 @@ final class FlapMain {
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (a.equals("--flap")) {
+        continue;
+      }
+      if (a.equals("--no-settle")) {
+        o.settle = false;
         continue;
       }
       if (a.equals("--help") || a.equals("-h")) {

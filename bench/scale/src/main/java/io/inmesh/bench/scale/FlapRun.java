@@ -54,12 +54,13 @@ import java.util.function.IntFunction;
  * the one that got through is the last before the agent is seen registered again. An agent that
  * never noticed comes back by its poll: while the control plane is down, the namespace-wide
  * PeerAuthentication in its policy folder gets a new annotation, so the restarted control plane
- * serves every view at a new version, each agent's first poll that gets through is answered at
- * once with it, and the simulated engine records when it arrives (this includes the control
- * plane's answering time). The earlier of the two counts. The edit decides nothing about when an
- * agent comes back (its backoff does); it makes the moment visible (an unchanged view would be
- * held for the whole poll wait), stands for a restart that ships a policy change, and the fleet
- * must end up running it.
+ * serves every view at a new version and answers each agent's first poll that gets through at once;
+ * that poll is the last one a 10 ms sampler of the loop's poll counter saw start before the new
+ * snapshot arrived (the sampler can only merge starts, never spread them: it errs towards
+ * lockstep). The earlier of the two counts. The edit decides nothing about when an agent comes
+ * back (its backoff does); it makes the moment visible (an unchanged view would be held for the
+ * whole poll wait), stands for a restart that ships a policy change, and the fleet must end up
+ * running it.
  */
 final class FlapRun {
 
@@ -82,6 +83,12 @@ final class FlapRun {
     String watcherAddress = "127.250.255.1";
     /** Bound on the first convergence and on the convergence after the flapping. */
     Duration convergeBound = Duration.ofSeconds(60);
+    /**
+     * Before the first kill, wait until the control plane has saved the converged fleet to
+     * {@code registry.json}. Off ({@code --no-settle}): kill as soon as the fleet converged, which
+     * loses registrations made within the control plane's save delay (see bench/scale/README.md).
+     */
+    boolean settle = true;
     /** Control-plane logs go here. */
     Path logs;
     PrintStream out = System.out;
@@ -138,7 +145,7 @@ final class FlapRun {
       out.printf(Locale.ROOT, "[flap] lockstep: at most %d agents in one 50 ms bucket, %d in any 50 ms window"
           + " (lockstep: more than %.0f%% of those back)%n", worstBucket, worst, FlapSpread.LOCKSTEP_SHARE * 100);
       out.println("[flap] vanished endpoints: " + watcher.line() + "; " + endpoints.line());
-      out.printf(Locale.ROOT, "[flap] came back by re-registering (timed at its send) %d times, by a poll (timed at its answer)"
+      out.printf(Locale.ROOT, "[flap] came back by re-registering (timed at its send) %d times, by a poll (timed at its start, to 10 ms)"
           + " %d times; registration attempts: %d (by %d agents), failed exchanges: %d%n", backByRegistration, backByPoll,
           reregistrations, agentsReregistered, failedExchanges);
       out.printf(Locale.ROOT, "[flap] after the last restart: %s%s%n",
@@ -216,8 +223,23 @@ final class FlapRun {
     if (state != null) {
       throw new IllegalStateException("the fleet never converged before the flapping: " + state);
     }
-    say(String.format(Locale.ROOT, "fleet converged in %.1f s; flapping: SIGKILL after %.1f s up, %d times",
-        (System.nanoTime() - t0) / 1e9, o.everyMillis / 1e3, o.cycles));
+    say(String.format(Locale.ROOT, "fleet converged in %.1f s", (System.nanoTime() - t0) / 1e9));
+    if (o.settle) {
+      long s0 = System.nanoTime();
+      String saved = null;
+      while (System.nanoTime() - s0 < o.convergeBound.toNanos()) {
+        saved = unsaved(data.resolve("registry.json"));
+        if (saved == null) {
+          break;
+        }
+        ScaleMain.sleep(100);
+      }
+      if (saved != null) {
+        throw new IllegalStateException("the control plane never saved the converged fleet: " + saved);
+      }
+      say(String.format(Locale.ROOT, "registry.json holds every agent %.1f s later", (System.nanoTime() - s0) / 1e9));
+    }
+    say(String.format(Locale.ROOT, "flapping: SIGKILL after %.1f s up, %d times", o.everyMillis / 1e3, o.cycles));
 
     Map<String, Set<String>> expected = new HashMap<>();
     for (FlapAgent a : fleet) {
@@ -243,8 +265,11 @@ final class FlapRun {
             () -> {
               while (sampling.on) {
                 Pending p = current.get();
+                long now = System.nanoTime();
+                for (FlapAgent a : fleet) {
+                  a.samplePolls(now);
+                }
                 if (p != null) {
-                  long now = System.nanoTime();
                   for (int i = 0; i < fleet.size(); i++) {
                     if (p.confirmed()[i] == 0 && fleet.get(i).loop.registered()) {
                       p.confirmed()[i] = now;
@@ -299,10 +324,16 @@ final class FlapRun {
         long polled = p.watches().get(j).arrivedNanos;
         long at;
         if (registration != 0 && (polled == 0 || registration - polled <= 0)) {
+          // its poll waited for this registration (a poll counts as started before it waits)
           at = registration;
           byRegistration++;
         } else if (polled != 0) {
-          at = polled;
+          // the answered poll started at most one sample before the sampler saw it start. Seen
+          // starting before the restart, it waited for a registration that never came (5 s at
+          // most) and was sent some time later: timed at its answer, as is a poll answered before
+          // the sampler saw it start
+          long seen = fleet.get(j).lastPollSeen(p.upNanos() - TimeUnit.MILLISECONDS.toNanos(10), polled);
+          at = seen != 0 ? seen : polled;
           byPoll++;
         } else {
           continue;
@@ -414,6 +445,25 @@ final class FlapRun {
       return "GET /v1/agents failed: " + e.getMessage();
     }
     return null;
+  }
+
+  /** Null when {@code registry.json} lists every agent and the watcher; else how many it lacks. */
+  private String unsaved(Path registryFile) {
+    Set<String> want = new HashSet<>();
+    fleet.forEach(a -> want.add(a.id));
+    want.add(watcher.id);
+    try {
+      if (JsonTrees.readObject(Files.readAllBytes(registryFile)).get("agents") instanceof List<?> list) {
+        for (Object e : list) {
+          if (e instanceof Map<?, ?> m) {
+            want.remove(m.get("agent"));
+          }
+        }
+      }
+    } catch (IOException e) {
+      return "cannot read " + registryFile + ": " + e.getMessage();
+    }
+    return want.isEmpty() ? null : registryFile + " lacks " + want.size() + " of " + (fleet.size() + 1) + " agents";
   }
 
   private long[] registrations() {

@@ -30,6 +30,7 @@ final class FlapWatcher implements SnapshotTarget {
   static final String SERVICE = "flap-watcher";
 
   final ControlLoop loop;
+  final String id;
   final Tally tally = new Tally("watcher snapshots");
   private volatile String version;
   /** Service name → the addresses every snapshot must carry; null until the fleet converged. */
@@ -113,6 +114,7 @@ final class FlapWatcher implements SnapshotTarget {
                 Settings.CACHE_DIR, cacheRoot.resolve(SERVICE).toString()),
             new Properties());
     AgentIdentity identity = AgentIdentity.create(settings);
+    this.id = identity.id();
     LocalEndpoint endpoint =
         new LocalEndpoint() {
           @Override

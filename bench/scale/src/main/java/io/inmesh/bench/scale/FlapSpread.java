@@ -30,7 +30,7 @@ record FlapSpread(
   /** Below this many reconnects a restart says nothing about lockstep (a few agents always can coincide). */
   static final int MIN_RECONNECTS_JUDGED = 10;
 
-  /** @param offsetsNanos each reconnected agent's time from the restart (may be a few milliseconds negative: the restart is probed every 5 ms) */
+  /** @param offsetsNanos each reconnected agent's time from the restart (negative when the agent got through before the prober, which tries every 5 ms, noticed: by a few ms, or more when the prober thread was held up on a loaded machine) */
   static FlapSpread of(List<Long> offsetsNanos) {
     long[] s = offsetsNanos.stream().mapToLong(Long::longValue).sorted().toArray();
     if (s.length == 0) {

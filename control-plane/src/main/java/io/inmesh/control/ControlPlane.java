@@ -14,6 +14,7 @@ import io.inmesh.control.policy.PolicyChange;
 import io.inmesh.control.policy.PolicyStore;
 import io.inmesh.control.policy.PolicyWatcher;
 import io.inmesh.control.registry.Registry;
+import io.inmesh.control.registry.AgentRecord;
 import io.inmesh.control.registry.RegistryFile;
 import io.inmesh.control.registry.RegistryListener;
 import io.inmesh.control.registry.RegistryPersistence;
@@ -383,6 +384,11 @@ public final class ControlPlane implements AutoCloseable {
     @Override
     public void recordsChanged() {
       persistence.requestSave();
+    }
+
+    @Override
+    public void registered(AgentRecord record) {
+      persistence.journal(record);
     }
   }
 

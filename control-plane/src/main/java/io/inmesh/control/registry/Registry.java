@@ -108,6 +108,9 @@ public final class Registry {
     if (line != null) {
       log.info(line);
     }
+    if (changed) {
+      listener.registered(next);
+    }
     fire(touched, changed);
     return next;
   }

@@ -14,7 +14,12 @@ import java.util.Map;
 
 /**
  * {@code <data-dir>/registry.json}: the registry (and the last snapshot version and generation,
- * so generations keep counting up across restarts) as of the last change.
+ * so generations keep counting up across restarts) as of the last save, and beside it
+ * {@code registry.journal}: one line per registration since that save, appended as it happens, so
+ * a control plane killed between saves (SIGKILL, OOM killer) loses no registration. A line is
+ * written to the file at once (the page cache outlives the process); a save starts a new journal
+ * ({@code registry.journal.old} holds the previous one until the save is on disk). Loading reads the
+ * file, then the old journal, then the journal; a torn last line is skipped.
  */
 public final class RegistryFile {
 
@@ -29,13 +34,70 @@ public final class RegistryFile {
     this.file = dataDir.resolve("registry.json");
   }
 
+  /** Registrations since the last save began. */
+  public Path journal() {
+    return file.resolveSibling("registry.journal");
+  }
+
+  /** The journal of a save in progress (deleted once that save is on disk). */
+  public Path oldJournal() {
+    return file.resolveSibling("registry.journal.old");
+  }
+
+  /** One journal line. */
+  static byte[] journalLine(AgentRecord r) {
+    byte[] json = JsonTrees.write(AgentJson.toJson(r));
+    byte[] line = java.util.Arrays.copyOf(json, json.length + 1);
+    line[json.length] = '\n';
+    return line;
+  }
+
   public Path path() {
     return file;
   }
 
   /** @return null when there is no file (a fresh data dir) */
-  @SuppressWarnings("unchecked")
   public Saved load() throws IOException {
+    Saved saved = loadFile();
+    Map<String, AgentRecord> journaled = new LinkedHashMap<>();
+    readJournal(oldJournal(), journaled);
+    readJournal(journal(), journaled);
+    if (journaled.isEmpty()) {
+      return saved;
+    }
+    Map<String, AgentRecord> agents = new LinkedHashMap<>();
+    if (saved != null) {
+      saved.agents().forEach(a -> agents.put(a.agent(), a));
+    }
+    agents.putAll(journaled);
+    return new Saved(new ArrayList<>(agents.values()),
+        saved == null ? null : saved.snapshotVersion(), saved == null ? 0 : saved.snapshotGeneration());
+  }
+
+  /** Upserts every whole line of {@code journal} into {@code into}; a torn or unreadable line is skipped. */
+  @SuppressWarnings("unchecked")
+  private static void readJournal(Path journal, Map<String, AgentRecord> into) throws IOException {
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(journal, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      return;
+    }
+    for (String line : lines) {
+      if (line.isBlank()) {
+        continue;
+      }
+      try {
+        AgentRecord r = AgentJson.fromJson(JsonTrees.readObject(line.getBytes(StandardCharsets.UTF_8)));
+        into.put(r.agent(), r);
+      } catch (IOException | RuntimeException e) {
+        // the last line of a journal whose writer was killed mid-write
+      }
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private Saved loadFile() throws IOException {
     byte[] bytes;
     try {
       bytes = Files.readAllBytes(file);

@@ -11,4 +11,7 @@ public interface RegistryListener {
 
   /** Something worth persisting changed (a registration, an ack), endpoints or not. */
   void recordsChanged();
+
+  /** A registration added or changed this record (told before {@link #recordsChanged()}). */
+  default void registered(AgentRecord record) {}
 }

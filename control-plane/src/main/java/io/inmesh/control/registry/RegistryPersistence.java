@@ -2,6 +2,11 @@ package io.inmesh.control.registry;
 
 import io.inmesh.control.EventLog;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +19,11 @@ import java.util.function.Supplier;
  * delay, so a control plane that is killed loses at most that much. A large registry takes a while
  * to write, so writes are also spaced by ten times the last write's duration: saving never takes
  * more than about a tenth of the control plane's time, whatever the fleet's size and churn.
+ *
+ * <p>Between saves, every registration is appended to the journal as it happens
+ * ({@link RegistryFile}): a control plane killed before its next save (SIGKILL, flapping) still
+ * restores every agent that registered. Heartbeats and acks are not journaled (a restart gives
+ * every agent a fresh TTL, and agents ack again).
  */
 public final class RegistryPersistence {
 
@@ -30,6 +40,10 @@ public final class RegistryPersistence {
   private final AtomicBoolean pending = new AtomicBoolean();
   private volatile boolean failing;
   private volatile long lastWriteMillis;
+  /** Guards the journal: appends, and its rotation together with the capture of the state saved. */
+  private final Object journalLock = new Object();
+  private FileChannel journal;
+  private boolean journalFailing;
 
   public RegistryPersistence(
       RegistryFile file, Supplier<RegistryFile.Saved> state, ScheduledExecutorService scheduler, EventLog log) {
@@ -51,12 +65,63 @@ public final class RegistryPersistence {
     }
   }
 
+  /** Appends a registration to the journal at once (one write call; no fsync: it outlives a kill, not a power cut). */
+  public void journal(AgentRecord record) {
+    byte[] line = RegistryFile.journalLine(record);
+    synchronized (journalLock) {
+      try {
+        if (journal == null) {
+          journal = FileChannel.open(file.journal(), StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        }
+        ByteBuffer b = ByteBuffer.wrap(line);
+        while (b.hasRemaining()) {
+          journal.write(b);
+        }
+        journalFailing = false;
+      } catch (IOException | RuntimeException e) {
+        closeJournal();
+        if (!journalFailing) {
+          journalFailing = true;
+          log.info("cannot append to " + file.journal() + ": " + e + " (registrations are saved with the registry only)");
+        }
+      }
+    }
+  }
+
+  private void closeJournal() {
+    if (journal != null) {
+      try {
+        journal.close();
+      } catch (IOException ignored) {
+        // nothing more to lose
+      }
+      journal = null;
+    }
+  }
+
   /** Writes now (the debounced task, and shutdown). */
   public synchronized void flush() {
     pending.set(false);
     long start = System.nanoTime();
     try {
-      file.save(state.get());
+      RegistryFile.Saved saved;
+      synchronized (journalLock) {
+        // what is captured here is in the save; what registers after it goes to a new journal
+        saved = state.get();
+        closeJournal();
+        if (Files.exists(file.journal())) {
+          if (Files.exists(file.oldJournal())) {
+            // a previous save failed: keep both until one succeeds
+            byte[] newer = Files.readAllBytes(file.journal());
+            Files.write(file.oldJournal(), newer, StandardOpenOption.APPEND);
+            Files.delete(file.journal());
+          } else {
+            Files.move(file.journal(), file.oldJournal(), StandardCopyOption.ATOMIC_MOVE);
+          }
+        }
+      }
+      file.save(saved);
+      Files.deleteIfExists(file.oldJournal());
       lastWriteMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
       if (failing) {
         failing = false;

@@ -207,7 +207,8 @@ class IstioTaskPagesSmokeTest {
             - destination: {host: reviews, subset: v1}
         """,
         "");
-    for (String client : CLIENTS) {
+    // every client at once: each waits out the same 3 s delay, so they wait it out together
+    Smoke.eachAtOnce(CLIENTS, Duration.ofSeconds(180), client -> {
       // the application's own timeout (1 s) is shorter than the injected delay (3 s): it fires
       JsonNode shortWait = call(client, "/reviews/0", 1, 1, 1_000, "end-user:jason").path("results").get(0);
       assertThat(shortWait.path("status").asText()).as(client + " 1 s timeout under a 3 s delay: " + shortWait).isEqualTo("0");
@@ -221,14 +222,14 @@ class IstioTaskPagesSmokeTest {
       JsonNode other = call(client, "/reviews/0", 1, 1, 15_000).path("results").get(0);
       assertThat(other.path("status").asText()).isEqualTo("200");
       assertThat(other.path("reason").asText()).as(client + " no fault on the default route").isEmpty();
-    }
+    });
     // a delay holds no thread the client needs: sendAsync of a delayed call, then of an undelayed
-    // one on the same client; the undelayed one completes first
-    for (String client : List.of("jdk-async", "jdk-http1-async")) {
+    // one on the same client; the undelayed one completes first (the two clients race at once)
+    Smoke.eachAtOnce(List.of("jdk-async", "jdk-http1-async"), Duration.ofSeconds(120), client -> {
       JsonNode race = Smoke.getJson("http://" + PRODUCTPAGE + ":8080/race?client=" + client + "&slow=" + enc("http://reviews/reviews/0") + "&fast=" + enc("http://reviews/reviews/1") + "&h=" + enc("end-user:jason"));
       assertThat(race.path("first").asText()).as(client + " " + race).isEqualTo("fast");
       assertThat(race.path("slowStatus").asText()).as(client + " " + race).isEqualTo("200");
-    }
+    });
   }
 
   @Test
@@ -314,7 +315,8 @@ class IstioTaskPagesSmokeTest {
             - destination: {host: reviews, subset: v1}
         """,
         "");
-    for (String client : CLIENTS) {
+    // every client at once: each waits on the same slow upstream, so they wait together
+    Smoke.eachAtOnce(CLIENTS, Duration.ofSeconds(180), client -> {
       // the route's 0.5 s runs out before the upstream's 3 s: Envoy's 504, flagged UT
       JsonNode routeTimeout = call(client, "/slow?ms=3000", 1, 1, 20_000, "x-route-timeout:short").path("results").get(0);
       assertThat(routeTimeout.path("status").asText()).as(client + " " + routeTimeout).isEqualTo("504");
@@ -324,7 +326,7 @@ class IstioTaskPagesSmokeTest {
       JsonNode appTimeout = call(client, "/slow?ms=3000", 1, 1, 1_000).path("results").get(0);
       assertThat(appTimeout.path("status").asText()).as(client + " " + appTimeout).isEqualTo("0");
       assertThat(appTimeout.path("error").asText()).as(client).containsIgnoringCase("timed out");
-    }
+    });
   }
 
   // ---- https://istio.io/latest/docs/concepts/traffic-management/#retries --------------------------

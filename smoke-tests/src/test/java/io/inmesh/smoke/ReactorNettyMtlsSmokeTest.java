@@ -1,23 +1,30 @@
 package io.inmesh.smoke;
 
 import static io.inmesh.smoke.Smoke.awaitTrue;
+import static io.inmesh.smoke.Smoke.inmeshEnv;
+import static io.inmesh.smoke.Smoke.meshed;
 import static io.inmesh.smoke.Smoke.plainApp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -111,39 +118,53 @@ class ReactorNettyMtlsSmokeTest {
 
   final Path tmp = Smoke.workDir("ReactorNettyMtlsSmokeTest");
   final Path logs = Smoke.LOGS.resolve("reactor-netty-mtls");
-  final MeshIdentityFleet fleet = new MeshIdentityFleet(tmp, logs, CONTROL);
-  final List<Proc> procs = fleet.procs;
+  final List<Proc> procs = new CopyOnWriteArrayList<>();
   final HttpClient http = HttpClient.newHttpClient();
-  final AtomicInteger nonMeshServed = fleet.nonMeshServed;
-  final Path policies = fleet.policies;
+  final AtomicInteger nonMeshServed = new AtomicInteger();
+  Path policies;
+  Path dataDir;
   Proc controlPlane;
   Proc caller;
   Proc caller13;
   Proc backend;
+  HttpServer nonMesh;
 
   @BeforeAll
   void startFleet() throws Exception {
+    policies = Files.createDirectories(tmp.resolve("policies"));
+    dataDir = tmp.resolve("control-data");
     Smoke.write(policies.resolve("peer-authentication.yaml"), POLICIES);
-    controlPlane = fleet.startControlPlane();
+    controlPlane = Smoke.controlPlane("control-plane", CONTROL, policies, dataDir, logs, "1s", "300s");
+    procs.add(controlPlane);
     // the first token makes the data directory's token key; a token serves every JVM of its identity
-    String callerToken = fleet.token("reactor-caller");
-    String backendToken = fleet.token("mtls-backend");
+    String callerToken = token("reactor-caller");
+    String backendToken = token("mtls-backend");
 
-    // a cache per JVM (two share the caller's identity)
-    backend = fleet.start("mtls-backend", fleet.env("mtls-backend", "app=mtls-backend", BACKEND, backendToken, BACKEND),
-        plainApp("mtls.EchoBackendApp", BACKEND, "8080", "8081", "8082"));
-    caller = fleet.start("reactor-caller", fleet.env("reactor-caller", "app=reactor-caller", CALLER, callerToken, CALLER),
+    backend = meshed("mtls-backend", env("mtls-backend", BACKEND, backendToken), logs, plainApp("mtls.EchoBackendApp", BACKEND, "8080", "8081", "8082"));
+    procs.add(backend);
+    caller = meshed("reactor-caller", env("reactor-caller", CALLER, callerToken), logs,
         ReactorNettyMeshSmokeTest.withBlockHound(Smoke.plainAppWithClientLibraries("tasks.TaskCallerApp", CALLER, "8080")));
-    caller13 = fleet.start("reactor-caller-1.3", fleet.env("reactor-caller", "app=reactor-caller", CALLER_13, callerToken, CALLER_13),
+    procs.add(caller);
+    caller13 = meshed("reactor-caller-1.3", env("reactor-caller", CALLER_13, callerToken), logs,
         ReactorNettyMeshSmokeTest.withBlockHound(ReactorNettyMeshSmokeTest.onReactorNetty13(Smoke.plainAppWithClientLibraries("tasks.TaskCallerApp", CALLER_13, "8080"))));
+    procs.add(caller13);
     for (Proc p : List.of(backend, caller, caller13)) {
       String address = p == backend ? BACKEND : p == caller ? CALLER : CALLER_13;
       Smoke.awaitReady(p, address);
       awaitTrue(p.name() + " listening", Duration.ofSeconds(180), () -> p.output().contains("listening on"), p);
-      fleet.awaitIdentity(p, address);
+      awaitTrue(p.name() + " identity", Duration.ofSeconds(60), () -> MtlsSmokeTest.identity(address).path("ready").asBoolean(), p, controlPlane);
     }
     for (String at : List.of(CALLER, CALLER_13)) {
-      fleet.awaitSeen(at + " to see the backend with its identity and ports", at, TD + "mtls-backend", 3, Duration.ofSeconds(60), caller, caller13, controlPlane);
+      awaitTrue(at + " to see the backend with its identity and ports", Duration.ofSeconds(60), () -> {
+        for (JsonNode s : Smoke.getJson("http://" + at + ":15000/config_dump").path("services")) {
+          for (JsonNode e : s.path("endpoints")) {
+            if (e.path("identity").asText().equals(TD + "mtls-backend") && e.path("ports").size() >= 3) {
+              return true;
+            }
+          }
+        }
+        return false;
+      }, caller, caller13, controlPlane);
     }
 
     // each caller's first calls install BlockHound and load (and have two agents transform) the
@@ -160,12 +181,36 @@ class ReactorNettyMtlsSmokeTest {
       w.get(400, TimeUnit.SECONDS);
     }
 
-    fleet.startNonMesh(NON_MESH, "");
+    nonMesh = HttpServer.create(new InetSocketAddress(NON_MESH, 8080), 16);
+    nonMesh.createContext("/", ex -> {
+      nonMeshServed.incrementAndGet();
+      byte[] b = ("xfcc=" + ex.getRequestHeaders().getFirst("X-Forwarded-Client-Cert") + "\n").getBytes(StandardCharsets.UTF_8);
+      ex.sendResponseHeaders(200, b.length);
+      try (OutputStream o = ex.getResponseBody()) {
+        o.write(b);
+      }
+    });
+    nonMesh.start();
+  }
+
+  String token(String serviceAccount) {
+    return IdentitySmokeTest.run(List.of(Smoke.ROOT.resolve("inmesh").toString(), "token", "create",
+        "--data-dir", dataDir.toString(), "--namespace", "default", "--service-account", serviceAccount, "--ttl", "1h")).trim();
+  }
+
+  Map<String, String> env(String service, String address, String token) {
+    Map<String, String> env = inmeshEnv(service, "app=" + service, address, "http://" + CONTROL, tmp.resolve("cache-" + address));
+    env.put("INMESH_TOKEN", token);
+    env.put("APP_NAME", service);
+    return env;
   }
 
   @AfterAll
   void stopAll() {
-    fleet.stop();
+    if (nonMesh != null) {
+      nonMesh.stop(0);
+    }
+    procs.forEach(Proc::stop);
   }
 
   // ---- auto mTLS to a STRICT workload -----------------------------------------------------------

@@ -32,6 +32,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * each workload's identity and for a caller to see a backend with its identity, and a plain
  * {@code HttpServer} outside the mesh. Each class keeps its own addresses, policies, workloads and
  * assertions; it owns one fleet per class ({@code @BeforeAll}) and stops it in {@code @AfterAll}.
+ * Used by OkHttpMtlsSmokeTest and MtlsRotationSmokeTest (checked on Java 17 and 25); MtlsSmokeTest,
+ * TomcatMtlsSmokeTest, ApacheMtlsSmokeTest and ReactorNettyMtlsSmokeTest still carry their own copy
+ * and can move onto it the same way.
  */
 final class MeshIdentityFleet {
   static final String TD = "spiffe://cluster.local/ns/default/sa/";

@@ -29,8 +29,11 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Workload identity with real JVMs: a control plane issuing certificates over its TLS listener, an
  * unmodified application whose agent was given only a join token and the bootstrap CA. The
- * certificate lives a minute here, so renewals (at half-life) and a root rotation happen while the test
- * watches.
+ * certificate lives {@value #CERT_TTL} here (the agent renews at half-life, less up to a tenth), so
+ * renewals and a root rotation happen while the test watches: the tests wait for renewals, never for
+ * a duration, so a short lifetime only makes them come sooner. The restart from the cache runs
+ * against certificates of {@value #LONG_CERT_TTL}, a production-like lifetime that a JVM restart on
+ * a loaded machine cannot outlast.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -43,6 +46,9 @@ class IdentitySmokeTest {
   /** Each JVM its own address: a stopped JVM's ports never race the next one's. */
   static String USUARIO = USUARIO_FIRST;
   static final String ID = "spiffe://cluster.local/ns/default/sa/usuario-service";
+  /** Renewals every ~9-10 s: rotation tests wait for renewals, so a shorter lifetime waits less. */
+  static final String CERT_TTL = "20s";
+  static final String LONG_CERT_TTL = "10m";
 
   final Path tmp = Smoke.workDir("IdentitySmokeTest");
   Path policies;
@@ -61,17 +67,17 @@ class IdentitySmokeTest {
     cache = tmp.resolve("cache-usuario");
     logs = Smoke.LOGS.resolve("identity");
     Smoke.write(policies.resolve("subsets.yaml"), Policies.SUBSETS);
-    controlPlane = startControlPlane("control-plane");
+    controlPlane = startControlPlane("control-plane", CERT_TTL);
     token = run(List.of(Smoke.ROOT.resolve("inmesh").toString(), "token", "create", "--data-dir", dataDir.toString(),
         "--namespace", "default", "--service-account", "usuario-service", "--ttl", "1h"));
     assertThat(token.lines()).as("the token alone on stdout").hasSize(1);
     token = token.trim();
   }
 
-  Proc startControlPlane(String name) throws IOException {
+  Proc startControlPlane(String name, String certTtl) throws IOException {
     Proc p = Proc.start(name, List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m", "-XX:+UseSerialGC",
         "-jar", Smoke.CONTROL.toString(), "--listen", PLAIN, "--listen-tls", TLS, "--policy-dir", policies.toString(),
-        "--data-dir", dataDir.toString(), "--cert-ttl", "60s", "--heartbeat", "1s", "--ttl", "5s"), Map.of(), logs);
+        "--data-dir", dataDir.toString(), "--cert-ttl", certTtl, "--heartbeat", "1s", "--ttl", "5s"), Map.of(), logs);
     procs.add(p);
     awaitTrue("control plane healthy", Duration.ofSeconds(120), () -> Smoke.status("http://" + PLAIN + "/healthz") == 200, p);
     return p;
@@ -89,6 +95,18 @@ class IdentitySmokeTest {
 
   JsonNode identity() {
     return Smoke.getJson("http://" + USUARIO + ":15000/config_dump").get("identity");
+  }
+
+  /** The current certificate's notAfter - notBefore: which control plane's lifetime it got. */
+  Duration leafLifetime() {
+    try {
+      String pem = identity().get("certificateChain").get(0).asText();
+      java.security.cert.X509Certificate leaf = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+          .generateCertificate(new java.io.ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
+      return Duration.between(leaf.getNotBefore().toInstant(), leaf.getNotAfter().toInstant());
+    } catch (java.security.cert.CertificateException e) {
+      throw new AssertionError(e);
+    }
   }
 
   JsonNode agent() {
@@ -155,9 +173,14 @@ class IdentitySmokeTest {
   @Test
   @Order(4)
   void anAgentRestartedWithTheControlPlaneDownKeepsItsCachedIdentity() throws Exception {
-    // kill the control plane right after a renewal, so the cached certificate has most of its minute left
+    // the control plane again, on the same CA, now issuing production-like lifetimes; kill it right
+    // after the agent renewed from it, so the cached certificate has most of its lifetime left
+    // whatever a restart costs on a loaded machine
     int renewals = identity().get("renewals").asInt();
-    awaitTrue("a renewal", Duration.ofSeconds(90), () -> identity().get("renewals").asInt() > renewals, controlPlane, usuario);
+    controlPlane.kill();
+    controlPlane = startControlPlane("control-plane-long-ttl", LONG_CERT_TTL);
+    awaitTrue("a renewal from it", Duration.ofSeconds(90),
+        () -> identity().get("renewals").asInt() > renewals && leafLifetime().compareTo(Duration.ofMinutes(5)) > 0, controlPlane, usuario);
     String expires = identity().get("expires").asText();
     controlPlane.kill();
     usuario.stop();
@@ -175,7 +198,7 @@ class IdentitySmokeTest {
   @Test
   @Order(5)
   void theAgentRefusesAControlPlaneThatDoesNotChainToItsCa() throws Exception {
-    controlPlane = startControlPlane("control-plane-again");
+    controlPlane = startControlPlane("control-plane-again", CERT_TTL);
     Path foreign = tmp.resolve("foreign");
     Files.createDirectories(foreign);
     String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();

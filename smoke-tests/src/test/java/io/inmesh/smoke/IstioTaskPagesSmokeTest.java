@@ -144,7 +144,8 @@ class IstioTaskPagesSmokeTest {
             - destination: {host: reviews, subset: v1}
         """,
         "");
-    for (String client : CLIENTS) {
+    // every client at once, each asserting on its own calls
+    Smoke.eachAtOnce(CLIENTS, Duration.ofSeconds(180), client -> {
       JsonNode jason = call(client, "/reviews/0", 20, 1, 20_000, "end-user:jason");
       assertThat(jason.path("statuses").toString()).as(client + " jason").isEqualTo("{\"200\":20}");
       assertThat(field(jason, "version")).as(client + " jason").containsOnly("v2");
@@ -155,7 +156,7 @@ class IstioTaskPagesSmokeTest {
       assertThat(field(others, "version")).as(client).containsOnly("v1");
       assertThat(field(others, "listener")).as(client).containsOnly(listener(V1.get(0)), listener(V1.get(1)));
       assertThat(field(others, "host")).as(client + ": the Host header keeps the logical name").containsOnly("reviews");
-    }
+    });
   }
 
   // ---- https://istio.io/latest/docs/tasks/traffic-management/traffic-shifting/ -------------------
@@ -164,18 +165,19 @@ class IstioTaskPagesSmokeTest {
   @Order(2)
   void trafficShifting_istioTaskPage_fiftyFiftyThenAllToV2() {
     apply(weighted(50, 50), "");
-    for (String client : CLIENTS) {
+    // every client at once, each asserting on its own calls (each call's split is drawn alone)
+    Smoke.eachAtOnce(CLIENTS, Duration.ofSeconds(180), client -> {
       JsonNode r = call(client, "/reviews/0", 100, 1, 20_000);
       assertThat(r.path("statuses").toString()).as(client).isEqualTo("{\"200\":100}");
       long v2 = field(r, "version").stream().filter("v2"::equals).count();
       // binomial(100, 0.5): ±4 standard deviations
       assertThat(v2).as(client + ": calls to v2 of 100 at weight 50").isBetween(30L, 70L);
-    }
+    });
     apply(weighted(0, 100), "");
-    for (String client : CLIENTS) {
+    Smoke.eachAtOnce(CLIENTS, Duration.ofSeconds(180), client -> {
       JsonNode r = call(client, "/reviews/0", 20, 1, 20_000);
       assertThat(field(r, "version")).as(client).hasSize(20).containsOnly("v2");
-    }
+    });
   }
 
   // ---- https://istio.io/latest/docs/tasks/traffic-management/fault-injection/ --------------------
@@ -207,7 +209,8 @@ class IstioTaskPagesSmokeTest {
             - destination: {host: reviews, subset: v1}
         """,
         "");
-    for (String client : CLIENTS) {
+    // every client at once: each waits out the same 3 s delay, so they wait it out together
+    Smoke.eachAtOnce(CLIENTS, Duration.ofSeconds(180), client -> {
       // the application's own timeout (1 s) is shorter than the injected delay (3 s): it fires
       JsonNode shortWait = call(client, "/reviews/0", 1, 1, 1_000, "end-user:jason").path("results").get(0);
       assertThat(shortWait.path("status").asText()).as(client + " 1 s timeout under a 3 s delay: " + shortWait).isEqualTo("0");
@@ -221,14 +224,14 @@ class IstioTaskPagesSmokeTest {
       JsonNode other = call(client, "/reviews/0", 1, 1, 15_000).path("results").get(0);
       assertThat(other.path("status").asText()).isEqualTo("200");
       assertThat(other.path("reason").asText()).as(client + " no fault on the default route").isEmpty();
-    }
+    });
     // a delay holds no thread the client needs: sendAsync of a delayed call, then of an undelayed
-    // one on the same client; the undelayed one completes first
-    for (String client : List.of("jdk-async", "jdk-http1-async")) {
+    // one on the same client; the undelayed one completes first (the two clients race at once)
+    Smoke.eachAtOnce(List.of("jdk-async", "jdk-http1-async"), Duration.ofSeconds(120), client -> {
       JsonNode race = Smoke.getJson("http://" + PRODUCTPAGE + ":8080/race?client=" + client + "&slow=" + enc("http://reviews/reviews/0") + "&fast=" + enc("http://reviews/reviews/1") + "&h=" + enc("end-user:jason"));
       assertThat(race.path("first").asText()).as(client + " " + race).isEqualTo("fast");
       assertThat(race.path("slowStatus").asText()).as(client + " " + race).isEqualTo("200");
-    }
+    });
   }
 
   @Test
@@ -269,7 +272,8 @@ class IstioTaskPagesSmokeTest {
             - destination: {host: reviews, subset: v1}
         """,
         "");
-    for (String client : CLIENTS) {
+    // every client at once, each asserting on its own calls; the upstream count below is after all
+    Smoke.eachAtOnce(CLIENTS, Duration.ofSeconds(180), client -> {
       JsonNode r = call(client, "/reviews/0", 5, 1, 20_000, "end-user:jason");
       assertThat(r.path("statuses").toString()).as(client).isEqualTo("{\"500\":5}");
       for (JsonNode one : r.path("results")) {
@@ -277,7 +281,7 @@ class IstioTaskPagesSmokeTest {
         assertThat(one.path("reason").asText()).as(client).isEqualTo("FI");
       }
       assertThat(call(client, "/reviews/0", 3, 1, 20_000).path("statuses").toString()).as(client + " other users").isEqualTo("{\"200\":3}");
-    }
+    });
     assertThat(servedBy(V2)).as("an aborted call never reaches the upstream").isZero();
     // percentage: half the calls aborted (binomial(100, 0.5), ±4 standard deviations), the rest served
     for (String client : List.of("jdk", "huc")) {
@@ -314,7 +318,8 @@ class IstioTaskPagesSmokeTest {
             - destination: {host: reviews, subset: v1}
         """,
         "");
-    for (String client : CLIENTS) {
+    // every client at once: each waits on the same slow upstream, so they wait together
+    Smoke.eachAtOnce(CLIENTS, Duration.ofSeconds(180), client -> {
       // the route's 0.5 s runs out before the upstream's 3 s: Envoy's 504, flagged UT
       JsonNode routeTimeout = call(client, "/slow?ms=3000", 1, 1, 20_000, "x-route-timeout:short").path("results").get(0);
       assertThat(routeTimeout.path("status").asText()).as(client + " " + routeTimeout).isEqualTo("504");
@@ -324,7 +329,7 @@ class IstioTaskPagesSmokeTest {
       JsonNode appTimeout = call(client, "/slow?ms=3000", 1, 1, 1_000).path("results").get(0);
       assertThat(appTimeout.path("status").asText()).as(client + " " + appTimeout).isEqualTo("0");
       assertThat(appTimeout.path("error").asText()).as(client).containsIgnoringCase("timed out");
-    }
+    });
   }
 
   // ---- https://istio.io/latest/docs/concepts/traffic-management/#retries --------------------------

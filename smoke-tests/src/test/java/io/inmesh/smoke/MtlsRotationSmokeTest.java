@@ -1,7 +1,6 @@
 package io.inmesh.smoke;
 
 import static io.inmesh.smoke.Smoke.awaitTrue;
-import static io.inmesh.smoke.Smoke.inmeshEnv;
 import static io.inmesh.smoke.Smoke.meshed;
 import static io.inmesh.smoke.Smoke.plainApp;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -11,7 +10,6 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.cert.CertificateFactory;
@@ -22,7 +20,6 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,7 +32,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Issue 11, "TLS done well": workload certificates that live about a minute (the control plane's
- * {@code --cert-ttl 60s}; agents renew at half-life), a meshed caller calling a STRICT meshed backend
+ * {@code --cert-ttl 60s}; agents renew at half-life; 30 s was tried and is too short on a loaded
+ * machine: the caller renewed before the load made its first handshake), a meshed caller calling a STRICT meshed backend
  * continuously across a renewal of both, with new connections (HttpURLConnection, {@code Connection:
  * close}) and kept-alive ones (the JDK HttpClient) at once. No call is lost; connections made after a
  * renewal show the new certificate, each way (the serials each agent saw in full handshakes, and the
@@ -86,9 +84,7 @@ class MtlsRotationSmokeTest {
 
   final Path tmp = Smoke.workDir("MtlsRotationSmokeTest");
   final Path logs = Smoke.LOGS.resolve("mtls-rotation");
-  final List<Proc> procs = new CopyOnWriteArrayList<>();
-  final Map<String, String> tokens = new HashMap<>();
-  Path dataDir;
+  final MeshIdentityFleet fleet = new MeshIdentityFleet(tmp, logs, CONTROL);
   Proc controlPlane;
   Proc caller;
   Proc backend;
@@ -97,55 +93,25 @@ class MtlsRotationSmokeTest {
 
   @BeforeAll
   void startFleet() throws Exception {
-    Path policies = Files.createDirectories(tmp.resolve("policies"));
-    dataDir = tmp.resolve("control-data");
-    Smoke.write(policies.resolve("peer-authentication.yaml"), POLICIES);
-    List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m", "-XX:+UseSerialGC",
-        "-jar", Smoke.CONTROL.toString(), "--listen", CONTROL, "--policy-dir", policies.toString(), "--data-dir", dataDir.toString(),
-        "--heartbeat", "1s", "--ttl", "60s", "--cert-ttl", CERT_TTL);
-    controlPlane = Proc.start("control-plane", cmd, Map.of(), logs);
-    procs.add(controlPlane);
-    awaitTrue("control plane healthy", Duration.ofSeconds(30), () -> Smoke.status("http://" + CONTROL + "/healthz") == 200, controlPlane);
-    for (String sa : List.of("rot-caller", "rot-backend")) {
-      tokens.put(sa, IdentitySmokeTest.run(List.of(Smoke.ROOT.resolve("inmesh").toString(), "token", "create", "--data-dir", dataDir.toString(),
-          "--namespace", "default", "--service-account", sa, "--ttl", "1h")).trim());
-    }
+    Smoke.write(fleet.policies.resolve("peer-authentication.yaml"), POLICIES);
+    controlPlane = fleet.startControlPlane("60s", CERT_TTL);
+    fleet.tokens("rot-caller", "rot-backend");
     backend = start("rot-backend", BACKEND, "EchoBackendApp", "8080");
     caller = start("rot-caller", CALLER, "RotationLoadApp", "8080");
     for (Proc p : List.of(caller, backend)) {
-      String address = p == caller ? CALLER : BACKEND;
-      Smoke.awaitReady(p, address);
-      awaitTrue(p.name() + " identity", Duration.ofSeconds(60), () -> identity(address).path("ready").asBoolean(), p, controlPlane);
+      fleet.awaitIdentity(p, p == caller ? CALLER : BACKEND);
     }
     assertThat(caller.awaitOutput("rotation load app listening", Duration.ofSeconds(60))).as(caller.tail(20)).isTrue();
     assertThat(backend.awaitOutput("echo backend rot-backend listening", Duration.ofSeconds(60))).as(backend.tail(20)).isTrue();
-    awaitTrue("the caller to see the backend with its identity", Duration.ofSeconds(60), () -> {
-      for (JsonNode s : Smoke.getJson("http://" + CALLER + ":15000/config_dump").path("services")) {
-        for (JsonNode e : s.path("endpoints")) {
-          if (e.path("identity").asText().equals(BACKEND_ID) && !e.path("ports").isEmpty()) {
-            return true;
-          }
-        }
-      }
-      return false;
-    }, caller, controlPlane);
+    fleet.awaitSeen("the caller to see the backend with its identity", CALLER, BACKEND_ID, 1, Duration.ofSeconds(60), caller, controlPlane);
   }
 
   Proc start(String service, String address, String app, String port) throws IOException {
-    Map<String, String> env = inmeshEnv(service, "app=" + service, address, "http://" + CONTROL, tmp.resolve("cache-" + service));
-    env.put("INMESH_TOKEN", tokens.get(service));
-    env.put("APP_NAME", service);
-    Proc p = meshed(service, env, logs, plainApp("mtls." + app, address, port));
-    procs.add(p);
-    return p;
+    return fleet.start(service, fleet.env(service, address), plainApp("mtls." + app, address, port));
   }
 
   static JsonNode identity(String address) {
-    try {
-      return Smoke.getJson("http://" + address + ":15000/config_dump").path("identity");
-    } catch (AssertionError e) {
-      return Smoke.JSON.missingNode();
-    }
+    return MeshIdentityFleet.identity(address);
   }
 
   static JsonNode tlsStats(String address) {
@@ -262,6 +228,6 @@ class MtlsRotationSmokeTest {
 
   @AfterAll
   void stopAll() {
-    procs.forEach(Proc::stop);
+    fleet.stop();
   }
 }

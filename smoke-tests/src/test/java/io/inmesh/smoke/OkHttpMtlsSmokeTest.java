@@ -1,26 +1,18 @@
 package io.inmesh.smoke;
 
 import static io.inmesh.smoke.Smoke.awaitTrue;
-import static io.inmesh.smoke.Smoke.inmeshEnv;
-import static io.inmesh.smoke.Smoke.meshed;
 import static io.inmesh.smoke.Smoke.plainApp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -102,65 +94,27 @@ class OkHttpMtlsSmokeTest {
 
   final Path tmp = Smoke.workDir("OkHttpMtlsSmokeTest");
   final Path logs = Smoke.LOGS.resolve("okhttp-mtls");
-  final List<Proc> procs = new CopyOnWriteArrayList<>();
-  final Map<String, String> tokens = new HashMap<>();
-  Path policies;
-  Path dataDir;
+  final MeshIdentityFleet fleet = new MeshIdentityFleet(tmp, logs, CONTROL);
+  final List<Proc> procs = fleet.procs;
+  final Path policies = fleet.policies;
+  final AtomicInteger nonMeshServed = fleet.nonMeshServed;
   Proc controlPlane;
   Proc caller;
   Proc backend;
-  HttpServer nonMesh;
-  final AtomicInteger nonMeshServed = new AtomicInteger();
 
   @BeforeAll
   void startFleet() throws Exception {
-    policies = Files.createDirectories(tmp.resolve("policies"));
-    dataDir = tmp.resolve("control-data");
     Smoke.write(policies.resolve("peer-authentication.yaml"), POLICIES);
-    controlPlane = Smoke.controlPlane("control-plane", CONTROL, policies, dataDir, logs, "1s", "300s");
-    procs.add(controlPlane);
-    for (String sa : List.of("okm-caller", "okm-backend")) {
-      tokens.put(sa, IdentitySmokeTest.run(List.of(Smoke.ROOT.resolve("inmesh").toString(), "token", "create",
-          "--data-dir", dataDir.toString(), "--namespace", "default", "--service-account", sa, "--ttl", "1h")).trim());
-    }
-    caller = start("okm-caller", CALLER, OkHttpJars.withBoth(plainApp("mtls.MtlsCallerApp", CALLER, "8080")));
-    backend = start("okm-backend", BACKEND, plainApp("mtls.EchoBackendApp", BACKEND, "8080", "8081"));
+    controlPlane = fleet.startControlPlane();
+    fleet.tokens("okm-caller", "okm-backend");
+    caller = fleet.start("okm-caller", fleet.env("okm-caller", CALLER), OkHttpJars.withBoth(plainApp("mtls.MtlsCallerApp", CALLER, "8080")));
+    backend = fleet.start("okm-backend", fleet.env("okm-backend", BACKEND), plainApp("mtls.EchoBackendApp", BACKEND, "8080", "8081"));
     for (Proc p : List.of(caller, backend)) {
-      String address = p == caller ? CALLER : BACKEND;
-      Smoke.awaitReady(p, address);
-      awaitTrue(p.name() + " identity", Duration.ofSeconds(60), () -> MtlsSmokeTest.identity(address).path("ready").asBoolean(), p, controlPlane);
+      fleet.awaitIdentity(p, p == caller ? CALLER : BACKEND);
       awaitTrue(p.name() + " listening", Duration.ofSeconds(120), () -> p.output().contains("listening on"), p);
     }
-    awaitTrue("the caller to see the backend with its identity", Duration.ofSeconds(60), () -> {
-      for (JsonNode s : Smoke.getJson("http://" + CALLER + ":15000/config_dump").path("services")) {
-        for (JsonNode e : s.path("endpoints")) {
-          if (e.path("identity").asText().equals(TD + "okm-backend") && !e.path("ports").isEmpty()) {
-            return true;
-          }
-        }
-      }
-      return false;
-    }, caller, controlPlane);
-
-    nonMesh = HttpServer.create(new InetSocketAddress(NON_MESH, 8080), 16);
-    nonMesh.createContext("/", ex -> {
-      nonMeshServed.incrementAndGet();
-      byte[] b = ("service=non-mesh\nxfcc=" + ex.getRequestHeaders().getFirst("X-Forwarded-Client-Cert") + "\n").getBytes(StandardCharsets.UTF_8);
-      ex.sendResponseHeaders(200, b.length);
-      try (OutputStream o = ex.getResponseBody()) {
-        o.write(b);
-      }
-    });
-    nonMesh.start();
-  }
-
-  Proc start(String service, String address, List<String> command) throws IOException {
-    Map<String, String> env = inmeshEnv(service, "app=" + service, address, "http://" + CONTROL, tmp.resolve("cache-" + service));
-    env.put("INMESH_TOKEN", tokens.get(service));
-    env.put("APP_NAME", service);
-    Proc p = meshed(service, env, logs, command);
-    procs.add(p);
-    return p;
+    fleet.awaitSeen("the caller to see the backend with its identity", CALLER, TD + "okm-backend", 1, Duration.ofSeconds(60), caller, controlPlane);
+    fleet.startNonMesh(NON_MESH, "service=non-mesh\n");
   }
 
   /** The caller's OkHttp calls {@code url}; the answer as key → value. */
@@ -308,9 +262,6 @@ class OkHttpMtlsSmokeTest {
 
   @AfterAll
   void stopAll() {
-    if (nonMesh != null) {
-      nonMesh.stop(0);
-    }
-    procs.forEach(Proc::stop);
+    fleet.stop();
   }
 }

@@ -294,6 +294,49 @@ public final class Smoke {
     throw new AssertionError(sb.toString());
   }
 
+  /**
+   * Runs {@code check} for every item at once, each on its own thread, and waits for all of them
+   * (at most {@code bound}): checks whose calls each wait out the same injected delay or slow
+   * upstream wait together instead of one after another. Every check still runs in full; the first
+   * failure is rethrown with the others suppressed on it. Only for checks that share no state the
+   * others change (each client its own calls).
+   */
+  public static <T> void eachAtOnce(List<T> items, Duration bound, java.util.function.Consumer<T> check) {
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, items.size()));
+    try {
+      List<java.util.concurrent.Future<?>> running = new ArrayList<>();
+      for (T item : items) {
+        running.add(pool.submit(() -> check.accept(item)));
+      }
+      long deadline = System.nanoTime() + bound.toNanos();
+      AssertionError first = null;
+      for (int i = 0; i < running.size(); i++) {
+        Throwable failure;
+        try {
+          running.get(i).get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+          continue;
+        } catch (java.util.concurrent.ExecutionException e) {
+          failure = e.getCause();
+        } catch (java.util.concurrent.TimeoutException e) {
+          failure = new AssertionError(items.get(i) + ": not done within " + bound.toSeconds() + "s");
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          failure = e;
+        }
+        if (first == null) {
+          first = failure instanceof AssertionError a ? a : new AssertionError(items.get(i) + ": " + failure, failure);
+        } else {
+          first.addSuppressed(failure);
+        }
+      }
+      if (first != null) {
+        throw first;
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   public static void sleep(long ms) {
     try {
       Thread.sleep(ms);

@@ -51,7 +51,8 @@ public final class TaskCallerApp {
     HttpServer server = HttpServer.create(new InetSocketAddress(args[0], Integer.parseInt(args[1])), 64);
     server.createContext("/call", TaskCallerApp::handle);
     server.createContext("/race", TaskCallerApp::race);
-    server.setExecutor(Executors.newFixedThreadPool(4));
+    // a test may drive every client at once (each waiting out the same injected delay)
+    server.setExecutor(Executors.newFixedThreadPool(16));
     server.start();
     System.out.println("task caller listening on " + server.getAddress());
   }

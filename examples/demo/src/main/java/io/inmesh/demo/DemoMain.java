@@ -116,8 +116,8 @@ public final class DemoMain {
 
     System.out.println("Canary rollout: the VirtualService's default route sends p% to subset v2;");
     System.out.println("requests with header x-canary: true always go to v2. pedido-service calls");
-    System.out.println("http://usuario-service/usuarios/{id} with RestTemplate (HttpURLConnection), the JDK HttpClient");
-    System.out.println("and Spring's WebClient (Reactor Netty).");
+    System.out.println("http://usuario-service/usuarios/{id} with the seed's @LoadBalanced RestTemplate (Spring Cloud");
+    System.out.println("LoadBalancer over HttpURLConnection), the JDK HttpClient and Spring's WebClient (Reactor Netty).");
     System.out.println();
     System.out.println("  to v2 | policy → pedido | RestTemplate v1/v2 | HttpClient v1/v2 | WebClient v1/v2 | x-canary:true → v2");
     System.out.println("  ------+-----------------+--------------------+------------------+-----------------+-------------------");
@@ -127,7 +127,7 @@ public final class DemoMain {
       writeAtomically(policies.resolve("canary.yaml"), canary(p));
       await("the edit to reach pedido-service", () -> !before.equals(snapshotVersion()), 10);
       long editMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - e0);
-      int[] rt = tally("rest-template", false, CALLS_PER_CLIENT);
+      int[] rt = tally("lb-rest-template", false, CALLS_PER_CLIENT);
       int[] hc = tally("http-client", false, CALLS_PER_CLIENT);
       int[] wc = tally("web-client", false, CALLS_PER_CLIENT);
       int[] canary = tally("web-client", true, 5);

@@ -55,6 +55,10 @@ public final class ControlPlane implements AutoCloseable {
    * re-registering, a rollout) costs one rebuild instead of one per agent.
    */
   static final long REBUILD_DEBOUNCE_MILLIS = 100;
+  /** A rebuild that publishes and takes this long is logged (what a slow edit spent its time on). */
+  static final long SLOW_REBUILD_MILLIS = 100;
+  /** {@code -Dinmesh.control.logRebuilds=true}: every publishing rebuild is logged with its duration. */
+  private static final boolean viewsTimed = Boolean.getBoolean("inmesh.control.logRebuilds");
   /** A sweep this much later than scheduled means the process was paused (SIGSTOP, GC, suspend). */
   static final Duration PAUSE_THRESHOLD = Duration.ofSeconds(3);
 
@@ -328,6 +332,26 @@ public final class ControlPlane implements AutoCloseable {
     // rebuilds are spaced by twice the last one's duration: under churn they take at most a third
     // of the control plane's time, and the rest stays for answering agents
     delayMillis = Math.max(delayMillis, Math.min(2_000, 2 * lastRebuildMillis));
+    scheduleRebuildIn(delayMillis);
+  }
+
+  /**
+   * A policy change is one event, not churn: its views are rebuilt now, never after the spacing
+   * registry churn gets. (The spacing was the fixed ~1.5 s of every policy edit at 3,000 agents:
+   * the ramp-up's last rebuild took ~750 ms, so an edit waited 2 × 750 ms before its rebuild.) A
+   * rebuild already pending for later stays scheduled; this one runs first and drains everything,
+   * so the later one finds nothing to do.
+   */
+  private void rebuildNow() {
+    rebuildPending.set(true);
+    try {
+      rebuilder.execute(this::rebuildQuietly);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      rebuildPending.set(false); // shutting down
+    }
+  }
+
+  private void scheduleRebuildIn(long delayMillis) {
     if (rebuildPending.compareAndSet(false, true)) {
       try {
         rebuilder.schedule(this::rebuildQuietly, delayMillis, TimeUnit.MILLISECONDS);
@@ -346,7 +370,11 @@ public final class ControlPlane implements AutoCloseable {
         log.info("snapshot " + r.snapshot().version() + " generation " + r.snapshot().generation()
             + " (registry: " + plural(r.snapshot().endpoints(), "endpoint") + ")");
       }
-      views.rebuild();
+      int published = views.rebuild();
+      long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      if (published > 0 && (took >= SLOW_REBUILD_MILLIS || viewsTimed)) {
+        log.info("views: " + plural(published, "view") + " of " + views.size() + " published in " + took + " ms");
+      }
     } catch (RuntimeException e) {
       log.info("view rebuild failed: " + e);
     }
@@ -407,9 +435,9 @@ public final class ControlPlane implements AutoCloseable {
 
   private void policyChanged(List<PolicyChange> changes) {
     views.policyChanged();
-    // a policy change is one event (a file written), not a burst: views are rebuilt at once (a
-    // rebuild already due picks it up), beside the whole-mesh snapshot below
-    scheduleRebuild(0);
+    // a policy change is one event (a file written), not a burst: views are rebuilt at once,
+    // beside the whole-mesh snapshot below
+    rebuildNow();
     SnapshotService.Refresh r = snapshots.refresh();
     logPolicyChanges(changes, r.snapshot(), r.changed());
     if (r.changed()) {

@@ -35,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -57,6 +58,7 @@ public final class ControlPlane implements AutoCloseable {
   static final long REBUILD_DEBOUNCE_MILLIS = 100;
   /** A rebuild that publishes and takes this long is logged (what a slow edit spent its time on). */
   static final long SLOW_REBUILD_MILLIS = 100;
+  private static final java.lang.management.ThreadMXBean THREAD_CPU = java.lang.management.ManagementFactory.getThreadMXBean();
   /** {@code -Dinmesh.control.logRebuilds=true}: every publishing rebuild is logged with its duration. */
   private static final boolean viewsTimed = Boolean.getBoolean("inmesh.control.logRebuilds");
   /** A sweep this much later than scheduled means the process was paused (SIGSTOP, GC, suspend). */
@@ -74,6 +76,7 @@ public final class ControlPlane implements AutoCloseable {
   private final HeldPolls heldPolls;
   private final ScheduledExecutorService holdTimers;
   private final ScheduledExecutorService rebuilder;
+  private final ExecutorService answerer;
   private final AtomicBoolean rebuildPending = new AtomicBoolean();
   private volatile long lastRebuildMillis;
   private final ApiServer api;
@@ -141,7 +144,11 @@ public final class ControlPlane implements AutoCloseable {
     timers.setRemoveOnCancelPolicy(true);
     holdTimers = timers;
     rebuilder = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("inmesh-control-views-"));
-    heldPolls = new HeldPolls(holdTimers, api::execute, config.heldPollLimit());
+    // held polls are answered on their own thread, not the request pool: a fan-out of thousands of
+    // answers never waits behind, nor crowds out, the calls coming in (its queue holds one task per
+    // published view, so it is bounded by the number of views)
+    answerer = Executors.newSingleThreadExecutor(DaemonThreads.named("inmesh-control-answers-"));
+    heldPolls = new HeldPolls(holdTimers, answerer, config.heldPollLimit());
     snapshots.publisher(heldPolls::publish);
     views =
         new WorkloadViews(
@@ -162,6 +169,7 @@ public final class ControlPlane implements AutoCloseable {
       scheduler.shutdownNow();
       holdTimers.shutdownNow();
       rebuilder.shutdownNow();
+      answerer.shutdownNow();
       snapshots.close();
       throw new IOException("cannot listen on " + config.listenHost() + ":" + config.listenPort() + ": " + e.getMessage(), e);
     }
@@ -174,6 +182,7 @@ public final class ControlPlane implements AutoCloseable {
         scheduler.shutdownNow();
         holdTimers.shutdownNow();
         rebuilder.shutdownNow();
+        answerer.shutdownNow();
         snapshots.close();
         throw new IOException(
             "cannot listen on " + identitySettings.tlsHost() + ":" + identitySettings.tlsPort() + " (--listen-tls): " + e.getMessage(), e);
@@ -279,6 +288,13 @@ public final class ControlPlane implements AutoCloseable {
     heldPolls.bounce(snapshots.channel());
     views.bounceAll();
     holdTimers.shutdownNow();
+    answerer.shutdown(); // the bounces queued above are answered before the listener closes
+    try {
+      answerer.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    answerer.shutdownNow();
     api.close();
     persistence.flush();
     log.info("stopped; registry of " + plural(registry.size(), "agent") + " saved");
@@ -364,6 +380,7 @@ public final class ControlPlane implements AutoCloseable {
   private void rebuildQuietly() {
     rebuildPending.set(false);
     long start = System.nanoTime();
+    long cpuStart = THREAD_CPU.isCurrentThreadCpuTimeSupported() ? THREAD_CPU.getCurrentThreadCpuTime() : -1;
     try {
       SnapshotService.Refresh r = snapshots.refreshIfWatched();
       if (r.changed()) {
@@ -373,7 +390,10 @@ public final class ControlPlane implements AutoCloseable {
       int published = views.rebuild();
       long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
       if (published > 0 && (took >= SLOW_REBUILD_MILLIS || viewsTimed)) {
-        log.info("views: " + plural(published, "view") + " of " + views.size() + " published in " + took + " ms");
+        long cpu = cpuStart < 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(THREAD_CPU.getCurrentThreadCpuTime() - cpuStart);
+        // wall and CPU time: on a busy core the difference is time spent waiting for the core
+        log.info("views: " + plural(published, "view") + " of " + views.size() + " published in " + took + " ms ("
+            + cpu + " ms of CPU)");
       }
     } catch (RuntimeException e) {
       log.info("view rebuild failed: " + e);

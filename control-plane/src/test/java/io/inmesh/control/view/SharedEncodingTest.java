@@ -1,0 +1,53 @@
+package io.inmesh.control.view;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.inmesh.control.snapshot.SnapshotService;
+import io.inmesh.policy.compile.Endpoint;
+import io.inmesh.policy.compile.ServiceKey;
+import io.inmesh.policy.snapshot.SnapshotCodec;
+import io.inmesh.policy.tree.JsonTrees;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A view is encoded from each resource's bytes, encoded once and shared by every view: the version
+ * must be the one the whole-tree hash gives (identical content, identical version, on every control
+ * plane and across restarts), and the body must be the snapshot SnapshotCodec writes.
+ */
+class SharedEncodingTest {
+
+  @Test
+  void versionFromSharedPartsIsTheWholeTreeHash_andBodyIsTheCodecsSnapshot() throws Exception {
+    List<Map<String, Object>> resources = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      Map<String, Object> meta = new LinkedHashMap<>();
+      meta.put("namespace", "default");
+      meta.put("name", "r" + i);
+      Map<String, Object> r = new LinkedHashMap<>();
+      r.put("spec", Map.of("hosts", List.of("svc-" + i), "http", List.of(Map.of("route", List.of()))));
+      r.put("kind", "VirtualService");
+      r.put("metadata", meta);
+      r.put("apiVersion", "networking.istio.io/v1");
+      r.put("file", "routes.yaml");
+      resources.add(r);
+    }
+    Map<ServiceKey, List<Endpoint>> endpoints = new LinkedHashMap<>();
+    endpoints.put(new ServiceKey("svc-1", "default"),
+        List.of(new Endpoint("127.0.9.1", List.of(8080), Map.of("version", "v1", "app", "svc-1"), "a-1", null)));
+    for (List<Map<String, Object>> res : List.of(resources, List.<Map<String, Object>>of())) {
+      String whole = SnapshotService.versionOf(res, endpoints);
+      List<byte[]> canonical = res.stream().map(SnapshotService::canonical).toList();
+      assertThat(SnapshotService.versionOfEncoded(canonical, endpoints)).isEqualTo(whole);
+      List<byte[]> wire = res.stream().map(JsonTrees::write).toList();
+      byte[] body = WorkloadViews.wireBytes(whole, 7, wire, endpoints);
+      assertThat(JsonTrees.readObject(body)).isEqualTo(JsonTrees.readObject(SnapshotCodec.encode(whole, 7, res, endpoints)));
+    }
+    // a different endpoint set is a different version
+    assertThat(SnapshotService.versionOfEncoded(resources.stream().map(SnapshotService::canonical).toList(), Map.of()))
+        .isNotEqualTo(SnapshotService.versionOf(resources, endpoints));
+  }
+}

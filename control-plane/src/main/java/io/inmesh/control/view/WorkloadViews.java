@@ -59,6 +59,9 @@ public final class WorkloadViews {
    * Each resource tree of the current policy, encoded (canonical, for the version; wire, for the
    * body) once: keyed by the tree's identity, emptied when the policy changes.
    */
+  /** Each service's entry, encoded once per change of its endpoints and shared by the views that carry it. */
+  private final Map<ServiceKey, EncodedService> encodedServices = new ConcurrentHashMap<>();
+
   private final Map<Map<String, Object>, byte[][]> encodedResources =
       java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
   private volatile long generation;
@@ -364,13 +367,46 @@ public final class WorkloadViews {
       canonical.add(b[0]);
       wire.add(b[1]);
     }
-    String version = SnapshotService.versionOfEncoded(canonical, c.endpoints());
-    return new Snapshot(version, g, wireBytes(version, g, wire, c.endpoints()), count);
+    List<byte[]> canonicalServices = new ArrayList<>(c.endpoints().size());
+    List<byte[]> wireServices = new ArrayList<>(c.endpoints().size());
+    for (Map.Entry<ServiceKey, List<Endpoint>> e : c.endpoints().entrySet()) {
+      EncodedService es = encodedServices.get(e.getKey());
+      if (es == null || !es.endpoints().equals(e.getValue())) {
+        es = EncodedService.of(e.getKey(), e.getValue());
+        encodedServices.put(e.getKey(), es);
+      }
+      canonicalServices.add(es.canonical());
+      wireServices.add(es.wire());
+    }
+    String version = SnapshotService.versionOfEncoded(canonical, canonicalServices);
+    return new Snapshot(version, g, wireBytes(version, g, wire, wireServices), count);
+  }
+
+  /** One service's entry of "services", encoded for the endpoints it was encoded from. */
+  record EncodedService(List<Endpoint> endpoints, byte[] canonical, byte[] wire) {
+    @SuppressWarnings("unchecked")
+    static EncodedService of(ServiceKey key, List<Endpoint> endpoints) {
+      Object entry = ((List<Object>) SnapshotCodec.toTree("", 0, List.of(), Map.of(key, endpoints)).get("services")).get(0);
+      return new EncodedService(endpoints, SnapshotService.canonical(entry), JsonTrees.write(entry));
+    }
   }
 
   /** {@code {"version","generation","resources","services"}}, as SnapshotCodec writes it, from encoded parts. */
-  static byte[] wireBytes(String version, long generation, List<byte[]> resources, Map<ServiceKey, List<Endpoint>> endpoints) {
-    byte[] services = JsonTrees.write(SnapshotCodec.toTree("", 0, List.of(), endpoints).get("services"));
+  static byte[] wireBytes(String version, long generation, List<byte[]> resources, List<byte[]> servicesParts) {
+    int servicesSize = 2 + Math.max(0, servicesParts.size() - 1);
+    for (byte[] b : servicesParts) {
+      servicesSize += b.length;
+    }
+    java.nio.ByteBuffer sb = java.nio.ByteBuffer.allocate(servicesSize);
+    sb.put((byte) '[');
+    for (int i = 0; i < servicesParts.size(); i++) {
+      if (i > 0) {
+        sb.put((byte) ',');
+      }
+      sb.put(servicesParts.get(i));
+    }
+    sb.put((byte) ']');
+    byte[] services = sb.array();
     byte[] head = ("{\"version\":\"" + version + "\",\"generation\":" + generation + ",\"resources\":[")
         .getBytes(StandardCharsets.UTF_8);
     byte[] mid = "],\"services\":".getBytes(StandardCharsets.UTF_8);

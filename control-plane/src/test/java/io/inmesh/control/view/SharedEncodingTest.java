@@ -38,16 +38,22 @@ class SharedEncodingTest {
     Map<ServiceKey, List<Endpoint>> endpoints = new LinkedHashMap<>();
     endpoints.put(new ServiceKey("svc-1", "default"),
         List.of(new Endpoint("127.0.9.1", List.of(8080), Map.of("version", "v1", "app", "svc-1"), "a-1", null)));
+    endpoints.put(new ServiceKey("svc-2", "other"),
+        List.of(new Endpoint("127.0.9.2", List.of(8080, 9090), Map.of("app", "svc-2"), "a-2", "spiffe://cluster.local/ns/other/sa/x"),
+            new Endpoint("127.0.9.3", List.of(8080), Map.of(), "a-3", null)));
     for (List<Map<String, Object>> res : List.of(resources, List.<Map<String, Object>>of())) {
       String whole = SnapshotService.versionOf(res, endpoints);
       List<byte[]> canonical = res.stream().map(SnapshotService::canonical).toList();
-      assertThat(SnapshotService.versionOfEncoded(canonical, endpoints)).isEqualTo(whole);
+      List<WorkloadViews.EncodedService> services =
+          endpoints.entrySet().stream().map(e -> WorkloadViews.EncodedService.of(e.getKey(), e.getValue())).toList();
+      assertThat(SnapshotService.versionOfEncoded(canonical, services.stream().map(WorkloadViews.EncodedService::canonical).toList()))
+          .isEqualTo(whole);
       List<byte[]> wire = res.stream().map(JsonTrees::write).toList();
-      byte[] body = WorkloadViews.wireBytes(whole, 7, wire, endpoints);
+      byte[] body = WorkloadViews.wireBytes(whole, 7, wire, services.stream().map(WorkloadViews.EncodedService::wire).toList());
       assertThat(JsonTrees.readObject(body)).isEqualTo(JsonTrees.readObject(SnapshotCodec.encode(whole, 7, res, endpoints)));
     }
     // a different endpoint set is a different version
-    assertThat(SnapshotService.versionOfEncoded(resources.stream().map(SnapshotService::canonical).toList(), Map.of()))
+    assertThat(SnapshotService.versionOfEncoded(resources.stream().map(SnapshotService::canonical).toList(), List.of()))
         .isNotEqualTo(SnapshotService.versionOf(resources, endpoints));
   }
 }

@@ -133,8 +133,12 @@ public final class PlainHttp {
    * close at both ends (at 10,000 agents, a thousand of each per second on the control plane).
    * Plain {@code http://} only; {@code https://} calls go on a fresh connection each, as before.
    * Used by one thread at a time. Every exchange is bounded exactly as {@link #exchange}; any
-   * failure closes the connection (the next call opens a fresh one) and is reported as it is:
-   * there is no silent retry, so the caller's backoff sees every failure as before.
+   * failure closes the connection and is reported as it is, with one exception: a kept connection
+   * the peer closed meanwhile (an idle timeout, a proxy that answers one request per connection,
+   * a restart) fails at once, before a single byte of answer, and that request is sent again once
+   * on a fresh connection, whose outcome is then reported as it is. A poll held and timing out is
+   * never sent again. So the caller's backoff sees every failure of the control plane as before,
+   * and none of a connection's reuse.
    */
   public static final class KeptConnection implements AutoCloseable {
     private Socket socket;
@@ -145,6 +149,8 @@ public final class PlainHttp {
 
     /** A connection idle this long is not reused: the control plane closes idle ones after 30 s. */
     static final long MAX_IDLE_NANOS = TimeUnit.SECONDS.toNanos(20);
+    /** A kept connection that fails this soon after the request was sent was closed while kept. */
+    static final long STALE_WITHIN_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
     public synchronized Response exchange(
         String method, URI uri, byte[] body, int connectTimeoutMs, int answerTimeoutMs, ChannelCredentials credentials)
@@ -160,9 +166,31 @@ public final class PlainHttp {
         path += "?" + uri.getRawQuery();
       }
       String target = uri.getHost() + ":" + port;
+      if (socket != null && !socket.isClosed() && target.equals(peer) && System.nanoTime() - lastUsedNanos <= MAX_IDLE_NANOS) {
+        try {
+          return send(method, uri, body, connectTimeoutMs, answerTimeoutMs, authorization, port, path, target, true);
+        } catch (StaleConnection e) {
+          close(); // the peer closed it while it was kept: the request goes again, once, on a fresh one
+        }
+      }
+      close();
+      return send(method, uri, body, connectTimeoutMs, answerTimeoutMs, authorization, port, path, target, false);
+    }
+
+    /** A kept connection found closed by the peer before any byte of the answer. */
+    private static final class StaleConnection extends IOException {
+      StaleConnection(Throwable cause) {
+        super("kept connection closed by the peer", cause);
+      }
+    }
+
+    private Response send(
+        String method, URI uri, byte[] body, int connectTimeoutMs, int answerTimeoutMs, String authorization, int port,
+        String path, String target, boolean reused)
+        throws IOException {
       boolean ok = false;
       try {
-        if (socket == null || socket.isClosed() || !target.equals(peer) || System.nanoTime() - lastUsedNanos > MAX_IDLE_NANOS) {
+        if (!reused) {
           close();
           Socket s = new Socket();
           try {
@@ -177,9 +205,25 @@ public final class PlainHttp {
           timed = new DeadlineInput(s, 0, 0);
           in = new BufferedInputStream(timed, 8192);
         }
-        timed.restart(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(answerTimeoutMs), answerTimeoutMs);
+        long sent = System.nanoTime();
+        timed.restart(sent + TimeUnit.MILLISECONDS.toNanos(answerTimeoutMs), answerTimeoutMs);
         socket.setSoTimeout(answerTimeoutMs);
-        writeRequest(socket.getOutputStream(), method, uri.getHost(), port, path, authorization, body, true);
+        try {
+          writeRequest(socket.getOutputStream(), method, uri.getHost(), port, path, authorization, body, true);
+          in.mark(1);
+          if (in.read() < 0) {
+            throw new java.io.EOFException("connection closed before an answer");
+          }
+          in.reset();
+        } catch (SocketTimeoutException e) {
+          throw e; // held and no answer in time: a real timeout, never sent again
+        } catch (IOException e) {
+          // at once: closed while it was kept. Later (a poll held, then cut): a failure like any other
+          if (reused && System.nanoTime() - sent < STALE_WITHIN_NANOS) {
+            throw new StaleConnection(e);
+          }
+          throw e;
+        }
         Response r = read(in, !"HEAD".equals(method));
         String connection = r.header("connection");
         boolean delimited =

@@ -84,6 +84,20 @@ public final class Mesh {
     }
   }
 
+  /** See {@link MeshRuntime#routes}; false when the mesh is off or on an internal error. Never blocks. */
+  public static boolean routes(String host) {
+    MeshRuntime rt = runtime;
+    if (rt == null || host == null) {
+      return false;
+    }
+    try {
+      return rt.routes(host);
+    } catch (Throwable t) {
+      failed("routes", t);
+      return false;
+    }
+  }
+
   public static void serverStarted(String library, InetSocketAddress bound) {
     MeshRuntime rt = runtime;
     if (rt == null || bound == null) {

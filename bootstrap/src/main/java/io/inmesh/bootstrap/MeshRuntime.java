@@ -23,6 +23,17 @@ public interface MeshRuntime {
    */
   long startupWaitNanos(String host);
 
+  /**
+   * True when a plain-http call to {@code host} made now would be the mesh's to decide: the host
+   * has a route in the snapshot in force, or, before the first snapshot, it could be a mesh host
+   * and the start-up wait is still on (the client below waits for the snapshot, then decides).
+   * Takes no decision and counts nothing: for layers above a meshed client (a client-side load
+   * balancer) that step aside so the call gets exactly one mesh decision. Never blocks.
+   */
+  default boolean routes(String host) {
+    return false;
+  }
+
   /** Completes when the first snapshot is in force or the start-up wait is over. */
   java.util.concurrent.CompletionStage<Void> firstSnapshot();
 

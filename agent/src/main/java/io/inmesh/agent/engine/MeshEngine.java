@@ -285,6 +285,18 @@ public final class MeshEngine implements MeshRuntime, SnapshotTarget {
   }
 
   @Override
+  public boolean routes(String host) {
+    ActiveSnapshot a = active;
+    if (a != null) {
+      return a.table().lookup(host) != null;
+    }
+    // no snapshot yet: the client below waits for it (bounded, from the agent's start) if the host could be the mesh's
+    return settings.controlUrl != null
+        && HostNames.couldBeMeshHost(host)
+        && startedAt + TimeUnit.MILLISECONDS.toNanos(settings.startupWaitMillis) - System.nanoTime() > 0;
+  }
+
+  @Override
   public CompletionStage<Void> firstSnapshot() {
     CompletableFuture<Void> f = firstSnapshotOrDeadline;
     if (f == null) {

@@ -10,7 +10,9 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.cloud.client.loadbalancer.LoadBalanced;
 import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
@@ -37,13 +39,21 @@ public class PedidoController {
     private final org.springframework.beans.factory.ObjectProvider<WebClient.Builder> webClientBuilder;
     /** Built on first use, so an app that never calls through WebClient never starts Reactor Netty. */
     private volatile WebClient webClient;
+    /** Spring Cloud LoadBalancer's: the seed's @LoadBalanced RestTemplate and a @LoadBalanced WebClient.Builder. */
+    private final RestTemplate lbRestTemplate;
+    private final org.springframework.beans.factory.ObjectProvider<WebClient.Builder> lbWebClientBuilder;
+    private volatile WebClient lbWebClient;
     private final ObjectMapper mapper;
     private final String usuarioUrl;
 
-    public PedidoController(RestTemplate restTemplate, HttpClient httpClient,
+    public PedidoController(@Qualifier("restTemplate") RestTemplate restTemplate, HttpClient httpClient,
             org.springframework.beans.factory.ObjectProvider<WebClient.Builder> webClientBuilder, ObjectMapper mapper,
-            @Value("${usuario.url:http://usuario-service}") String usuarioUrl) {
+            @Value("${usuario.url:http://usuario-service}") String usuarioUrl,
+            @LoadBalanced RestTemplate lbRestTemplate,
+            @LoadBalanced org.springframework.beans.factory.ObjectProvider<WebClient.Builder> lbWebClientBuilder) {
         this.restTemplate = restTemplate;
+        this.lbRestTemplate = lbRestTemplate;
+        this.lbWebClientBuilder = lbWebClientBuilder;
         this.httpClient = httpClient;
         this.webClientBuilder = webClientBuilder;
         this.mapper = mapper;
@@ -54,15 +64,29 @@ public class PedidoController {
     @GetMapping(value = "/pedidos/{usuarioId}", produces = MediaType.APPLICATION_JSON_VALUE)
     public ResponseEntity<JsonNode> pedido(@PathVariable("usuarioId") long usuarioId,
             @RequestParam(name = "client", defaultValue = "rest-template") String client,
-            @RequestHeader(name = CANARY_HEADER, required = false) String canary) {
-        String url = usuarioUrl + "/usuarios/" + usuarioId;
+            @RequestHeader(name = CANARY_HEADER, required = false) String canary,
+            @RequestParam(name = "service", required = false) String service) {
+        String base = usuarioUrl;
+        if (service != null) {
+            // another service name in place of usuario-service's host (only for the load-balanced
+            // clients: shows which names Spring Cloud LoadBalancer still resolves itself)
+            if (!client.startsWith("lb-") || !service.matches("[a-z0-9-]{1,63}")) {
+                ObjectNode body = mapper.createObjectNode();
+                body.put("error", "service= is only for lb-rest-template and lb-web-client, and must be a plain name");
+                return ResponseEntity.badRequest().body(body);
+            }
+            base = URI.create(usuarioUrl).resolve("//" + service).toString();
+        }
+        String url = base + "/usuarios/" + usuarioId;
         Upstream upstream;
         try {
             upstream = switch (client) {
-                case "rest-template" -> viaRestTemplate(url, canary);
+                case "rest-template" -> viaRestTemplate(restTemplate, url, canary);
                 case "http-client" -> viaHttpClient(url, canary, false);
                 case "http-client-async" -> viaHttpClient(url, canary, true);
                 case "web-client" -> viaWebClient(url, canary);
+                case "lb-rest-template" -> viaRestTemplate(lbRestTemplate, url, canary);
+                case "lb-web-client" -> viaWebClient(lbWebClient(), url, canary);
                 default -> null;
             };
         } catch (Exception e) {
@@ -74,7 +98,7 @@ public class PedidoController {
         if (upstream == null) {
             ObjectNode body = mapper.createObjectNode();
             body.put("error", "unknown client '" + client
-                    + "' (use rest-template, http-client, http-client-async or web-client)");
+                    + "' (use rest-template, http-client, http-client-async, web-client, lb-rest-template or lb-web-client)");
             return ResponseEntity.badRequest().body(body);
         }
         if (upstream.status() >= 400) {
@@ -100,7 +124,7 @@ public class PedidoController {
         return "ok";
     }
 
-    private Upstream viaRestTemplate(String url, String canary) {
+    private Upstream viaRestTemplate(RestTemplate restTemplate, String url, String canary) {
         HttpHeaders headers = new HttpHeaders();
         if (canary != null) {
             headers.set(CANARY_HEADER, canary);
@@ -124,6 +148,19 @@ public class PedidoController {
             client = webClientBuilder.getObject().build();
             webClient = client;
         }
+        return viaWebClient(client, url, canary);
+    }
+
+    private WebClient lbWebClient() {
+        WebClient client = lbWebClient;
+        if (client == null) {
+            client = lbWebClientBuilder.getObject().build();
+            lbWebClient = client;
+        }
+        return client;
+    }
+
+    private Upstream viaWebClient(WebClient client, String url, String canary) {
         return client.get().uri(URI.create(url))
                 .headers(h -> {
                     if (canary != null) {

@@ -31,11 +31,16 @@ public final class ScaleMain {
         --steady SECONDS      steady-state window measured for CPU (default 30)
         --reps N              repetitions of each change (default 2)
         --out DIR             report directory (default bench/results/scale-<date>)
+        --flap                the flapping check instead (FlapRun; --flap --help lists its options)
       """;
 
   private ScaleMain() {}
 
   public static void main(String[] args) throws Exception {
+    if (FlapMain.wanted(args)) { // issue 15: the flapping check (FlapRun), its own options
+      FlapMain.main(args);
+      return;
+    }
     ScaleRun.Options o = new ScaleRun.Options();
     List<Integer> sizes = new ArrayList<>(List.of(1000, 3000, 10000));
     Integer services = null;

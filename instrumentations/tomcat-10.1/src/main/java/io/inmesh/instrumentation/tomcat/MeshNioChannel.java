@@ -156,6 +156,13 @@ public final class MeshNioChannel extends SecureNioChannel {
     handshakeStatus = engine.getHandshakeStatus();
     sniComplete = true;
     state = TLS;
+    // The connection is the mesh's, not the application's client's: Tomcat's per-connection request
+    // limit (maxKeepAliveRequests, 100 in Spring Boot) would make the calling mesh re-handshake every
+    // 100 calls. Behind a sidecar that limit never meets the mesh either (it applies to the proxy's
+    // local connection; the proxy-to-proxy mTLS connection lives on). Idle timeouts still apply.
+    if (socketWrapper != null) {
+      socketWrapper.setKeepAliveLeft(Integer.MAX_VALUE);
+    }
     return 0;
   }
 

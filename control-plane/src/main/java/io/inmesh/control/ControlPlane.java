@@ -36,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -56,6 +57,11 @@ public final class ControlPlane implements AutoCloseable {
    * re-registering, a rollout) costs one rebuild instead of one per agent.
    */
   static final long REBUILD_DEBOUNCE_MILLIS = 100;
+  /** A rebuild that publishes and takes this long is logged (what a slow edit spent its time on). */
+  static final long SLOW_REBUILD_MILLIS = 100;
+  private static final java.lang.management.ThreadMXBean THREAD_CPU = java.lang.management.ManagementFactory.getThreadMXBean();
+  /** {@code -Dinmesh.control.logRebuilds=true}: every publishing rebuild is logged with its duration. */
+  private static final boolean viewsTimed = Boolean.getBoolean("inmesh.control.logRebuilds");
   /** A sweep this much later than scheduled means the process was paused (SIGSTOP, GC, suspend). */
   static final Duration PAUSE_THRESHOLD = Duration.ofSeconds(3);
 
@@ -71,6 +77,7 @@ public final class ControlPlane implements AutoCloseable {
   private final HeldPolls heldPolls;
   private final ScheduledExecutorService holdTimers;
   private final ScheduledExecutorService rebuilder;
+  private final ExecutorService answerer;
   private final AtomicBoolean rebuildPending = new AtomicBoolean();
   private volatile long lastRebuildMillis;
   private final ApiServer api;
@@ -138,7 +145,11 @@ public final class ControlPlane implements AutoCloseable {
     timers.setRemoveOnCancelPolicy(true);
     holdTimers = timers;
     rebuilder = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("inmesh-control-views-"));
-    heldPolls = new HeldPolls(holdTimers, api::execute, config.heldPollLimit());
+    // held polls are answered on their own thread, not the request pool: a fan-out of thousands of
+    // answers never waits behind, nor crowds out, the calls coming in (its queue holds one task per
+    // published view, so it is bounded by the number of views)
+    answerer = Executors.newSingleThreadExecutor(DaemonThreads.named("inmesh-control-answers-"));
+    heldPolls = new HeldPolls(holdTimers, answerer, config.heldPollLimit());
     snapshots.publisher(heldPolls::publish);
     views =
         new WorkloadViews(
@@ -159,6 +170,7 @@ public final class ControlPlane implements AutoCloseable {
       scheduler.shutdownNow();
       holdTimers.shutdownNow();
       rebuilder.shutdownNow();
+      answerer.shutdownNow();
       snapshots.close();
       throw new IOException("cannot listen on " + config.listenHost() + ":" + config.listenPort() + ": " + e.getMessage(), e);
     }
@@ -171,6 +183,7 @@ public final class ControlPlane implements AutoCloseable {
         scheduler.shutdownNow();
         holdTimers.shutdownNow();
         rebuilder.shutdownNow();
+        answerer.shutdownNow();
         snapshots.close();
         throw new IOException(
             "cannot listen on " + identitySettings.tlsHost() + ":" + identitySettings.tlsPort() + " (--listen-tls): " + e.getMessage(), e);
@@ -276,6 +289,13 @@ public final class ControlPlane implements AutoCloseable {
     heldPolls.bounce(snapshots.channel());
     views.bounceAll();
     holdTimers.shutdownNow();
+    answerer.shutdown(); // the bounces queued above are answered before the listener closes
+    try {
+      answerer.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    answerer.shutdownNow();
     api.close();
     persistence.flush();
     log.info("stopped; registry of " + plural(registry.size(), "agent") + " saved");
@@ -329,6 +349,26 @@ public final class ControlPlane implements AutoCloseable {
     // rebuilds are spaced by twice the last one's duration: under churn they take at most a third
     // of the control plane's time, and the rest stays for answering agents
     delayMillis = Math.max(delayMillis, Math.min(2_000, 2 * lastRebuildMillis));
+    scheduleRebuildIn(delayMillis);
+  }
+
+  /**
+   * A policy change is one event, not churn: its views are rebuilt now, never after the spacing
+   * registry churn gets. (The spacing was the fixed ~1.5 s of every policy edit at 3,000 agents:
+   * the ramp-up's last rebuild took ~750 ms, so an edit waited 2 × 750 ms before its rebuild.) A
+   * rebuild already pending for later stays scheduled; this one runs first and drains everything,
+   * so the later one finds nothing to do.
+   */
+  private void rebuildNow() {
+    rebuildPending.set(true);
+    try {
+      rebuilder.execute(this::rebuildQuietly);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      rebuildPending.set(false); // shutting down
+    }
+  }
+
+  private void scheduleRebuildIn(long delayMillis) {
     if (rebuildPending.compareAndSet(false, true)) {
       try {
         rebuilder.schedule(this::rebuildQuietly, delayMillis, TimeUnit.MILLISECONDS);
@@ -341,13 +381,21 @@ public final class ControlPlane implements AutoCloseable {
   private void rebuildQuietly() {
     rebuildPending.set(false);
     long start = System.nanoTime();
+    long cpuStart = THREAD_CPU.isCurrentThreadCpuTimeSupported() ? THREAD_CPU.getCurrentThreadCpuTime() : -1;
     try {
       SnapshotService.Refresh r = snapshots.refreshIfWatched();
       if (r.changed()) {
         log.info("snapshot " + r.snapshot().version() + " generation " + r.snapshot().generation()
             + " (registry: " + plural(r.snapshot().endpoints(), "endpoint") + ")");
       }
-      views.rebuild();
+      int published = views.rebuild();
+      long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      if (published > 0 && (took >= SLOW_REBUILD_MILLIS || viewsTimed)) {
+        long cpu = cpuStart < 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(THREAD_CPU.getCurrentThreadCpuTime() - cpuStart);
+        // wall and CPU time: on a busy core the difference is time spent waiting for the core
+        log.info("views: " + plural(published, "view") + " of " + views.size() + " published in " + took + " ms ("
+            + cpu + " ms of CPU)");
+      }
     } catch (RuntimeException e) {
       log.info("view rebuild failed: " + e);
     }
@@ -413,9 +461,9 @@ public final class ControlPlane implements AutoCloseable {
 
   private void policyChanged(List<PolicyChange> changes) {
     views.policyChanged();
-    // a policy change is one event (a file written), not a burst: views are rebuilt at once (a
-    // rebuild already due picks it up), beside the whole-mesh snapshot below
-    scheduleRebuild(0);
+    // a policy change is one event (a file written), not a burst: views are rebuilt at once,
+    // beside the whole-mesh snapshot below
+    rebuildNow();
     SnapshotService.Refresh r = snapshots.refresh();
     logPolicyChanges(changes, r.snapshot(), r.changed());
     if (r.changed()) {

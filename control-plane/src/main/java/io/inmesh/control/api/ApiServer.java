@@ -1,6 +1,5 @@
 package io.inmesh.control.api;
 
-import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.inmesh.control.DaemonThreads;
 import io.inmesh.control.EventLog;
@@ -42,7 +41,7 @@ public final class ApiServer implements AutoCloseable {
   private final AtomicInteger inProgress = new AtomicInteger();
   private final AtomicLong shed = new AtomicLong();
   private volatile java.util.function.Consumer<HttpCall> onShed = call -> {};
-  private HttpServer server;
+  private NioHttpServer server;
   private ExecutorService executor;
   private HttpServer tlsServer;
   private boolean plainLoopback;
@@ -90,20 +89,21 @@ public final class ApiServer implements AutoCloseable {
         });
     ensureExecutor(); // both listeners share the handler pool and its admission
     https.setExecutor(executor);
-    https.createContext("/", exchange -> dispatch(exchange, false));
+    https.createContext("/", exchange -> dispatch(new JdkExchange(exchange), false));
     https.start();
     tlsServer = https;
     return https.getAddress();
   }
 
   public InetSocketAddress start(String host, int port) throws IOException {
-    server = HttpServer.create(new InetSocketAddress(host, port), 4096);
-    plainLoopback = server.getAddress().getAddress().isLoopbackAddress();
     ensureExecutor();
-    server.setExecutor(executor);
-    server.createContext("/", exchange -> dispatch(exchange, plainLoopback));
+    // the plain listener (what agents on the host or cluster network poll) is the NIO server: a
+    // held poll costs ~1 KB and no thread, and connections are kept alive; see NioHttpServer
+    server = new NioHttpServer(new InetSocketAddress(host, port), 4096, executor, exchange -> dispatch(exchange, plainLoopback));
+    InetSocketAddress bound = server.address();
+    plainLoopback = bound.getAddress().isLoopbackAddress();
     server.start();
-    return server.getAddress();
+    return bound;
   }
 
   private void ensureExecutor() {
@@ -158,7 +158,7 @@ public final class ApiServer implements AutoCloseable {
       tlsServer.stop(0);
     }
     if (server != null) {
-      server.stop(0);
+      server.close();
     }
     if (executor != null) {
       executor.shutdown();
@@ -171,11 +171,11 @@ public final class ApiServer implements AutoCloseable {
     }
   }
 
-  private void dispatch(HttpExchange exchange, boolean plainLoopbackListener) {
+  void dispatch(Exchange exchange, boolean plainLoopbackListener) {
     inProgress.incrementAndGet();
     HttpCall call = new HttpCall(exchange, inProgress::decrementAndGet, plainLoopbackListener);
     try {
-      String path = exchange.getRequestURI().getPath();
+      String path = exchange.uri().getPath();
       if (!"/healthz".equals(path) && inProgress.get() > capacity) {
         shed(call, inProgress.get() - 1 + " calls in progress, capacity " + capacity);
         return;
@@ -185,12 +185,12 @@ public final class ApiServer implements AutoCloseable {
         call.error(404, "no such path: " + path, "the API has " + new TreeSet<>(routes.keySet()));
         return;
       }
-      Handler h = byMethod.get(exchange.getRequestMethod());
+      Handler h = byMethod.get(exchange.method());
       if (h == null) {
-        exchange.getResponseHeaders().set("Allow", String.join(", ", byMethod.keySet()));
+        exchange.responseHeader("Allow", String.join(", ", byMethod.keySet()));
         call.error(
             405,
-            exchange.getRequestMethod() + " is not allowed on " + call.path(),
+            exchange.method() + " is not allowed on " + call.path(),
             "use " + String.join(" or ", byMethod.keySet()));
         return;
       }
@@ -203,7 +203,7 @@ public final class ApiServer implements AutoCloseable {
         Thread.currentThread().interrupt();
         call.error(503, "control plane is shutting down", "retry against the restarted control plane");
       } catch (RuntimeException e) {
-        log.info("internal error on " + exchange.getRequestMethod() + " " + call.path() + ": " + e);
+        log.info("internal error on " + exchange.method() + " " + call.path() + ": " + e);
         call.error(500, "internal error: " + e, "this is a control plane bug; the log has the request");
       }
     } catch (IOException e) {

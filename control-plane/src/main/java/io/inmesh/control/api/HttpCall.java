@@ -1,10 +1,7 @@
 package io.inmesh.control.api;
 
-import com.sun.net.httpserver.HttpExchange;
 import io.inmesh.policy.tree.JsonTrees;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -18,7 +15,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class HttpCall {
 
-  private final HttpExchange exchange;
+  private static final byte[] EMPTY = new byte[0];
+
+  private final Exchange exchange;
   private final boolean plainLoopbackListener;
   private final Runnable onFinish;
   private final AtomicBoolean finished = new AtomicBoolean();
@@ -27,13 +26,13 @@ public final class HttpCall {
   private byte[] bodyBytes;
   private Caller caller = Caller.ANONYMOUS;
 
-  HttpCall(HttpExchange exchange, Runnable onFinish, boolean plainLoopbackListener) {
+  HttpCall(Exchange exchange, Runnable onFinish, boolean plainLoopbackListener) {
     this.exchange = exchange;
     this.onFinish = onFinish;
     this.plainLoopbackListener = plainLoopbackListener;
   }
 
-  HttpCall(HttpExchange exchange, Runnable onFinish) {
+  HttpCall(Exchange exchange, Runnable onFinish) {
     this(exchange, onFinish, false);
   }
 
@@ -56,23 +55,12 @@ public final class HttpCall {
 
   /** A request header, or null. */
   public String requestHeader(String name) {
-    return exchange.getRequestHeaders().getFirst(name);
+    return exchange.requestHeader(name);
   }
 
   /** The TLS client certificate chain the handshake verified; empty over plain HTTP or without one. */
   public java.util.List<java.security.cert.X509Certificate> peerCertificates() {
-    if (exchange instanceof com.sun.net.httpserver.HttpsExchange https) {
-      try {
-        java.util.List<java.security.cert.X509Certificate> out = new java.util.ArrayList<>();
-        for (java.security.cert.Certificate c : https.getSSLSession().getPeerCertificates()) {
-          out.add((java.security.cert.X509Certificate) c);
-        }
-        return out;
-      } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
-        return java.util.List.of();
-      }
-    }
-    return java.util.List.of();
+    return exchange.peerCertificates();
   }
 
   /** The handler returns without answering; whoever holds the call answers it and then {@link #finish()}es. */
@@ -96,17 +84,17 @@ public final class HttpCall {
   }
 
   public String method() {
-    return exchange.getRequestMethod();
+    return exchange.method();
   }
 
   public String path() {
-    return exchange.getRequestURI().getPath();
+    return exchange.uri().getPath();
   }
 
   /** A query parameter, or null. */
   public String query(String name) {
     if (query == null) {
-      query = parseQuery(exchange.getRequestURI().getRawQuery()); // throws a 400 for a malformed query
+      query = parseQuery(exchange.uri().getRawQuery()); // throws a 400 for a malformed query
     }
     return query.get(name);
   }
@@ -120,14 +108,12 @@ public final class HttpCall {
       }
       return bodyBytes;
     }
-    try (InputStream in = exchange.getRequestBody()) {
-      byte[] bytes = in.readNBytes(limit + 1);
-      if (bytes.length > limit) {
-        throw new ApiException(413, "request body is larger than " + limit + " bytes", "send a smaller body");
-      }
-      bodyBytes = bytes;
-      return bytes;
+    byte[] bytes = exchange.requestBody(limit);
+    if (bytes.length > limit) {
+      throw new ApiException(413, "request body is larger than " + limit + " bytes", "send a smaller body");
     }
+    bodyBytes = bytes;
+    return bytes;
   }
 
   public String bodyText(int limit) throws IOException {
@@ -164,23 +150,18 @@ public final class HttpCall {
   }
 
   public void header(String name, String value) {
-    exchange.getResponseHeaders().set(name, value);
+    exchange.responseHeader(name, value);
   }
 
   public void send(int status, String contentType, byte[] bytes) throws IOException {
-    exchange.getResponseHeaders().set("Content-Type", contentType);
-    exchange.getResponseHeaders().set("Cache-Control", "no-store");
-    exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
-    if (bytes.length > 0) {
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(bytes);
-      }
-    }
+    exchange.responseHeader("Content-Type", contentType);
+    exchange.responseHeader("Cache-Control", "no-store");
+    exchange.respond(status, bytes); // the bytes as given: a view's body is shared, never copied per poll
   }
 
   /** A status without a body (304). */
   public void empty(int status) throws IOException {
-    exchange.sendResponseHeaders(status, -1);
+    exchange.respond(status, EMPTY);
   }
 
   private static Map<String, String> parseQuery(String raw) {

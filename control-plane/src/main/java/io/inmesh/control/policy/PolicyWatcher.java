@@ -41,6 +41,9 @@ public final class PolicyWatcher {
   private final Consumer<List<PolicyChange>> onChange;
   private final Consumer<String> onProblem;
   private final Map<String, FileStamp> stamps = new HashMap<>();
+  /** The stamp each moved-but-not-yet-read file had at the last scan: it is read once that holds still. */
+  private final Map<String, FileStamp> settling = new HashMap<>();
+  private boolean firstScanDone;
 
   private record FileStamp(long mtimeNanos, long size) {}
 
@@ -90,8 +93,20 @@ public final class PolicyWatcher {
       String name = e.getKey();
       FileStamp stamp = e.getValue();
       if (stamp.equals(stamps.get(name)) && !forceReread.contains(name)) {
+        settling.remove(name);
         continue;
       }
+      // A file changed behind our back (an editor, kubectl cp, a ConfigMap swap) is read once its
+      // size and mtime held still over one scan, so a file still being written is never parsed
+      // half-way (a truncated multi-document file can parse as valid, with fewer resources). Costs
+      // one scan interval (200 ms) for such edits; files the API writes (temp file, fsync, rename
+      // into place: complete when they appear) are named in forceReread and read at once, and so
+      // is every file of the first scan (there is nothing to serve until then).
+      if (firstScanDone && !forceReread.contains(name) && !stamp.equals(settling.get(name))) {
+        settling.put(name, stamp);
+        continue;
+      }
+      settling.remove(name);
       PolicyChange change = load(name, stamp);
       if (change != null) {
         changes.add(change);
@@ -107,6 +122,8 @@ public final class PolicyWatcher {
       }
     }
     stamps.keySet().retainAll(present.keySet());
+    settling.keySet().retainAll(present.keySet());
+    firstScanDone = true;
     if (!changes.isEmpty()) {
       onChange.accept(List.copyOf(changes));
     }

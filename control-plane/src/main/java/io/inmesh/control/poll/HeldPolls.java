@@ -120,13 +120,26 @@ public final class HeldPolls implements AutoCloseable {
     wake(channel.releaseAll(), null);
   }
 
+  /**
+   * Answers a channel's held polls as one task: a namespace-wide edit publishes every view at
+   * once, and one task per view (not per poll) keeps 10,000 answers from flooding the queue that
+   * incoming calls wait in (there, a full queue closes connections: the acks and next polls of the
+   * very agents being answered). Each answer writes the view's shared bytes without copying.
+   */
   private void wake(List<HeldPoll> polls, Snapshot next) {
-    for (HeldPoll p : polls) {
-      try {
-        answers.execute(() -> p.answer(next));
-      } catch (RejectedExecutionException e) {
-        p.answer(next);
-      }
+    if (polls.isEmpty()) {
+      return;
+    }
+    Runnable all =
+        () -> {
+          for (HeldPoll p : polls) {
+            p.answer(next);
+          }
+        };
+    try {
+      answers.execute(all);
+    } catch (RejectedExecutionException e) {
+      all.run();
     }
   }
 

@@ -198,6 +198,48 @@ public final class SnapshotService implements AutoCloseable {
     }
   }
 
+  /** The canonical bytes of one tree (keys sorted): a resource's part of {@link #versionOf}. */
+  public static byte[] canonical(Object tree) {
+    return CanonicalJson.encode(tree);
+  }
+
+  /**
+   * The same version as {@link #versionOf}, from each resource's {@linkplain
+   * #canonical canonical bytes}, and each service's (its entry of "services"), computed once and
+   * shared by every view that carries them: the
+   * canonical JSON of {@code {"resources":[…],"services":[…]}} is those bytes joined (keys sorted:
+   * "resources" before "services"), so it is hashed without building or sorting it again.
+   */
+  public static String versionOfEncoded(List<byte[]> canonicalResources, List<byte[]> canonicalServices) {
+    java.security.MessageDigest md;
+    try {
+      md = java.security.MessageDigest.getInstance("SHA-256");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+    md.update(RESOURCES_OPEN);
+    for (int i = 0; i < canonicalResources.size(); i++) {
+      if (i > 0) {
+        md.update((byte) ',');
+      }
+      md.update(canonicalResources.get(i));
+    }
+    md.update(SERVICES_OPEN);
+    md.update((byte) '[');
+    for (int i = 0; i < canonicalServices.size(); i++) {
+      if (i > 0) {
+        md.update((byte) ',');
+      }
+      md.update(canonicalServices.get(i));
+    }
+    md.update((byte) ']');
+    md.update((byte) '}');
+    return java.util.HexFormat.of().formatHex(md.digest()).substring(0, 16);
+  }
+
+  private static final byte[] RESOURCES_OPEN = "{\"resources\":[".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  private static final byte[] SERVICES_OPEN = "],\"services\":".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
   public static String versionOf(List<Map<String, Object>> res, Map<ServiceKey, List<Endpoint>> svc) {
     Map<String, Object> content = new LinkedHashMap<>(SnapshotCodec.toTree("", 0, res, svc));
     content.remove("version");

@@ -9,6 +9,8 @@ import io.inmesh.control.snapshot.SnapshotService;
 import io.inmesh.policy.compile.Endpoint;
 import io.inmesh.policy.compile.ServiceKey;
 import io.inmesh.policy.snapshot.SnapshotCodec;
+import io.inmesh.policy.tree.JsonTrees;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -53,6 +55,15 @@ public final class WorkloadViews {
   private final AtomicBoolean policyDirty = new AtomicBoolean();
   private final AtomicLong changes = new AtomicLong();
   private volatile PolicyIndex index;
+  /**
+   * Each resource tree of the current policy, encoded (canonical, for the version; wire, for the
+   * body) once: keyed by the tree's identity, emptied when the policy changes.
+   */
+  /** Each service's entry, encoded once per change of its endpoints and shared by the views that carry it. */
+  private final Map<ServiceKey, EncodedService> encodedServices = new ConcurrentHashMap<>();
+
+  private final Map<Map<String, Object>, byte[][]> encodedResources =
+      java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
   private volatile long generation;
 
   /** One view: its scope, the services it carries, and the channel its agents poll. */
@@ -170,6 +181,7 @@ public final class WorkloadViews {
     }
     if (policy) {
       index = PolicyIndex.of(resources.get());
+      encodedResources.clear();
       affected.addAll(views.keySet());
     } else {
       synchronized (viewsByService) {
@@ -340,10 +352,77 @@ public final class WorkloadViews {
     return new Content(Set.copyOf(services), res, endpoints);
   }
 
+  /**
+   * A view's snapshot from the encoded bytes of its resources, each encoded once per policy
+   * change and shared by every view that carries it (a namespace-wide edit re-encodes every
+   * view: before, each re-serialized and re-sorted the same resource trees, ~0.6 ms per view).
+   */
   private Snapshot encode(Content c) {
     int count = c.endpoints().values().stream().mapToInt(List::size).sum();
     long g = generation;
-    String version = c.version();
-    return new Snapshot(version, g, SnapshotCodec.encode(version, g, c.resources(), c.endpoints()), count);
+    List<byte[]> canonical = new ArrayList<>(c.resources().size());
+    List<byte[]> wire = new ArrayList<>(c.resources().size());
+    for (Map<String, Object> tree : c.resources()) {
+      byte[][] b = encodedResources.computeIfAbsent(tree, t -> new byte[][] {SnapshotService.canonical(t), JsonTrees.write(t)});
+      canonical.add(b[0]);
+      wire.add(b[1]);
+    }
+    List<byte[]> canonicalServices = new ArrayList<>(c.endpoints().size());
+    List<byte[]> wireServices = new ArrayList<>(c.endpoints().size());
+    for (Map.Entry<ServiceKey, List<Endpoint>> e : c.endpoints().entrySet()) {
+      EncodedService es = encodedServices.get(e.getKey());
+      if (es == null || !es.endpoints().equals(e.getValue())) {
+        es = EncodedService.of(e.getKey(), e.getValue());
+        encodedServices.put(e.getKey(), es);
+      }
+      canonicalServices.add(es.canonical());
+      wireServices.add(es.wire());
+    }
+    String version = SnapshotService.versionOfEncoded(canonical, canonicalServices);
+    return new Snapshot(version, g, wireBytes(version, g, wire, wireServices), count);
+  }
+
+  /** One service's entry of "services", encoded for the endpoints it was encoded from. */
+  record EncodedService(List<Endpoint> endpoints, byte[] canonical, byte[] wire) {
+    @SuppressWarnings("unchecked")
+    static EncodedService of(ServiceKey key, List<Endpoint> endpoints) {
+      Object entry = ((List<Object>) SnapshotCodec.toTree("", 0, List.of(), Map.of(key, endpoints)).get("services")).get(0);
+      return new EncodedService(endpoints, SnapshotService.canonical(entry), JsonTrees.write(entry));
+    }
+  }
+
+  /** {@code {"version","generation","resources","services"}}, as SnapshotCodec writes it, from encoded parts. */
+  static byte[] wireBytes(String version, long generation, List<byte[]> resources, List<byte[]> servicesParts) {
+    int servicesSize = 2 + Math.max(0, servicesParts.size() - 1);
+    for (byte[] b : servicesParts) {
+      servicesSize += b.length;
+    }
+    java.nio.ByteBuffer sb = java.nio.ByteBuffer.allocate(servicesSize);
+    sb.put((byte) '[');
+    for (int i = 0; i < servicesParts.size(); i++) {
+      if (i > 0) {
+        sb.put((byte) ',');
+      }
+      sb.put(servicesParts.get(i));
+    }
+    sb.put((byte) ']');
+    byte[] services = sb.array();
+    byte[] head = ("{\"version\":\"" + version + "\",\"generation\":" + generation + ",\"resources\":[")
+        .getBytes(StandardCharsets.UTF_8);
+    byte[] mid = "],\"services\":".getBytes(StandardCharsets.UTF_8);
+    int size = head.length + mid.length + services.length + 1 + Math.max(0, resources.size() - 1);
+    for (byte[] r : resources) {
+      size += r.length;
+    }
+    java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(size);
+    out.put(head);
+    for (int i = 0; i < resources.size(); i++) {
+      if (i > 0) {
+        out.put((byte) ',');
+      }
+      out.put(resources.get(i));
+    }
+    out.put(mid).put(services).put((byte) '}');
+    return out.array();
   }
 }

@@ -29,6 +29,8 @@ public final class ControlClient {
   private final Settings settings;
   private final AgentIdentity identity;
   private final ChannelCredentials credentials;
+  /** The long-poll's connection, kept open between polls (plain HTTP); other calls use a fresh one. */
+  private final PlainHttp.KeptConnection pollConnection = new PlainHttp.KeptConnection();
 
   public ControlClient(Settings settings, AgentIdentity identity) {
     this(settings, identity, ChannelCredentials.NONE);
@@ -89,6 +91,11 @@ public final class ControlClient {
     return true;
   }
 
+  /** Closes the kept poll connection (the agent stops, or a poll thread gives up on it). */
+  public void closeConnections() {
+    pollConnection.close();
+  }
+
   public void deregister(int timeoutMs) throws IOException {
     PlainHttp.exchange(
         "POST", URI.create(base + "/v1/deregister"), JsonTrees.write(Map.of("agent", identity.id())), timeoutMs, timeoutMs, credentials);
@@ -123,7 +130,7 @@ public final class ControlClient {
       q.append("&version=").append(enc(version));
     }
     q.append("&wait=").append(waitSeconds).append('s');
-    PlainHttp.Response r = PlainHttp.exchange("GET", URI.create(base + q), null, CONNECT_TIMEOUT_MS, waitSeconds * 1000 + POLL_GRACE_MS, credentials);
+    PlainHttp.Response r = pollConnection.exchange("GET", URI.create(base + q), null, CONNECT_TIMEOUT_MS, waitSeconds * 1000 + POLL_GRACE_MS, credentials);
     if (r.status() != 200 && r.status() != 304) {
       throw errorAnswer("snapshot poll", r);
     }
@@ -143,7 +150,7 @@ public final class ControlClient {
       q.append("&version=").append(enc(version));
     }
     q.append("&wait=").append(waitSeconds).append('s');
-    PlainHttp.Response r = PlainHttp.exchange("GET", URI.create(base + q), null, CONNECT_TIMEOUT_MS, waitSeconds * 1000 + POLL_GRACE_MS, credentials);
+    PlainHttp.Response r = pollConnection.exchange("GET", URI.create(base + q), null, CONNECT_TIMEOUT_MS, waitSeconds * 1000 + POLL_GRACE_MS, credentials);
     if (r.status() != 200 && r.status() != 304) {
       throw errorAnswer("view poll", r);
     }

@@ -135,6 +135,9 @@ public final class ControlLoop {
         // the control plane will expire us
       }
     }
+    // a poll held on the kept connection ends now (the poller sees `stopped` and returns), and
+    // the connection is not left open for the life of the process
+    client.closeConnections();
   }
 
   // ---- snapshots --------------------------------------------------------------------------------
@@ -150,19 +153,23 @@ public final class ControlLoop {
       }
     }
     Backoff backoff = new Backoff(BACKOFF_BASE_MS, BACKOFF_MAX_MS);
-    while (!stopped) {
-      long delayMs = 0;
-      try {
-        delayMs = pollOnce(backoff);
-      } catch (IOException | RuntimeException e) {
-        if (stopped) {
-          return;
+    try {
+      while (!stopped) {
+        long delayMs = 0;
+        try {
+          delayMs = pollOnce(backoff);
+        } catch (IOException | RuntimeException e) {
+          if (stopped) {
+            return;
+          }
+          delayMs = failed(backoff, stats.pollFailures, e);
         }
-        delayMs = failed(backoff, stats.pollFailures, e);
+        if (delayMs > 0) {
+          sleep(delayMs);
+        }
       }
-      if (delayMs > 0) {
-        sleep(delayMs);
-      }
+    } finally {
+      client.closeConnections();
     }
   }
 

@@ -96,27 +96,165 @@ public final class PlainHttp {
         ssl.startHandshake();
         socket = ssl;
       }
-      StringBuilder head = new StringBuilder(256);
-      head.append(method).append(' ').append(path).append(" HTTP/1.1\r\n");
-      head.append("Host: ").append(uri.getHost()).append(':').append(port).append("\r\n");
-      head.append("User-Agent: inmesh-agent\r\n");
-      head.append("Connection: close\r\n");
-      head.append("Accept: application/json\r\n");
-      if (authorization != null) {
-        head.append("Authorization: ").append(authorization).append("\r\n");
-      }
-      if (body != null) {
-        head.append("Content-Type: application/json\r\n");
-        head.append("Content-Length: ").append(body.length).append("\r\n");
-      }
-      head.append("\r\n");
-      OutputStream out = socket.getOutputStream();
-      out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
-      if (body != null) {
-        out.write(body);
-      }
-      out.flush();
+      writeRequest(socket.getOutputStream(), method, uri.getHost(), port, path, authorization, body, false);
       return read(new BufferedInputStream(new DeadlineInput(socket, deadline, answerTimeoutMs)), !"HEAD".equals(method));
+    }
+  }
+
+  private static void writeRequest(
+      OutputStream out, String method, String host, int port, String path, String authorization, byte[] body, boolean keepAlive)
+      throws IOException {
+    StringBuilder head = new StringBuilder(256);
+    head.append(method).append(' ').append(path).append(" HTTP/1.1\r\n");
+    head.append("Host: ").append(host).append(':').append(port).append("\r\n");
+    head.append("User-Agent: inmesh-agent\r\n");
+    if (!keepAlive) {
+      head.append("Connection: close\r\n");
+    }
+    head.append("Accept: application/json\r\n");
+    if (authorization != null) {
+      head.append("Authorization: ").append(authorization).append("\r\n");
+    }
+    if (body != null) {
+      head.append("Content-Type: application/json\r\n");
+      head.append("Content-Length: ").append(body.length).append("\r\n");
+    }
+    head.append("\r\n");
+    out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+    if (body != null) {
+      out.write(body);
+    }
+    out.flush();
+  }
+
+  /**
+   * One connection to a control plane kept open between calls (HTTP/1.1 keep-alive), for the
+   * agent's long-poll: a poll every few seconds per agent is then not a TCP connect, accept and
+   * close at both ends (at 10,000 agents, a thousand of each per second on the control plane).
+   * Plain {@code http://} only; {@code https://} calls go on a fresh connection each, as before.
+   * Used by one thread at a time. Every exchange is bounded exactly as {@link #exchange}; any
+   * failure closes the connection and is reported as it is, with one exception: a kept connection
+   * the peer closed meanwhile (an idle timeout, a proxy that answers one request per connection,
+   * a restart) fails at once, before a single byte of answer, and that request is sent again once
+   * on a fresh connection, whose outcome is then reported as it is. A poll held and timing out is
+   * never sent again. So the caller's backoff sees every failure of the control plane as before,
+   * and none of a connection's reuse.
+   */
+  public static final class KeptConnection implements AutoCloseable {
+    private Socket socket;
+    private InputStream in;
+    private DeadlineInput timed;
+    private String peer;
+    private long lastUsedNanos;
+
+    /** A connection idle this long is not reused: the control plane closes idle ones after 30 s. */
+    static final long MAX_IDLE_NANOS = TimeUnit.SECONDS.toNanos(20);
+    /** A kept connection that fails this soon after the request was sent was closed while kept. */
+    static final long STALE_WITHIN_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+
+    public synchronized Response exchange(
+        String method, URI uri, byte[] body, int connectTimeoutMs, int answerTimeoutMs, ChannelCredentials credentials)
+        throws IOException {
+      if (!"http".equalsIgnoreCase(uri.getScheme())) {
+        close();
+        return PlainHttp.exchange(method, uri, body, connectTimeoutMs, answerTimeoutMs, credentials);
+      }
+      String authorization = credentials.authorization();
+      int port = uri.getPort() < 0 ? 80 : uri.getPort();
+      String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+      if (uri.getRawQuery() != null) {
+        path += "?" + uri.getRawQuery();
+      }
+      String target = uri.getHost() + ":" + port;
+      if (socket != null && !socket.isClosed() && target.equals(peer) && System.nanoTime() - lastUsedNanos <= MAX_IDLE_NANOS) {
+        try {
+          return send(method, uri, body, connectTimeoutMs, answerTimeoutMs, authorization, port, path, target, true);
+        } catch (StaleConnection e) {
+          close(); // the peer closed it while it was kept: the request goes again, once, on a fresh one
+        }
+      }
+      close();
+      return send(method, uri, body, connectTimeoutMs, answerTimeoutMs, authorization, port, path, target, false);
+    }
+
+    /** A kept connection found closed by the peer before any byte of the answer. */
+    private static final class StaleConnection extends IOException {
+      StaleConnection(Throwable cause) {
+        super("kept connection closed by the peer", cause);
+      }
+    }
+
+    private Response send(
+        String method, URI uri, byte[] body, int connectTimeoutMs, int answerTimeoutMs, String authorization, int port,
+        String path, String target, boolean reused)
+        throws IOException {
+      boolean ok = false;
+      try {
+        if (!reused) {
+          close();
+          Socket s = new Socket();
+          try {
+            s.setTcpNoDelay(true);
+            s.connect(new InetSocketAddress(uri.getHost(), port), connectTimeoutMs);
+          } catch (IOException e) {
+            s.close();
+            throw e;
+          }
+          socket = s;
+          peer = target;
+          timed = new DeadlineInput(s, 0, 0);
+          in = new BufferedInputStream(timed, 8192);
+        }
+        long sent = System.nanoTime();
+        timed.restart(sent + TimeUnit.MILLISECONDS.toNanos(answerTimeoutMs), answerTimeoutMs);
+        socket.setSoTimeout(answerTimeoutMs);
+        try {
+          writeRequest(socket.getOutputStream(), method, uri.getHost(), port, path, authorization, body, true);
+          in.mark(1);
+          if (in.read() < 0) {
+            throw new java.io.EOFException("connection closed before an answer");
+          }
+          in.reset();
+        } catch (SocketTimeoutException e) {
+          throw e; // held and no answer in time: a real timeout, never sent again
+        } catch (IOException e) {
+          // at once: closed while it was kept. Later (a poll held, then cut): a failure like any other
+          if (reused && System.nanoTime() - sent < STALE_WITHIN_NANOS) {
+            throw new StaleConnection(e);
+          }
+          throw e;
+        }
+        Response r = read(in, !"HEAD".equals(method));
+        String connection = r.header("connection");
+        boolean delimited =
+            r.header("content-length") != null
+                || r.header("transfer-encoding") != null
+                || r.status() == 304
+                || r.status() == 204
+                || "HEAD".equals(method);
+        ok = delimited && (connection == null || !connection.toLowerCase(Locale.ROOT).contains("close"));
+        lastUsedNanos = System.nanoTime();
+        return r;
+      } finally {
+        if (!ok) {
+          close();
+        }
+      }
+    }
+
+    @Override
+    public synchronized void close() {
+      if (socket != null) {
+        try {
+          socket.close();
+        } catch (IOException e) {
+          // closing anyway
+        }
+      }
+      socket = null;
+      in = null;
+      timed = null;
+      peer = null;
     }
   }
 
@@ -124,12 +262,18 @@ public final class PlainHttp {
   private static final class DeadlineInput extends InputStream {
     private final Socket socket;
     private final InputStream in;
-    private final long deadlineNanos;
-    private final int totalMs;
+    private long deadlineNanos;
+    private int totalMs;
 
     DeadlineInput(Socket socket, long deadlineNanos, int totalMs) throws IOException {
       this.socket = socket;
       this.in = socket.getInputStream();
+      this.deadlineNanos = deadlineNanos;
+      this.totalMs = totalMs;
+    }
+
+    /** A new exchange on the same (kept) connection: a new deadline. */
+    void restart(long deadlineNanos, int totalMs) {
       this.deadlineNanos = deadlineNanos;
       this.totalMs = totalMs;
     }

@@ -1,20 +1,12 @@
 package io.inmesh.bench.scale;
 
-import io.inmesh.launcher.Settings;
-import io.inmesh.policy.control.AgentIdentity;
 import io.inmesh.policy.control.ControlClient;
 import io.inmesh.policy.control.ControlLoop;
-import io.inmesh.policy.control.LocalEndpoint;
 import io.inmesh.policy.control.SnapshotTarget;
-import io.inmesh.policy.snapshot.SnapshotCache;
-import io.inmesh.policy.tree.JsonTrees;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.ThreadFactory;
 
 /**
@@ -40,37 +32,17 @@ final class FlapAgent implements SnapshotTarget {
   FlapAgent(int service, String address, String controlUrl, Path cacheRoot, ThreadFactory threads) {
     this.service = service;
     this.address = address;
-    Settings settings =
-        Settings.resolve(
-            Map.of(
-                Settings.CONTROL_URL, controlUrl,
-                Settings.SERVICE, CallGraph.name(service),
-                Settings.NAMESPACE, CallGraph.NAMESPACE,
-                Settings.LABELS, "app=" + CallGraph.name(service) + ",version=v1",
-                Settings.CACHE_DIR, cacheRoot.resolve(CallGraph.name(service)).toString()),
-            new Properties());
-    AgentIdentity identity = AgentIdentity.create(settings);
-    this.id = identity.id();
-    LocalEndpoint endpoint =
-        new LocalEndpoint() {
-          @Override
-          public String address() {
-            return address;
-          }
-
-          @Override
-          public List<Integer> ports() {
-            long now = System.nanoTime(); // read once per registration attempt, right before it is sent
-            synchronized (registerAttempts) {
-              registerAttempts.add(now);
-            }
-            return List.of(8080);
-          }
-        };
-    this.loop =
-        new ControlLoop(
-            controlUrl, this, endpoint, new ControlClient(settings, identity), new SnapshotCache(Path.of(settings.cacheDir)),
-            threads);
+    SimulatedAgent.Loop l =
+        SimulatedAgent.newLoop(CallGraph.name(service), "app=" + CallGraph.name(service) + ",version=v1", address,
+            () -> {
+              long now = System.nanoTime(); // once per registration attempt, right before it is sent
+              synchronized (registerAttempts) {
+                registerAttempts.add(now);
+              }
+            },
+            controlUrl, cacheRoot, threads, this);
+    this.id = l.id();
+    this.loop = l.loop();
   }
 
   void start() {
@@ -132,10 +104,10 @@ final class FlapAgent implements SnapshotTarget {
   public Applied apply(byte[] json, boolean fromCache) {
     long now = System.nanoTime();
     SimulatedAgent.Watch w = watch;
-    if (w != null && w.arrivedNanos == 0 && !fromCache && contains(json, w.marker)) {
+    if (w != null && w.arrivedNanos == 0 && !fromCache && SimulatedAgent.contains(json, w.marker)) {
       w.arrivedNanos = now;
     }
-    String v = versionOf(json);
+    String v = SimulatedAgent.versionOf(json);
     if (v == null) {
       return new Applied(false, null, "no version in the snapshot");
     }
@@ -146,38 +118,5 @@ final class FlapAgent implements SnapshotTarget {
   @Override
   public String activeVersion() {
     return version;
-  }
-
-  /** The top-level "version", which the control plane writes first. */
-  private static String versionOf(byte[] json) {
-    try (JsonParser p = JsonTrees.parser(json)) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
-        return null;
-      }
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
-        String name = p.currentName();
-        JsonToken t = p.nextToken();
-        if (name.equals("version")) {
-          return t == JsonToken.VALUE_STRING ? p.getText() : null;
-        }
-        p.skipChildren();
-      }
-      return null;
-    } catch (java.io.IOException e) {
-      return null;
-    }
-  }
-
-  private static boolean contains(byte[] hay, byte[] needle) {
-    outer:
-    for (int i = 0; i <= hay.length - needle.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (hay[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return true;
-    }
-    return false;
   }
 }

@@ -1,12 +1,7 @@
 package io.inmesh.bench.scale;
 
-import io.inmesh.launcher.Settings;
-import io.inmesh.policy.control.AgentIdentity;
-import io.inmesh.policy.control.ControlClient;
 import io.inmesh.policy.control.ControlLoop;
-import io.inmesh.policy.control.LocalEndpoint;
 import io.inmesh.policy.control.SnapshotTarget;
-import io.inmesh.policy.snapshot.SnapshotCache;
 import io.inmesh.policy.tree.JsonTrees;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -15,7 +10,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ThreadFactory;
 
@@ -104,33 +98,9 @@ final class FlapWatcher implements SnapshotTarget {
   }
 
   FlapWatcher(String address, String controlUrl, Path cacheRoot, ThreadFactory threads) {
-    Settings settings =
-        Settings.resolve(
-            Map.of(
-                Settings.CONTROL_URL, controlUrl,
-                Settings.SERVICE, SERVICE,
-                Settings.NAMESPACE, CallGraph.NAMESPACE,
-                Settings.LABELS, "app=" + SERVICE,
-                Settings.CACHE_DIR, cacheRoot.resolve(SERVICE).toString()),
-            new Properties());
-    AgentIdentity identity = AgentIdentity.create(settings);
-    this.id = identity.id();
-    LocalEndpoint endpoint =
-        new LocalEndpoint() {
-          @Override
-          public String address() {
-            return address;
-          }
-
-          @Override
-          public List<Integer> ports() {
-            return List.of(8080);
-          }
-        };
-    this.loop =
-        new ControlLoop(
-            controlUrl, this, endpoint, new ControlClient(settings, identity), new SnapshotCache(Path.of(settings.cacheDir)),
-            threads);
+    SimulatedAgent.Loop l = SimulatedAgent.newLoop(SERVICE, "app=" + SERVICE, address, null, controlUrl, cacheRoot, threads, this);
+    this.id = l.id();
+    this.loop = l.loop();
   }
 
   /** From now on, every snapshot received must carry these endpoints. */

@@ -46,17 +46,31 @@ final class SimulatedAgent implements SnapshotTarget {
   SimulatedAgent(int service, String address, String controlUrl, Path cacheRoot, ThreadFactory threads) {
     this.service = service;
     this.address = address;
+    Loop l = newLoop(CallGraph.name(service), "app=" + CallGraph.name(service) + ",version=v1", address, null, controlUrl, cacheRoot, threads, this);
+    this.id = l.id();
+    this.loop = l.loop();
+  }
+
+  /** An agent's identity and its real control loop. */
+  record Loop(String id, ControlLoop loop) {}
+
+  /**
+   * The agent's own {@link ControlLoop} and {@link ControlClient} for one simulated workload,
+   * configured through {@link Settings} exactly as {@code INMESH_*} variables configure a JVM;
+   * {@code onRegister} (may be null) runs right before each registration attempt is sent.
+   */
+  static Loop newLoop(String service, String labels, String address, Runnable onRegister, String controlUrl, Path cacheRoot,
+      ThreadFactory threads, SnapshotTarget target) {
     Settings settings =
         Settings.resolve(
             Map.of(
                 Settings.CONTROL_URL, controlUrl,
-                Settings.SERVICE, CallGraph.name(service),
+                Settings.SERVICE, service,
                 Settings.NAMESPACE, CallGraph.NAMESPACE,
-                Settings.LABELS, "app=" + CallGraph.name(service) + ",version=v1",
-                Settings.CACHE_DIR, cacheRoot.resolve(CallGraph.name(service)).toString()),
+                Settings.LABELS, labels,
+                Settings.CACHE_DIR, cacheRoot.resolve(service).toString()),
             new Properties());
     AgentIdentity identity = AgentIdentity.create(settings);
-    this.id = identity.id();
     LocalEndpoint endpoint =
         new LocalEndpoint() {
           @Override
@@ -66,13 +80,15 @@ final class SimulatedAgent implements SnapshotTarget {
 
           @Override
           public List<Integer> ports() {
+            if (onRegister != null) {
+              onRegister.run(); // ControlClient#register reads the ports just before it sends
+            }
             return List.of(8080);
           }
         };
-    this.loop =
-        new ControlLoop(
-            controlUrl, this, endpoint, new ControlClient(settings, identity),
-            new SnapshotCache(Path.of(settings.cacheDir)), threads);
+    ControlLoop loop =
+        new ControlLoop(controlUrl, target, endpoint, new ControlClient(settings, identity), new SnapshotCache(Path.of(settings.cacheDir)), threads);
+    return new Loop(identity.id(), loop);
   }
 
   void start() {
@@ -116,7 +132,7 @@ final class SimulatedAgent implements SnapshotTarget {
   }
 
   /** The top-level "version", which the control plane writes first. */
-  private static String versionOf(byte[] json) {
+  static String versionOf(byte[] json) {
     try (JsonParser p = JsonTrees.parser(json)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         return null;
@@ -135,7 +151,7 @@ final class SimulatedAgent implements SnapshotTarget {
     }
   }
 
-  private static boolean contains(byte[] hay, byte[] needle) {
+  static boolean contains(byte[] hay, byte[] needle) {
     outer:
     for (int i = 0; i <= hay.length - needle.length; i++) {
       for (int j = 0; j < needle.length; j++) {

@@ -69,6 +69,11 @@ public final class PolicyWatcher {
     return dir;
   }
 
+  /** True when a file changed since it was last read and waits to hold still before it is read. */
+  public synchronized boolean settling() {
+    return !settling.isEmpty();
+  }
+
   /** A periodic scan. */
   public List<PolicyChange> scan() {
     return scan(Set.of());
@@ -99,7 +104,7 @@ public final class PolicyWatcher {
       // A file changed behind our back (an editor, kubectl cp, a ConfigMap swap) is read once its
       // size and mtime held still over one scan, so a file still being written is never parsed
       // half-way (a truncated multi-document file can parse as valid, with fewer resources). Costs
-      // one scan interval (200 ms) for such edits; files the API writes (temp file, fsync, rename
+      // one settle interval (the control plane scans again 50 ms later); files the API writes (temp file, fsync, rename
       // into place: complete when they appear) are named in forceReread and read at once, and so
       // is every file of the first scan (there is nothing to serve until then).
       if (firstScanDone && !forceReread.contains(name) && !stamp.equals(settling.get(name))) {

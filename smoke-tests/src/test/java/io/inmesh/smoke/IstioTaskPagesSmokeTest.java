@@ -144,8 +144,7 @@ class IstioTaskPagesSmokeTest {
             - destination: {host: reviews, subset: v1}
         """,
         "");
-    // every client at once, each asserting on its own calls
-    Smoke.eachAtOnce(CLIENTS, Duration.ofSeconds(180), client -> {
+    for (String client : CLIENTS) {
       JsonNode jason = call(client, "/reviews/0", 20, 1, 20_000, "end-user:jason");
       assertThat(jason.path("statuses").toString()).as(client + " jason").isEqualTo("{\"200\":20}");
       assertThat(field(jason, "version")).as(client + " jason").containsOnly("v2");
@@ -156,7 +155,7 @@ class IstioTaskPagesSmokeTest {
       assertThat(field(others, "version")).as(client).containsOnly("v1");
       assertThat(field(others, "listener")).as(client).containsOnly(listener(V1.get(0)), listener(V1.get(1)));
       assertThat(field(others, "host")).as(client + ": the Host header keeps the logical name").containsOnly("reviews");
-    });
+    }
   }
 
   // ---- https://istio.io/latest/docs/tasks/traffic-management/traffic-shifting/ -------------------
@@ -165,19 +164,18 @@ class IstioTaskPagesSmokeTest {
   @Order(2)
   void trafficShifting_istioTaskPage_fiftyFiftyThenAllToV2() {
     apply(weighted(50, 50), "");
-    // every client at once, each asserting on its own calls (each call's split is drawn alone)
-    Smoke.eachAtOnce(CLIENTS, Duration.ofSeconds(180), client -> {
+    for (String client : CLIENTS) {
       JsonNode r = call(client, "/reviews/0", 100, 1, 20_000);
       assertThat(r.path("statuses").toString()).as(client).isEqualTo("{\"200\":100}");
       long v2 = field(r, "version").stream().filter("v2"::equals).count();
       // binomial(100, 0.5): ±4 standard deviations
       assertThat(v2).as(client + ": calls to v2 of 100 at weight 50").isBetween(30L, 70L);
-    });
+    }
     apply(weighted(0, 100), "");
-    Smoke.eachAtOnce(CLIENTS, Duration.ofSeconds(180), client -> {
+    for (String client : CLIENTS) {
       JsonNode r = call(client, "/reviews/0", 20, 1, 20_000);
       assertThat(field(r, "version")).as(client).hasSize(20).containsOnly("v2");
-    });
+    }
   }
 
   // ---- https://istio.io/latest/docs/tasks/traffic-management/fault-injection/ --------------------
@@ -272,8 +270,7 @@ class IstioTaskPagesSmokeTest {
             - destination: {host: reviews, subset: v1}
         """,
         "");
-    // every client at once, each asserting on its own calls; the upstream count below is after all
-    Smoke.eachAtOnce(CLIENTS, Duration.ofSeconds(180), client -> {
+    for (String client : CLIENTS) {
       JsonNode r = call(client, "/reviews/0", 5, 1, 20_000, "end-user:jason");
       assertThat(r.path("statuses").toString()).as(client).isEqualTo("{\"500\":5}");
       for (JsonNode one : r.path("results")) {
@@ -281,7 +278,7 @@ class IstioTaskPagesSmokeTest {
         assertThat(one.path("reason").asText()).as(client).isEqualTo("FI");
       }
       assertThat(call(client, "/reviews/0", 3, 1, 20_000).path("statuses").toString()).as(client + " other users").isEqualTo("{\"200\":3}");
-    });
+    }
     assertThat(servedBy(V2)).as("an aborted call never reaches the upstream").isZero();
     // percentage: half the calls aborted (binomial(100, 0.5), ±4 standard deviations), the rest served
     for (String client : List.of("jdk", "huc")) {

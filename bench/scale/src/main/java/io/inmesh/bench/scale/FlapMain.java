@@ -100,21 +100,10 @@ final class FlapMain {
   }
 
   private static int positive(String name, String v) {
-    try {
-      int n = Integer.parseInt(v.trim());
-      if (n > 0) {
-        return n;
-      }
-    } catch (NumberFormatException e) {
-      // falls through
-    }
-    fail(name + " \"" + v + "\" must be a positive number");
-    return 0;
+    return ScaleMain.positive(name, v, USAGE);
   }
 
   private static void fail(String message) {
-    System.err.println("inmesh-scale: error: " + message);
-    System.err.println(USAGE);
-    System.exit(2);
+    ScaleMain.fail(message, USAGE);
   }
 }

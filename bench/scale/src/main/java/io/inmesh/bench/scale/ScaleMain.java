@@ -106,6 +106,11 @@ public final class ScaleMain {
   }
 
   private static int positive(String name, String v) {
+    return positive(name, v, USAGE);
+  }
+
+  /** An option's positive number, or exits with the error and {@code usage} (also FlapMain's options). */
+  static int positive(String name, String v, String usage) {
     try {
       int n = Integer.parseInt(v.trim());
       if (n > 0) {
@@ -114,13 +119,17 @@ public final class ScaleMain {
     } catch (NumberFormatException e) {
       // falls through
     }
-    fail(name + " \"" + v + "\" must be a positive number");
+    fail(name + " \"" + v + "\" must be a positive number", usage);
     return 0;
   }
 
   private static void fail(String message) {
+    fail(message, USAGE);
+  }
+
+  static void fail(String message, String usage) {
     System.err.println("inmesh-scale: error: " + message);
-    System.err.println(USAGE);
+    System.err.println(usage);
     System.exit(2);
   }
 

@@ -440,6 +440,11 @@ public final class ControlPlane implements AutoCloseable {
     public void registered(AgentRecord record) {
       persistence.journal(record);
     }
+
+    @Override
+    public void deregistered(String agent) {
+      persistence.journalDeregistration(agent);
+    }
   }
 
   private static String plural(int n, String noun) {

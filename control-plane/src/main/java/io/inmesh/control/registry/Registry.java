@@ -144,6 +144,7 @@ public final class Registry {
       return false;
     }
     log.info("- " + removed.describe() + " (deregistered)");
+    listener.deregistered(agent);
     fire(removed.isEndpoint() ? Set.of(removed.serviceKey()) : Set.of(), true);
     return true;
   }

@@ -15,7 +15,7 @@ import java.util.Map;
 /**
  * {@code <data-dir>/registry.json}: the registry (and the last snapshot version and generation,
  * so generations keep counting up across restarts) as of the last save, and beside it
- * {@code registry.journal}: one line per registration since that save, appended as it happens, so
+ * {@code registry.journal}: one line per registration or graceful deregistration since that save, appended as it happens, so
  * a control plane killed between saves (SIGKILL, OOM killer) loses no registration. A line is
  * written to the file at once (the page cache outlives the process); a save starts a new journal
  * ({@code registry.journal.old} holds the previous one until the save is on disk). Loading reads the
@@ -52,6 +52,16 @@ public final class RegistryFile {
     return line;
   }
 
+  /** The journal line of a graceful deregistration. */
+  static byte[] deregistrationLine(String agent) {
+    byte[] json = JsonTrees.write(Map.of(DEREGISTERED, agent));
+    byte[] line = java.util.Arrays.copyOf(json, json.length + 1);
+    line[json.length] = '\n';
+    return line;
+  }
+
+  private static final String DEREGISTERED = "deregistered";
+
   public Path path() {
     return file;
   }
@@ -69,12 +79,21 @@ public final class RegistryFile {
     if (saved != null) {
       saved.agents().forEach(a -> agents.put(a.agent(), a));
     }
-    agents.putAll(journaled);
+    journaled.forEach((agent, r) -> {
+      if (r == null) {
+        agents.remove(agent);
+      } else {
+        agents.put(agent, r);
+      }
+    });
     return new Saved(new ArrayList<>(agents.values()),
         saved == null ? null : saved.snapshotVersion(), saved == null ? 0 : saved.snapshotGeneration());
   }
 
-  /** Upserts every whole line of {@code journal} into {@code into}; a torn or unreadable line is skipped. */
+  /**
+   * Upserts every whole line of {@code journal} into {@code into} (a deregistration as a null record, in
+   * order, so a later registration of the same agent wins); a torn or unreadable line is skipped.
+   */
   @SuppressWarnings("unchecked")
   private static void readJournal(Path journal, Map<String, AgentRecord> into) throws IOException {
     List<String> lines;
@@ -88,7 +107,14 @@ public final class RegistryFile {
         continue;
       }
       try {
-        AgentRecord r = AgentJson.fromJson(JsonTrees.readObject(line.getBytes(StandardCharsets.UTF_8)));
+        Map<String, Object> json = JsonTrees.readObject(line.getBytes(StandardCharsets.UTF_8));
+        if (json.size() == 1 && json.get(DEREGISTERED) instanceof String gone) {
+          into.remove(gone); // keep the journal's order: a re-registration after this line goes last
+          into.put(gone, null);
+          continue;
+        }
+        AgentRecord r = AgentJson.fromJson(json);
+        into.remove(r.agent());
         into.put(r.agent(), r);
       } catch (IOException | RuntimeException e) {
         // the last line of a journal whose writer was killed mid-write

@@ -14,4 +14,7 @@ public interface RegistryListener {
 
   /** A registration added or changed this record (told before {@link #recordsChanged()}). */
   default void registered(AgentRecord record) {}
+
+  /** A graceful deregistration removed this agent (told before {@link #endpointsChanged}). */
+  default void deregistered(String agent) {}
 }

@@ -67,7 +67,18 @@ public final class RegistryPersistence {
 
   /** Appends a registration to the journal at once (one write call; no fsync: it outlives a kill, not a power cut). */
   public void journal(AgentRecord record) {
-    byte[] line = RegistryFile.journalLine(record);
+    append(RegistryFile.journalLine(record));
+  }
+
+  /**
+   * Appends a graceful deregistration, so a control plane killed before its next save does not bring
+   * back (until a TTL later) an endpoint whose JVM said goodbye.
+   */
+  public void journalDeregistration(String agent) {
+    append(RegistryFile.deregistrationLine(agent));
+  }
+
+  private void append(byte[] line) {
     synchronized (journalLock) {
       try {
         if (journal == null) {

@@ -28,7 +28,9 @@ import java.util.regex.Pattern;
 
 /**
  * A small real HTTP proxy between the agents and the control plane, switched between {@link Fault}s
- * at runtime. One request per connection (the agent sends {@code Connection: close}). It records
+ * at runtime. One request per connection: the proxy answers every request with {@code Connection: close},
+ * so an agent's kept-alive control connection is opened anew for each request and a fault switched on
+ * applies from the agent's next request. It records
  * every request it receives (when, which agent, which call, what it answered) so a test can count
  * what the agents did under a fault.
  *

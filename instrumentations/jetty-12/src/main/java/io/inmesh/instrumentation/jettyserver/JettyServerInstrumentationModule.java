@@ -1,0 +1,63 @@
+package io.inmesh.instrumentation.jettyserver;
+
+import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.hasClassesNamed;
+
+import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
+import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import io.opentelemetry.javaagent.extension.instrumentation.internal.ExperimentalInstrumentationModule;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
+import java.util.List;
+import net.bytebuddy.matcher.ElementMatcher;
+
+/**
+ * Meshes Jetty 12's server (jetty-core: plain Jetty handlers, every {@code eeN} servlet environment
+ * on top of it, Spring Boot's Jetty).
+ *
+ * <ul>
+ *   <li><b>Registration</b>: every network connector ({@code ServerConnector} and the like) is
+ *       registered with its bound address and actual port once it has started, and deregistered when
+ *       it stops ({@code AbstractNetworkConnector.doStart}/{@code doStop}: Jetty has no listener for
+ *       a connector's start that gives its bound port).
+ *   <li><b>Inbound stage</b> through Jetty's own extension point: {@link MeshInboundHandler}, a
+ *       {@code Handler.Wrapper} inserted first under every {@code Server} as it starts, so it runs
+ *       before any context, servlet or application handler.
+ * </ul>
+ *
+ * <p>Not supported yet: terminating mesh mTLS on Jetty's connectors (PeerAuthentication STRICT is
+ * enforced fail closed: a plain-text request on a port that requires mTLS is refused with no answer
+ * and its connection closed, never served).
+ */
+public class JettyServerInstrumentationModule extends InstrumentationModule
+    implements ExperimentalInstrumentationModule {
+
+  public JettyServerInstrumentationModule() {
+    super("inmesh-jetty-server", "inmesh-jetty-12", "inmesh");
+  }
+
+  @Override
+  public boolean defaultEnabled(ConfigProperties config) {
+    return true;
+  }
+
+  /** Jetty 12's core server ({@code Request} became an interface with {@code Handler.Wrapper} in 12). */
+  @Override
+  public ElementMatcher.Junction<ClassLoader> classLoaderMatcher() {
+    return hasClassesNamed("org.eclipse.jetty.server.Handler$Wrapper", "org.eclipse.jetty.server.Request$Wrapper", "org.eclipse.jetty.server.AbstractNetworkConnector");
+  }
+
+  @Override
+  public List<TypeInstrumentation> typeInstrumentations() {
+    return List.of(new ConnectorInstrumentation(), new ServerInstrumentation());
+  }
+
+  @Override
+  public List<String> getAdditionalHelperClassNames() {
+    String p = "io.inmesh.instrumentation.jettyserver.";
+    return List.of(p + "MeshInboundHandler", p + "MeshInboundHandler$View", p + "MeshInboundHandler$Sanitized", p + "MeshInboundHandler$Headers");
+  }
+
+  @Override
+  public HelperClassStrategy helperClassStrategy() {
+    return HelperClassStrategy.INJECTED;
+  }
+}

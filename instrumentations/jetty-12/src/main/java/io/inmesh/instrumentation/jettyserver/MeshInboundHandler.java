@@ -1,0 +1,178 @@
+package io.inmesh.instrumentation.jettyserver;
+
+import io.inmesh.bootstrap.HeaderSink;
+import io.inmesh.bootstrap.InboundRequest;
+import io.inmesh.bootstrap.InboundTls;
+import io.inmesh.bootstrap.LocalAnswer;
+import io.inmesh.bootstrap.Mesh;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.Certificate;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * The inbound stage as Jetty's own extension point: a {@code Handler.Wrapper} first under the
+ * {@code Server}, so it runs before any context, servlet or handler of the application.
+ *
+ * <p>In order: a plain-text request on a port where PeerAuthentication requires mTLS is not served
+ * (Jetty's connectors here do not terminate mesh mTLS: fail closed, the connection is closed with no
+ * answer); any {@code X-Forwarded-Client-Cert} a client sent is removed, as Istio's sidecars
+ * sanitize it, so neither the stage's rules nor the application see a forged identity; then the
+ * stage (authorization) runs, and a request the mesh answers itself (403 {@code RBAC: access
+ * denied}) never reaches the application. The mesh's response headers are added before the
+ * application's handler runs (Jetty's response headers are mutable until it commits).
+ */
+public final class MeshInboundHandler extends Handler.Wrapper {
+
+  /** Inserts the stage first under {@code server}, once (a restarted server keeps it). */
+  public static void insertInto(Server server) {
+    try {
+      for (Handler h = server.getHandler(); h != null; h = h instanceof Handler.Wrapper ? ((Handler.Wrapper) h).getHandler() : null) {
+        if (h.getClass().getName().equals(MeshInboundHandler.class.getName())) {
+          return;
+        }
+      }
+      server.insertHandler(new MeshInboundHandler());
+    } catch (Throwable t) {
+      Mesh.failed("jetty-server", t);
+    }
+  }
+
+  @Override
+  public boolean handle(Request request, Response response, Callback callback) throws Exception {
+    View view = new View(request);
+    if (requiresMtls(view)) {
+      // nothing is written: the connection is closed, as the mesh refuses plain text on this port
+      EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
+      endPoint.close();
+      callback.failed(new java.io.IOException("inmesh: plain text refused on a port that requires mesh mTLS"));
+      return true;
+    }
+    Request sanitized = request.getHeaders().contains(InboundTls.XFCC_HEADER) ? new Sanitized(request) : request;
+    LocalAnswer answer;
+    try {
+      answer = Mesh.inbound(new View(sanitized));
+    } catch (Throwable t) {
+      Mesh.failed("jetty-server", t);
+      answer = null;
+    }
+    try {
+      if (answer != null) {
+        response.setStatus(answer.status());
+        response.getHeaders().put("content-type", "text/plain");
+        response.getHeaders().put("x-inmesh-reason", answer.reason());
+        byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
+        response.getHeaders().put("content-length", String.valueOf(body.length));
+        response.write(true, ByteBuffer.wrap(body), callback);
+        return true;
+      }
+      Mesh.inboundResponse(new Headers(response.getHeaders()));
+      return super.handle(sanitized, response, callback);
+    } finally {
+      Mesh.inboundEnd();
+    }
+  }
+
+  /** PeerAuthentication of the request's port asks for mTLS only (or refuses everything), and this is plain text. */
+  private static boolean requiresMtls(View view) {
+    if (view.request.getConnectionMetaData().isSecure()) {
+      return false; // the application's own TLS: left alone
+    }
+    int mode = Mesh.inboundTls(view.localAddress());
+    return mode == InboundTls.MTLS_ONLY || mode == InboundTls.REFUSE;
+  }
+
+  /** The request without a client's {@code X-Forwarded-Client-Cert}. */
+  static final class Sanitized extends Request.Wrapper {
+    private final HttpFields headers;
+
+    Sanitized(Request request) {
+      super(request);
+      this.headers = HttpFields.build(request.getHeaders()).remove(InboundTls.XFCC_HEADER).asImmutable();
+    }
+
+    @Override
+    public HttpFields getHeaders() {
+      return headers;
+    }
+  }
+
+  /** The mesh's response headers, on Jetty's mutable response headers. */
+  static final class Headers implements HeaderSink {
+    private final HttpFields.Mutable fields;
+
+    Headers(HttpFields.Mutable fields) {
+      this.fields = fields;
+    }
+
+    @Override
+    public void set(String name, String value) {
+      fields.put(name, value);
+    }
+
+    @Override
+    public void add(String name, String value) {
+      fields.add(name, value);
+    }
+
+    @Override
+    public void remove(String name) {
+      fields.remove(name);
+    }
+  }
+
+  /** {@link InboundRequest} over Jetty's request. */
+  static final class View implements InboundRequest {
+    final Request request;
+
+    View(Request request) {
+      this.request = request;
+    }
+
+    @Override
+    public String method() {
+      return request.getMethod();
+    }
+
+    @Override
+    public String path() {
+      String path = request.getHttpURI().getPath();
+      String query = request.getHttpURI().getQuery();
+      if (path == null || path.isEmpty()) {
+        path = "/";
+      }
+      return query == null ? path : path + "?" + query;
+    }
+
+    @Override
+    public String header(String name) {
+      return request.getHeaders().get(name);
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+      SocketAddress a = request.getConnectionMetaData().getLocalSocketAddress();
+      return a instanceof InetSocketAddress ? (InetSocketAddress) a : null;
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+      SocketAddress a = request.getConnectionMetaData().getRemoteSocketAddress();
+      return a instanceof InetSocketAddress ? (InetSocketAddress) a : null;
+    }
+
+    /** Jetty's connectors here carry no mesh mTLS: plain text has no verified peer. */
+    @Override
+    public Certificate[] peerCertificates() {
+      return null;
+    }
+  }
+}

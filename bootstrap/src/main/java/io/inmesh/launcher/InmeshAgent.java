@@ -17,7 +17,8 @@ public final class InmeshAgent {
 
   public static void premain(String agentArgs, Instrumentation inst) {
     long start = System.nanoTime();
-    if (!announce()) {
+    Profile profile = chooseProfile();
+    if (!announce(profile)) {
       return;
     }
     OpenTelemetryAgent.premain(agentArgs, inst);
@@ -32,14 +33,24 @@ public final class InmeshAgent {
   }
 
   public static void agentmain(String agentArgs, Instrumentation inst) {
-    if (!announce()) {
+    if (!announce(chooseProfile())) {
       return;
     }
     OpenTelemetryAgent.agentmain(agentArgs, inst);
   }
 
+  /** The profile of this JVM (issue 13), chosen once and published through {@link Profile#active()}. */
+  private static Profile chooseProfile() {
+    try {
+      return Profile.activate(Profile.choose(System.getenv(), System.getProperties()));
+    } catch (Throwable t) {
+      System.err.println("[inmesh] could not choose the profile, running traced: " + t);
+      return null;
+    }
+  }
+
   /** Prints what inmesh will do; false when this JVM is too old to run it. */
-  private static boolean announce() {
+  private static boolean announce(Profile profile) {
     String spec = System.getProperty("java.specification.version");
     int feature = featureVersion(spec);
     if (feature < MINIMUM_JAVA) {
@@ -47,7 +58,7 @@ public final class InmeshAgent {
       return false;
     }
     try {
-      System.err.println(Settings.get().startLine(Versions.INMESH, Versions.OTEL_AGENT));
+      System.err.println(Settings.get().startLine(Versions.INMESH, Versions.OTEL_AGENT, profile));
     } catch (Throwable t) {
       // never let the start line stop the application
       System.err.println("[inmesh] could not print settings: " + t);

@@ -171,6 +171,11 @@ public final class Settings {
 
   /** The one line the agent prints to stderr at start: what it is and what it will do. */
   public String startLine(String inmeshVersion, String otelVersion) {
+    return startLine(inmeshVersion, otelVersion, null);
+  }
+
+  /** The start line, naming the profile (issue 13) and carrying its warnings when one is given. */
+  public String startLine(String inmeshVersion, String otelVersion, Profile profile) {
     StringBuilder sb = new StringBuilder(200);
     sb.append("[inmesh] inmesh ")
         .append(inmeshVersion)
@@ -197,8 +202,14 @@ public final class Settings {
     if (testFaults != null) {
       sb.append(" test-faults=").append(testFaults).append(" (TEST ONLY: these stages throw on every call)");
     }
+    if (profile != null) {
+      sb.append(' ').append(profile.startLineText());
+    }
     if (!warnings.isEmpty()) {
       sb.append(System.lineSeparator()).append(warnings.trim());
+    }
+    if (profile != null && !profile.warnings.isEmpty()) {
+      sb.append(System.lineSeparator()).append(profile.warnings.trim());
     }
     return sb.toString();
   }

@@ -33,7 +33,7 @@ public final class TracePropagation {
    * names (default {@code tracecontext,baggage}, as OpenTelemetry's).
    */
   public static void configureFromEnvironment() {
-    if (!meshProfile()) {
+    if (!io.inmesh.launcher.Profile.meshActive() || hostedByOpenTelemetry) {
       configure(0);
       return;
     }
@@ -51,13 +51,16 @@ public final class TracePropagation {
     }
   }
 
-  private static boolean meshProfile() {
-    String p = System.getProperty("inmesh.profile");
-    if (p == null) {
-      p = System.getenv("INMESH_PROFILE");
-    }
-    return "mesh".equalsIgnoreCase(p == null ? null : p.trim());
+  /**
+   * The OpenTelemetry agent hosts inmesh in this JVM ({@code InmeshAgentListener} says so before the
+   * engine starts): its instrumentations propagate, whatever the profile says, so this stays off and
+   * no header is written twice.
+   */
+  public static void hostedByOpenTelemetry() {
+    hostedByOpenTelemetry = true;
   }
+
+  private static volatile boolean hostedByOpenTelemetry;
 
   public static boolean active() {
     return formats != 0;

@@ -67,6 +67,18 @@ public final class TraceCodec {
     return bits;
   }
 
+  /** The propagator bits as {@code OTEL_PROPAGATORS} names them, comma separated. */
+  public static String names(int bits) {
+    StringBuilder b = new StringBuilder();
+    String[] names = {"tracecontext", "baggage", "b3", "b3multi"};
+    for (int i = 0; i < names.length; i++) {
+      if ((bits & (1 << i)) != 0) {
+        b.append(b.length() == 0 ? "" : ",").append(names[i]);
+      }
+    }
+    return b.toString();
+  }
+
   /** Parsed ids: the target a parse writes into (an {@link InboundContext} in the engine). */
   public interface Ids {
     void ids(long traceHi, long traceLo, int flags);

@@ -42,7 +42,9 @@ public final class TracePropagation {
       value = System.getenv("OTEL_PROPAGATORS");
     }
     StringBuilder unknown = new StringBuilder();
-    configure(TraceCodec.propagators(value, unknown));
+    int bits = TraceCodec.propagators(value, unknown);
+    configure(bits);
+    io.inmesh.policy.log.Log.info("trace context: inmesh propagates " + (bits == 0 ? "nothing (OTEL_PROPAGATORS=" + value + ")" : TraceCodec.names(bits)) + " itself (mesh profile)");
     if (unknown.length() > 0) {
       io.inmesh.policy.log.Log.once(
           io.inmesh.policy.log.Log.Level.WARN,

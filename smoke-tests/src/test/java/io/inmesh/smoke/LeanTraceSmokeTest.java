@@ -173,7 +173,7 @@ class LeanTraceSmokeTest {
       String trace = only(got, CALLS.get(0), "traceparent").substring(3, 35);
       assertThat(trace).isNotEqualTo(TRACE).isNotEqualTo("00000000000000000000000000000000");
       for (String call : CALLS) {
-        assertThat(only(got, call, "traceparent")).as(call + " shares the request's trace").matches("00-" + trace + "-[0-9a-f]{16}-01");
+        assertThat(only(got, call, "traceparent")).as(call + " shares the request's trace").matches("00-" + trace + "-[0-9a-f]{16}-03");
         assertThat(got.path(call).has("tracestate")).isFalse();
       }
       traces.add(trace);

@@ -17,6 +17,15 @@ import java.util.function.Function;
  * configuration, and the bootstrap loader only carries the frozen seam the advice calls.
  */
 public final class TracePropagation {
+  /**
+   * The flags of a trace inmesh starts: sampled (01, the traced profile's default sampler
+   * {@code parentbased_always_on} samples a root) and random trace id (02, W3C Trace Context Level 2
+   * https://www.w3.org/TR/trace-context-2/#random-trace-id-flag: the id comes from a random source).
+   * 03 is what the traced profile's embedded OpenTelemetry agent sends for a request without
+   * {@code traceparent}, measured (LeanTraceSmokeTest's fleet hosted by it): the same here.
+   */
+  static final int FRESH_FLAGS = 0x03;
+
   /** The configured {@link TraceCodec} propagator bits; 0 when off (traced profile, or none). */
   private static volatile int formats;
 
@@ -94,7 +103,7 @@ public final class TracePropagation {
       }
     }
     if (!found) {
-      c.ids(nonZero(), nonZero(), 1);
+      c.ids(nonZero(), nonZero(), FRESH_FLAGS);
     }
     if ((f & TraceCodec.BAGGAGE) != 0) {
       c.baggage = request.header(TraceCodec.BAGGAGE_HEADER);
@@ -113,7 +122,7 @@ public final class TracePropagation {
     }
     long hi = traceHi;
     long lo = traceLo;
-    int flags = 1;
+    int flags = FRESH_FLAGS;
     String state = null;
     String baggage = null;
     if (inbound != null && inbound.traceFlags >= 0) {

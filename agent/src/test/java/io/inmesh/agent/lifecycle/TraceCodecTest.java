@@ -182,17 +182,17 @@ class TraceCodecTest {
   }
 
   @Test
-  void withoutAValidInboundHeaderARequestStartsItsOwnSampledTrace() {
+  void withoutAValidInboundHeaderARequestStartsItsOwnSampledTraceWithARandomTraceIdFlag_03AsTheTracedProfileSends() {
     TracePropagation.configure(TraceCodec.TRACECONTEXT | TraceCodec.BAGGAGE);
     InboundContext c = served(Map.of("traceparent", "ff-" + TRACE + "-00f067aa0ba902b7-00", "tracestate", "a=b"));
     String first = sent(c, Map.of()).get("traceparent");
-    assertThat(first).doesNotContain(TRACE).endsWith("-01");
+    assertThat(first).doesNotContain(TRACE).endsWith("-03");
     assertThat(sent(c, Map.of()).get("traceparent").substring(0, 35)).isEqualTo(first.substring(0, 35)); // one trace per request
     assertThat(sent(c, Map.of())).doesNotContainKey("tracestate"); // tracestate goes with a valid traceparent only
     String other = sent(served(Map.of()), Map.of()).get("traceparent");
     assertThat(other.substring(0, 35)).isNotEqualTo(first.substring(0, 35));
     // no request served on the thread: the call's own trace
-    assertThat(sent(null, Map.of()).get("traceparent")).startsWith("00-00000000000000070000000000000008-").endsWith("-01");
+    assertThat(sent(null, Map.of()).get("traceparent")).startsWith("00-00000000000000070000000000000008-").endsWith("-03");
   }
 
   @Test

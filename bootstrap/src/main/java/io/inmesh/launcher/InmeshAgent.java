@@ -5,8 +5,9 @@ import java.lang.instrument.Instrumentation;
 
 /**
  * The {@code Premain-Class} of inmesh-agent.jar. Compiled for Java 8: on a JVM older than 17 it
- * says so once and returns, leaving the application to run without inmesh. Otherwise it prints the
- * start line and hands over to the embedded OpenTelemetry agent, which loads inmesh's extension.
+ * says so once and returns, leaving the application to run without inmesh. Otherwise it chooses the
+ * profile ({@link Profile}), prints the start line and hands over to the embedded OpenTelemetry agent
+ * (traced), which loads inmesh's extension, or to the lean host (mesh, {@link LeanLauncher}).
  * Nothing here touches the network.
  */
 public final class InmeshAgent {
@@ -21,7 +22,11 @@ public final class InmeshAgent {
     if (!announce(profile)) {
       return;
     }
-    OpenTelemetryAgent.premain(agentArgs, inst);
+    if (profile != null && profile.isMesh()) {
+      startLean(inst);
+    } else {
+      OpenTelemetryAgent.premain(agentArgs, inst);
+    }
     if (debug()) {
       System.err.println("[inmesh] premain took " + (System.nanoTime() - start) / 1_000_000 + " ms");
     }
@@ -33,10 +38,32 @@ public final class InmeshAgent {
   }
 
   public static void agentmain(String agentArgs, Instrumentation inst) {
-    if (!announce(chooseProfile())) {
+    Profile profile = chooseProfile();
+    if (!announce(profile)) {
       return;
     }
-    OpenTelemetryAgent.agentmain(agentArgs, inst);
+    if (profile != null && profile.isMesh()) {
+      startLean(inst);
+    } else {
+      OpenTelemetryAgent.agentmain(agentArgs, inst);
+    }
+  }
+
+  /**
+   * The mesh profile: inmesh's modules on a small Byte Buddy host, no OpenTelemetry agent. A failure
+   * here leaves the application running without inmesh (fail open), said once.
+   */
+  private static void startLean(Instrumentation inst) {
+    try {
+      LeanLauncher.start(inst);
+    } catch (Throwable t) {
+      Throwable cause = t instanceof java.lang.reflect.InvocationTargetException ? t.getCause() : t;
+      System.err.println(
+          "[inmesh] error: the mesh profile's host failed to start; the application runs without inmesh: " + cause);
+      if (debug() && cause != null) {
+        cause.printStackTrace();
+      }
+    }
   }
 
   /** The profile of this JVM (issue 13), chosen once and published through {@link Profile#active()}. */

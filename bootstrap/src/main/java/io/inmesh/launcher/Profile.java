@@ -107,6 +107,14 @@ public final class Profile {
     }
   }
 
+  /**
+   * Publishes the profile premain chose to this copy of the class (the mesh host's bootstrap copy,
+   * which the engine reads; premain ran from the application loader's copy). First call wins.
+   */
+  public static void publish(String name, String reason) {
+    activate(new Profile(MESH.equals(name) ? MESH : TRACED, reason, ""));
+  }
+
   /** Chooses the profile from the given environment and system properties. */
   public static Profile choose(Map<String, String> env, Properties props) {
     StringBuilder warn = new StringBuilder();

@@ -93,9 +93,26 @@ public final class Smoke {
     return p;
   }
 
+  /**
+   * The profile the existing smoke fleets run in (issue 13): {@code -Dinmesh.test.profile}, default
+   * {@code traced} for now (their trace-context assertions need the mesh profile's propagation, which
+   * lands separately); {@code -Dinmesh.test.profile=mesh} runs a class in the mesh profile, and
+   * {@code auto} leaves the choice to the agent's automatic rule.
+   */
+  public static final String TEST_PROFILE = System.getProperty("inmesh.test.profile", "traced");
+
+  /** Put as INMESH_PROFILE in an env map: the JVM starts with no INMESH_PROFILE, so the automatic rule decides. */
+  public static final String AUTO_PROFILE = "auto";
+
   /** An application JVM with only the agent attached through JAVA_TOOL_OPTIONS, plus INMESH_* env. */
   public static Proc meshed(String name, Map<String, String> inmeshEnv, Path logDir, List<String> appCommand) throws IOException {
     Map<String, String> env = new HashMap<>(inmeshEnv);
+    String profile = env.containsKey("INMESH_PROFILE") ? env.get("INMESH_PROFILE") : TEST_PROFILE;
+    if (AUTO_PROFILE.equals(profile)) {
+      env.remove("INMESH_PROFILE");
+    } else {
+      env.put("INMESH_PROFILE", profile);
+    }
     env.put("JAVA_TOOL_OPTIONS", "-javaagent:" + AGENT);
     List<String> cmd = new ArrayList<>();
     cmd.add(JAVA);

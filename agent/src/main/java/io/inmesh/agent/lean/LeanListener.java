@@ -1,0 +1,38 @@
+package io.inmesh.agent.lean;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.dynamic.DynamicType;
+import net.bytebuddy.utility.JavaModule;
+
+/**
+ * Says, once per type, when the mesh profile could not transform a type it matched (the
+ * application runs on with that type untouched: fail open); with {@code INMESH_LOG_LEVEL=debug} also
+ * names every type transformed.
+ */
+final class LeanListener extends AgentBuilder.Listener.Adapter {
+
+  private final Set<String> reported = ConcurrentHashMap.newKeySet();
+  private final boolean debug = LeanInstaller.debug();
+
+  @Override
+  public void onTransformation(
+      TypeDescription type, ClassLoader loader, JavaModule module, boolean loaded, DynamicType dynamicType) {
+    if (debug) {
+      System.err.println("[inmesh] mesh profile: transformed " + type.getName() + " in " + loader);
+    }
+  }
+
+  @Override
+  public void onError(String typeName, ClassLoader loader, JavaModule module, boolean loaded, Throwable throwable) {
+    if (reported.add(typeName)) {
+      System.err.println(
+          "[inmesh] warning: the mesh profile could not transform " + typeName + "; it runs unmeshed: " + throwable);
+      if (debug) {
+        throwable.printStackTrace();
+      }
+    }
+  }
+}

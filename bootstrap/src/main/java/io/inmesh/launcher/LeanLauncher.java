@@ -1,0 +1,96 @@
+package io.inmesh.launcher;
+
+import java.io.File;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.instrument.Instrumentation;
+import java.net.URISyntaxException;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+
+/**
+ * The mesh profile's host (issue 13, docs/lean-profile.md 5.2): instead of starting the embedded
+ * OpenTelemetry agent, it
+ *
+ * <ol>
+ *   <li>appends this jar to the bootstrap class path, as the OpenTelemetry agent does (inmesh's
+ *       bootstrap classes and the agent's shaded {@code VirtualField} live at its root);
+ *   <li>creates the upstream jar's own {@code AgentClassLoader} over {@code inst/} (Byte Buddy, the
+ *       extension API) rather than shipping a second Byte Buddy;
+ *   <li>loads {@code extensions/inmesh-extension.jar} in a child loader that applies the agent's
+ *       shading to it ({@link ShadingExtensionLoader}), as the OpenTelemetry agent's extension loader
+ *       does;
+ *   <li>hands over to {@code io.inmesh.agent.lean.LeanInstaller} in the extension, found by name:
+ *       it installs inmesh's instrumentation modules on a Byte Buddy {@code AgentBuilder} and starts
+ *       the mesh engine.
+ * </ol>
+ *
+ * <p>No network I/O; the only file written is the extension jar's temporary copy. Compiled for Java 8
+ * like the rest of the launcher, but only ever called on 17+.
+ */
+final class LeanLauncher {
+
+  static final String AGENT_CLASS_LOADER = "io.opentelemetry.javaagent.bootstrap.AgentClassLoader";
+  static final String INSTALLER = "io.inmesh.agent.lean.LeanInstaller";
+  private static final String EXTENSION_ENTRY = "extensions/inmesh-extension.jar";
+
+  private LeanLauncher() {}
+
+  static void start(Instrumentation inst) throws Exception {
+    File agentJar = agentJar();
+    inst.appendToBootstrapClassLoaderSearch(new JarFile(agentJar, false));
+    // the engine's copy of the launcher classes is the bootstrap one: tell it what premain chose
+    Class<?> bootProfile = Class.forName(Profile.class.getName(), true, null);
+    if (bootProfile != Profile.class) {
+      Profile p = Profile.active();
+      bootProfile.getMethod("publish", String.class, String.class).invoke(null, p.name, p.reason);
+    }
+    // by name from the bootstrap loader: a direct reference would be resolved by the application
+    // loader (which also sees this jar) while this class is verified, before the jar is appended
+    ClassLoader agentLoader =
+        (ClassLoader)
+            Class.forName(AGENT_CLASS_LOADER, true, null)
+                .getConstructor(File.class, String.class, boolean.class)
+                .newInstance(agentJar, "inst", false);
+    File extension = extractExtension(agentJar);
+    ClassLoader extensionLoader = new ShadingExtensionLoader(extension, agentLoader);
+    Class<?> installer = Class.forName(INSTALLER, true, extensionLoader);
+    installer
+        .getMethod("install", Instrumentation.class, ClassLoader.class)
+        .invoke(null, inst, extensionLoader);
+  }
+
+  private static File agentJar() throws URISyntaxException {
+    return new File(InmeshAgent.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+  }
+
+  /** A private copy of the embedded extension jar, deleted when the JVM exits (what OTel does too). */
+  private static File extractExtension(File agentJar) throws IOException {
+    JarFile jar = new JarFile(agentJar, false);
+    try {
+      JarEntry entry = jar.getJarEntry(EXTENSION_ENTRY);
+      if (entry == null) {
+        throw new IOException(EXTENSION_ENTRY + " missing from " + agentJar);
+      }
+      File tmp = File.createTempFile("inmesh-extension-", ".jar");
+      tmp.deleteOnExit();
+      InputStream in = jar.getInputStream(entry);
+      OutputStream out = new FileOutputStream(tmp);
+      try {
+        byte[] buf = new byte[64 * 1024];
+        int n;
+        while ((n = in.read(buf)) > 0) {
+          out.write(buf, 0, n);
+        }
+      } finally {
+        out.close();
+        in.close();
+      }
+      return tmp;
+    } finally {
+      jar.close();
+    }
+  }
+}

@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Timeout;
  * (no tracing code) on 127.0.17.x, a real control plane.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@Timeout(value = 180, unit = TimeUnit.SECONDS)
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
 class LeanTraceSmokeTest {
   static final String CP = "127.0.17.1:15010";
   static final String CONTROL_URL = "http://" + CP;
@@ -70,7 +70,7 @@ class LeanTraceSmokeTest {
     apps.add(meshed("frontend-b3", mesh("frontend-b3", B3, "b3"), logs, frontend(B3)));
     apps.add(meshed("frontend-b3multi", mesh("frontend-b3multi", B3MULTI, "b3multi"), logs, frontend(B3MULTI)));
     for (String a : List.of(ECHO, W3C, B3, B3MULTI)) {
-      awaitReady(apps.stream().filter(p -> p.name().equals(nameOf(a))).findFirst().orElseThrow(), a, Duration.ofSeconds(90));
+      awaitReady(apps.stream().filter(p -> p.name().equals(nameOf(a))).findFirst().orElseThrow(), a);
     }
     for (String a : List.of(W3C, B3, B3MULTI)) {
       awaitTrue(a + "'s snapshot to hold echo-service", Duration.ofSeconds(30), () -> Smoke.endpointsSeenBy(a).containsKey("echo-service"), controlPlane);

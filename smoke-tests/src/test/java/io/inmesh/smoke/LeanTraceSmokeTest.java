@@ -30,8 +30,8 @@ import org.junit.jupiter.api.Timeout;
  * Trace context in the mesh profile (issue 13 item 2, docs/lean-profile.md 5.2): no OpenTelemetry
  * agent runs, and inmesh itself carries the inbound request's W3C {@code traceparent} (or b3) and
  * {@code baggage} to the calls made while serving it — mesh calls and calls to hosts outside the
- * mesh, with the JDK HttpClient ({@code send} on the serving thread and {@code sendAsync}) and
- * HttpURLConnection: the same trace id, a fresh span id per call, the inbound flags
+ * mesh, with the JDK HttpClient ({@code send} on the serving thread and {@code sendAsync}),
+ * HttpURLConnection and OkHttp ({@code execute}): the same trace id, a fresh span id per call, the inbound flags
  * (https://www.w3.org/TR/trace-context/); without an inbound header a fresh sampled trace per
  * request, as the traced profile's default {@code parentbased_always_on} sends. Plain applications
  * (no tracing code) on 127.0.17.x, a real control plane.
@@ -51,7 +51,7 @@ class LeanTraceSmokeTest {
   static final String TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
   static final String SPAN = "00f067aa0ba902b7";
   /** The calls each frontend makes per request, all but the two that carry the application's own header. */
-  static final List<String> CALLS = List.of("jdkMesh", "jdkAsyncMesh", "jdkOutside", "jdkAsyncOutside", "hucMesh", "hucOutside");
+  static final List<String> CALLS = List.of("jdkMesh", "jdkAsyncMesh", "jdkOutside", "jdkAsyncOutside", "hucMesh", "hucOutside", "okMesh", "okOutside");
 
   final Path tmp = Smoke.workDir("LeanTraceSmokeTest");
   Path logs;
@@ -97,7 +97,7 @@ class LeanTraceSmokeTest {
   }
 
   private static List<String> frontend(String address) {
-    return plainApp("trace.TraceFrontendApp", address, "8080", MESH_URL, OUTSIDE_URL);
+    return OkHttpJars.with(4, plainApp("trace.TraceFrontendApp", address, "8080", MESH_URL, OUTSIDE_URL));
   }
 
   @AfterAll

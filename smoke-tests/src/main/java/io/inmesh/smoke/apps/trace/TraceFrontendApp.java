@@ -18,7 +18,8 @@ import java.time.Duration;
  * A plain JDK HttpServer application (no inmesh code, no tracing code) that, while serving a
  * request, calls a mesh backend and a host outside the mesh with the JDK HttpClient ({@code send}
  * on the serving thread, {@code sendAsync} completing on the client's executor) and with
- * HttpURLConnection, and once with a {@code traceparent} of its own; answers with what each backend
+ * HttpURLConnection, and OkHttp ({@code execute}, OkHttp 4 on its class path), and once with a
+ * {@code traceparent} of its own; answers with what each backend
  * echoed. Usage: {@code TraceFrontendApp <address> <port> <mesh url> <outside url>}.
  */
 public final class TraceFrontendApp {
@@ -49,6 +50,8 @@ public final class TraceFrontendApp {
               + ",\"jdkAsyncOutside\":" + CLIENT.sendAsync(get(outside, null), HttpResponse.BodyHandlers.ofString()).get(10, java.util.concurrent.TimeUnit.SECONDS).body()
               + ",\"hucMesh\":" + huc(mesh)
               + ",\"hucOutside\":" + huc(outside)
+              + ",\"okMesh\":" + TraceOkHttpCalls.get(mesh)
+              + ",\"okOutside\":" + TraceOkHttpCalls.get(outside)
               + ",\"jdkMeshOwn\":" + send(mesh, OWN)
               + ",\"jdkOutsideOwn\":" + send(outside, OWN)
               + "}";

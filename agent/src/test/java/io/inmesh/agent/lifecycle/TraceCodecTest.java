@@ -236,6 +236,15 @@ class TraceCodecTest {
     assertThat(out).isEmpty();
   }
 
+  @Test
+  void hostedByTheOpenTelemetryAgentPropagationStaysOffWhateverTheProfile_neverAHeaderTwice() {
+    TracePropagation.hostedByOpenTelemetry();
+    TracePropagation.configureFromEnvironment();
+    assertThat(TracePropagation.active()).isFalse();
+    InboundContext c = served(Map.of("traceparent", VALID));
+    assertThat(sent(c, Map.of())).isEmpty();
+  }
+
   private static Map<String, String> headers() {
     return new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
   }

@@ -173,7 +173,7 @@ final class MeshCall implements OutboundCall {
         traceHi = TracePropagation.nonZero(); // no request served on the calling thread: the call's own trace
         traceLo = TracePropagation.nonZero();
       }
-      TracePropagation.inject(inbound, traceHi, traceLo, request::header, sink);
+      TracePropagation.inject(inbound, traceHi, traceLo, request.request, sink);
     }
   }
 

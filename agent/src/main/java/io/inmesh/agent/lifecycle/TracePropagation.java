@@ -116,6 +116,23 @@ public final class TracePropagation {
    * then name the call's own fresh trace.
    */
   static void inject(InboundContext inbound, long traceHi, long traceLo, Function<String, String> existing, HeaderSink sink) {
+    inject(inbound, traceHi, traceLo, (Object) existing, sink);
+  }
+
+  /** For a mesh call's attempt: {@code request} is the application's request (no lambda per attempt). */
+  static void inject(InboundContext inbound, long traceHi, long traceLo, io.inmesh.bootstrap.OutboundRequest request, HeaderSink sink) {
+    inject(inbound, traceHi, traceLo, (Object) request, sink);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static String existing(Object headers, String name) {
+    if (headers instanceof io.inmesh.bootstrap.OutboundRequest r) {
+      return r.header(name);
+    }
+    return headers == null ? null : ((Function<String, String>) headers).apply(name);
+  }
+
+  private static void inject(InboundContext inbound, long traceHi, long traceLo, Object existing, HeaderSink sink) {
     int f = formats;
     if (f == 0 || applicationSetsItsOwn(f, existing)) {
       return;
@@ -147,7 +164,7 @@ public final class TracePropagation {
       sink.set(TraceCodec.B3_SPAN_ID, TraceCodec.spanId(span));
       sink.set(TraceCodec.B3_SAMPLED, (flags & 1) != 0 ? "1" : "0");
     }
-    if (baggage != null && (f & TraceCodec.BAGGAGE) != 0 && (existing == null || existing.apply(TraceCodec.BAGGAGE_HEADER) == null)) {
+    if (baggage != null && (f & TraceCodec.BAGGAGE) != 0 && existing(existing, TraceCodec.BAGGAGE_HEADER) == null) {
       sink.set(TraceCodec.BAGGAGE_HEADER, baggage);
     }
   }
@@ -160,13 +177,13 @@ public final class TracePropagation {
     inject(InboundContext.current(), nonZero(), nonZero(), existing, sink);
   }
 
-  private static boolean applicationSetsItsOwn(int f, Function<String, String> existing) {
+  private static boolean applicationSetsItsOwn(int f, Object existing) {
     if (existing == null) {
       return false;
     }
-    return ((f & TraceCodec.TRACECONTEXT) != 0 && existing.apply(TraceCodec.TRACEPARENT) != null)
-        || ((f & TraceCodec.B3) != 0 && existing.apply(TraceCodec.B3_HEADER) != null)
-        || ((f & TraceCodec.B3MULTI) != 0 && existing.apply(TraceCodec.B3_TRACE_ID) != null);
+    return ((f & TraceCodec.TRACECONTEXT) != 0 && existing(existing, TraceCodec.TRACEPARENT) != null)
+        || ((f & TraceCodec.B3) != 0 && existing(existing, TraceCodec.B3_HEADER) != null)
+        || ((f & TraceCodec.B3MULTI) != 0 && existing(existing, TraceCodec.B3_TRACE_ID) != null);
   }
 
   /** A random id, never zero (zero ids are invalid in both formats). */

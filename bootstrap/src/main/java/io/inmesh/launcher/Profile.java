@@ -191,7 +191,7 @@ public final class Profile {
     }
     if (props != null) {
       for (String k : props.stringPropertyNames()) {
-        if (k.startsWith("otel.") && !honoured(k.toUpperCase(Locale.ROOT).replace('.', '_'), props.getProperty(k))) {
+        if (k.startsWith("otel.") && !honoured(k.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'), props.getProperty(k))) {
           names.add(k);
         }
       }
@@ -210,6 +210,10 @@ public final class Profile {
   }
 
   private static boolean honoured(String envName, String value) {
+    // inmesh's own modules can be switched off in both profiles (OTEL_INSTRUMENTATION_INMESH_TOMCAT_ENABLED=false)
+    if (envName.startsWith("OTEL_INSTRUMENTATION_INMESH_") && envName.endsWith("_ENABLED")) {
+      return true;
+    }
     for (String h : HONOURED) {
       if (h.equals(envName)) {
         return true;

@@ -100,7 +100,9 @@ class ProfileTest {
     Map<String, String> e =
         env("OTEL_RESOURCE_ATTRIBUTES", "a=b", "OTEL_SERVICE_NAME", "svc", "OTEL_TRACES_EXPORTER", "none",
             "OTEL_PROPAGATORS", "tracecontext,b3", "HOME", "/root");
-    Properties pr = props("otel.instrumentation.common.default-enabled", "false", "inmesh.service", "x");
+    Properties pr =
+        props("otel.instrumentation.common.default-enabled", "false", "inmesh.service", "x",
+            "otel.instrumentation.inmesh-tomcat.enabled", "false");
     Profile mesh = Profile.choose(e, pr);
     assertThat(mesh.name).isEqualTo("mesh");
     assertThat(mesh.warnings.trim().split("\n")).hasSize(1);

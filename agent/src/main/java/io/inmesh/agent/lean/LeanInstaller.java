@@ -80,7 +80,7 @@ public final class LeanInstaller {
     ConfigProperties config = new EnvConfigProperties(System.getenv(), System.getProperties());
     Settings settings = Settings.get();
     AgentBuilder builder =
-        new AgentBuilder.Default()
+        newAgentBuilder()
             .disableClassFormatChanges()
             .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
             .with(AgentBuilder.DescriptionStrategy.Default.POOL_FIRST)
@@ -115,7 +115,7 @@ public final class LeanInstaller {
           skip(name, unsupported);
           continue;
         }
-        if (!m.defaultEnabled(config)) {
+        if (!enabled(m, config)) {
           continue;
         }
         Map<JavaModule, List<String>> opens =
@@ -224,6 +224,28 @@ public final class LeanInstaller {
     return modules;
   }
 
+  /**
+   * {@code new AgentBuilder.Default()} initialises Byte Buddy's Nexus (self-injection of type
+   * initialisers), which probes {@code sun.misc.Unsafe} and makes Java 24+ print its "terminally
+   * deprecated method" warning into the application's output. This host never needs the Nexus
+   * ({@code disableClassFormatChanges}, inline advice), so Byte Buddy's own switch turns it off while
+   * the builder is made; the property is restored after.
+   */
+  private static AgentBuilder newAgentBuilder() {
+    String key = "net.bytebuddy.nexus.disabled";
+    String before = System.getProperty(key);
+    System.setProperty(key, "true");
+    try {
+      return new AgentBuilder.Default();
+    } finally {
+      if (before == null) {
+        System.clearProperty(key);
+      } else {
+        System.setProperty(key, before);
+      }
+    }
+  }
+
   private static void skip(String module, String why) {
     skippedModules.incrementAndGet();
     System.err.println(
@@ -232,6 +254,20 @@ public final class LeanInstaller {
             + " uses what the mesh profile's host does not support ("
             + why
             + "); it is skipped and the application runs without it (INMESH_PROFILE=traced hosts it)");
+  }
+
+  /**
+   * As the OpenTelemetry agent decides it: {@code otel.instrumentation.<name>.enabled} when set (e.g.
+   * {@code OTEL_INSTRUMENTATION_INMESH_TOMCAT_ENABLED=false}), else {@code defaultEnabled(config)}.
+   */
+  static boolean enabled(InstrumentationModule m, ConfigProperties config) {
+    for (String name : m.instrumentationNames()) {
+      Boolean explicit = config.getBoolean("otel.instrumentation." + name + ".enabled");
+      if (explicit != null && name.startsWith("inmesh")) {
+        return explicit;
+      }
+    }
+    return m.defaultEnabled(config);
   }
 
   /** Null when this host can run the module; otherwise what it cannot do. */

@@ -37,7 +37,7 @@ import java.util.regex.Pattern;
  * time goes to.
  */
 public final class StartupProbe {
-  public static final List<Mode> VARIANTS = List.of(Mode.BASELINE, Mode.OTEL, Mode.OTEL_LEAN, Mode.INMESH);
+  public static final List<Mode> VARIANTS = List.of(Mode.BASELINE, Mode.OTEL, Mode.OTEL_LEAN, Mode.INMESH, Mode.INMESH_TRACED);
   /** The running backend the first-meshed-call starts call, and the control plane it is registered with. */
   private static final String MESHED_BACKEND_ADDRESS = Topology.NETWORK + "86";
   private static final String MESHED_CONTROL_ADDRESS = Topology.NETWORK + "88";

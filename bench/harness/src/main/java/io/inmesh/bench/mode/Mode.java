@@ -17,18 +17,22 @@ public enum Mode {
       "otel-lean", 10, Agent.OTEL, Settings.INMESH_DISTRIBUTION, Sidecar.NONE, Map.of(), null,
       "stock OpenTelemetry agent 2.31.1 with exactly the settings inmesh's distribution supplies (instrumentations, resource detectors, exporters off), "
           + "read out of the benchmarked inmesh jar: inmesh − otel-lean is the mesh's own cost"),
-  INMESH("inmesh", 3, Agent.INMESH, Settings.STOCK, Sidecar.NONE, Map.of(), null, "inmesh agent, defaults (trace context on, exporters off), routed by name via a VirtualService"),
+  INMESH("inmesh", 3, Agent.INMESH, Settings.STOCK, Sidecar.NONE, Map.of("INMESH_PROFILE", "mesh"), null,
+      "inmesh agent, defaults: profile=mesh (no exporter configured: inmesh's modules on the lean host, no OpenTelemetry agent), routed by name via a VirtualService"),
+  INMESH_TRACED(
+      "inmesh-traced", 13, Agent.INMESH, Settings.STOCK, Sidecar.NONE, Map.of("INMESH_PROFILE", "traced"), null,
+      "inmesh agent, profile=traced (the embedded OpenTelemetry agent hosts the mesh; trace context on, exporters off), routed by name via a VirtualService"),
   INMESH_NOTRACE(
-      "inmesh-notrace", 4, Agent.INMESH, Settings.STOCK, Sidecar.NONE, Map.of("OTEL_TRACES_SAMPLER", "always_off"), null,
-      "inmesh with OTEL_TRACES_SAMPLER=always_off: the mesh alone"),
+      "inmesh-notrace", 4, Agent.INMESH, Settings.STOCK, Sidecar.NONE, Map.of("INMESH_PROFILE", "traced", "OTEL_TRACES_SAMPLER", "always_off"), null,
+      "inmesh profile=traced with OTEL_TRACES_SAMPLER=always_off: the mesh alone on the OpenTelemetry agent"),
   INMESH_MTLS(
-      "inmesh-mtls", 5, Agent.INMESH, Settings.STOCK, Sidecar.NONE, Map.of(), null,
+      "inmesh-mtls", 5, Agent.INMESH, Settings.STOCK, Sidecar.NONE, Map.of("INMESH_PROFILE", "mesh"), null,
       "inmesh with mesh mTLS on the hop: both workloads hold a certificate from the control plane's CA (join tokens), the backend runs"
           + " PeerAuthentication STRICT (a workload selector: the frontend stays PERMISSIVE for the load generator), the frontend's client originates"
-          + " mTLS in-process (Istio's auto mTLS); checked before measuring: a plain-text call to the backend is refused"),
+          + " mTLS in-process (Istio's auto mTLS); profile=mesh; checked before measuring: a plain-text call to the backend is refused"),
   INMESH_RETRY(
-      "inmesh-retry", 12, Agent.INMESH, Settings.STOCK, Sidecar.NONE, Map.of(), null,
-      "inmesh with a retry policy and a timeout on the route (timeout 2s; retries: attempts 3, perTryTimeout 500ms, retryOn"
+      "inmesh-retry", 12, Agent.INMESH, Settings.STOCK, Sidecar.NONE, Map.of("INMESH_PROFILE", "mesh"), null,
+      "inmesh (profile=mesh) with a retry policy and a timeout on the route (timeout 2s; retries: attempts 3, perTryTimeout 500ms, retryOn"
           + " 5xx,reset,connect-failure; the backend never fails, so nothing fires): the mesh's own cost with such a route in place (issue 7)"),
   SIDECAR("sidecar", 6, Agent.NONE, Settings.STOCK, Sidecar.PLAIN, Map.of(), null, "HAProxy outbound + inbound pair on the hop, HTTP keep-alive"),
   SIDECAR_MTLS("sidecar-mtls", 7, Agent.NONE, Settings.STOCK, Sidecar.MTLS, Map.of(), null, "the same HAProxy pair, mutual TLS between the proxies");

@@ -3,7 +3,7 @@ package io.inmesh.bench.mode;
 /**
  * Loopback addresses of one mode: slot {@code s} owns {@value #NETWORK}{10s+1..10s+9}. The load
  * generator binds {@value #NETWORK}2; startup probes use slot 8, the route-propagation rig slot 11
- * (inmesh-retry has slot 12).
+ * (inmesh-retry has slot 12, inmesh-traced slot 13).
  * The benchmark keeps to a /24 of its own inside 127/8 because the smoke tests, the demo and other
  * benchmarks bind 127.0.0.x addresses: an address held by one of them would fail a mode's start
  * (or, worse, be measured in its place) while several engineers test at once.

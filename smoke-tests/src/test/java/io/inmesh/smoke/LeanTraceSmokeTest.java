@@ -72,6 +72,10 @@ class LeanTraceSmokeTest {
     for (String a : List.of(ECHO, W3C, B3, B3MULTI)) {
       awaitReady(apps.stream().filter(p -> p.name().equals(nameOf(a))).findFirst().orElseThrow(), a);
     }
+    for (Proc p : apps) {
+      // the agent is ready at its first snapshot, which may come before the application listens
+      awaitTrue(p.name() + " listening", Duration.ofSeconds(120), () -> p.output().contains(" listening on "), p);
+    }
     for (String a : List.of(W3C, B3, B3MULTI)) {
       awaitTrue(a + "'s snapshot to hold echo-service", Duration.ofSeconds(30), () -> Smoke.endpointsSeenBy(a).containsKey("echo-service"), controlPlane);
     }

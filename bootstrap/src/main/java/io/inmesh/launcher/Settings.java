@@ -198,7 +198,12 @@ public final class Settings {
         .append(" identity=")
         .append(identityText())
         .append(" mesh=")
-        .append(enabled ? "on" : "off (INMESH_ENABLED=false; tracing stays on)");
+        .append(
+            enabled
+                ? "on"
+                : profile != null && profile.isMesh()
+                    ? "off (INMESH_ENABLED=false)"
+                    : "off (INMESH_ENABLED=false; tracing stays on)");
     if (testFaults != null) {
       sb.append(" test-faults=").append(testFaults).append(" (TEST ONLY: these stages throw on every call)");
     }

@@ -63,6 +63,7 @@ public final class MeshAgent {
       return;
     }
     MeshAgent agent = new MeshAgent(settings);
+    io.inmesh.agent.lifecycle.TracePropagation.configureFromEnvironment(); // mesh profile only
     Mesh.install(
         agent.engine,
         (where, t) -> {

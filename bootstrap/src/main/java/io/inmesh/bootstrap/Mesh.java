@@ -98,6 +98,25 @@ public final class Mesh {
     }
   }
 
+  /**
+   * For a call that passes through (not a mesh host: {@link #outbound} returned null): writes the
+   * trace-context headers of the request being served on this thread (or a fresh trace), in the
+   * mesh profile only, unless the application set its own ({@code existing} reads the request's
+   * headers as the application wrote them, case-insensitive). Mesh calls get them from
+   * {@link OutboundCall#editRequest}. Never throws.
+   */
+  public static void propagate(java.util.function.Function<String, String> existing, HeaderSink request) {
+    MeshRuntime rt = runtime;
+    if (rt == null || request == null) {
+      return;
+    }
+    try {
+      rt.propagate(existing, request);
+    } catch (Throwable t) {
+      failed("propagate", t);
+    }
+  }
+
   public static void serverStarted(String library, InetSocketAddress bound) {
     MeshRuntime rt = runtime;
     if (rt == null || bound == null) {

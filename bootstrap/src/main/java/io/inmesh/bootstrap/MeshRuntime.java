@@ -37,6 +37,13 @@ public interface MeshRuntime {
   /** Completes when the first snapshot is in force or the start-up wait is over. */
   java.util.concurrent.CompletionStage<Void> firstSnapshot();
 
+  /**
+   * Trace context for a call that passes through (see {@link Mesh#propagate}); nothing in the
+   * traced profile, where the OpenTelemetry instrumentations propagate. A default so that existing
+   * implementations keep compiling.
+   */
+  default void propagate(java.util.function.Function<String, String> existing, HeaderSink request) {}
+
   /** A server library started listening; the agent registers the bound address and port. */
   void serverStarted(String library, InetSocketAddress bound);
 

@@ -340,6 +340,11 @@ public final class MeshEngine implements MeshRuntime, SnapshotTarget {
   }
 
   @Override
+  public void propagate(java.util.function.Function<String, String> existing, HeaderSink request) {
+    io.inmesh.agent.lifecycle.TracePropagation.propagate(existing, request);
+  }
+
+  @Override
   public LocalAnswer inbound(InboundRequest request) {
     ActiveSnapshot a = active;
     String peer; // read once, for both stages

@@ -10,6 +10,7 @@ public final class InmeshAgentListener implements AgentListener {
   @Override
   public void afterAgent(AutoConfiguredOpenTelemetrySdk sdk) {
     try {
+      io.inmesh.agent.lifecycle.TracePropagation.hostedByOpenTelemetry(); // upstream propagates here
       MeshAgent.start(Settings.get());
     } catch (Throwable t) {
       System.err.println("[inmesh] error: the mesh failed to start; the application runs without it: " + t);

@@ -6,13 +6,25 @@ package io.inmesh.agent.lifecycle;
  * made while serving it failed after retries — which the response then says, so no mesh above
  * retries it again (the retry-storm rule, see {@link RetryStormRule}).
  */
-public final class InboundContext {
+public final class InboundContext implements TraceCodec.Ids {
   private static final ThreadLocal<InboundContext> CURRENT = new ThreadLocal<>();
 
   private final boolean retriesOwnedAbove;
   /** The verified SPIFFE ID of the mTLS peer, or null for plain text (never from a header). */
   private final String peerIdentity;
   private volatile boolean outboundExhausted;
+
+  // Trace context (mesh profile only, see TracePropagation): written by the serving thread before
+  // the handler runs, read by outbound calls made while serving (a sendAsync's executor included:
+  // MeshCall captured this object on the serving thread, which happens-before its attempts).
+  long traceHi;
+  long traceLo;
+  /** The inbound trace flags, or -1 when propagation is off. */
+  int traceFlags = -1;
+  /** The inbound {@code tracestate}, verbatim (with a valid {@code traceparent} only), or null. */
+  String tracestate;
+  /** The inbound {@code baggage}, verbatim, or null. */
+  String baggage;
 
   InboundContext(boolean retriesOwnedAbove) {
     this(retriesOwnedAbove, null);
@@ -43,6 +55,13 @@ public final class InboundContext {
 
   static void end() {
     CURRENT.remove();
+  }
+
+  @Override
+  public void ids(long hi, long lo, int flags) {
+    traceHi = hi;
+    traceLo = lo;
+    traceFlags = flags;
   }
 
   boolean retriesOwnedAbove() {

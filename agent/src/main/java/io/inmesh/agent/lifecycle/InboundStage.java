@@ -28,7 +28,9 @@ public final class InboundStage {
     if (peer != null) {
       mtlsRequests.increment();
     }
-    InboundContext.begin(new InboundContext(RetryStormRule.APP.equalsIgnoreCase(request.header(RetryStormRule.OWNER_HEADER)), peer));
+    InboundContext c = new InboundContext(RetryStormRule.APP.equalsIgnoreCase(request.header(RetryStormRule.OWNER_HEADER)), peer);
+    TracePropagation.extract(request, c);
+    InboundContext.begin(c);
     return null;
   }
 

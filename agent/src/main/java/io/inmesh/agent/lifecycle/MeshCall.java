@@ -66,6 +66,9 @@ final class MeshCall implements OutboundCall {
   private boolean markedBelow;
   private boolean retried;
   private ResponseFlag flag;
+  /** The call's own trace id when no inbound request gives one (mesh profile), 0 until its first attempt. */
+  private long traceHi;
+  private long traceLo;
 
   MeshCall(Lifecycle lc, Lifecycle.Request request, RouteDecision decision) {
     this.lc = lc;
@@ -163,6 +166,14 @@ final class MeshCall implements OutboundCall {
       sink.set(RetryStormRule.OWNER_HEADER, RetryStormRule.APP);
     } else if (inbound == null) {
       sink.remove(RetryStormRule.OWNER_HEADER); // only the mesh sets it
+    }
+    if (TracePropagation.active()) {
+      // each attempt is a client span of its own in the traced profile: a fresh span id per attempt
+      if (traceLo == 0 && (inbound == null || inbound.traceFlags < 0)) {
+        traceHi = TracePropagation.nonZero(); // no request served on the calling thread: the call's own trace
+        traceLo = TracePropagation.nonZero();
+      }
+      TracePropagation.inject(inbound, traceHi, traceLo, request.request, sink);
     }
   }
 

@@ -275,11 +275,18 @@ final class Mesh4Call {
   }
 
   /** The route's header operations on a 4.x message. */
-  static final class Headers implements HeaderSink {
+  static final class Headers implements HeaderSink, java.util.function.Function<String, String> {
     private final HttpMessage message;
 
     Headers(HttpMessage message) {
       this.message = message;
+    }
+
+    /** The first value of a header, or null, for {@code Mesh.propagate}. */
+    @Override
+    public String apply(String name) {
+      org.apache.http.Header h = message.getFirstHeader(name);
+      return h == null ? null : h.getValue();
     }
 
     @Override

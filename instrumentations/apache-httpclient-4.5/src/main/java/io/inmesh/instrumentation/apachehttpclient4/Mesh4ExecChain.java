@@ -58,6 +58,11 @@ public final class Mesh4ExecChain implements ClientExecChain {
       call = null;
     }
     if (call == null) {
+      if (context.getAttribute(ATTEMPT_ATTRIBUTE) == null && !"CONNECT".equalsIgnoreCase(request.getRequestLine().getMethod())) {
+        // a call that passes through: the trace context of the request served on this thread (mesh profile only)
+        Mesh4Call.Headers h = new Mesh4Call.Headers(request);
+        Mesh.propagate(h, h);
+      }
       return next.execute(route, request, context, execAware);
     }
     return new Mesh4Call(next, route, request, view, context, execAware, call).run();

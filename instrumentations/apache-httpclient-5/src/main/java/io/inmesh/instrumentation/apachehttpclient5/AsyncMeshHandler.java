@@ -31,6 +31,7 @@ public final class AsyncMeshHandler implements AsyncExecChainHandler {
       }
       view = new ApacheRequestView(request, scope.route.getTargetHost());
       if (!Attempts.meshable(request, scope.route, view)) {
+        MessageHeaders.propagate(request);
         chain.proceed(request, entityProducer, scope, callback);
         return;
       }
@@ -63,6 +64,7 @@ public final class AsyncMeshHandler implements AsyncExecChainHandler {
       throws HttpException, IOException {
     OutboundCall call = Mesh.outbound(view);
     if (call == null) {
+      MessageHeaders.propagate(request);
       chain.proceed(request, entityProducer, scope, callback);
       return;
     }

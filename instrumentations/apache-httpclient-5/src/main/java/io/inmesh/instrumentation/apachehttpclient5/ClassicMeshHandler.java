@@ -34,6 +34,9 @@ public final class ClassicMeshHandler implements ExecChainHandler {
       call = null;
     }
     if (call == null) {
+      if (view != null) { // not an attempt of a mesh call (those carry the headers editRequest wrote)
+        MessageHeaders.propagate(request);
+      }
       return chain.proceed(request, scope);
     }
     return new ClassicMeshCall(request, view, scope, chain, call).run();

@@ -241,6 +241,12 @@ public final class UrlConnectionLifecycle {
   public static void writing(HttpClient client, MessageHeader head, PosterOutputStream poster) {
     UrlConnectionCall state = BY_CLIENT.get(client);
     if (state == null || state.attempt == null || head == null) {
+      String line;
+      if (state == null && head != null && ((line = head.getKey(0)) == null || !line.startsWith("CONNECT "))) {
+        // a call that passes through: the trace context of the request served on this thread (mesh profile only)
+        MessageHeaderSink h = new MessageHeaderSink(head);
+        Mesh.propagate(h, h);
+      }
       return;
     }
     try {
@@ -474,11 +480,17 @@ public final class UrlConnectionLifecycle {
   }
 
   /** Header edits on the library's own header block. */
-  static final class MessageHeaderSink implements HeaderSink {
+  static final class MessageHeaderSink implements HeaderSink, java.util.function.Function<String, String> {
     private final MessageHeader headers;
 
     MessageHeaderSink(MessageHeader headers) {
       this.headers = headers;
+    }
+
+    /** The head's value as the application set it (case-insensitive), for {@link Mesh#propagate}. */
+    @Override
+    public String apply(String name) {
+      return headers.findValue(name);
     }
 
     @Override

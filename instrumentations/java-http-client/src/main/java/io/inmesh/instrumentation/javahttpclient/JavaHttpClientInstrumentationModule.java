@@ -59,6 +59,7 @@ public class JavaHttpClientInstrumentationModule extends InstrumentationModule
         p + "AttemptHandler$Ending",
         p + "MeshResponse",
         p + "RequestAttempts",
+        p + "RequestAttempts$PassThroughHeaders",
         p + "JdkConnections",
         p + "TlsOrigination",
         p + "TlsOrigination$1");

@@ -18,6 +18,43 @@ public final class RequestAttempts {
   public static void fromUserRequest(HttpRequestImpl copy, java.net.http.HttpRequest user) {
     if (user instanceof AttemptRequest) {
       ATTEMPT.set(copy, ((AttemptRequest) user).attempt());
+    } else if (user != null) {
+      // not a mesh attempt (a mesh call sends AttemptRequests): a call that passes through gets the
+      // trace context of the request served on this thread (mesh profile only; sendAsync makes this
+      // copy on the calling thread)
+      PassThroughHeaders h = new PassThroughHeaders(copy, user);
+      Mesh.propagate(h, h);
+    }
+  }
+
+  /** The application's headers to read, the client's system headers to write (the user request is immutable). */
+  public static final class PassThroughHeaders implements java.util.function.Function<String, String>, io.inmesh.bootstrap.HeaderSink {
+    private final HttpRequestImpl copy;
+    private final java.net.http.HttpRequest user;
+
+    PassThroughHeaders(HttpRequestImpl copy, java.net.http.HttpRequest user) {
+      this.copy = copy;
+      this.user = user;
+    }
+
+    @Override
+    public String apply(String name) {
+      return user.headers().firstValue(name).orElse(null);
+    }
+
+    @Override
+    public void set(String name, String value) {
+      copy.setSystemHeader(name, value);
+    }
+
+    @Override
+    public void add(String name, String value) {
+      copy.setSystemHeader(name, value);
+    }
+
+    @Override
+    public void remove(String name) {
+      // only ever adds
     }
   }
 

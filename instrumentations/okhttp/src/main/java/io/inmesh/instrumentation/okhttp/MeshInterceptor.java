@@ -69,7 +69,7 @@ public final class MeshInterceptor implements Interceptor {
       call = null;
     }
     if (call == null) {
-      return chain.proceed(request);
+      return chain.proceed(PassThroughTrace.of(request));
     }
     OkHttpMeshCall meshCall = new OkHttpMeshCall(chain, request, call);
     Response response = meshCall.run();

@@ -50,7 +50,7 @@ final class MeshRedirects {
       }
       Response r;
       if (call == null) {
-        r = chain.proceed(next); // not the mesh's: OkHttp follows whatever comes next itself
+        r = chain.proceed(PassThroughTrace.of(next)); // not the mesh's: OkHttp follows whatever comes next itself
         local = false;
       } else {
         OkHttpMeshCall meshCall = new OkHttpMeshCall(chain, next, call);

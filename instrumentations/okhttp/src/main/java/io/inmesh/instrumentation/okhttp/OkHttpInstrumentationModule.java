@@ -101,6 +101,7 @@ public class OkHttpInstrumentationModule extends InstrumentationModule
         p + "MeshRedirects",
         p + "OkHttpRequestView",
         p + "RequestHeaderSink",
+        p + "PassThroughTrace",
         p + "ResponseHeaderSink",
         p + "LocalAnswers",
         p + "EndingBody",

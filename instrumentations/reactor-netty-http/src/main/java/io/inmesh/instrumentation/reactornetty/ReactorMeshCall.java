@@ -206,7 +206,13 @@ public final class ReactorMeshCall {
 
   /** Not a mesh call: the client's own request, exactly as if inmesh were absent. */
   private Mono<Connection> untouched() {
-    return assemble(client);
+    HttpClient c = client;
+    try {
+      c = PassThroughTrace.of(client, view);
+    } catch (Throwable t) {
+      Mesh.failed("reactor-netty-http", t);
+    }
+    return assemble(c);
   }
 
   /**

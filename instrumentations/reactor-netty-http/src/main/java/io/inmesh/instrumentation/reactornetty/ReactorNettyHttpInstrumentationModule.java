@@ -97,6 +97,7 @@ public class ReactorNettyHttpInstrumentationModule extends InstrumentationModule
         p + "ReactorMeshCall$Failed",
         p + "ReactorRequestView",
         p + "NettyHeaderSink",
+        p + "PassThroughTrace",
         p + "WebClientHeaders",
         p + "ReactorTlsOrigination",
         p + "MeshSslContext",

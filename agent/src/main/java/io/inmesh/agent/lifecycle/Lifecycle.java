@@ -89,8 +89,18 @@ public final class Lifecycle {
     if (retry == null) {
       return null;
     }
+    // by identity first: a route's HttpRetry is one object per snapshot, and hashing the record by
+    // value on every call was a hot frame (issue 13); the value-keyed map keeps one policy (and its
+    // parsed retryOn) per distinct setting across snapshots
+    return retryByIdentity.get(retry, this::retryPolicyByValue);
+  }
+
+  private RetryPolicy retryPolicyByValue(HttpRetry retry) {
     return retryPolicies.computeIfAbsent(retry, RetryPolicy::of);
   }
+
+  private final io.inmesh.agent.upstream.IdentityCache<HttpRetry, RetryPolicy> retryByIdentity =
+      new io.inmesh.agent.upstream.IdentityCache<>(4096);
 
   InetSocketAddress responderAddress() {
     return responder.address();

@@ -293,7 +293,7 @@ final class MeshCall implements OutboundCall {
     if (!p.future.cancel(false)) {
       Permit granted = p.future.getNow(null);
       if (granted != null) {
-        granted.release(new io.inmesh.agent.upstream.AttemptResult(0, FailureKind.CANCELLED), 0);
+        granted.release(io.inmesh.agent.upstream.AttemptResult.failed(FailureKind.CANCELLED), 0);
       }
     }
   }
@@ -384,12 +384,24 @@ final class MeshCall implements OutboundCall {
     if (previousCount == 0) {
       return java.util.List.of();
     }
+    if (previousCount == 1) {
+      return java.util.List.of(firstPicked);
+    }
     return java.util.Arrays.asList(previous).subList(0, previousCount);
   }
 
+  /** The first attempt's endpoint: a call that is not retried allocates no array to remember it. */
+  private InetSocketAddress firstPicked;
+
   private void remember(InetSocketAddress a) {
+    if (previousCount == 0) {
+      firstPicked = a;
+      previousCount = 1;
+      return;
+    }
     if (previous == null) {
-      previous = new InetSocketAddress[2];
+      previous = new InetSocketAddress[4];
+      previous[0] = firstPicked;
     } else if (previousCount == previous.length) {
       previous = java.util.Arrays.copyOf(previous, previousCount * 2);
     }

@@ -101,7 +101,7 @@ final class RoutedAttempt implements Attempt {
 
   @Override
   public int onResponse(int status, Function<String, String> header) {
-    result = new AttemptResult(status, null);
+    result = AttemptResult.response(status); // shared instances: no allocation per attempt
     int verdict = call.onResponse(status, header);
     if (verdict != DELIVER) {
       end();
@@ -112,7 +112,7 @@ final class RoutedAttempt implements Attempt {
   @Override
   public int onFailure(Throwable failure, boolean timedOut, boolean requestSent) {
     boolean appTimeout = !timedOut && Timeouts.isTimeout(failure);
-    result = new AttemptResult(0, timedOut ? FailureKind.PER_TRY_TIMEOUT : FailureKind.of(failure));
+    result = AttemptResult.failed(timedOut ? FailureKind.PER_TRY_TIMEOUT : FailureKind.of(failure));
     end();
     return call.onFailure(failure, timedOut, requestSent, appTimeout);
   }
@@ -134,7 +134,7 @@ final class RoutedAttempt implements Attempt {
       return;
     }
     if (permit != null) {
-      permit.release(result != null ? result : new AttemptResult(0, FailureKind.CANCELLED), call.lifecycle().nanoTime() - start);
+      permit.release(result != null ? result : AttemptResult.failed(FailureKind.CANCELLED), call.lifecycle().nanoTime() - start);
     }
     if (retryToken != null) {
       retryToken.release();

@@ -69,17 +69,26 @@ public final class SecurityStage implements UpstreamSecurity {
 
   /** One of {@link InboundTls}'s modes for a connection accepted on {@code local}. */
   public int inboundMode(InetSocketAddress local) {
-    if (local == null || AGENT_PORTS.contains(local.getPort())) {
+    if (local == null) {
+      return InboundTls.PLAIN;
+    }
+    int port = local.getPort();
+    if (port == 15000 || port == 15020 || port == 15090) { // AGENT_PORTS, without boxing: this runs per exchange
       return InboundTls.PLAIN;
     }
     RouteTable t = table.get();
-    MtlsMode mode = t == null ? MtlsMode.PERMISSIVE : t.mtls().modeFor(local.getPort());
-    boolean ready = identity != null && identity.ready();
+    MtlsMode mode;
+    if (t == null) {
+      mode = MtlsMode.PERMISSIVE;
+    } else {
+      MtlsPolicy p = t.mtls();
+      mode = p.portModes().isEmpty() ? p.mode() : p.modeFor(port);
+    }
     switch (mode) {
       case DISABLE:
         return InboundTls.PLAIN;
       case STRICT:
-        if (!ready) {
+        if (identity == null || !identity.ready()) {
           refused.increment();
           Log.once(Log.Level.WARN, "strict-no-identity", "PeerAuthentication STRICT on port " + local.getPort()
               + " but this workload has no identity yet: connections are refused (give the agent INMESH_TOKEN)");
@@ -87,7 +96,7 @@ public final class SecurityStage implements UpstreamSecurity {
         }
         return InboundTls.MTLS_ONLY;
       default:
-        return ready ? InboundTls.EITHER : InboundTls.PLAIN;
+        return identity != null && identity.ready() ? InboundTls.EITHER : InboundTls.PLAIN;
     }
   }
 
@@ -120,6 +129,13 @@ public final class SecurityStage implements UpstreamSecurity {
   @Override
   public UpstreamTls tlsFor(RouteDecision.Routed routed, TrafficPolicy traffic, InetSocketAddress endpoint) {
     try {
+      ClientTlsSettings dr = traffic == null ? null : traffic.tls();
+      if (dr == null && (identity == null || !identity.required())) {
+        // what decide() answers without a DestinationRule tls for a workload outside mTLS: plain
+        // text, known without a lookup (issue 13: the per-attempt cost of a plain-text mesh)
+        upstreamPlain.increment();
+        return null;
+      }
       RouteTable t = table.get();
       Decisions d = decisions;
       if (d.table != t) {
@@ -127,9 +143,11 @@ public final class SecurityStage implements UpstreamSecurity {
         decisions = d;
       }
       Cluster cluster = routed.cluster();
-      ClientTlsSettings dr = traffic == null ? null : traffic.tls();
       Object key = dr == null ? endpoint : java.util.List.of(endpoint, dr);
-      Map<Object, Object> perCluster = d.byCluster.computeIfAbsent(cluster, c -> new ConcurrentHashMap<>());
+      Map<Object, Object> perCluster = d.byCluster.get(cluster);
+      if (perCluster == null) {
+        perCluster = d.byCluster.computeIfAbsent(cluster, c -> new ConcurrentHashMap<>());
+      }
       Object decided = perCluster.get(key);
       if (decided == null) {
         decided = decide(t, cluster, dr, endpoint);

@@ -19,6 +19,8 @@ import java.util.random.RandomGenerator;
  */
 public final class Upstreams {
   static final long FORGET_AFTER_NANOS = 10L * 60 * 1_000_000_000L;
+  /** How stale a cluster's last-use time may be: negligible against {@link #FORGET_AFTER_NANOS}. */
+  static final long TOUCH_EVERY_NANOS = 1_000_000_000L;
   /** Below this many clusters nothing is swept: keeping a few idle clusters costs nothing. */
   private static final int SWEEP_ABOVE = 64;
 
@@ -44,7 +46,12 @@ public final class Upstreams {
         sweep(c);
       }
     }
-    c.lastUsedNanos = now();
+    long now = now();
+    if (now - c.lastUsedNanos >= TOUCH_EVERY_NANOS) {
+      // a volatile write per call (a fence, and a cache line every calling thread shares) only
+      // to say "still in use" to a sweep that counts in minutes: at most once a second (issue 13)
+      c.lastUsedNanos = now;
+    }
     return c;
   }
 

@@ -39,6 +39,12 @@ import jdk.internal.net.http.HttpRequestImpl;
  */
 public final class JdkConnections {
   private static final Map<Object, ConnectionUse> USES = Collections.synchronizedMap(new WeakHashMap<>());
+  /**
+   * Set when a route with connection limits first puts a connection in {@link #USES}: until then
+   * the map is empty and the four per-request look-ups (each a lock and a sweep of the weak map's
+   * queue) are skipped (issue 13: the per-request cost of routes that set no limits).
+   */
+  private static volatile boolean tracking;
 
   private JdkConnections() {}
 
@@ -49,6 +55,10 @@ public final class JdkConnections {
         return;
       }
       Attempt attempt = RequestAttempts.attempt(request);
+      if (!tracking && (attempt == null
+          || (attempt.maxRequestsPerConnection() == 0 && attempt.maxConnectionDurationNanos() == 0 && attempt.connectionIdleTimeoutNanos() == 0))) {
+        return; // no connection is limited, and this attempt sets no limit: nothing to count
+      }
       ConnectionUse use = USES.get(connection);
       if (attempt == null) {
         if (use != null) {
@@ -61,6 +71,7 @@ public final class JdkConnections {
           return; // nothing to enforce: no state kept
         }
         use = new ConnectionUse(System.nanoTime());
+        tracking = true;
         USES.put(connection, use);
       }
       use.request(attempt);
@@ -74,7 +85,7 @@ public final class JdkConnections {
    * when it closes it anyway): returns true after closing it when the route's limits say so.
    */
   public static boolean closeInsteadOfKeepingAlive(Object connection, Object headers) {
-    if (headers == null) {
+    if (headers == null || !tracking) {
       return false;
     }
     try {
@@ -108,6 +119,9 @@ public final class JdkConnections {
 
   /** {@code connection} goes back to the client's pool for {@code keepAliveSeconds}: returns the keep-alive to use. */
   public static long returning(Object connection, long keepAliveSeconds) {
+    if (!tracking) {
+      return keepAliveSeconds;
+    }
     try {
       ConnectionUse use = USES.get(connection);
       if (use == null) {
@@ -124,8 +138,8 @@ public final class JdkConnections {
 
   /** The pool found {@code connection}: returns it, or null (after closing it) when it outlived the route's limits. */
   public static Object pooled(Object connection) {
-    if (connection == null) {
-      return null;
+    if (connection == null || !tracking) {
+      return connection;
     }
     try {
       ConnectionUse use = USES.get(connection);

@@ -37,22 +37,19 @@ public final class TlsOrigination {
 
   /** A connection for {@code request} is about to be made on this thread; returns what to restore. */
   public static UpstreamTls connecting(HttpRequestImpl request) {
+    // set(null), never remove(): get() on a thread without the entry inserts one (setInitialValue),
+    // and removing it again after every connect attempt cleared a Reference and scanned the
+    // thread's map on each request (issue 13); the entry now stays, holding null when idle
     UpstreamTls previous = CONNECTING.get();
     UpstreamTls tls = request == null ? null : RequestAttempts.tls(request);
-    if (tls != null) {
+    if (tls != null || previous != null) {
       CONNECTING.set(tls);
-    } else if (previous != null) {
-      CONNECTING.remove();
     }
     return previous;
   }
 
   public static void connected(UpstreamTls previous) {
-    if (previous == null) {
-      CONNECTING.remove();
-    } else {
-      CONNECTING.set(previous);
-    }
+    CONNECTING.set(previous);
   }
 
   /** The engine for the connection being made, or null when it is not a mesh mTLS connection. Never throws. */

@@ -46,10 +46,25 @@ public final class MeshInboundFilter extends Filter {
    */
   static HttpExchange forApplication(HttpExchange exchange, Certificate[] peer) {
     String xfcc = peer == null ? null : Mesh.forwardedClientCert(peer);
-    if (xfcc == null && !exchange.getRequestHeaders().containsKey(io.inmesh.bootstrap.InboundTls.XFCC_HEADER)) {
+    if (xfcc == null && !hasXfcc(exchange.getRequestHeaders())) {
       return exchange;
     }
     return new MeshExchange(exchange, xfcc);
+  }
+
+  /**
+   * Whether the request carries an {@code X-Forwarded-Client-Cert}: a scan of its few header names
+   * instead of {@code containsKey}, which normalizes the name into a new string on every request
+   * (Java 17's {@code Headers.normalize}; issue 13's per-request cost).
+   */
+  private static boolean hasXfcc(com.sun.net.httpserver.Headers headers) {
+    String name = io.inmesh.bootstrap.InboundTls.XFCC_HEADER;
+    for (String k : headers.keySet()) {
+      if (k != null && k.length() == name.length() && k.equalsIgnoreCase(name)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override

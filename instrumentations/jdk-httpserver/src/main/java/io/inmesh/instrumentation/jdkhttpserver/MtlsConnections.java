@@ -33,6 +33,12 @@ import javax.net.ssl.SSLSession;
 public final class MtlsConnections {
   private static volatile Handles handles;
   private static volatile Throwable unavailable;
+  /**
+   * Set once the mesh terminated TLS on some connection of this JVM's servers: until then no
+   * exchange can have a mesh TLS session, and {@link #session} answers null without reflection
+   * (issue 13: a plain server no longer pays two reflective calls per request).
+   */
+  private static volatile boolean anyTls;
 
   private MtlsConnections() {}
 
@@ -88,6 +94,7 @@ public final class MtlsConnections {
           chan.close();
           return;
         }
+        anyTls = true; // before the connection's streams are set: its first exchange must find the session
         Object ssl = h.sslStreams.newInstance(server, sc, stream);
         SSLEngine engine = (SSLEngine) h.sslEngine.invoke(ssl);
         Mesh.configureInboundEngine(engine);
@@ -113,6 +120,9 @@ public final class MtlsConnections {
 
   /** The TLS session of an exchange the mesh terminated mTLS for, or null. */
   public static SSLSession session(Object exchange) {
+    if (!anyTls) {
+      return null;
+    }
     try {
       Handles h = handles();
       Object impl = h.exchangeImplGet.invoke(null, exchange);

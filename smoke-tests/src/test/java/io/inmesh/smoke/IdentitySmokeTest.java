@@ -317,6 +317,6 @@ class IdentitySmokeTest {
 
   @AfterAll
   void stopAll() {
-    procs.forEach(Proc::stop);
+    Proc.stopAll(procs);
   }
 }

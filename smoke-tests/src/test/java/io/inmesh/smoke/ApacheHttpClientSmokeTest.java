@@ -101,10 +101,7 @@ class ApacheHttpClientSmokeTest {
 
   @AfterAll
   void stopMesh() {
-    apps.forEach(Proc::stop);
-    if (earlyCaller != null) {
-      earlyCaller.stop();
-    }
+    Proc.stopAll(apps, earlyCaller);
     if (controlPlane != null) {
       controlPlane.stop();
     }

@@ -1,16 +1,12 @@
 package io.inmesh.smoke;
 
 import static io.inmesh.smoke.Smoke.awaitTrue;
-import static io.inmesh.smoke.Smoke.inmeshEnv;
 import static io.inmesh.smoke.Smoke.meshed;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
@@ -22,13 +18,10 @@ import java.security.MessageDigest;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -118,36 +111,30 @@ class ApacheMtlsSmokeTest {
 
   final Path tmp = Smoke.workDir("ApacheMtlsSmokeTest");
   final Path logs = Smoke.LOGS.resolve("apache-mtls");
-  final List<Proc> procs = new CopyOnWriteArrayList<>();
-  final Map<String, String> tokens = new ConcurrentHashMap<>();
-  Path policies;
-  Path dataDir;
+  final MeshIdentityFleet fleet = new MeshIdentityFleet(tmp, logs, CONTROL);
+  final Path policies = fleet.policies;
+  final Map<String, String> tokens = fleet.tokens;
   Proc controlPlane;
   Proc caller;
   Proc backend;
-  HttpServer nonMesh;
-  final AtomicInteger nonMeshServed = new AtomicInteger();
+  final AtomicInteger nonMeshServed = fleet.nonMeshServed;
 
   @BeforeAll
   void startFleet() throws Exception {
-    policies = Files.createDirectories(tmp.resolve("policies"));
-    dataDir = Files.createDirectories(tmp.resolve("control-data"));
+    Files.createDirectories(fleet.dataDir);
     Smoke.write(policies.resolve("peer-authentication.yaml"), POLICIES);
     // overlapped to keep the class cheap: the control plane starts while the first join token (which
     // makes the data directory's token key) is made; the caller starts while the backend's token is made
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
       // a long registry expiry: the stale registration of apache-victim outlives the tests
-      Future<Proc> cp = pool.submit(() -> Smoke.controlPlane("control-plane", CONTROL, policies, dataDir, logs, "1s", "300s"));
-      token("apache-mtls-caller");
-      Future<String> backendToken = pool.submit(() -> token("apache-mtls-backend"));
+      Future<Proc> cp = pool.submit(() -> fleet.startControlPlane());
+      fleet.token("apache-mtls-caller");
+      Future<String> backendToken = pool.submit(() -> fleet.token("apache-mtls-backend"));
       controlPlane = cp.get(120, TimeUnit.SECONDS);
-      procs.add(controlPlane);
-      caller = meshed("apache-mtls-caller", env("apache-mtls-caller", CALLER), logs, Smoke.plainAppWithLibraries("mtls.MtlsApacheCalls", CALLER, "8080"));
-      procs.add(caller);
+      caller = fleet.start("apache-mtls-caller", fleet.env("apache-mtls-caller", CALLER), Smoke.plainAppWithLibraries("mtls.MtlsApacheCalls", CALLER, "8080"));
       backendToken.get(120, TimeUnit.SECONDS);
-      backend = meshed("apache-mtls-backend", env("apache-mtls-backend", BACKEND), logs, Smoke.plainApp("mtls.EchoBackendApp", BACKEND, "8080", "8081", "8082"));
-      procs.add(backend);
+      backend = fleet.start("apache-mtls-backend", fleet.env("apache-mtls-backend", BACKEND), Smoke.plainApp("mtls.EchoBackendApp", BACKEND, "8080", "8081", "8082"));
     } finally {
       pool.shutdown();
     }
@@ -164,9 +151,7 @@ class ApacheMtlsSmokeTest {
     assertThat(registered.statusCode()).as(registered.body()).isEqualTo(200);
 
     for (Proc p : List.of(caller, backend)) {
-      String address = p == caller ? CALLER : BACKEND;
-      Smoke.awaitReady(p, address);
-      awaitTrue(p.name() + " identity", Duration.ofSeconds(60), () -> MtlsSmokeTest.identity(address).path("ready").asBoolean(), p, controlPlane);
+      fleet.awaitIdentity(p, p == caller ? CALLER : BACKEND);
     }
     awaitTrue("the caller to see the backend and the victim with their identities", Duration.ofSeconds(60), () -> {
       JsonNode dump = Smoke.getJson("http://" + CALLER + ":15000/config_dump");
@@ -185,30 +170,8 @@ class ApacheMtlsSmokeTest {
     }, caller, controlPlane);
     awaitTrue("the caller listening", Duration.ofSeconds(60), () -> caller.output().contains("listening on"), caller);
 
-    nonMesh = HttpServer.create(new InetSocketAddress(NON_MESH, 8080), 16);
-    nonMesh.createContext("/", ex -> {
-      nonMeshServed.incrementAndGet();
-      byte[] b = ("xfcc=" + ex.getRequestHeaders().getFirst("X-Forwarded-Client-Cert") + "\n").getBytes(StandardCharsets.UTF_8);
-      ex.sendResponseHeaders(200, b.length);
-      try (OutputStream o = ex.getResponseBody()) {
-        o.write(b);
-      }
-    });
-    nonMesh.start();
-  }
-
-  Map<String, String> env(String service, String address) {
-    Map<String, String> env = inmeshEnv(service, "app=" + service, address, "http://" + CONTROL, tmp.resolve("cache-" + service));
-    env.put("INMESH_TOKEN", tokens.get(service));
-    env.put("APP_NAME", service);
-    return env;
-  }
-
-  String token(String serviceAccount) {
-    String t = IdentitySmokeTest.run(List.of(Smoke.ROOT.resolve("inmesh").toString(), "token", "create",
-        "--data-dir", dataDir.toString(), "--namespace", "default", "--service-account", serviceAccount, "--ttl", "1h")).trim();
-    tokens.put(serviceAccount, t);
-    return t;
+    // the non-mesh host answers "xfcc=<the X-Forwarded-Client-Cert it received>"
+    fleet.startNonMesh(NON_MESH, "");
   }
 
   /** The caller's Apache {@code client} calls {@code url}; the answer as key → value (first value wins), and "raw". */
@@ -352,9 +315,6 @@ class ApacheMtlsSmokeTest {
 
   @AfterAll
   void stopAll() {
-    if (nonMesh != null) {
-      nonMesh.stop(0);
-    }
-    procs.forEach(Proc::stop);
+    fleet.stop();
   }
 }

@@ -309,6 +309,6 @@ class AuthorizationSmokeTest {
 
   @AfterAll
   void stopAll() {
-    procs.forEach(Proc::stop);
+    Proc.stopAll(procs);
   }
 }

@@ -188,7 +188,7 @@ class ConnectionLifetimeSmokeTest {
 
   @AfterAll
   void stopMesh() {
-    apps.forEach(Proc::stop);
+    Proc.stopAll(apps);
     if (controlPlane != null) {
       controlPlane.stop();
     }

@@ -46,8 +46,11 @@ class IdentitySmokeTest {
   /** Each JVM its own address: a stopped JVM's ports never race the next one's. */
   static String USUARIO = USUARIO_FIRST;
   static final String ID = "spiffe://cluster.local/ns/default/sa/usuario-service";
-  /** Renewals every ~9-10 s: rotation tests wait for renewals, so a shorter lifetime waits less. */
-  static final String CERT_TTL = "20s";
+  /**
+   * Renewals every ~7 s: rotation tests wait for renewals, so a shorter lifetime waits less; each
+   * renewal still has half the lifetime (7 s) to complete before the certificate it replaces expires.
+   */
+  static final String CERT_TTL = "15s";
   static final String LONG_CERT_TTL = "10m";
 
   final Path tmp = Smoke.workDir("IdentitySmokeTest");
@@ -63,13 +66,17 @@ class IdentitySmokeTest {
   @BeforeAll
   void startControlPlane() throws Exception {
     policies = Files.createDirectories(tmp.resolve("policies"));
-    dataDir = tmp.resolve("control-data");
+    dataDir = Files.createDirectories(tmp.resolve("control-data"));
     cache = tmp.resolve("cache-usuario");
     logs = Smoke.LOGS.resolve("identity");
     Smoke.write(policies.resolve("subsets.yaml"), Policies.SUBSETS);
+    // the join token (a JVM of its own) is made while the control plane starts, as ApacheMtlsSmokeTest does
+    java.util.concurrent.CompletableFuture<String> made = java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> run(List.of(Smoke.ROOT.resolve("inmesh").toString(), "token", "create", "--data-dir", dataDir.toString(),
+            "--namespace", "default", "--service-account", "usuario-service", "--ttl", "1h")),
+        runnable -> new Thread(runnable, "token-create").start());
     controlPlane = startControlPlane("control-plane", CERT_TTL);
-    token = run(List.of(Smoke.ROOT.resolve("inmesh").toString(), "token", "create", "--data-dir", dataDir.toString(),
-        "--namespace", "default", "--service-account", "usuario-service", "--ttl", "1h"));
+    token = made.get(150, TimeUnit.SECONDS);
     assertThat(token.lines()).as("the token alone on stdout").hasSize(1);
     token = token.trim();
   }
@@ -198,14 +205,18 @@ class IdentitySmokeTest {
   @Test
   @Order(5)
   void theAgentRefusesAControlPlaneThatDoesNotChainToItsCa() throws Exception {
-    controlPlane = startControlPlane("control-plane-again", CERT_TTL);
     Path foreign = tmp.resolve("foreign");
     Files.createDirectories(foreign);
     String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-    run(List.of(keytool, "-genkeypair", "-keystore", foreign.resolve("ks.p12").toString(), "-storepass", "changeit", "-alias", "ca",
-        "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=someone else's CA", "-ext", "bc:c", "-validity", "2"));
-    run(List.of(keytool, "-exportcert", "-rfc", "-keystore", foreign.resolve("ks.p12").toString(), "-storepass", "changeit", "-alias", "ca",
-        "-file", foreign.resolve("ca.pem").toString()));
+    // the foreign CA is made (two keytool JVMs) while the control plane starts
+    java.util.concurrent.CompletableFuture<Void> foreignCa = java.util.concurrent.CompletableFuture.runAsync(() -> {
+      run(List.of(keytool, "-genkeypair", "-keystore", foreign.resolve("ks.p12").toString(), "-storepass", "changeit", "-alias", "ca",
+          "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=someone else's CA", "-ext", "bc:c", "-validity", "2"));
+      run(List.of(keytool, "-exportcert", "-rfc", "-keystore", foreign.resolve("ks.p12").toString(), "-storepass", "changeit", "-alias", "ca",
+          "-file", foreign.resolve("ca.pem").toString()));
+    }, runnable -> new Thread(runnable, "foreign-ca").start());
+    controlPlane = startControlPlane("control-plane-again", CERT_TTL);
+    foreignCa.get(150, TimeUnit.SECONDS);
     Files.deleteIfExists(cache.resolve("identity.pem")); // nothing cached: it must reach the control plane
     USUARIO = "127.0.10.23";
     usuario = startUsuario("usuario-foreign-ca", foreign.resolve("ca.pem").toString());
@@ -227,12 +238,22 @@ class IdentitySmokeTest {
     Files.deleteIfExists(cache.resolve("identity.pem"));
     USUARIO = "127.0.10.24";
     usuario = startUsuario("usuario-for-callers", dataDir.resolve("ca/roots.pem").toString());
+    // the callers' tokens (a JVM each; the token key exists since @BeforeAll, so both at once) are
+    // made and one revoked while usuario starts
+    java.util.concurrent.ExecutorService tokenMakers = java.util.concurrent.Executors.newFixedThreadPool(2);
+    String good;
+    String revoked;
+    try {
+      java.util.concurrent.Future<String> goodToken = tokenMakers.submit(this::pedidoToken);
+      java.util.concurrent.Future<String> revokedToken = tokenMakers.submit(this::pedidoToken);
+      good = goodToken.get(150, TimeUnit.SECONDS);
+      revoked = revokedToken.get(150, TimeUnit.SECONDS);
+    } finally {
+      tokenMakers.shutdown();
+    }
+    run(List.of(Smoke.ROOT.resolve("inmesh").toString(), "token", "revoke", "--data-dir", dataDir.toString(), revoked));
     awaitTrue("usuario ready", Duration.ofSeconds(180), () -> Smoke.status("http://" + USUARIO + ":15020/healthz/ready") == 200, usuario);
     awaitTrue("usuario registered", Duration.ofSeconds(90), () -> agent() != null, controlPlane, usuario);
-
-    String good = pedidoToken();
-    String revoked = pedidoToken();
-    run(List.of(Smoke.ROOT.resolve("inmesh").toString(), "token", "revoke", "--data-dir", dataDir.toString(), revoked));
 
     Proc withIdentity = startPedido("pedido-with-identity", "127.0.10.25", good);
     Proc without = startPedido("pedido-revoked-token", "127.0.10.26", revoked);
@@ -296,6 +317,6 @@ class IdentitySmokeTest {
 
   @AfterAll
   void stopAll() {
-    procs.forEach(Proc::stop);
+    Proc.stopAll(procs);
   }
 }

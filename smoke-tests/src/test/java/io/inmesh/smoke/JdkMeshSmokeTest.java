@@ -90,7 +90,7 @@ class JdkMeshSmokeTest {
 
   @AfterAll
   void stopMesh() {
-    apps.forEach(Proc::stop);
+    Proc.stopAll(apps);
     if (controlPlane != null) {
       controlPlane.stop();
     }

@@ -32,9 +32,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * each workload's identity and for a caller to see a backend with its identity, and a plain
  * {@code HttpServer} outside the mesh. Each class keeps its own addresses, policies, workloads and
  * assertions; it owns one fleet per class ({@code @BeforeAll}) and stops it in {@code @AfterAll}.
- * Used by OkHttpMtlsSmokeTest and MtlsRotationSmokeTest (checked on Java 17 and 25); MtlsSmokeTest,
- * TomcatMtlsSmokeTest, ApacheMtlsSmokeTest and ReactorNettyMtlsSmokeTest still carry their own copy
- * and can move onto it the same way.
+ * Used by OkHttpMtlsSmokeTest, MtlsRotationSmokeTest, MtlsSmokeTest and ReactorNettyMtlsSmokeTest
+ * (checked on Java 17 and 25).
  */
 final class MeshIdentityFleet {
   static final String TD = "spiffe://cluster.local/ns/default/sa/";
@@ -81,6 +80,28 @@ final class MeshIdentityFleet {
     controlPlane = Proc.start("control-plane", cmd, Map.of(), logs);
     procs.add(controlPlane);
     awaitTrue("control plane healthy", Duration.ofSeconds(30), () -> Smoke.status("http://" + control + "/healthz") == 200, controlPlane);
+    return controlPlane;
+  }
+
+  /**
+   * {@link #startControlPlane()} while the join tokens are made (a JVM each): {@code first} alone
+   * (it makes the data directory's token key), then the others together. The control plane and
+   * {@code inmesh token create} share the data directory, each with files of its own (the CA, the
+   * token key), as ApacheMtlsSmokeTest has overlapped them since it was written.
+   */
+  Proc startControlPlaneWithTokens(String first, String... others) throws Exception {
+    Files.createDirectories(dataDir);
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<?> made = pool.submit(() -> {
+        tokens(first, others);
+        return null;
+      });
+      startControlPlane();
+      made.get(240, TimeUnit.SECONDS);
+    } finally {
+      pool.shutdown();
+    }
     return controlPlane;
   }
 
@@ -180,6 +201,10 @@ final class MeshIdentityFleet {
     if (nonMesh != null) {
       nonMesh.stop(0);
     }
-    procs.forEach(Proc::stop);
+    // the workloads together, then the control plane (their goodbyes reach it)
+    Proc.stopAll(procs.stream().filter(p -> p != controlPlane).toList());
+    if (controlPlane != null) {
+      controlPlane.stop();
+    }
   }
 }

@@ -1,7 +1,6 @@
 package io.inmesh.smoke;
 
 import static io.inmesh.smoke.Smoke.awaitTrue;
-import static io.inmesh.smoke.Smoke.inmeshEnv;
 import static io.inmesh.smoke.Smoke.meshed;
 import static io.inmesh.smoke.Smoke.plainApp;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -11,7 +10,6 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URLEncoder;
@@ -27,11 +25,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.KeyManagerFactory;
@@ -127,44 +120,26 @@ class MtlsSmokeTest {
 
   final Path tmp = Smoke.workDir("MtlsSmokeTest");
   final Path logs = Smoke.LOGS.resolve("mtls");
-  final List<Proc> procs = new CopyOnWriteArrayList<>();
-  final Map<String, String> tokens = new ConcurrentHashMap<>();
-  Path policies;
-  Path dataDir;
+  final MeshIdentityFleet fleet = new MeshIdentityFleet(tmp, logs, CONTROL);
+  final Path policies = fleet.policies;
+  final Path dataDir = fleet.dataDir;
   Proc controlPlane;
   Proc caller;
   /** STRICT, and later the victim: it dies and an impostor takes its address. */
   Proc strict;
-  HttpServer nonMesh;
-  final AtomicInteger nonMeshServed = new AtomicInteger();
+  final AtomicInteger nonMeshServed = fleet.nonMeshServed;
 
   @BeforeAll
   void startFleet() throws Exception {
-    policies = Files.createDirectories(tmp.resolve("policies"));
-    dataDir = tmp.resolve("control-data");
     Smoke.write(policies.resolve("peer-authentication.yaml"), POLICIES);
     // a long registry expiry: a dead workload's registration outlives it, as a stale endpoint would
-    controlPlane = Smoke.controlPlane("control-plane", CONTROL, policies, dataDir, logs, "1s", "300s");
-    procs.add(controlPlane);
-    // the first token makes the data directory's token key; the others can then be made together
-    token("mtls-caller");
-    ExecutorService pool = Executors.newFixedThreadPool(3);
-    List<Future<?>> made = new ArrayList<>();
-    for (String sa : List.of("mtls-strict", "mtls-multi", "mtls-impostor")) {
-      made.add(pool.submit(() -> token(sa)));
-    }
-    for (Future<?> f : made) {
-      f.get(120, TimeUnit.SECONDS);
-    }
-    pool.shutdown();
+    controlPlane = fleet.startControlPlaneWithTokens("mtls-caller", "mtls-strict", "mtls-multi", "mtls-impostor");
 
     caller = start("mtls-caller", CALLER, "MtlsCallerApp", "8080");
     strict = start("mtls-strict", STRICT, "EchoBackendApp", "8080");
     Proc multi = start("mtls-multi", MULTI, "EchoBackendApp", "8080", "8081");
     for (Proc p : List.of(caller, strict, multi)) {
-      String address = p == caller ? CALLER : p == strict ? STRICT : MULTI;
-      Smoke.awaitReady(p, address);
-      awaitTrue(p.name() + " identity", Duration.ofSeconds(60), () -> identity(address).path("ready").asBoolean(), p, controlPlane);
+      fleet.awaitIdentity(p, p == caller ? CALLER : p == strict ? STRICT : MULTI);
     }
     awaitTrue("the caller to see every backend with its identity", Duration.ofSeconds(60), () -> {
       JsonNode dump = Smoke.getJson("http://" + CALLER + ":15000/config_dump");
@@ -179,42 +154,18 @@ class MtlsSmokeTest {
       return withIdentity >= 3;
     }, caller, controlPlane);
 
-    nonMesh = HttpServer.create(new InetSocketAddress(NON_MESH, 8080), 16);
-    nonMesh.createContext("/", ex -> {
-      nonMeshServed.incrementAndGet();
-      byte[] b = ("xfcc=" + String.valueOf(ex.getRequestHeaders().getFirst("X-Forwarded-Client-Cert")) + "\n").getBytes(StandardCharsets.UTF_8);
-      ex.sendResponseHeaders(200, b.length);
-      try (OutputStream o = ex.getResponseBody()) {
-        o.write(b);
-      }
-    });
-    nonMesh.start();
-  }
-
-  String token(String serviceAccount) {
-    String t = IdentitySmokeTest.run(List.of(Smoke.ROOT.resolve("inmesh").toString(), "token", "create",
-        "--data-dir", dataDir.toString(), "--namespace", "default", "--service-account", serviceAccount, "--ttl", "1h")).trim();
-    tokens.put(serviceAccount, t);
-    return t;
+    // the non-mesh host answers "xfcc=<the X-Forwarded-Client-Cert it received>"
+    fleet.startNonMesh(NON_MESH, "");
   }
 
   Proc start(String service, String address, String app, String... ports) throws IOException {
-    Map<String, String> env = inmeshEnv(service, "app=" + service, address, "http://" + CONTROL, tmp.resolve("cache-" + service));
-    env.put("INMESH_TOKEN", tokens.get(service));
-    env.put("APP_NAME", service);
     List<String> args = new ArrayList<>(List.of(address));
     args.addAll(List.of(ports));
-    Proc p = meshed(service, env, logs, plainApp("mtls." + app, args.toArray(new String[0])));
-    procs.add(p);
-    return p;
+    return fleet.start(service, fleet.env(service, address), plainApp("mtls." + app, args.toArray(new String[0])));
   }
 
   static JsonNode identity(String address) {
-    try {
-      return Smoke.getJson("http://" + address + ":15000/config_dump").path("identity");
-    } catch (AssertionError e) {
-      return Smoke.JSON.missingNode();
-    }
+    return MeshIdentityFleet.identity(address);
   }
 
   /** The caller's JDK HttpClient calls {@code url}; the answer as key → value. */
@@ -612,9 +563,6 @@ class MtlsSmokeTest {
 
   @AfterAll
   void stopAll() {
-    if (nonMesh != null) {
-      nonMesh.stop(0);
-    }
-    procs.forEach(Proc::stop);
+    fleet.stop();
   }
 }

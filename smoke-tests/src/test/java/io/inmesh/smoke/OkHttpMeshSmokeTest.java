@@ -116,10 +116,7 @@ class OkHttpMeshSmokeTest {
 
   @AfterAll
   void stopMesh() {
-    apps.forEach(Proc::stop);
-    if (noSnapshot != null) {
-      noSnapshot.stop();
-    }
+    Proc.stopAll(apps, noSnapshot);
     if (controlPlane != null) {
       controlPlane.stop();
     }

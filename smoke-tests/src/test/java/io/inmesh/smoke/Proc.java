@@ -93,6 +93,28 @@ public final class Proc implements AutoCloseable {
     }
   }
 
+  /**
+   * {@link #stop()} for every one at once: SIGTERM to all, then each waited for (bounded as there),
+   * forcibly if it did not exit. A fleet's JVMs run their shutdown hooks side by side instead of
+   * one after another (each takes about half a second on a busy machine). Nulls are skipped.
+   */
+  public static void stopAll(java.util.Collection<? extends Proc> procs, Proc... more) {
+    List<Proc> all = new java.util.ArrayList<>(procs);
+    all.addAll(java.util.Arrays.asList(more));
+    all.removeIf(p -> p == null || !p.process.isAlive());
+    all.forEach(p -> p.process.destroy());
+    for (Proc p : all) {
+      try {
+        if (!p.process.waitFor(10, TimeUnit.SECONDS)) {
+          p.kill();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        p.kill();
+      }
+    }
+  }
+
   /** SIGKILL: no shutdown hooks, as when a node dies. */
   public void kill() {
     process.destroyForcibly();

@@ -118,7 +118,7 @@ class ReactorNettyMeshSmokeTest {
 
   @AfterAll
   void stopMesh() {
-    apps.forEach(Proc::stop);
+    Proc.stopAll(apps);
     if (controlPlane != null) {
       controlPlane.stop();
     }

@@ -1,30 +1,24 @@
 package io.inmesh.smoke;
 
 import static io.inmesh.smoke.Smoke.awaitTrue;
-import static io.inmesh.smoke.Smoke.inmeshEnv;
-import static io.inmesh.smoke.Smoke.meshed;
 import static io.inmesh.smoke.Smoke.plainApp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -118,36 +112,28 @@ class ReactorNettyMtlsSmokeTest {
 
   final Path tmp = Smoke.workDir("ReactorNettyMtlsSmokeTest");
   final Path logs = Smoke.LOGS.resolve("reactor-netty-mtls");
-  final List<Proc> procs = new CopyOnWriteArrayList<>();
+  final MeshIdentityFleet fleet = new MeshIdentityFleet(tmp, logs, CONTROL);
   final HttpClient http = HttpClient.newHttpClient();
-  final AtomicInteger nonMeshServed = new AtomicInteger();
-  Path policies;
-  Path dataDir;
+  final AtomicInteger nonMeshServed = fleet.nonMeshServed;
+  final Path policies = fleet.policies;
   Proc controlPlane;
   Proc caller;
   Proc caller13;
   Proc backend;
-  HttpServer nonMesh;
 
   @BeforeAll
   void startFleet() throws Exception {
-    policies = Files.createDirectories(tmp.resolve("policies"));
-    dataDir = tmp.resolve("control-data");
     Smoke.write(policies.resolve("peer-authentication.yaml"), POLICIES);
-    controlPlane = Smoke.controlPlane("control-plane", CONTROL, policies, dataDir, logs, "1s", "300s");
-    procs.add(controlPlane);
-    // the first token makes the data directory's token key; a token serves every JVM of its identity
-    String callerToken = token("reactor-caller");
-    String backendToken = token("mtls-backend");
+    // a token serves every JVM of its identity; both are made while the control plane starts
+    controlPlane = fleet.startControlPlaneWithTokens("reactor-caller", "mtls-backend");
+    String callerToken = fleet.tokens.get("reactor-caller");
+    String backendToken = fleet.tokens.get("mtls-backend");
 
-    backend = meshed("mtls-backend", env("mtls-backend", BACKEND, backendToken), logs, plainApp("mtls.EchoBackendApp", BACKEND, "8080", "8081", "8082"));
-    procs.add(backend);
-    caller = meshed("reactor-caller", env("reactor-caller", CALLER, callerToken), logs,
+    backend = fleet.start("mtls-backend", env("mtls-backend", BACKEND, backendToken), plainApp("mtls.EchoBackendApp", BACKEND, "8080", "8081", "8082"));
+    caller = fleet.start("reactor-caller", env("reactor-caller", CALLER, callerToken),
         ReactorNettyMeshSmokeTest.withBlockHound(Smoke.plainAppWithClientLibraries("tasks.TaskCallerApp", CALLER, "8080")));
-    procs.add(caller);
-    caller13 = meshed("reactor-caller-1.3", env("reactor-caller", CALLER_13, callerToken), logs,
+    caller13 = fleet.start("reactor-caller-1.3", env("reactor-caller", CALLER_13, callerToken),
         ReactorNettyMeshSmokeTest.withBlockHound(ReactorNettyMeshSmokeTest.onReactorNetty13(Smoke.plainAppWithClientLibraries("tasks.TaskCallerApp", CALLER_13, "8080"))));
-    procs.add(caller13);
     for (Proc p : List.of(backend, caller, caller13)) {
       String address = p == backend ? BACKEND : p == caller ? CALLER : CALLER_13;
       Smoke.awaitReady(p, address);
@@ -181,36 +167,18 @@ class ReactorNettyMtlsSmokeTest {
       w.get(400, TimeUnit.SECONDS);
     }
 
-    nonMesh = HttpServer.create(new InetSocketAddress(NON_MESH, 8080), 16);
-    nonMesh.createContext("/", ex -> {
-      nonMeshServed.incrementAndGet();
-      byte[] b = ("xfcc=" + ex.getRequestHeaders().getFirst("X-Forwarded-Client-Cert") + "\n").getBytes(StandardCharsets.UTF_8);
-      ex.sendResponseHeaders(200, b.length);
-      try (OutputStream o = ex.getResponseBody()) {
-        o.write(b);
-      }
-    });
-    nonMesh.start();
+    // the non-mesh host answers "xfcc=<the X-Forwarded-Client-Cert it received>"
+    fleet.startNonMesh(NON_MESH, "");
   }
 
-  String token(String serviceAccount) {
-    return IdentitySmokeTest.run(List.of(Smoke.ROOT.resolve("inmesh").toString(), "token", "create",
-        "--data-dir", dataDir.toString(), "--namespace", "default", "--service-account", serviceAccount, "--ttl", "1h")).trim();
-  }
-
+  /** A cache directory per JVM (two callers share the reactor-caller identity and its token). */
   Map<String, String> env(String service, String address, String token) {
-    Map<String, String> env = inmeshEnv(service, "app=" + service, address, "http://" + CONTROL, tmp.resolve("cache-" + address));
-    env.put("INMESH_TOKEN", token);
-    env.put("APP_NAME", service);
-    return env;
+    return fleet.env(service, "app=" + service, address, token, address);
   }
 
   @AfterAll
   void stopAll() {
-    if (nonMesh != null) {
-      nonMesh.stop(0);
-    }
-    procs.forEach(Proc::stop);
+    fleet.stop();
   }
 
   // ---- auto mTLS to a STRICT workload -----------------------------------------------------------

@@ -61,7 +61,7 @@ class Resilience4jRetryScopeSmokeTest {
 
   @AfterAll
   void stop() {
-    probes.values().forEach(Proc::stop);
+    Proc.stopAll(probes.values());
   }
 
   private static String value(String kv) {

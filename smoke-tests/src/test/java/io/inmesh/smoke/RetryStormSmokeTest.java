@@ -116,7 +116,7 @@ class RetryStormSmokeTest {
 
   @AfterAll
   void stopChain() throws IOException {
-    apps.forEach(Proc::stop);
+    Proc.stopAll(apps);
     if (controlPlane != null) {
       controlPlane.stop();
     }

@@ -88,7 +88,7 @@ class SpringBootSmokeTest {
 
   @AfterAll
   void stopMesh() {
-    apps.forEach(Proc::stop);
+    Proc.stopAll(apps);
     if (controlPlane != null) {
       controlPlane.stop();
     }

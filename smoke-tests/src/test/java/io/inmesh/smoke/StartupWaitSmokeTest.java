@@ -80,7 +80,7 @@ class StartupWaitSmokeTest {
 
   @AfterAll
   void stopAll() {
-    procs.forEach(Proc::stop);
+    Proc.stopAll(procs);
     if (controlPlane != null) {
       controlPlane.stop();
     }

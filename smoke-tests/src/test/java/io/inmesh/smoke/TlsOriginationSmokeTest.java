@@ -368,6 +368,6 @@ class TlsOriginationSmokeTest {
   @AfterAll
   void stopAll() {
     servers.forEach(s -> s.stop(0));
-    procs.forEach(Proc::stop);
+    Proc.stopAll(procs);
   }
 }

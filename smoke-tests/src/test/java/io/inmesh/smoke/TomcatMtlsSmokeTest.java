@@ -1,7 +1,6 @@
 package io.inmesh.smoke;
 
 import static io.inmesh.smoke.Smoke.awaitTrue;
-import static io.inmesh.smoke.Smoke.inmeshEnv;
 import static io.inmesh.smoke.Smoke.meshed;
 import static io.inmesh.smoke.Smoke.plainApp;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -26,7 +25,6 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -112,25 +110,20 @@ class TomcatMtlsSmokeTest {
 
   final Path tmp = Smoke.workDir("TomcatMtlsSmokeTest");
   final Path logs = Smoke.LOGS.resolve("tomcat-mtls");
-  final List<Proc> procs = new CopyOnWriteArrayList<>();
-  final Map<String, String> tokens = new ConcurrentHashMap<>();
-  Path policies;
-  Path dataDir;
+  final MeshIdentityFleet fleet = new MeshIdentityFleet(tmp, logs, CONTROL);
+  final Path policies = fleet.policies;
   Proc controlPlane;
   Proc tomcat;
   Future<Path> foreignKeyStore;
 
   @BeforeAll
   void startFleet() throws Exception {
-    policies = Files.createDirectories(tmp.resolve("policies"));
-    dataDir = tmp.resolve("control-data");
     Smoke.write(policies.resolve("mesh.yaml"), MESH_STRICT);
     Smoke.write(policies.resolve("tomcat.yaml"), tomcatMode("PERMISSIVE"));
-    controlPlane = Smoke.controlPlane("control-plane", CONTROL, policies, dataDir, logs, "1s", "300s");
-    procs.add(controlPlane);
-    // the first token makes the data directory's token key; the others are made, and the foreign
-    // client certificate generated, while the Spring Boot application starts (its start dominates)
-    token("tomcat-mtls");
+    // the first token (it makes the data directory's token key) while the control plane starts; the
+    // others are made, and the foreign client certificate generated, while the Spring Boot
+    // application starts (its start dominates)
+    controlPlane = fleet.startControlPlaneWithTokens("tomcat-mtls");
     String usuarioJar = Smoke.ROOT.resolve("examples/usuario-service/target/usuario-service.jar").toString();
     // C1 only: the JVMs start faster on a busy machine; a JIT flag, not a change to the application
     tomcat = start("tomcat-mtls", "app=tomcat-mtls", TOMCAT,
@@ -138,7 +131,7 @@ class TomcatMtlsSmokeTest {
     ExecutorService pool = Executors.newFixedThreadPool(3);
     List<Future<?>> made = new ArrayList<>();
     for (String sa : List.of("tomcat-caller", "tomcat-stranger")) {
-      made.add(pool.submit(() -> token(sa)));
+      made.add(pool.submit(() -> fleet.token(sa)));
     }
     foreignKeyStore = pool.submit(this::foreignClientKeyStore);
     for (Future<?> f : made) {
@@ -149,9 +142,7 @@ class TomcatMtlsSmokeTest {
     Proc caller = start("tomcat-caller", "app=tomcat-caller,role=caller", CALLER, concat(c1, plainApp("mtls.MtlsCallerApp", CALLER, "8080")));
     Proc stranger = start("tomcat-stranger", "app=tomcat-stranger,role=caller", STRANGER, concat(c1, plainApp("mtls.MtlsCallerApp", STRANGER, "8080")));
     for (Proc p : List.of(tomcat, caller, stranger)) {
-      String address = p == tomcat ? TOMCAT : p == caller ? CALLER : STRANGER;
-      Smoke.awaitReady(p, address);
-      awaitTrue(p.name() + " identity", Duration.ofSeconds(60), () -> identity(address).path("ready").asBoolean(), p, controlPlane);
+      fleet.awaitIdentity(p, p == tomcat ? TOMCAT : p == caller ? CALLER : STRANGER);
     }
     for (String address : List.of(CALLER, STRANGER)) {
       awaitTrue(address + " to see the Tomcat connector with its identity", Duration.ofSeconds(120), () -> {
@@ -183,28 +174,12 @@ class TomcatMtlsSmokeTest {
     return ks;
   }
 
-  String token(String serviceAccount) {
-    String t = IdentitySmokeTest.run(List.of(Smoke.ROOT.resolve("inmesh").toString(), "token", "create",
-        "--data-dir", dataDir.toString(), "--namespace", "default", "--service-account", serviceAccount, "--ttl", "1h")).trim();
-    tokens.put(serviceAccount, t);
-    return t;
-  }
-
   Proc start(String service, String labels, String address, List<String> command) throws IOException {
-    Map<String, String> env = inmeshEnv(service, labels, address, "http://" + CONTROL, tmp.resolve("cache-" + service));
-    env.put("INMESH_TOKEN", tokens.get(service));
-    env.put("APP_NAME", service);
-    Proc p = meshed(service, env, logs, command);
-    procs.add(p);
-    return p;
+    return fleet.start(service, fleet.env(service, labels, address, fleet.tokens.get(service), service), command);
   }
 
   static JsonNode identity(String address) {
-    try {
-      return Smoke.getJson("http://" + address + ":15000/config_dump").path("identity");
-    } catch (AssertionError e) {
-      return Smoke.JSON.missingNode();
-    }
+    return MeshIdentityFleet.identity(address);
   }
 
   /** {@code from}'s JDK HttpClient (or HttpURLConnection) calls {@code url}; the answer as key → value. */
@@ -515,6 +490,6 @@ class TomcatMtlsSmokeTest {
 
   @AfterAll
   void stopAll() {
-    procs.forEach(Proc::stop);
+    fleet.stop();
   }
 }

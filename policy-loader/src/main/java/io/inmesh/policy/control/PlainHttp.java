@@ -146,6 +146,10 @@ public final class PlainHttp {
     private DeadlineInput timed;
     private String peer;
     private long lastUsedNanos;
+    /** The socket kept or in use, for {@link #close()} from another thread while an exchange holds the lock. */
+    private volatile Socket open;
+    /** Set by {@link #close()}: the exchange in progress failed because its owner closed it, not the peer. */
+    private volatile boolean closedByOwner;
 
     /** A connection idle this long is not reused: the control plane closes idle ones after 30 s. */
     static final long MAX_IDLE_NANOS = TimeUnit.SECONDS.toNanos(20);
@@ -156,7 +160,7 @@ public final class PlainHttp {
         String method, URI uri, byte[] body, int connectTimeoutMs, int answerTimeoutMs, ChannelCredentials credentials)
         throws IOException {
       if (!"http".equalsIgnoreCase(uri.getScheme())) {
-        close();
+        discard();
         return PlainHttp.exchange(method, uri, body, connectTimeoutMs, answerTimeoutMs, credentials);
       }
       String authorization = credentials.authorization();
@@ -166,14 +170,15 @@ public final class PlainHttp {
         path += "?" + uri.getRawQuery();
       }
       String target = uri.getHost() + ":" + port;
+      closedByOwner = false;
       if (socket != null && !socket.isClosed() && target.equals(peer) && System.nanoTime() - lastUsedNanos <= MAX_IDLE_NANOS) {
         try {
           return send(method, uri, body, connectTimeoutMs, answerTimeoutMs, authorization, port, path, target, true);
         } catch (StaleConnection e) {
-          close(); // the peer closed it while it was kept: the request goes again, once, on a fresh one
+          discard(); // the peer closed it while it was kept: the request goes again, once, on a fresh one
         }
       }
-      close();
+      discard();
       return send(method, uri, body, connectTimeoutMs, answerTimeoutMs, authorization, port, path, target, false);
     }
 
@@ -191,7 +196,7 @@ public final class PlainHttp {
       boolean ok = false;
       try {
         if (!reused) {
-          close();
+          discard();
           Socket s = new Socket();
           try {
             s.setTcpNoDelay(true);
@@ -201,6 +206,7 @@ public final class PlainHttp {
             throw e;
           }
           socket = s;
+          open = s;
           peer = target;
           timed = new DeadlineInput(s, 0, 0);
           in = new BufferedInputStream(timed, 8192);
@@ -219,7 +225,7 @@ public final class PlainHttp {
           throw e; // held and no answer in time: a real timeout, never sent again
         } catch (IOException e) {
           // at once: closed while it was kept. Later (a poll held, then cut): a failure like any other
-          if (reused && System.nanoTime() - sent < STALE_WITHIN_NANOS) {
+          if (reused && !closedByOwner && System.nanoTime() - sent < STALE_WITHIN_NANOS) {
             throw new StaleConnection(e);
           }
           throw e;
@@ -237,13 +243,32 @@ public final class PlainHttp {
         return r;
       } finally {
         if (!ok) {
-          close();
+          discard();
         }
       }
     }
 
+    /**
+     * Closes the connection now, from any thread: an exchange held on it (a long-poll) fails at
+     * once and is not sent again, instead of this call waiting for that exchange to end. (It used
+     * to take the exchange's lock, so an agent stopping at JVM shutdown waited for its held poll
+     * to be answered, up to the whole hold, before the JVM could exit.)
+     */
     @Override
-    public synchronized void close() {
+    public void close() {
+      closedByOwner = true;
+      Socket s = open;
+      if (s != null) {
+        try {
+          s.close();
+        } catch (IOException e) {
+          // closing anyway
+        }
+      }
+    }
+
+    /** Drops the connection (the exchange's own thread, holding the lock). */
+    private synchronized void discard() {
       if (socket != null) {
         try {
           socket.close();
@@ -252,6 +277,7 @@ public final class PlainHttp {
         }
       }
       socket = null;
+      open = null;
       in = null;
       timed = null;
       peer = null;

@@ -25,12 +25,13 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 20, unit = TimeUnit.SECONDS)
 class KeptConnectionTest {
 
-  enum Mode { KEEP_ALIVE, ONE_PER_CONNECTION, SECOND_REQUEST_HELD_THEN_CUT }
+  enum Mode { KEEP_ALIVE, ONE_PER_CONNECTION, SECOND_REQUEST_HELD_THEN_CUT, SECOND_REQUEST_HELD }
 
   /** A server on 127.0.9.2 answering "ok" per request as {@code mode} says; counts connections. */
   static final class Server implements AutoCloseable {
     final ServerSocket socket = new ServerSocket();
     final AtomicInteger accepted = new AtomicInteger();
+    final java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
 
     Server(Mode mode) throws IOException {
       socket.bind(new InetSocketAddress(InetAddress.getByName("127.0.9.2"), 0));
@@ -41,6 +42,12 @@ class KeptConnectionTest {
             s.setSoTimeout(10_000);
             for (int request = 1; request <= 10; request++) {
               if (!readHead(s.getInputStream())) {
+                break;
+              }
+              if (mode == Mode.SECOND_REQUEST_HELD && request == 2) {
+                held.countDown();
+                s.setSoTimeout(0);
+                readHead(s.getInputStream()); // a held long-poll: no answer until the client goes away
                 break;
               }
               if (mode == Mode.SECOND_REQUEST_HELD_THEN_CUT && request == 2) {
@@ -104,6 +111,38 @@ class KeptConnectionTest {
         assertThat(c.exchange("GET", server.uri(), null, 2_000, 5_000, ChannelCredentials.NONE).bodyText()).isEqualTo("ok");
       }
       assertThat(server.accepted.get()).isEqualTo(3);
+    }
+  }
+
+  /**
+   * The agent stopping (JVM shutdown) closes the kept connection while its poll is held there: the
+   * close must end that poll now, not wait for it to be answered. With the lock the exchange holds,
+   * close() waited for the whole hold (here 60 s, the bound below fails first), and every meshed
+   * JVM's exit waited for its poll to be answered.
+   */
+  @Test
+  void closingFromAnotherThreadEndsAHeldExchangeAtOnce_notSentAgain() throws Exception {
+    try (Server server = new Server(Mode.SECOND_REQUEST_HELD); PlainHttp.KeptConnection c = new PlainHttp.KeptConnection()) {
+      assertThat(c.exchange("GET", server.uri(), null, 2_000, 60_000, ChannelCredentials.NONE).status()).isEqualTo(200);
+      java.util.concurrent.atomic.AtomicReference<Throwable> outcome = new java.util.concurrent.atomic.AtomicReference<>();
+      Thread poller = new Thread(() -> {
+        try {
+          c.exchange("GET", server.uri(), null, 2_000, 60_000, ChannelCredentials.NONE);
+          outcome.set(new AssertionError("answered"));
+        } catch (Throwable t) {
+          outcome.set(t);
+        }
+      }, "held-poll");
+      poller.start();
+      assertThat(server.held.await(10, TimeUnit.SECONDS)).as("the server holds the second request").isTrue();
+      Thread closer = new Thread(c::close, "closer");
+      closer.start();
+      closer.join(10_000);
+      assertThat(closer.isAlive()).as("close() returned while the exchange was held").isFalse();
+      poller.join(10_000);
+      assertThat(poller.isAlive()).as("the held exchange ended with the close").isFalse();
+      assertThat(outcome.get()).isInstanceOf(IOException.class).isNotInstanceOf(java.net.SocketTimeoutException.class);
+      assertThat(server.accepted.get()).as("not sent again on a fresh connection").isEqualTo(1);
     }
   }
 

@@ -198,6 +198,6 @@ class StageFaultsSmokeTest {
 
   @AfterAll
   void stopAll() {
-    procs.forEach(Proc::stop);
+    Proc.stopAll(procs);
   }
 }

@@ -23,7 +23,9 @@ public final class InmeshAgent {
       return;
     }
     if (profile != null && profile.isMesh()) {
-      startLean(inst);
+      if (meshEnabled()) {
+        startLean(inst);
+      } // else: the mesh profile has nothing but the mesh to run; the application runs untouched
     } else {
       OpenTelemetryAgent.premain(agentArgs, inst);
     }
@@ -43,9 +45,20 @@ public final class InmeshAgent {
       return;
     }
     if (profile != null && profile.isMesh()) {
-      startLean(inst);
+      if (meshEnabled()) {
+        startLean(inst);
+      }
     } else {
       OpenTelemetryAgent.agentmain(agentArgs, inst);
+    }
+  }
+
+  /** INMESH_ENABLED=false: in the mesh profile nothing is installed at all (traced keeps tracing). */
+  private static boolean meshEnabled() {
+    try {
+      return Settings.get().enabled;
+    } catch (Throwable t) {
+      return true; // the settings already said what is wrong in the start line
     }
   }
 

@@ -5,7 +5,7 @@ import static io.inmesh.smoke.Smoke.awaitTrue;
 import static io.inmesh.smoke.Smoke.calls;
 import static io.inmesh.smoke.Smoke.getJson;
 import static io.inmesh.smoke.Smoke.inmeshEnv;
-import static io.inmesh.smoke.Smoke.meshed;
+import static io.inmesh.smoke.Smoke.meshedTraced;
 import static io.inmesh.smoke.Smoke.plainApp;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -32,6 +32,10 @@ import org.junit.jupiter.api.Timeout;
  * Plain JDK applications (no inmesh code) with the agent attached through JAVA_TOOL_OPTIONS, a real
  * control plane process, each workload on its own loopback address. One mesh is started for the
  * class and the scenarios run in order on it, the control-plane outage last.
+ *
+ * <p>Part of the traced profile's subset (issue 13: "a representative subset runs in the other
+ * profile"): its workloads run with INMESH_PROFILE=traced, the embedded OpenTelemetry agent hosting
+ * inmesh; the rest of the suite runs in the default profile, mesh.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -65,10 +69,10 @@ class JdkMeshSmokeTest {
     v2.put("APP_VERSION", "v2");
     Map<String, String> wild = inmeshEnv("wild-service", "app=wild-service", "127.0.0.24", CONTROL_URL, tmp.resolve("cache-wild"));
     wild.put("INMESH_ENDPOINT_ADDRESS", "127.0.0.24");
-    apps.add(meshed("usuario-v1", v1, logs, plainApp("PlainUsuarioApp", "127.0.0.21", "8080", "9090")));
-    apps.add(meshed("usuario-v2", v2, logs, plainApp("PlainUsuarioApp", "127.0.0.22", "8080")));
-    apps.add(meshed("wild", wild, logs, plainApp("PlainUsuarioApp", "0.0.0.0", "18024")));
-    pedido = meshed("pedido", inmeshEnv("pedido-service", "app=pedido-service", "127.0.0.23", CONTROL_URL, tmp.resolve("cache-pedido")), logs, plainApp("PlainPedidoApp", "127.0.0.23", "8080"));
+    apps.add(meshedTraced("usuario-v1", v1, logs, plainApp("PlainUsuarioApp", "127.0.0.21", "8080", "9090")));
+    apps.add(meshedTraced("usuario-v2", v2, logs, plainApp("PlainUsuarioApp", "127.0.0.22", "8080")));
+    apps.add(meshedTraced("wild", wild, logs, plainApp("PlainUsuarioApp", "0.0.0.0", "18024")));
+    pedido = meshedTraced("pedido", inmeshEnv("pedido-service", "app=pedido-service", "127.0.0.23", CONTROL_URL, tmp.resolve("cache-pedido")), logs, plainApp("PlainPedidoApp", "127.0.0.23", "8080"));
     apps.add(pedido);
     awaitReady(apps.get(0), "127.0.0.21");
     awaitReady(apps.get(1), "127.0.0.22");
@@ -275,7 +279,7 @@ class JdkMeshSmokeTest {
     Map<String, String> env2 = inmeshEnv("pedido-service", "app=pedido-service", "127.0.0.25", CONTROL_URL, tmp.resolve("cache-pedido"));
     env2.put("OTEL_PROPAGATORS", "b3multi");
     env2.put("OTEL_TRACES_EXPORTER", "logging");
-    Proc pedido2 = meshed("pedido-2", env2, logs, plainApp("PlainPedidoApp", "127.0.0.25", "8080"));
+    Proc pedido2 = meshedTraced("pedido-2", env2, logs, plainApp("PlainPedidoApp", "127.0.0.25", "8080"));
     apps.add(pedido2);
     awaitReady(pedido2, "127.0.0.25");
     awaitTrue("pedido-2 to listen", Duration.ofSeconds(30), () -> pedido2.output().contains("pedido listening"), pedido2);

@@ -3,7 +3,7 @@ package io.inmesh.smoke;
 import static io.inmesh.smoke.Smoke.awaitReady;
 import static io.inmesh.smoke.Smoke.awaitTrue;
 import static io.inmesh.smoke.Smoke.inmeshEnv;
-import static io.inmesh.smoke.Smoke.meshed;
+import static io.inmesh.smoke.Smoke.meshedTraced;
 import static io.inmesh.smoke.Smoke.plainApp;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -49,6 +49,10 @@ import org.junit.jupiter.api.Timeout;
  * target/retry-amplification.json (keyed by the JVM the apps ran on) for the benchmark report.
  *
  * <p>Each scenario writes the policy it needs, so any subset of them runs alone.
+ *
+ * <p>Part of the traced profile's subset (issue 13: "a representative subset runs in the other
+ * profile"): its workloads run with INMESH_PROFILE=traced, the embedded OpenTelemetry agent hosting
+ * inmesh; the rest of the suite runs in the default profile, mesh.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -79,10 +83,10 @@ class RetryStormSmokeTest {
     Smoke.write(policies.resolve("chain.yaml"), chainRoutes(false));
     controlPlane = Smoke.controlPlane("control-plane", CP, policies, tmp.resolve("control-data"), logs, "60s");
     String control = "http://" + CP;
-    apps.add(meshed("service-a", inmeshEnv("service-a", "app=service-a", A, control, tmp.resolve("cache-a")), logs, Smoke.plainAppWithLibraries("chain.ChainEntryApp", A, "8080", "http://service-b/work")));
-    apps.add(meshed("service-b", inmeshEnv("service-b", "app=service-b", B, control, tmp.resolve("cache-b")), logs, plainApp("chain.ChainRelayApp", B, "8080", "http://service-c/work", "huc")));
-    apps.add(meshed("service-c", inmeshEnv("service-c", "app=service-c", C, control, tmp.resolve("cache-c")), logs, plainApp("chain.ChainRelayApp", C, "8080", "http://service-d/work", "jdk-http1")));
-    apps.add(meshed("service-d", inmeshEnv("service-d", "app=service-d", D, control, tmp.resolve("cache-d")), logs, plainApp("chain.ChainBackendApp", D, "8080", "up")));
+    apps.add(meshedTraced("service-a", inmeshEnv("service-a", "app=service-a", A, control, tmp.resolve("cache-a")), logs, Smoke.plainAppWithLibraries("chain.ChainEntryApp", A, "8080", "http://service-b/work")));
+    apps.add(meshedTraced("service-b", inmeshEnv("service-b", "app=service-b", B, control, tmp.resolve("cache-b")), logs, plainApp("chain.ChainRelayApp", B, "8080", "http://service-c/work", "huc")));
+    apps.add(meshedTraced("service-c", inmeshEnv("service-c", "app=service-c", C, control, tmp.resolve("cache-c")), logs, plainApp("chain.ChainRelayApp", C, "8080", "http://service-d/work", "jdk-http1")));
+    apps.add(meshedTraced("service-d", inmeshEnv("service-d", "app=service-d", D, control, tmp.resolve("cache-d")), logs, plainApp("chain.ChainBackendApp", D, "8080", "up")));
     List<String> addresses = List.of(A, B, C, D);
     for (int i = 0; i < apps.size(); i++) {
       awaitReady(apps.get(i), addresses.get(i), STARTUP);

@@ -94,12 +94,23 @@ public final class Smoke {
   }
 
   /**
-   * The profile the existing smoke fleets run in (issue 13): {@code -Dinmesh.test.profile}, default
-   * {@code traced} for now (their trace-context assertions need the mesh profile's propagation, which
-   * lands separately); {@code -Dinmesh.test.profile=mesh} runs a class in the mesh profile, and
-   * {@code auto} leaves the choice to the agent's automatic rule.
+   * The profile the smoke fleets run in (issue 13): {@code -Dinmesh.test.profile}, default {@code auto}:
+   * no INMESH_PROFILE, so the agent's automatic rule decides — the mesh profile, as for a user with no
+   * OpenTelemetry exporter. {@code -Dinmesh.test.profile=traced} runs the whole suite traced. The
+   * traced profile's own subset (routing, retries, trace context, mTLS and authorization) is the classes
+   * that start their workloads with {@link #meshedTraced}.
    */
-  public static final String TEST_PROFILE = System.getProperty("inmesh.test.profile", "traced");
+  public static final String TEST_PROFILE = System.getProperty("inmesh.test.profile", "auto");
+
+  /**
+   * {@link #meshed} in the traced profile (the embedded OpenTelemetry agent hosts inmesh): the classes
+   * of the traced subset start every workload with this.
+   */
+  public static Proc meshedTraced(String name, Map<String, String> inmeshEnv, Path logDir, List<String> appCommand) throws IOException {
+    Map<String, String> env = new HashMap<>(inmeshEnv);
+    env.putIfAbsent("INMESH_PROFILE", "traced");
+    return meshed(name, env, logDir, appCommand);
+  }
 
   /** Put as INMESH_PROFILE in an env map: the JVM starts with no INMESH_PROFILE, so the automatic rule decides. */
   public static final String AUTO_PROFILE = "auto";

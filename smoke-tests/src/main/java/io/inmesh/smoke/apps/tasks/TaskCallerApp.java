@@ -1,5 +1,10 @@
 package io.inmesh.smoke.apps.tasks;
 
+import static io.inmesh.smoke.apps.AppText.field;
+import static io.inmesh.smoke.apps.AppText.first;
+import static io.inmesh.smoke.apps.AppText.query;
+import static io.inmesh.smoke.apps.AppText.toJson;
+import static io.inmesh.smoke.apps.AppText.esc;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -8,7 +13,6 @@ import java.net.HttpURLConnection;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URL;
-import java.net.URLDecoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -223,57 +227,5 @@ public final class TaskCallerApp {
       r.put("error", e.getClass().getSimpleName() + ": " + e.getMessage());
     }
     return r;
-  }
-
-  private static String field(String json, String name) {
-    String key = "\"" + name + "\":\"";
-    int i = json.indexOf(key);
-    if (i < 0) {
-      return "";
-    }
-    int end = json.indexOf('"', i + key.length());
-    return end < 0 ? "" : json.substring(i + key.length(), end);
-  }
-
-  private static String first(Map<String, List<String>> q, String name, String dflt) {
-    List<String> v = q.get(name);
-    return v == null || v.isEmpty() ? dflt : v.get(0);
-  }
-
-  private static Map<String, List<String>> query(String raw) {
-    Map<String, List<String>> m = new LinkedHashMap<>();
-    if (raw != null) {
-      for (String kv : raw.split("&")) {
-        int eq = kv.indexOf('=');
-        if (eq > 0) {
-          m.computeIfAbsent(kv.substring(0, eq), k -> new ArrayList<>()).add(URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8));
-        }
-      }
-    }
-    return m;
-  }
-
-  private static String toJson(Map<String, ?> m) {
-    StringBuilder sb = new StringBuilder("{");
-    for (Map.Entry<String, ?> e : m.entrySet()) {
-      sb.append(sb.length() > 1 ? "," : "").append('"').append(esc(e.getKey())).append("\":");
-      Object v = e.getValue();
-      sb.append(v instanceof Number ? v.toString() : "\"" + esc(String.valueOf(v)) + "\"");
-    }
-    return sb.append('}').toString();
-  }
-
-  private static String esc(String s) {
-    StringBuilder sb = new StringBuilder();
-    for (char c : s.toCharArray()) {
-      switch (c) {
-        case '\\' -> sb.append("\\\\");
-        case '"' -> sb.append("\\\"");
-        case '\n' -> sb.append("\\n");
-        case '\r', '\t' -> sb.append(' ');
-        default -> sb.append(c < 0x20 ? ' ' : c);
-      }
-    }
-    return sb.toString();
   }
 }

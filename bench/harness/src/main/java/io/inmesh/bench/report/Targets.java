@@ -115,6 +115,7 @@ public final class Targets {
         t.add(check("inmesh (tracing on) added CPU/request ≤ 1.0 × sidecar pair's", pair, inmesh.perRoundAdded(BenchResults.Round::cpuPerRequest), "rounds", sideCpu, "µs", noSidecar));
         t.add(check("inmesh resident memory added per JVM ≤ 50 MB (equal -Xmx)", pair, inmesh.perRoundAdded(ModeFigures::rssPerJvmMb), "rounds", 50, "MB", ""));
       }
+      leanTargets(t, pair, inmesh, m.get("inmesh-traced"), sidecar);
       mtlsTargets(t, pair, m.get("inmesh-mtls"), m.get("sidecar-mtls"));
     }
     startupTargets(t, startup, "start-up to first served request", "first served");
@@ -127,6 +128,35 @@ public final class Targets {
       t.add(missing("route edit → first call on the new route, p99 ≤ 1 s", "-", "inmesh mode did not run"));
     }
     return t;
+  }
+
+  /**
+   * Issue 13, per pair: the mesh profile (mode {@code inmesh}) adds ≤ 20 MB RSS per JVM and, per
+   * hop, ≤ 0.15 × the sidecar pair's added p50 and CPU per request; the traced profile
+   * ({@code inmesh-traced}) adds ≤ 60 MB.
+   */
+  private static void leanTargets(List<Target> t, String pair, ModeFigures mesh, ModeFigures traced, ModeFigures sidecar) {
+    if (mesh == null) {
+      t.add(missing("mesh profile: added RSS ≤ 20 MB, added p50 and CPU ≤ 0.15 × sidecar pair's", pair, "inmesh did not run"));
+    } else {
+      t.add(check("mesh profile (inmesh) resident memory added per JVM ≤ 20 MB (equal -Xmx)", pair, mesh.perRoundAdded(ModeFigures::rssPerJvmMb), "rounds", 20, "MB", ""));
+      String noSidecar = sidecar == null ? "no sidecar mode in this run" : "";
+      for (Measure x : LATENCY) {
+        if (x.label().endsWith("p50")) {
+          double side = sidecar == null ? Double.NaN : Spread.of(sidecar.perRoundAdded(x.f())).median();
+          t.add(check("mesh profile (inmesh) added " + x.label() + " latency ≤ 0.15 × sidecar pair's", pair, mesh.perRoundAdded(x.f()), "rounds", 0.15 * side, "µs",
+              noSidecar.isEmpty() ? String.format("sidecar added %s µs", Target.fmt(side)) : noSidecar));
+        }
+      }
+      double sideCpu = sidecar == null ? Double.NaN : Spread.of(sidecar.perRoundAdded(BenchResults.Round::cpuPerRequest)).median();
+      t.add(check("mesh profile (inmesh) added CPU/request ≤ 0.15 × sidecar pair's", pair, mesh.perRoundAdded(BenchResults.Round::cpuPerRequest), "rounds", 0.15 * sideCpu, "µs",
+          noSidecar.isEmpty() ? String.format("sidecar added %s µs", Target.fmt(sideCpu)) : noSidecar));
+    }
+    if (traced == null) {
+      t.add(missing("traced profile: added RSS ≤ 60 MB", pair, "inmesh-traced did not run"));
+    } else {
+      t.add(check("traced profile (inmesh-traced) resident memory added per JVM ≤ 60 MB (equal -Xmx)", pair, traced.perRoundAdded(ModeFigures::rssPerJvmMb), "rounds", 60, "MB", ""));
+    }
   }
 
   /** Issue 11: in-process mTLS against the HAProxy mTLS pair — added p50 ≤ 0.5×, added CPU ≤ 0.75×. */
@@ -153,8 +183,16 @@ public final class Targets {
       StartupFigures s = e.getValue();
       // the limit from the stock agent's per-round overheads, as every other limit comes from per-round figures
       double ot = Spread.of(s.perRoundOverhead("otel")).median();
-      t.add(check("inmesh " + what + ": overhead ≤ 0.5 × the stock OTel agent's", e.getKey() + " app", s.perRoundOverhead("inmesh"), "starts", 0.5 * ot, "ms",
-          String.format("otel +%.0f ms (median); %s", ot, label)));
+      // issue 13: the mesh profile (mode inmesh) ≤ 0.25×, the traced profile (inmesh-traced) ≤ 0.6×
+      for (String[] p : new String[][] {{"inmesh", "mesh profile (inmesh)", "0.25"}, {"inmesh-traced", "traced profile (inmesh-traced)", "0.6"}}) {
+        List<Double> overhead = s.perRoundOverhead(p[0]);
+        if (overhead.isEmpty()) {
+          continue;
+        }
+        double factor = Double.parseDouble(p[2]);
+        t.add(check(p[1] + " " + what + ": overhead ≤ " + p[2] + " × the stock OTel agent's", e.getKey() + " app", overhead, "starts", factor * ot, "ms",
+            String.format("otel +%.0f ms (median); %s", ot, label)));
+      }
     }
   }
 }

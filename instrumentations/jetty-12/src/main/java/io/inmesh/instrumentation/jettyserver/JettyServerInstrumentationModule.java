@@ -21,11 +21,18 @@ import net.bytebuddy.matcher.ElementMatcher;
  *   <li><b>Inbound stage</b> through Jetty's own extension point: {@link MeshInboundHandler}, a
  *       {@code Handler.Wrapper} inserted first under every {@code Server} as it starts, so it runs
  *       before any context, servlet or application handler.
+ *   <li><b>mTLS</b> per PeerAuthentication, in Jetty's own TLS machinery: {@link MeshTlsDetector}
+ *       (a {@code DetectorConnectionFactory}) first on every network connector, deciding per
+ *       connection (STRICT: mTLS only; PERMISSIVE: mTLS or plain text on one port, told apart by
+ *       the first byte; DISABLE: plain text), and {@link MeshTlsConnectionFactory} terminating mTLS
+ *       in Jetty's {@code SslConnection} with the mesh's engine; the application then sees the
+ *       verified {@code X-Forwarded-Client-Cert} and authorization the peer's principal.
  * </ul>
  *
- * <p>Not supported yet: terminating mesh mTLS on Jetty's connectors (PeerAuthentication STRICT is
- * enforced fail closed: a plain-text request on a port that requires mTLS is refused with no answer
- * and its connection closed, never served).
+ * <p>Not supported: connectors the application made TLS itself are left alone (its certificate, not
+ * the mesh's); connectors added to a server already running serve no mesh mTLS (under STRICT their
+ * plain requests are refused, never served); mesh mTLS connections speak the connector's first
+ * protocol (HTTP/1.1 for a default {@code ServerConnector}).
  */
 public class JettyServerInstrumentationModule extends InstrumentationModule
     implements ExperimentalInstrumentationModule {
@@ -53,7 +60,8 @@ public class JettyServerInstrumentationModule extends InstrumentationModule
   @Override
   public List<String> getAdditionalHelperClassNames() {
     String p = "io.inmesh.instrumentation.jettyserver.";
-    return List.of(p + "MeshInboundHandler", p + "MeshInboundHandler$View", p + "MeshInboundHandler$Sanitized", p + "MeshInboundHandler$Headers");
+    return List.of(p + "MeshInboundHandler", p + "MeshInboundHandler$View", p + "MeshInboundHandler$Sanitized", p + "MeshInboundHandler$Sanitized$1",
+        p + "MeshInboundHandler$Headers", p + "MeshConnectors", p + "MeshTlsDetector", p + "MeshTlsConnectionFactory", p + "MeshSslConnection");
   }
 
   @Override

@@ -11,7 +11,11 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.Certificate;
 import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpScheme;
+import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.ssl.SslConnection;
+import org.eclipse.jetty.server.ConnectionMetaData;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -23,9 +27,12 @@ import org.eclipse.jetty.util.Callback;
  * {@code Server}, so it runs before any context, servlet or handler of the application.
  *
  * <p>In order: a plain-text request on a port where PeerAuthentication requires mTLS is not served
- * (Jetty's connectors here do not terminate mesh mTLS: fail closed, the connection is closed with no
- * answer); any {@code X-Forwarded-Client-Cert} a client sent is removed, as Istio's sidecars
- * sanitize it, so neither the stage's rules nor the application see a forged identity; then the
+ * (a connection kept alive across a PERMISSIVE → STRICT change, or one of a connector the mesh could
+ * not prepare: the connection is closed with no answer, as {@link MeshTlsDetector} refuses a new plain
+ * one); any {@code X-Forwarded-Client-Cert} a client sent is removed and, over mesh mTLS, the mesh's
+ * own set from the verified peer certificate, as Istio's sidecars sanitize and set it, so neither
+ * the stage's rules nor the application see a forged identity, and authorization's principals come
+ * from the certificate only; then the
  * stage (authorization) runs, and a request the mesh answers itself (403 {@code RBAC: access
  * denied}) never reaches the application. The mesh's response headers are added before the
  * application's handler runs (Jetty's response headers are mutable until it commits).
@@ -48,18 +55,19 @@ public final class MeshInboundHandler extends Handler.Wrapper {
 
   @Override
   public boolean handle(Request request, Response response, Callback callback) throws Exception {
-    View view = new View(request);
-    if (requiresMtls(view)) {
+    Certificate[] peer = meshPeer(request);
+    if (peer == null && requiresMtls(request)) {
       // nothing is written: the connection is closed, as the mesh refuses plain text on this port
       EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
       endPoint.close();
       callback.failed(new java.io.IOException("inmesh: plain text refused on a port that requires mesh mTLS"));
       return true;
     }
-    Request sanitized = request.getHeaders().contains(InboundTls.XFCC_HEADER) ? new Sanitized(request) : request;
+    String xfcc = peer == null ? null : Mesh.forwardedClientCert(peer);
+    Request sanitized = peer != null || request.getHeaders().contains(InboundTls.XFCC_HEADER) ? new Sanitized(request, xfcc, peer != null) : request;
     LocalAnswer answer;
     try {
-      answer = Mesh.inbound(new View(sanitized));
+      answer = Mesh.inbound(new View(sanitized, peer));
     } catch (Throwable t) {
       Mesh.failed("jetty-server", t);
       answer = null;
@@ -81,27 +89,81 @@ public final class MeshInboundHandler extends Handler.Wrapper {
     }
   }
 
+  /**
+   * The verified client certificate chain of a connection the mesh terminated ({@link MeshSslConnection}),
+   * or null: plain text, or TLS the application configured itself (its peers are not mesh identities).
+   */
+  static Certificate[] meshPeer(Request request) {
+    try {
+      EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
+      if (endPoint instanceof SslConnection.SslEndPoint && ((SslConnection.SslEndPoint) endPoint).getSslConnection() instanceof MeshSslConnection) {
+        Certificate[] chain = ((SslConnection.SslEndPoint) endPoint).getSslConnection().getSSLEngine().getSession().getPeerCertificates();
+        return chain == null || chain.length == 0 ? null : chain;
+      }
+    } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+      return null; // cannot happen: the mesh's engine requires a client certificate
+    }
+    return null;
+  }
+
   /** PeerAuthentication of the request's port asks for mTLS only (or refuses everything), and this is plain text. */
-  private static boolean requiresMtls(View view) {
-    if (view.request.getConnectionMetaData().isSecure()) {
+  private static boolean requiresMtls(Request request) {
+    if (request.getConnectionMetaData().isSecure()) {
       return false; // the application's own TLS: left alone
     }
-    int mode = Mesh.inboundTls(view.localAddress());
+    SocketAddress a = request.getConnectionMetaData().getLocalSocketAddress();
+    int mode = Mesh.inboundTls(a instanceof InetSocketAddress ? (InetSocketAddress) a : null);
     return mode == InboundTls.MTLS_ONLY || mode == InboundTls.REFUSE;
   }
 
-  /** The request without a client's {@code X-Forwarded-Client-Cert}. */
+  /**
+   * The request as the application gets it: without a client's {@code X-Forwarded-Client-Cert}, with
+   * the mesh's own over mTLS (sanitize, then set, as Istio's sidecars do); over mesh mTLS it is plain
+   * {@code http} and not secure to the application, as behind a sidecar (the TLS is the mesh's).
+   */
   static final class Sanitized extends Request.Wrapper {
     private final HttpFields headers;
+    private final boolean meshTls;
+    private final HttpURI uri;
 
-    Sanitized(Request request) {
+    Sanitized(Request request, String xfcc, boolean meshTls) {
       super(request);
-      this.headers = HttpFields.build(request.getHeaders()).remove(InboundTls.XFCC_HEADER).asImmutable();
+      HttpFields.Mutable h = HttpFields.build(request.getHeaders()).remove(InboundTls.XFCC_HEADER);
+      if (xfcc != null) {
+        h.add(InboundTls.XFCC_HEADER, xfcc);
+      }
+      this.headers = h.asImmutable();
+      this.meshTls = meshTls;
+      this.uri = meshTls ? HttpURI.build(request.getHttpURI()).scheme(HttpScheme.HTTP).asImmutable() : null;
     }
 
     @Override
     public HttpFields getHeaders() {
       return headers;
+    }
+
+    @Override
+    public HttpURI getHttpURI() {
+      return uri != null ? uri : super.getHttpURI();
+    }
+
+    @Override
+    public boolean isSecure() {
+      return !meshTls && super.isSecure();
+    }
+
+    @Override
+    public ConnectionMetaData getConnectionMetaData() {
+      ConnectionMetaData meta = super.getConnectionMetaData();
+      if (!meshTls) {
+        return meta;
+      }
+      return new ConnectionMetaData.Wrapper(meta) {
+        @Override
+        public boolean isSecure() {
+          return false;
+        }
+      };
     }
   }
 
@@ -132,9 +194,11 @@ public final class MeshInboundHandler extends Handler.Wrapper {
   /** {@link InboundRequest} over Jetty's request. */
   static final class View implements InboundRequest {
     final Request request;
+    private final Certificate[] peer;
 
-    View(Request request) {
+    View(Request request, Certificate[] peer) {
       this.request = request;
+      this.peer = peer;
     }
 
     @Override
@@ -169,10 +233,10 @@ public final class MeshInboundHandler extends Handler.Wrapper {
       return a instanceof InetSocketAddress ? (InetSocketAddress) a : null;
     }
 
-    /** Jetty's connectors here carry no mesh mTLS: plain text has no verified peer. */
+    /** The verified mesh peer of an mTLS connection; plain text (or the application's own TLS) has none. */
     @Override
     public Certificate[] peerCertificates() {
-      return null;
+      return peer;
     }
   }
 }

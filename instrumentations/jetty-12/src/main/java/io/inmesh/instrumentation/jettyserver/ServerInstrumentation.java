@@ -10,7 +10,10 @@ import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.matcher.ElementMatcher;
 import org.eclipse.jetty.server.Server;
 
-/** {@code Server.doStart()}: the inbound stage goes in first under the server, before its handlers start. */
+/**
+ * {@code Server.doStart()}: the inbound stage goes in first under the server, before its handlers
+ * start, and mesh mTLS first on its connectors, before they start ({@link MeshConnectors}).
+ */
 public class ServerInstrumentation implements TypeInstrumentation {
 
   @Override
@@ -28,6 +31,7 @@ public class ServerInstrumentation implements TypeInstrumentation {
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static void onEnter(@Advice.This Server server) {
       MeshInboundHandler.insertInto(server);
+      MeshConnectors.prepare(server);
     }
   }
 }

@@ -29,14 +29,20 @@ import net.bytebuddy.matcher.ElementMatcher;
  * {@code send}), with the application's own request in the {@code Result}. The second hook,
  * {@code HttpRequest.abort(Throwable)}, forwards the application's abort to the attempt in flight.
  *
+ * <p>Mesh mTLS (auto mTLS, DestinationRule DISABLE / ISTIO_MUTUAL): an attempt that must go over
+ * mTLS keeps its {@code http://} URI and gets {@link MeshTlsTransport}, Jetty's per-request
+ * {@code Transport}, so Jetty pools its connections apart from plain ones and per expected identity
+ * set, and makes the handshake with the mesh's engine (the server's SPIFFE ID checked); a refused
+ * server is a connect failure (503 UF), never plain text. HTTP/1.1 (what Jetty's default transport
+ * speaks to an {@code http://} URI).
+ *
  * <p>Nothing parks a Jetty thread: the bounded start-up wait, an injected delay, a retry's backoff
  * and a wait for a connection-pool slot are stages and timers ({@code HttpClient.getScheduler()}).
  *
  * <p>Not supported, and why:
  * <ul>
  *   <li>{@code https://} mesh names and requests through a configured proxy pass through untouched
- *       (the application's own TLS and proxy), as in the other adapters; mesh mTLS origination is not
- *       done yet: an attempt that must go over mTLS fails closed (UF), never in plain text;
+ *       (the application's own TLS and proxy), as in the other adapters;
  *   <li>listeners the application put on its request for the request's own events
  *       ({@code onRequestBegin}, {@code onRequestCommit}...) are not called: the attempts are other
  *       requests (the client's own {@code getRequestListeners()} see every attempt);
@@ -73,7 +79,8 @@ public class JettyClientInstrumentationModule extends InstrumentationModule
   @Override
   public List<String> getAdditionalHelperClassNames() {
     String p = "io.inmesh.instrumentation.jettyclient.";
-    return List.of(p + "JettyMeshCall", p + "JettyMeshCall$AttemptListener", p + "JettyRequestView", p + "FieldsSink");
+    return List.of(p + "JettyMeshCall", p + "JettyMeshCall$AttemptListener", p + "JettyRequestView", p + "FieldsSink", p + "MeshTlsTransport",
+        p + "MeshTlsTransport$MeshSslContextFactory");
   }
 
   @Override

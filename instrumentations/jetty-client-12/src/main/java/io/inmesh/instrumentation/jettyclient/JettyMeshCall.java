@@ -4,6 +4,7 @@ import io.inmesh.bootstrap.Attempt;
 import io.inmesh.bootstrap.Mesh;
 import io.inmesh.bootstrap.MirrorRequest;
 import io.inmesh.bootstrap.OutboundCall;
+import io.inmesh.bootstrap.UpstreamTls;
 import java.io.ByteArrayOutputStream;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -45,6 +46,9 @@ import org.eclipse.jetty.io.Content;
  *       keeps an explicit {@code Host}. A local answer (fault abort, no healthy upstream, overflow,
  *       504) goes to the agent's loopback responder with {@link Mesh#LOCAL_REPLY_HEADER}, so the
  *       application gets it as a Jetty response like any other, status, body and headers.
+ *   <li><b>mTLS.</b> An attempt the mesh sends over mTLS ({@link Attempt#tls()}) keeps its
+ *       {@code http://} URI and goes through {@link MeshTlsTransport}; a refused server (a handshake
+ *       failure: not the expected SPIFFE ID, not the mesh's roots) is a connect failure (UF).
  *   <li><b>Timeouts.</b> The attempt's deadline becomes that request's total timeout
  *       ({@code Request.timeout}) when it is shorter than what is left of the application's own;
  *       the application's own total timeout covers the whole call (delay, attempts, backoff) and
@@ -219,13 +223,21 @@ public final class JettyMeshCall {
         mirrored = true;
         mirror();
       }
-      if (a.tls() != null) {
-        // mesh mTLS origination is not built for Jetty yet: fail closed, as a refused handshake
-        SSLHandshakeException refused = new SSLHandshakeException("inmesh: this Jetty client adapter does not originate mesh mTLS; the call is not sent in plain text");
-        afterFailure(a, refused, false, false);
-        return;
-      }
       Request r = attemptRequest(a);
+      UpstreamTls tls = a.isLocalReply() ? null : a.tls();
+      if (tls != null) {
+        // mesh mTLS: the attempt's request keeps its http:// URI and gets the mesh's TLS transport,
+        // so Jetty pools it apart and connects with the mesh's engine; never plain text instead
+        try {
+          r.transport(MeshTlsTransport.of(tls));
+        } catch (RuntimeException | LinkageError e) {
+          Mesh.failed("jetty-client-mtls", e);
+          SSLHandshakeException refused = new SSLHandshakeException("inmesh: mTLS could not be set up on this Jetty client (" + e + "); the call is not sent in plain text");
+          refused.initCause(e);
+          afterFailure(a, refused, false, false);
+          return;
+        }
+      }
       long meshMillis = a.timeoutMillis();
       long appLeftMillis = appDeadline == 0 ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(appLeftNanos()));
       boolean meshBinds = meshMillis > 0 && (appDeadline == 0 || meshMillis <= appLeftMillis);

@@ -30,7 +30,8 @@ import org.eclipse.jetty.client.Result;
 /**
  * A plain application (no inmesh code) that calls URLs with Jetty 12's {@code HttpClient} as most
  * code does: one client, started once; {@code newRequest(url).timeout(T).send()} ({@code jetty}) or
- * {@code send(listener)} with a {@code BufferingResponseListener} ({@code jetty-async}).
+ * {@code send(listener)} with a {@code BufferingResponseListener} ({@code jetty-async}); and, beside
+ * it, the JDK's default {@code HttpClient} ({@code jdk}).
  *
  * <p>{@code GET /call?url=U&client=C&n=N&timeoutMs=T&h=name:value...[&method=M&bodyBytes=B]}:
  * N sequential calls; answers {@code {"statuses":{..},"results":[{status, reason, version,
@@ -44,6 +45,7 @@ import org.eclipse.jetty.client.Result;
  */
 public final class JettyCallerApp {
   private static final HttpClient CLIENT = new HttpClient();
+  private static final java.net.http.HttpClient JDK = java.net.http.HttpClient.newHttpClient();
 
   private JettyCallerApp() {}
 
@@ -126,13 +128,26 @@ public final class JettyCallerApp {
         reason = result.getResponse().getHeaders().get("x-inmesh-reason");
         content = (String) o[1];
         requestHost = result.getRequest().getHost();
+      } else if (client.equals("jdk")) {
+        // the JDK HttpClient of the same application, for a second meshed client beside Jetty's
+        java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+            .method(method, body.length > 0 ? java.net.http.HttpRequest.BodyPublishers.ofByteArray(body) : java.net.http.HttpRequest.BodyPublishers.noBody())
+            .timeout(java.time.Duration.ofMillis(timeoutMs));
+        for (String[] h : headers) {
+          b.header(h[0], h[1]);
+        }
+        java.net.http.HttpResponse<String> resp = JDK.send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        status = resp.statusCode();
+        reason = resp.headers().firstValue("x-inmesh-reason").orElse(null);
+        content = resp.body();
+        requestHost = resp.request().uri().getHost();
       } else {
         throw new IllegalArgumentException("unknown client " + client);
       }
       r.put("status", String.valueOf(status));
       r.put("reason", reason == null ? "" : reason);
       r.put("requestHost", requestHost);
-      for (String field : new String[] {"version", "listener", "host", "method", "received"}) {
+      for (String field : new String[] {"version", "listener", "host", "method", "received", "xfcc", "scheme", "secure"}) {
         r.put(field, field(content, field));
       }
       r.put("body", content.length() > 300 ? content.substring(0, 300) : content);

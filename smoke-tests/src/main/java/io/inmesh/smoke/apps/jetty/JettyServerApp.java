@@ -11,8 +11,9 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * A plain Jetty 12 server (no inmesh code): one {@code ServerConnector}, one handler that answers
- * JSON naming the listener, the path, the Host header and the {@code X-Forwarded-Client-Cert} it
- * saw (empty when none).
+ * JSON naming the listener, the path, the Host header, the {@code X-Forwarded-Client-Cert} it saw
+ * (empty when none; its double quotes as single ones), the request's scheme and whether Jetty calls
+ * it secure.
  *
  * <p>Usage: {@code JettyServerApp <address> <port>}.
  */
@@ -31,7 +32,8 @@ public final class JettyServerApp {
         String xfcc = request.getHeaders().get("x-forwarded-client-cert");
         String json = "{\"listener\":\"" + Request.getLocalAddr(request) + ":" + Request.getLocalPort(request)
             + "\",\"path\":\"" + request.getHttpURI().getPathQuery() + "\",\"host\":\"" + request.getHeaders().get("host")
-            + "\",\"xfcc\":\"" + (xfcc == null ? "" : xfcc.replace("\"", "'")) + "\"}";
+            + "\",\"xfcc\":\"" + (xfcc == null ? "" : xfcc.replace("\"", "'"))
+            + "\",\"scheme\":\"" + request.getHttpURI().getScheme() + "\",\"secure\":\"" + request.isSecure() + "\"}";
         response.setStatus(200);
         response.getHeaders().put("content-type", "application/json");
         response.write(true, ByteBuffer.wrap(json.getBytes(StandardCharsets.UTF_8)), callback);

@@ -102,6 +102,8 @@ public final class MeshInboundHandler extends Handler.Wrapper {
       }
     } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
       return null; // cannot happen: the mesh's engine requires a client certificate
+    } catch (RuntimeException | LinkageError e) {
+      Mesh.failed("jetty-mtls", e); // no peer: principal rules match nothing, XFCC stays absent
     }
     return null;
   }
@@ -125,6 +127,7 @@ public final class MeshInboundHandler extends Handler.Wrapper {
     private final HttpFields headers;
     private final boolean meshTls;
     private final HttpURI uri;
+    private ConnectionMetaData meta;
 
     Sanitized(Request request, String xfcc, boolean meshTls) {
       super(request);
@@ -154,16 +157,20 @@ public final class MeshInboundHandler extends Handler.Wrapper {
 
     @Override
     public ConnectionMetaData getConnectionMetaData() {
-      ConnectionMetaData meta = super.getConnectionMetaData();
       if (!meshTls) {
-        return meta;
+        return super.getConnectionMetaData();
       }
-      return new ConnectionMetaData.Wrapper(meta) {
-        @Override
-        public boolean isSecure() {
-          return false;
-        }
-      };
+      ConnectionMetaData m = meta;
+      if (m == null) {
+        m = new ConnectionMetaData.Wrapper(super.getConnectionMetaData()) {
+          @Override
+          public boolean isSecure() {
+            return false;
+          }
+        };
+        meta = m;
+      }
+      return m;
     }
   }
 

@@ -5,7 +5,6 @@ import io.inmesh.bootstrap.InboundRequest;
 import io.inmesh.bootstrap.InboundTls;
 import io.inmesh.bootstrap.LocalAnswer;
 import io.inmesh.bootstrap.Mesh;
-import io.undertow.connector.PooledByteBuffer;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.AttachmentKey;
@@ -15,8 +14,6 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.security.cert.Certificate;
 import org.xnio.IoUtils;
-import org.xnio.StreamConnection;
-import org.xnio.ssl.SslConnection;
 
 /**
  * The inbound stage as Undertow's own extension point, a handler wrapping the root handler of a
@@ -25,15 +22,16 @@ import org.xnio.ssl.SslConnection;
  *
  * <p>In order: a plain-text request on a port where PeerAuthentication now requires mTLS (a
  * connection kept alive across a PERMISSIVE → STRICT change) is not served: its connection is closed
- * with no answer, as a new plain connection is ({@link #refuseConnection}); any
- * {@code X-Forwarded-Client-Cert} a client sent is removed, as Istio's sidecars sanitize it, so
- * neither the stage's rules nor the application see a forged identity; then the stage
+ * with no answer, as a new plain connection is ({@link MeshConnections}); any
+ * {@code X-Forwarded-Client-Cert} a client sent is removed and, over the mesh's mTLS, the mesh's own
+ * is set from the verified peer certificate, as Istio's sidecars do (sanitize, then set), so neither
+ * the stage's rules nor the application see a forged identity; then the stage
  * (authorization) runs, and a request the mesh answers itself (403 {@code RBAC: access denied}) never
  * reaches the application. The mesh's response headers are added before the application's handler
  * runs (Undertow's response headers are mutable until the response starts).
  *
- * <p>Undertow's listeners here carry no mesh mTLS; a listener the application made HTTPS itself is
- * left alone by the PeerAuthentication checks.
+ * <p>A listener the application made HTTPS itself is left alone by the PeerAuthentication checks
+ * (its peer certificates are not a mesh identity).
  */
 public final class MeshInboundHandler implements HttpHandler {
   /** Set on an exchange the stage has run for: a second wrapper on the same path (h2c upgrade, a re-set root) does nothing. */
@@ -60,31 +58,6 @@ public final class MeshInboundHandler implements HttpHandler {
     return next;
   }
 
-  /**
-   * A new plain-text connection on a port whose PeerAuthentication requires mTLS (or refuses
-   * everything: mTLS required and no identity yet): closed before Undertow reads it. A TLS
-   * connection of the application's own HTTPS listener is left alone. True when closed.
-   */
-  public static boolean refuseConnection(StreamConnection connection, Object buffer) {
-    try {
-      if (connection instanceof SslConnection) {
-        return false;
-      }
-      SocketAddress local = connection.getLocalAddress();
-      if (!(local instanceof InetSocketAddress) || !requiresMtls((InetSocketAddress) local)) {
-        return false;
-      }
-    } catch (Throwable t) {
-      Mesh.failed("undertow-server", t);
-      return false; // Mesh.inboundTls answers REFUSE on its own failures; an error here is Undertow's
-    }
-    if (buffer instanceof PooledByteBuffer) {
-      ((PooledByteBuffer) buffer).close();
-    }
-    IoUtils.safeClose(connection);
-    return true;
-  }
-
   private static boolean requiresMtls(InetSocketAddress local) {
     int mode = Mesh.inboundTls(local);
     return mode == InboundTls.MTLS_ONLY || mode == InboundTls.REFUSE;
@@ -97,7 +70,8 @@ public final class MeshInboundHandler implements HttpHandler {
       return;
     }
     exchange.putAttachment(STAGED, Boolean.TRUE);
-    View view = new View(exchange);
+    Certificate[] peer = MeshConnections.meshPeer(exchange.getConnection());
+    View view = new View(exchange, peer);
     boolean plain = exchange.getConnection().getSslSessionInfo() == null;
     if (plain && view.localAddress() != null && requiresMtls(view.localAddress())) {
       // nothing is written: the kept-alive plain connection is closed, as a new one is refused
@@ -106,6 +80,10 @@ public final class MeshInboundHandler implements HttpHandler {
       return;
     }
     exchange.getRequestHeaders().remove(XFCC);
+    String xfcc = peer == null ? null : Mesh.forwardedClientCert(peer);
+    if (xfcc != null) {
+      exchange.getRequestHeaders().put(XFCC, xfcc); // the verified identity, as Istio's sidecar sets it
+    }
     LocalAnswer answer;
     try {
       answer = Mesh.inbound(view);
@@ -160,9 +138,11 @@ public final class MeshInboundHandler implements HttpHandler {
   /** {@link InboundRequest} over Undertow's exchange. */
   static final class View implements InboundRequest {
     final HttpServerExchange exchange;
+    final Certificate[] peer;
 
-    View(HttpServerExchange exchange) {
+    View(HttpServerExchange exchange, Certificate[] peer) {
       this.exchange = exchange;
+      this.peer = peer;
     }
 
     @Override
@@ -197,10 +177,10 @@ public final class MeshInboundHandler implements HttpHandler {
       return a instanceof InetSocketAddress ? (InetSocketAddress) a : null;
     }
 
-    /** Undertow's listeners here carry no mesh mTLS: plain text has no verified peer. */
+    /** The verified chain of a connection the mesh made TLS; null for plain text and the application's own HTTPS. */
     @Override
     public Certificate[] peerCertificates() {
-      return null;
+      return peer;
     }
   }
 }

@@ -9,6 +9,7 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
 import io.undertow.server.HttpHandler;
+import io.undertow.server.protocol.http.HttpOpenListener;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.matcher.ElementMatcher;
@@ -22,8 +23,9 @@ import org.xnio.StreamConnection;
  * <ul>
  *   <li>{@code setRootHandler(HttpHandler)} gets the handler wrapped by {@link MeshInboundHandler};
  *   <li>{@code HttpOpenListener.handleEvent(StreamConnection, PooledByteBuffer)} (which the one-argument
- *       form calls; HTTP/2's listener is reached only over TLS or by upgrading an HTTP/1.1 connection) closes a plain-text connection on a port whose PeerAuthentication requires mTLS
- *       before Undertow reads from it: nothing is parsed or answered.
+ *       form calls; HTTP/2's listener is reached only over TLS or by upgrading an HTTP/1.1 connection) lets
+ *       {@link MeshConnections} decide a new connection where PeerAuthentication asks for mTLS: the
+ *       mesh's mTLS in Undertow's own TLS, plain text, or closed before Undertow reads it.
  * </ul>
  */
 public class OpenListenerInstrumentation implements TypeInstrumentation {
@@ -55,10 +57,11 @@ public class OpenListenerInstrumentation implements TypeInstrumentation {
 
   @SuppressWarnings("unused")
   public static class ConnectionAdvice {
-    /** true: the connection was closed, the listener does not take it. */
+    /** true: the listener does not take the connection now (closed, or handed back once its first byte decided it). */
     @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
-    public static boolean onEnter(@Advice.Argument(0) StreamConnection connection, @Advice.Argument(1) Object buffer) {
-      return MeshInboundHandler.refuseConnection(connection, buffer);
+    public static boolean onEnter(
+        @Advice.This HttpOpenListener listener, @Advice.Argument(0) StreamConnection connection, @Advice.Argument(1) Object buffer) {
+      return MeshConnections.onOpen(listener, connection, buffer);
     }
   }
 }

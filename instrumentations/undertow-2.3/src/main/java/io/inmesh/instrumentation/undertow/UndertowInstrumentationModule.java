@@ -21,12 +21,15 @@ import net.bytebuddy.matcher.ElementMatcher;
  *       {@link MeshInboundHandler} wraps the root {@code HttpHandler} of every HTTP and HTTP/2 open
  *       listener as it is set, so it runs before any handler of the application
  *       ({@link OpenListenerInstrumentation}).
- *   <li><b>PeerAuthentication STRICT fails closed</b>: a plain-text connection on a port that
- *       requires mTLS is closed as the open listener receives it, before anything is read.
+ *   <li><b>PeerAuthentication</b> per connection on the HTTP listeners ({@link MeshConnections}):
+ *       under PERMISSIVE or STRICT a TLS ClientHello gets the mesh's mTLS in Undertow's own TLS, the
+ *       verified peer reaching authorization and {@code X-Forwarded-Client-Cert}; plain text is
+ *       served under PERMISSIVE and closed, never read, under STRICT.
  * </ul>
  *
- * <p>Not supported yet: terminating mesh mTLS on Undertow's listeners; AJP listeners are neither
- * registered nor meshed.
+ * <p>Not supported: AJP listeners (neither registered nor meshed); HTTP/2 over the mesh's mTLS (no
+ * ALPN is offered: HTTP/1.1); the application's own HTTPS listeners are registered and authorized
+ * but not subject to PeerAuthentication.
  */
 public class UndertowInstrumentationModule extends InstrumentationModule
     implements ExperimentalInstrumentationModule {
@@ -54,7 +57,9 @@ public class UndertowInstrumentationModule extends InstrumentationModule
   @Override
   public List<String> getAdditionalHelperClassNames() {
     String p = "io.inmesh.instrumentation.undertow.";
-    return List.of(p + "MeshInboundHandler", p + "MeshInboundHandler$View", p + "MeshInboundHandler$Headers", p + "UndertowListeners");
+    return List.of(
+        p + "MeshInboundHandler", p + "MeshInboundHandler$View", p + "MeshInboundHandler$Headers", p + "UndertowListeners",
+        p + "MeshConnections", p + "MeshConnections$FirstByte", p + "MeshConnections$Bytes");
   }
 
   @Override

@@ -1,9 +1,6 @@
 package io.inmesh.smoke;
 
-import static io.inmesh.smoke.Smoke.awaitReady;
 import static io.inmesh.smoke.Smoke.awaitTrue;
-import static io.inmesh.smoke.Smoke.inmeshEnv;
-import static io.inmesh.smoke.Smoke.meshed;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -21,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -37,21 +35,29 @@ import org.junit.jupiter.api.Timeout;
  * Undertow's server meshed (issue 14 item 2): a plain Undertow application
  * (undertow/UndertowServerApp: {@code Undertow.builder().addHttpListener(...)}, two listeners on one
  * server, a second server it stops on request, no inmesh code) registers every listener with the
- * control plane, deregisters a stopped server's, and runs the inbound stage before its handlers.
+ * control plane, deregisters a stopped server's, runs the inbound stage before its handlers, and
+ * terminates the mesh's mTLS in Undertow's own TLS on its HTTP listeners as PeerAuthentication asks.
+ *
+ * <p>One fleet: a control plane with a CA and join tokens, the Undertow workload and one meshed JDK
+ * HttpClient caller (MtlsCallerApp) with an identity each; the test JVM (no agent) is the client
+ * outside the mesh.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class UndertowServerMeshSmokeTest {
-  static final Duration STARTUP = Duration.ofSeconds(300);
   static final String CP = "127.0.27.2:15010";
   static final String SERVER = "127.0.27.30";
+  static final String CALLER = "127.0.27.31";
   static final String SERVICE = "undertow-backend";
+  static final String TD = MeshIdentityFleet.TD;
 
   final Path tmp = Smoke.workDir("UndertowServerMeshSmokeTest");
-  Path policies;
+  final MeshIdentityFleet fleet = new MeshIdentityFleet(tmp, Smoke.LOGS.resolve("undertow-server"), CP);
+  final Path policies = fleet.policies;
   Proc controlPlane;
   Proc server;
+  Proc caller;
 
   static String peerAuthentication(String mode) {
     return """
@@ -71,25 +77,20 @@ class UndertowServerMeshSmokeTest {
 
   @BeforeAll
   void startMesh() throws Exception {
-    policies = Files.createDirectories(tmp.resolve("policies"));
-    Path logs = Smoke.LOGS.resolve("undertow-server");
     Smoke.write(policies.resolve("authz.yaml"), "# none yet\n");
     Smoke.write(policies.resolve("peer.yaml"), peerAuthentication("PERMISSIVE"));
-    controlPlane = Smoke.controlPlane("control-plane", CP, policies, tmp.resolve("control-data"), logs, "60s");
-    server = meshed("undertow-server", inmeshEnv(SERVICE, "app=undertow-backend,version=v1", SERVER, "http://" + CP, tmp.resolve("cache")), logs,
+    controlPlane = fleet.startControlPlaneWithTokens(SERVICE, "undertow-caller");
+    server = fleet.start("undertow-server", fleet.env(SERVICE, "app=undertow-backend,version=v1", SERVER, fleet.tokens.get(SERVICE), SERVICE),
         undertowApp(SERVER, "8080", "8081", "8090"));
-    awaitReady(server, SERVER, STARTUP);
-    awaitTrue(server.name() + " listening", STARTUP, () -> server.output().contains("listening on"), server);
+    caller = fleet.start("undertow-caller", fleet.env("undertow-caller", CALLER), Smoke.plainApp("mtls.MtlsCallerApp", CALLER, "8080"));
+    fleet.awaitIdentity(server, SERVER);
+    fleet.awaitIdentity(caller, CALLER);
+    awaitTrue(server.name() + " listening", Duration.ofSeconds(60), () -> server.output().contains("listening on"), server);
   }
 
   @AfterAll
   void stopMesh() {
-    if (server != null) {
-      server.stop();
-    }
-    if (controlPlane != null) {
-      controlPlane.stop();
-    }
+    fleet.stop();
   }
 
   /** The plain application's command line, with Undertow's jars (target/undertow) on its class path. */
@@ -199,13 +200,59 @@ class UndertowServerMeshSmokeTest {
   }
 
   /**
-   * PeerAuthentication (https://istio.io/latest/docs/reference/config/security/peer_authentication/):
-   * PERMISSIVE serves plain text; STRICT refuses it at the connection (closed, nothing answered),
-   * both a new connection and one kept alive across the change; back to PERMISSIVE it is served again.
+   * Under PERMISSIVE the meshed caller's auto mTLS reaches the application over mTLS terminated in
+   * Undertow's own TLS, on each listener: the application sees the verified
+   * {@code X-Forwarded-Client-Cert} (a forged one replaced), and the peer identity reaches
+   * AuthorizationPolicy {@code source.principals}
+   * (https://istio.io/latest/docs/reference/config/security/authorization-policy/#Source), which a
+   * plain-text client without an identity does not match.
+   * https://istio.io/latest/docs/reference/config/security/peer_authentication/
    */
   @Test
   @Order(3)
-  void peerAuthentication_permissiveServesPlainText_strictRefusesItAtTheConnection() throws Exception {
+  void permissive_theMeshedCallerComesOverMtls_theAppSeesTheVerifiedXfcc_principalsReachAuthorization() throws Exception {
+    fleet.awaitSeen(CALLER + " to see " + SERVICE + " with its identity and both ports", CALLER, TD + SERVICE, 2, Duration.ofSeconds(60), server, caller, controlPlane);
+    for (String port : List.of("8080", "8081")) {
+      for (String extra : List.of("", "&forge=1")) {
+        JsonNode seen = backendSaw(call("http://undertow-backend:" + port + "/usuarios/5", extra));
+        assertThat(seen.path("listener").asText()).isEqualTo(SERVER + ":" + port);
+        assertThat(seen.path("xfcc").asText()).as("the verified peer, as Istio's sidecar sets it")
+            .startsWith("By=" + TD + SERVICE + ";Hash=").endsWith(";URI=" + TD + "undertow-caller").doesNotContain("forger");
+      }
+    }
+    Smoke.applyPolicy(policies.resolve("authz.yaml"),
+        """
+        apiVersion: security.istio.io/v1
+        kind: AuthorizationPolicy
+        metadata:
+          name: no-caller-secrets
+        spec:
+          action: DENY
+          rules:
+          - from:
+            - source:
+                principals: ["cluster.local/ns/default/sa/undertow-caller"]
+            to:
+            - operation:
+                paths: ["/secret"]
+        """,
+        List.of(SERVER), server, controlPlane);
+    Map<String, String> denied = call("http://undertow-backend:8080/secret", "");
+    assertThat(denied.get("status")).as(denied.get("raw")).isEqualTo("403");
+    assertThat(denied.get("raw")).contains("RBAC: access denied");
+    assertThat(get("8080", "/secret", null).statusCode()).as("plain text, no principal").isEqualTo(200);
+    Smoke.applyPolicy(policies.resolve("authz.yaml"), "# none again\n", List.of(SERVER), server, controlPlane);
+  }
+
+  /**
+   * PeerAuthentication (https://istio.io/latest/docs/reference/config/security/peer_authentication/):
+   * PERMISSIVE serves plain text; STRICT refuses it at the connection (closed, nothing answered),
+   * both a new connection and one kept alive across the change, while the meshed caller goes on over
+   * mTLS; back to PERMISSIVE plain text is served again.
+   */
+  @Test
+  @Order(4)
+  void peerAuthentication_permissiveServesPlainText_strictRefusesItAtTheConnection_mtlsGoesOn() throws Exception {
     try (Socket kept = new Socket()) {
       kept.connect(new InetSocketAddress(SERVER, 8080), 5_000);
       kept.setSoTimeout(15_000);
@@ -218,10 +265,28 @@ class UndertowServerMeshSmokeTest {
       assertThat(Smoke.status("http://" + SERVER + ":" + port + "/usuarios/3")).as("the JDK HttpClient of this JVM on " + port).isEqualTo(-1);
     }
     assertThat(server.output()).doesNotContain("handled /usuarios/3");
+    assertThat(tlsWithoutClientCertificate("8080", "/usuarios/3")).as("TLS without a mesh client certificate").doesNotContain("HTTP/1.1");
     // the agent's own ports are never subject to PeerAuthentication
     assertThat(Smoke.status("http://" + SERVER + ":15020/healthz/ready")).isEqualTo(200);
+    // the meshed caller goes on over mTLS
+    for (String port : List.of("8080", "8081")) {
+      JsonNode seen = backendSaw(call("http://undertow-backend:" + port + "/usuarios/6", ""));
+      assertThat(seen.path("xfcc").asText()).endsWith(";URI=" + TD + "undertow-caller");
+    }
     Smoke.applyPolicy(policies.resolve("peer.yaml"), peerAuthentication("PERMISSIVE"), List.of(SERVER), server, controlPlane);
     assertThat(plainRequest("8081", "/usuarios/4")).as("PERMISSIVE again").startsWith("HTTP/1.1 200").contains("\"handler\":\"second\"");
+  }
+
+  /** The caller's JDK HttpClient calls {@code url}; its answer as key → value. */
+  static Map<String, String> call(String url, String extra) {
+    return TomcatMtlsSmokeTest.call(CALLER, url, extra);
+  }
+
+  /** The application's JSON in a caller's answer, which must be a 200. */
+  static JsonNode backendSaw(Map<String, String> answer) throws IOException {
+    assertThat(answer.get("status")).as(answer.get("raw")).isEqualTo("200");
+    String raw = answer.get("raw");
+    return Smoke.JSON.readTree(raw.substring(raw.indexOf('{')));
   }
 
   static HttpResponse<String> get(String port, String path, String xfcc) {
@@ -230,6 +295,41 @@ class UndertowServerMeshSmokeTest {
       b.header("X-Forwarded-Client-Cert", xfcc);
     }
     return Smoke.send(b.build());
+  }
+
+  /**
+   * A raw HTTP/1.1 GET over TLS from this JVM, trusting any server certificate and presenting none;
+   * what came back (empty when the handshake failed or the connection was closed).
+   */
+  static String tlsWithoutClientCertificate(String port, String path) {
+    try {
+      javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+      context.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+        @Override
+        public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {}
+
+        @Override
+        public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {}
+
+        @Override
+        public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+          return new java.security.cert.X509Certificate[0];
+        }
+      }}, null);
+      try (Socket plain = new Socket()) {
+        plain.connect(new InetSocketAddress(SERVER, Integer.parseInt(port)), 5_000);
+        plain.setSoTimeout(15_000);
+        try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) context.getSocketFactory().createSocket(plain, SERVER, Integer.parseInt(port), true)) {
+          s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: undertow-backend\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+          s.getOutputStream().flush();
+          return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+      }
+    } catch (IOException e) {
+      return "";
+    } catch (java.security.GeneralSecurityException e) {
+      throw new AssertionError(e);
+    }
   }
 
   /** A raw HTTP/1.1 GET over plain TCP from this JVM; what came back (empty when the connection was closed or reset). */

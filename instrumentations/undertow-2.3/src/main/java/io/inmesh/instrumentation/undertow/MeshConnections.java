@@ -115,16 +115,6 @@ public final class MeshConnections {
     }
   }
 
-  /** The connection is TLS the mesh did not make: the application's own HTTPS listener. */
-  public static boolean applicationTls(ServerConnection connection) {
-    return connection.getSslSessionInfo() != null && !isMesh(connection);
-  }
-
-  private static boolean isMesh(ServerConnection connection) {
-    return connection instanceof io.undertow.server.AbstractServerConnection
-        && MESH_TLS.contains(((io.undertow.server.AbstractServerConnection) connection).getChannel());
-  }
-
   private static void decide(HttpOpenListener listener, StreamConnection connection, int mode, PooledByteBuffer data) throws IOException {
     ByteBuffer b = data.getBuffer();
     if ((b.get(b.position()) & 0xff) == InboundTls.TLS_HANDSHAKE_RECORD) {

@@ -45,9 +45,17 @@ public final class MeshInboundHandler implements HttpHandler {
     this.next = next;
   }
 
-  /** {@code handler} with the stage in front (once: an already wrapped handler is returned as is). */
+  /**
+   * {@code handler} with the stage in front (once: an already wrapped handler is returned as is, and
+   * so is Undertow's h2c upgrade handler, whose own next handler is wrapped as it is made: see
+   * {@link Http2UpgradeInstrumentation}).
+   */
   public static HttpHandler wrap(HttpHandler handler) {
-    if (handler == null || handler.getClass().getName().equals(MeshInboundHandler.class.getName())) {
+    if (handler == null) {
+      return null;
+    }
+    String name = handler.getClass().getName();
+    if (name.equals(MeshInboundHandler.class.getName()) || name.equals("io.undertow.server.protocol.http2.Http2UpgradeHandler")) {
       return handler;
     }
     return new MeshInboundHandler(handler);

@@ -19,8 +19,9 @@ import net.bytebuddy.matcher.ElementMatcher;
  *       before it closes them ({@link UndertowInstrumentation}).
  *   <li><b>Inbound stage</b> through Undertow's own extension point, a handler wrapper:
  *       {@link MeshInboundHandler} wraps the root {@code HttpHandler} of every HTTP and HTTP/2 open
- *       listener as it is set, so it runs before any handler of the application
- *       ({@link OpenListenerInstrumentation}).
+ *       listener as it is set, and the handler behind Undertow's h2c upgrade, so it runs before any
+ *       handler of the application, over HTTP/1.1 and h2c alike ({@link OpenListenerInstrumentation},
+ *       {@link Http2UpgradeInstrumentation}).
  *   <li><b>PeerAuthentication</b> per connection on the HTTP listeners ({@link MeshConnections}):
  *       under PERMISSIVE or STRICT a TLS ClientHello gets the mesh's mTLS in Undertow's own TLS, the
  *       verified peer reaching authorization and {@code X-Forwarded-Client-Cert}; plain text is
@@ -51,7 +52,7 @@ public class UndertowInstrumentationModule extends InstrumentationModule
 
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
-    return List.of(new UndertowInstrumentation(), new OpenListenerInstrumentation());
+    return List.of(new UndertowInstrumentation(), new OpenListenerInstrumentation(), new Http2UpgradeInstrumentation());
   }
 
   @Override

@@ -137,7 +137,7 @@ class UndertowServerMeshSmokeTest {
 
   /**
    * The inbound stage runs before the application's handlers, on each listener (the second has a
-   * root handler of its own): an AuthorizationPolicy DENY answers 403 {@code RBAC: access denied}
+   * root handler of its own), over h2c as over HTTP/1.1: an AuthorizationPolicy DENY answers 403 {@code RBAC: access denied}
    * and the handler never sees the request, other paths reach it, and an
    * {@code X-Forwarded-Client-Cert} a client sent never does (Istio sanitizes it).
    * https://istio.io/latest/docs/reference/config/security/authorization-policy/
@@ -160,7 +160,9 @@ class UndertowServerMeshSmokeTest {
         """,
         List.of(SERVER), server, controlPlane);
     for (String port : List.of("8080", "8081")) {
+      // this JVM's JDK HttpClient upgrades its first request on each port to h2c: the stage runs on HTTP/2 streams too
       HttpResponse<String> denied = get(port, "/admin/users?from=" + port, null);
+      assertThat(denied.version()).isEqualTo(java.net.http.HttpClient.Version.HTTP_2);
       assertThat(denied.statusCode()).as(denied.body()).isEqualTo(403);
       assertThat(denied.body()).isEqualTo("RBAC: access denied");
       assertThat(denied.headers().firstValue("x-inmesh-reason")).hasValueSatisfying(r -> assertThat(r).contains("RBAC"));
@@ -168,6 +170,7 @@ class UndertowServerMeshSmokeTest {
       assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
       JsonNode body = Smoke.JSON.readTree(ok.body());
       assertThat(body.path("handler").asText()).isEqualTo(port.equals("8080") ? "main" : "second");
+      assertThat(body.path("protocol").asText()).isEqualTo("HTTP/2.0");
       assertThat(body.path("listener").asText()).isEqualTo(SERVER + ":" + port);
       assertThat(body.path("path").asText()).isEqualTo("/usuarios/1?from=" + port);
       assertThat(body.path("xfcc").asText()).as("the client's X-Forwarded-Client-Cert never reaches the application").isEmpty();

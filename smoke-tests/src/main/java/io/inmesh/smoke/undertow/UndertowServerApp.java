@@ -1,6 +1,7 @@
 package io.inmesh.smoke.undertow;
 
 import io.undertow.Undertow;
+import io.undertow.UndertowOptions;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
@@ -8,10 +9,11 @@ import java.net.InetSocketAddress;
 
 /**
  * A plain Undertow application (no inmesh code), built as {@code Undertow.builder()} users build one:
- * a server with two HTTP listeners (the second with a root handler of its own), and a second server
+ * a server with two HTTP listeners (the second with a root handler of its own) and HTTP/2 enabled (h2c
+ * upgrade, as Spring Boot's {@code server.http2.enabled} sets it), and a second server
  * with one listener that the application stops when asked ({@code GET /stop-extra}), while it keeps
  * running. Its handler dispatches to a worker thread, as blocking handlers do, prints
- * {@code handled <path>} for every request it serves and answers JSON naming the listener, the path,
+ * {@code handled <path>} for every request it serves and answers JSON naming the handler, the protocol, the listener, the path,
  * the Host header and the {@code X-Forwarded-Client-Cert} it saw (empty when none).
  *
  * <p>Usage: {@code UndertowServerApp <address> <port> <second port> <extra server's port>}.
@@ -30,6 +32,7 @@ public final class UndertowServerApp {
         .addHttpListener(port, host)
         .addHttpListener(second, host, new Echo("second"))
         .setHandler(new Echo("main"))
+        .setServerOption(UndertowOptions.ENABLE_HTTP2, true) // as Spring Boot's server.http2.enabled: h2c upgrade on HTTP listeners
         .build();
     server.start();
     extra = Undertow.builder().addHttpListener(extraPort, host).setHandler(new Echo("extra")).build();
@@ -70,7 +73,7 @@ public final class UndertowServerApp {
       }
       String xfcc = exchange.getRequestHeaders().getFirst("x-forwarded-client-cert");
       InetSocketAddress local = (InetSocketAddress) exchange.getConnection().getLocalAddress();
-      String json = "{\"handler\":\"" + name + "\",\"listener\":\"" + local.getAddress().getHostAddress() + ":" + local.getPort()
+      String json = "{\"handler\":\"" + name + "\",\"protocol\":\"" + exchange.getProtocol() + "\",\"listener\":\"" + local.getAddress().getHostAddress() + ":" + local.getPort()
           + "\",\"path\":\"" + path + "\",\"host\":\"" + exchange.getRequestHeaders().getFirst("host")
           + "\",\"xfcc\":\"" + (xfcc == null ? "" : xfcc.replace("\"", "'")) + "\"}";
       exchange.setStatusCode(200);

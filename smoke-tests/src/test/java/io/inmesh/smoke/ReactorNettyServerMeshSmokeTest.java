@@ -115,7 +115,14 @@ class ReactorNettyServerMeshSmokeTest {
   static List<String> serverApp(String address, List<String> libraries) {
     StringBuilder cp = new StringBuilder(Smoke.APPS.toString());
     libraries.forEach(j -> cp.append(java.io.File.pathSeparator).append(j));
-    return List.of("-cp", cp.toString(), "io.inmesh.smoke.rnserver.ReactorNettyServerApp", address, "8080", "8081");
+    // BlockHound (a JVM switch and a library on the class path, not inmesh code) watches the event loops
+    for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+      if (entry.replace('\\', '/').contains("/io/projectreactor/tools/blockhound/")) {
+        cp.append(java.io.File.pathSeparator).append(entry);
+      }
+    }
+    return List.of("-XX:+IgnoreUnrecognizedVMOptions", "-XX:+AllowRedefinitionToAddDeleteMethods", "-XX:+EnableDynamicAgentLoading",
+        "-Drnserver.blockhound=true", "-cp", cp.toString(), "io.inmesh.smoke.rnserver.ReactorNettyServerApp", address, "8080", "8081");
   }
 
   /** Reactor Netty 1.2 (Spring Boot 3.5's line): the jars this module resolved. */
@@ -309,6 +316,19 @@ class ReactorNettyServerMeshSmokeTest {
       assertThat(allowed.get("xfcc")).isEqualTo(xfccOf(server, CALLER));
       Map<String, String> otherPath = call(CALLER, "http://" + SERVICE.get(server) + "/other", "");
       assertThat(otherPath.get("status")).as("not allowed: " + otherPath.get("raw")).isEqualTo("403");
+    }
+  }
+
+  /**
+   * Everything above ran on the servers' event loops (the inbound stage, the 403, the first-byte
+   * decision, the mTLS handshakes): BlockHound, live in both servers, caught no blocking call there.
+   */
+  @Test
+  @Order(6)
+  void noEventLoopEverBlocked() {
+    for (Proc p : List.of(rn12, rn13)) {
+      awaitTrue(p.name() + ": BlockHound live", Duration.ofSeconds(10), () -> p.output().contains("[blockhound] installed; a probe sleep on a parallel thread was caught"), p);
+      assertThat(p.output()).as(p.name()).doesNotContain("[blockhound] blocking call on a non-blocking thread:");
     }
   }
 

@@ -17,6 +17,10 @@ import reactor.netty.http.server.HttpServerResponse;
  * the application's handler has run ({@code handled=}); {@code /count} answers that count alone
  * (without counting itself), {@code /dispose-second} disposes the second server.
  *
+ * <p>With {@code -Drnserver.blockhound=true} and BlockHound on the class path, BlockHound is installed
+ * first ({@link Hound}): every blocking call on a Reactor or Netty event-loop thread is printed as a
+ * line starting {@value Hound#BLOCKED}, and {@value Hound#LIVE} says it is live.
+ *
  * <p>Usage: {@code ReactorNettyServerApp <address> <port> <second-port>}.
  */
 public final class ReactorNettyServerApp {
@@ -26,6 +30,9 @@ public final class ReactorNettyServerApp {
   private ReactorNettyServerApp() {}
 
   public static void main(String[] args) {
+    if (Boolean.getBoolean("rnserver.blockhound")) {
+      Hound.install();
+    }
     String address = args[0];
     DisposableServer main = HttpServer.create().host(address).port(Integer.parseInt(args[1]))
         .route(routes -> routes
@@ -54,5 +61,68 @@ public final class ReactorNettyServerApp {
     String listener = local.get() == null ? "" : local.get().toString().replaceFirst("^[^/]*/", "");
     String body = "listener=" + listener + "\npath=" + req.uri() + "\nxfcc=" + (xfcc == null ? "" : xfcc) + "\nhandled=" + n + "\n";
     return res.header("content-type", "text/plain").sendString(Mono.just(body)).then();
+  }
+
+  /** BlockHound, reporting (not failing) blocking calls on non-blocking threads. */
+  static final class Hound {
+    static final String BLOCKED = "[blockhound] blocking call on a non-blocking thread:";
+    static final String LIVE = "[blockhound] installed; a probe sleep on a parallel thread was caught";
+    static final java.util.Queue<String> REPORTS = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    static final AtomicLong CAUGHT = new AtomicLong();
+    static volatile boolean probing;
+
+    static void install() {
+      // class loading reads jars (and lets attached agents transform): allowed, as BlockHound's
+      // documentation advises; the OpenTelemetry agent reads its version files once, on first use
+      reactor.blockhound.BlockHound.install(builder -> builder
+          .allowBlockingCallsInside("java.lang.ClassLoader", "loadClass")
+          .allowBlockingCallsInside("java.lang.Class", "forName")
+          .allowBlockingCallsInside("net.bytebuddy.agent.builder.AgentBuilder$Default$ExecutingTransformer", "transform")
+          .allowBlockingCallsInside("io.netty.util.internal.NativeLibraryLoader", "load")
+          .allowBlockingCallsInside("java.util.concurrent.ScheduledThreadPoolExecutor$DelayedWorkQueue", "remove")
+          .allowBlockingCallsInside("io.opentelemetry.javaagent.shaded.instrumentation.api.internal.EmbeddedInstrumentationProperties", "findVersion")
+          // Netty's one-time static initialisation of its TLS utilities, on the first SslHandler in
+          // the JVM (it probes the JDK's TLS 1.3 support with an SSLContext, seeded from
+          // /dev/urandom): class initialisation, like the class loading allowed above
+          .allowBlockingCallsInside("io.netty.handler.ssl.SslUtils", "<clinit>")
+          .blockingMethodCallback(m -> {
+            if (probing) {
+              CAUGHT.incrementAndGet();
+              return;
+            }
+            StringBuilder where = new StringBuilder();
+            for (StackTraceElement e : new Exception().getStackTrace()) {
+              where.append("\n    at ").append(e);
+            }
+            // printed by a plain thread: writing to stdout here would itself block this thread
+            REPORTS.add(BLOCKED + " " + m + " on " + Thread.currentThread().getName() + where);
+          }));
+      Thread printer = new Thread(() -> {
+        for (;;) {
+          String r;
+          while ((r = REPORTS.poll()) != null) {
+            System.out.println(r);
+          }
+          try {
+            Thread.sleep(100);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      }, "blockhound-reports");
+      printer.setDaemon(true);
+      printer.start();
+      probing = true;
+      Mono.fromCallable(() -> {
+            Thread.sleep(1);
+            return 1;
+          })
+          .subscribeOn(reactor.core.scheduler.Schedulers.parallel())
+          .block(java.time.Duration.ofSeconds(30));
+      probing = false;
+      if (CAUGHT.get() > 0) {
+        System.out.println(LIVE);
+      }
+    }
   }
 }

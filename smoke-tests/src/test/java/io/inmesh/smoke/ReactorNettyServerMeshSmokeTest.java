@@ -25,6 +25,10 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -188,6 +192,42 @@ class ReactorNettyServerMeshSmokeTest {
       assertThat(fields(plain.body()).get("xfcc")).as("a client's X-Forwarded-Client-Cert never reaches the application").isEmpty();
       JsonNode inbound = Smoke.getJson("http://" + server + ":15000/stats").path("inbound");
       assertThat(inbound.path("requestsOverMtls").asLong()).as(inbound.toString()).isGreaterThanOrEqualTo(2);
+      // TLS without a client certificate: the server shows its mesh certificate, then refuses the client
+      List<X509Certificate> presented = new ArrayList<>();
+      String oneWay = oneWayTls(server, presented);
+      assertThat(oneWay).as("a TLS client without a certificate is refused").doesNotContain("xfcc=");
+      assertThat(presented).as("the server's certificate").hasSize(1);
+      assertThat(presented.get(0).getSubjectAlternativeNames().toString()).contains(TD + SERVICE.get(server));
+    }
+  }
+
+  /** A TLS 1.3 client without a certificate, recording the server's; what came back, or why it failed. */
+  static String oneWayTls(String server, List<X509Certificate> presented) throws Exception {
+    TrustManager[] record = {new X509TrustManager() {
+      @Override
+      public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+
+      @Override
+      public void checkServerTrusted(X509Certificate[] chain, String authType) {
+        presented.add(chain[0]);
+      }
+
+      @Override
+      public X509Certificate[] getAcceptedIssuers() {
+        return new X509Certificate[0];
+      }
+    }};
+    SSLContext context = SSLContext.getInstance("TLSv1.3");
+    context.init(null, record, null);
+    try (SSLSocket s = (SSLSocket) context.getSocketFactory().createSocket()) {
+      s.connect(new InetSocketAddress(server, 8080), 5_000);
+      s.setSoTimeout(15_000);
+      s.startHandshake();
+      s.getOutputStream().write("GET /peer HTTP/1.1\r\nHost: rn-server\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream().flush();
+      return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException refused) {
+      return "refused: " + refused;
     }
   }
 

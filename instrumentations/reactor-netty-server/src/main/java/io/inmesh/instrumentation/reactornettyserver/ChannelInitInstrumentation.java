@@ -13,9 +13,9 @@ import net.bytebuddy.matcher.ElementMatcher;
 /**
  * {@code HttpServerConfig.HttpServerChannelInitializer.onChannelInit}: Reactor Netty's own
  * {@code ChannelPipelineConfigurer} for every connection an {@code HttpServer} accepts, on the
- * channel's event loop before anything is read. Once it has built the pipeline (HTTP codec, and the
- * application's own TLS if it asked for it), {@link MeshTlsDecoder#install} puts the mesh's
- * PeerAuthentication handler first.
+ * channel's event loop before anything is read. Once it has built the pipeline (the HTTP codec),
+ * {@link MeshTlsDecoder#install} puts the mesh's PeerAuthentication handler first, unless the
+ * application configured TLS of its own for this server ({@code sslProvider}).
  */
 public class ChannelInitInstrumentation implements TypeInstrumentation {
 
@@ -32,8 +32,10 @@ public class ChannelInitInstrumentation implements TypeInstrumentation {
   @SuppressWarnings("unused")
   public static class InitAdvice {
     @Advice.OnMethodExit(suppress = Throwable.class)
-    public static void onExit(@Advice.Argument(1) Object channel) {
-      if (channel instanceof Channel) {
+    public static void onExit(@Advice.Argument(1) Object channel, @Advice.FieldValue("sslProvider") Object applicationTls) {
+      // a server the application made TLS itself (secure(..), with or without its redirect of plain
+      // HTTP to https) is left alone
+      if (channel instanceof Channel && applicationTls == null) {
         MeshTlsDecoder.install((Channel) channel);
       }
     }

@@ -40,9 +40,11 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Reactor Netty's {@code HttpServer} meshed (issue 14 item 2): a bare Reactor Netty application
- * (rnserver/ReactorNettyServerApp, {@code HttpServer.create().route(..)}, two servers, no inmesh code)
- * on Reactor Netty 1.2 (this module's libraries, Spring Boot 3.5's line) and the same application on
- * 1.3 (target/reactor-netty-1.3-libs, Boot 4's line). Each registers its bound servers, runs the
+ * (rnserver/ReactorNettyServerApp, {@code HttpServer.create().route(..)}, two servers, no inmesh code,
+ * plus a Spring WebFlux server on {@code ReactorHttpHandlerAdapter} as Boot runs it) on Reactor Netty
+ * 1.2 with Spring 6.2 (this module's libraries, Spring Boot 3.5's line) and the same application on
+ * 1.3 with Spring 7 (target/reactor-netty-1.3-libs, Boot 4's line), BlockHound watching their event
+ * loops. Each registers its bound servers, runs the
  * inbound stage before its handler, and terminates mesh mTLS in its own Netty pipeline, following
  * Istio's pages: AuthorizationPolicy (https://istio.io/latest/docs/reference/config/security/authorization-policy/)
  * and PeerAuthentication (https://istio.io/latest/docs/reference/config/security/peer_authentication/,
@@ -106,8 +108,8 @@ class ReactorNettyServerMeshSmokeTest {
     for (Proc p : List.of(rn12, rn13)) {
       awaitTrue(p.name() + " listening", Duration.ofSeconds(60), () -> p.output().contains("listening on"), p);
     }
-    fleet.awaitSeen("the caller to see the 1.2 server's two listeners with its identity", CALLER, TD + "rn-server", 2, Duration.ofSeconds(60), rn12, fleet.controlPlane);
-    fleet.awaitSeen("the caller to see the 1.3 server with its identity", CALLER, TD + "rn-server-13", 2, Duration.ofSeconds(60), rn13, fleet.controlPlane);
+    fleet.awaitSeen("the caller to see the 1.2 server's three listeners with its identity", CALLER, TD + "rn-server", 3, Duration.ofSeconds(60), rn12, fleet.controlPlane);
+    fleet.awaitSeen("the caller to see the 1.3 server with its identity", CALLER, TD + "rn-server-13", 3, Duration.ofSeconds(60), rn13, fleet.controlPlane);
   }
 
   @AfterAll
@@ -126,26 +128,26 @@ class ReactorNettyServerMeshSmokeTest {
       }
     }
     return List.of("-XX:+IgnoreUnrecognizedVMOptions", "-XX:+AllowRedefinitionToAddDeleteMethods", "-XX:+EnableDynamicAgentLoading",
-        "-Drnserver.blockhound=true", "-cp", cp.toString(), "io.inmesh.smoke.rnserver.ReactorNettyServerApp", address, "8080", "8081");
+        "-Drnserver.blockhound=true", "-cp", cp.toString(), "io.inmesh.smoke.rnserver.ReactorNettyServerApp", address, "8080", "8081", "8082");
   }
 
-  /** Reactor Netty 1.2 (Spring Boot 3.5's line): the jars this module resolved. */
+  /** Reactor Netty 1.2 and Spring Framework 6.2 (Spring Boot 3.5's line): the jars this module resolved. */
   static List<String> reactorNetty12() {
     List<String> jars = new ArrayList<>();
     for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
       String e = entry.replace('\\', '/');
       if (e.contains("/io/projectreactor/reactor-core/") || e.contains("/io/projectreactor/netty/") || e.contains("/io/netty/")
-          || e.contains("/org/reactivestreams/") || e.contains("/io/micrometer/")) {
+          || e.contains("/org/reactivestreams/") || e.contains("/io/micrometer/") || e.contains("/org/springframework/")) {
         jars.add(entry);
       }
     }
     return jars;
   }
 
-  /** Reactor Netty 1.3 (Spring Boot 4's line): target/reactor-netty-1.3-libs. */
+  /** Reactor Netty 1.3 and Spring Framework 7 (Spring Boot 4's line): target/reactor-netty-1.3-libs. */
   static List<String> reactorNetty13() {
     try (var jars = Files.list(Smoke.ROOT.resolve("smoke-tests/target/reactor-netty-1.3-libs"))) {
-      return jars.sorted().map(Path::toString).filter(j -> !j.contains("spring-")).toList();
+      return jars.sorted().map(Path::toString).toList();
     } catch (IOException e) {
       throw new AssertionError("the Reactor Netty 1.3 libraries (mvn process-test-classes copies them)", e);
     }
@@ -164,10 +166,12 @@ class ReactorNettyServerMeshSmokeTest {
   @Order(1)
   void everyBoundServerIsRegistered() {
     Map<String, List<String>> seen = Smoke.endpointsSeenBy(CALLER);
-    assertThat(seen.get("rn-server")).as(seen.toString()).anyMatch(e -> e.startsWith(RN12 + ":") && e.contains("8080") && e.contains("8081"));
-    assertThat(seen.get("rn-server-13")).as(seen.toString()).anyMatch(e -> e.startsWith(RN13 + ":") && e.contains("8080") && e.contains("8081"));
+    assertThat(seen.get("rn-server")).as(seen.toString()).anyMatch(e -> e.startsWith(RN12 + ":") && e.contains("8080") && e.contains("8081") && e.contains("8082"));
+    assertThat(seen.get("rn-server-13")).as(seen.toString()).anyMatch(e -> e.startsWith(RN13 + ":") && e.contains("8080") && e.contains("8081") && e.contains("8082"));
     assertThat(rn12.output()).contains("reactor netty server 1.2.");
     assertThat(rn13.output()).contains("reactor netty server 1.3.");
+    assertThat(rn12.output()).contains("webflux 6.");
+    assertThat(rn13.output()).contains("webflux 7.");
   }
 
   // ---- PERMISSIVE ------------------------------------------------------------------------------------
@@ -264,6 +268,12 @@ class ReactorNettyServerMeshSmokeTest {
       assertThat(denied.headers().firstValue("x-inmesh-reason")).contains("RBAC");
       HttpResponse<String> deniedSecond = get(server, 8081, "/admin", null);
       assertThat(deniedSecond.statusCode()).as("the second server too: " + deniedSecond.body()).isEqualTo(403);
+      HttpResponse<String> deniedWebFlux = get(server, 8082, "/admin/users", null);
+      assertThat(deniedWebFlux.statusCode()).as("WebFlux's server too: " + deniedWebFlux.body()).isEqualTo(403);
+      assertThat(deniedWebFlux.body()).isEqualTo("RBAC: access denied");
+      HttpResponse<String> webflux = get(server, 8082, "/usuarios/2", "By=" + TD + "forged;URI=" + TD + "admin");
+      assertThat(webflux.statusCode()).as(webflux.body()).isEqualTo(200);
+      assertThat(fields(webflux.body())).containsEntry("webflux", "true").containsEntry("path", "/usuarios/2").containsEntry("xfcc", "");
       Map<String, String> overMtls = call(CALLER, "http://" + SERVICE.get(server) + "/admin/users", "");
       assertThat(overMtls.get("status")).as(overMtls.get("raw")).isEqualTo("403");
       assertThat(overMtls.get("raw")).contains("RBAC: access denied");
@@ -285,7 +295,7 @@ class ReactorNettyServerMeshSmokeTest {
     assertThat(r.body()).contains("disposed=8081");
     awaitTrue("the 1.2 server's second port gone from the caller's snapshot", Duration.ofSeconds(30), () -> {
       List<String> eps = Smoke.endpointsSeenBy(CALLER).getOrDefault("rn-server", List.of());
-      return eps.stream().anyMatch(e -> e.startsWith(RN12 + ":") && e.contains("8080") && !e.contains("8081"));
+      return eps.stream().anyMatch(e -> e.startsWith(RN12 + ":") && e.contains("8080") && e.contains("8082") && !e.contains("8081"));
     }, rn12, fleet.controlPlane);
     // a new connection is refused (dispose() closes the listening channel; connections already open,
     // such as this JVM's kept-alive one from the test above, are Reactor Netty's to finish)
@@ -330,6 +340,11 @@ class ReactorNettyServerMeshSmokeTest {
       assertThat(r.get("status")).as(r.get("raw")).isEqualTo("200");
       assertThat(r.get("xfcc")).isEqualTo(xfccOf(server, CALLER));
       assertThat(Long.parseLong(r.get("handled"))).as("only the meshed call reached the handler").isEqualTo(before + 1);
+      // WebFlux's server: plain text refused, the meshed caller served over mTLS (the port named in the URL)
+      assertThat(Smoke.status("http://" + server + ":8082/peer")).isEqualTo(-1);
+      Map<String, String> webflux = call(CALLER, "http://" + SERVICE.get(server) + ":8082/peer", "&forge=1");
+      assertThat(webflux.get("status")).as(webflux.get("raw")).isEqualTo("200");
+      assertThat(webflux).containsEntry("webflux", "true").containsEntry("xfcc", xfccOf(server, CALLER));
     }
     Smoke.applyPolicy(fleet.policies.resolve("authz.yaml"), """
         apiVersion: security.istio.io/v1

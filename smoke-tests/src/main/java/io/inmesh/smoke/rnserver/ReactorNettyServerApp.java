@@ -21,7 +21,9 @@ import reactor.netty.http.server.HttpServerResponse;
  * first ({@link Hound}): every blocking call on a Reactor or Netty event-loop thread is printed as a
  * line starting {@value Hound#BLOCKED}, and {@value Hound#LIVE} says it is live.
  *
- * <p>Usage: {@code ReactorNettyServerApp <address> <port> <second-port>}.
+ * <p>With a fourth argument, a Spring WebFlux server ({@link WebFluxServer}) listens there too.
+ *
+ * <p>Usage: {@code ReactorNettyServerApp <address> <port> <second-port> [<webflux-port>]}.
  */
 public final class ReactorNettyServerApp {
   static final AtomicLong HANDLED = new AtomicLong();
@@ -50,6 +52,10 @@ public final class ReactorNettyServerApp {
     SECOND.set(second);
     String version = HttpServer.class.getPackage().getImplementationVersion();
     System.out.println("reactor netty server " + version + " listening on " + main.host() + ":" + main.port() + " and " + second.port());
+    if (args.length > 3) {
+      DisposableServer webflux = WebFluxServer.start(address, Integer.parseInt(args[3]));
+      System.out.println("webflux " + org.springframework.core.SpringVersion.getVersion() + " listening on " + webflux.port());
+    }
     main.onDispose().block();
   }
 

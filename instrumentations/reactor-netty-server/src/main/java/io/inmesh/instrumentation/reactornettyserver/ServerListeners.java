@@ -4,6 +4,7 @@ import io.inmesh.bootstrap.Mesh;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ServerChannel;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 
@@ -16,6 +17,9 @@ public final class ServerListeners {
   /** The server channel is bound: its actual address and port are registered; its close deregisters it. */
   public static void bound(Channel channel) {
     try {
+      if (!(channel instanceof ServerChannel)) {
+        return; // HTTP/3's datagram channel: a UDP port the mesh's HTTP clients cannot call
+      }
       SocketAddress a = channel.localAddress();
       if (!(a instanceof InetSocketAddress) || ((InetSocketAddress) a).getPort() <= 0) {
         return; // a Unix domain socket, or not bound after all
@@ -31,6 +35,9 @@ public final class ServerListeners {
   /** {@code dispose()}: deregistered before the channel closes, so callers stop picking it first. */
   public static void disposed(Channel channel) {
     try {
+      if (!(channel instanceof ServerChannel)) {
+        return;
+      }
       SocketAddress a = channel.localAddress();
       if (a instanceof InetSocketAddress && ((InetSocketAddress) a).getPort() > 0) {
         Mesh.serverStopped(LIBRARY, (InetSocketAddress) a);

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Timeout;
  * Issue 14 item 2: the Tomcat lines besides 10.1 meshed. One plain embedded Tomcat application
  * (io/inmesh/smoke/tomcat/TomcatLineApp: three NIO connectors, one servlet, no inmesh code) runs twice,
  * each JVM with one line's jars only: Tomcat 9.0 ({@code javax.servlet}, Spring Boot 2.7's line; the
- * tomcat-9 module) and Tomcat 11.0 (Spring Boot 4's line; the tomcat-10.1 module, unchanged hooks).
+ * tomcat-9 module) and Tomcat 11.0 (Spring Boot 4's line; the tomcat-10.1 module, whose hooks Tomcat 11 matches).
  * Both have a mesh identity (join tokens, the control plane's CA), and each is the other's meshed JDK
  * {@code HttpClient} caller ({@code /call}), so no further JVM is started.
  *

@@ -15,8 +15,10 @@ import org.apache.catalina.core.StandardEngine;
 
 /**
  * Adds the inbound stage ({@link MeshInboundValve}) to every Tomcat engine as it is built, and
- * lets the mesh add its response headers when Tomcat commits a response
- * ({@code org.apache.coyote.Response.sendHeaders()}, on the thread serving the request).
+ * lets the mesh add its response headers when Tomcat commits a response while the application runs
+ * (a flushed or larger-than-buffer response: {@code org.apache.coyote.Response.commit()}, on the
+ * thread serving the request); a response still uncommitted when the valve returns gets them there
+ * ({@link TomcatInbound#exit}).
  */
 public class InboundInstrumentation implements TypeInstrumentation {
 
@@ -62,7 +64,11 @@ public class InboundInstrumentation implements TypeInstrumentation {
     }
   }
 
-  /** Hooks the commit of a coyote response. */
+  /**
+   * Hooks the commit of a coyote response: {@code commit()}, what Tomcat 9.0, 10.1 and 11 call
+   * (the older {@code sendHeaders()}, which this hooked before, is no longer called by 9.0.112 or
+   * 10.1.48 and is gone in 11). Shared with the tomcat-9 module.
+   */
   public static class CommitInstrumentation implements TypeInstrumentation {
     @Override
     public ElementMatcher<TypeDescription> typeMatcher() {
@@ -72,7 +78,7 @@ public class InboundInstrumentation implements TypeInstrumentation {
     @Override
     public void transform(TypeTransformer transformer) {
       transformer.applyAdviceToMethod(
-          named("sendHeaders").and(takesArguments(0)), InboundInstrumentation.class.getName() + "$CommitAdvice");
+          named("commit").and(takesArguments(0)), InboundInstrumentation.class.getName() + "$CommitAdvice");
     }
   }
 

@@ -10,7 +10,8 @@ import java.util.List;
 import net.bytebuddy.matcher.ElementMatcher;
 
 /**
- * Meshes embedded Tomcat 10.1+ (Spring Boot 3 MVC, also inside a Boot fat jar): registration of
+ * Meshes embedded Tomcat 10.1 and 11 (Spring Boot 3 and 4 MVC, also inside a Boot fat jar; Tomcat 11
+ * has the same classes and members these hooks use): registration of
  * every connector's bound address and port, the inbound stage (a valve), and PeerAuthentication on
  * the NIO connector (Boot's default): mTLS terminated in Tomcat's own connection handling, per
  * connection ({@link MeshNioChannel}, chosen in {@link MtlsConnections}). The NIO2 and APR/OpenSSL
@@ -31,7 +32,8 @@ public class TomcatInstrumentationModule extends InstrumentationModule
   /**
    * Muzzle's build-time checks are a Gradle plugin we cannot use, so the version range is guarded
    * here: Tomcat's endpoint class plus Servlet 6.0's ServletConnection, which Tomcat 10.1 is the
-   * first to ship.
+   * first to ship (Tomcat 11, Servlet 6.1, has it too). Tomcat 9 ({@code javax.servlet}) is the
+   * tomcat-9 module's, which shares this module's hooks and channel.
    */
   @Override
   public ElementMatcher.Junction<ClassLoader> classLoaderMatcher() {
@@ -51,8 +53,9 @@ public class TomcatInstrumentationModule extends InstrumentationModule
   public List<String> getAdditionalHelperClassNames() {
     String p = "io.inmesh.instrumentation.tomcat.";
     return List.of(
+        p + "TomcatInbound",
+        p + "TomcatInbound$View",
         p + "MeshInboundValve",
-        p + "MeshInboundValve$View",
         p + "InboundInstrumentation$ResponseHeaders",
         p + "MtlsConnections",
         p + "MeshNioChannel");

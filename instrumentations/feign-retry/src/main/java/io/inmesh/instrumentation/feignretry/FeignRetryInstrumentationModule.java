@@ -4,6 +4,7 @@ import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.
 
 import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import io.opentelemetry.javaagent.extension.instrumentation.internal.ExperimentalInstrumentationModule;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import java.util.List;
 import net.bytebuddy.matcher.ElementMatcher;
@@ -17,7 +18,8 @@ import net.bytebuddy.matcher.ElementMatcher;
  *
  * <p>No helper classes: the advice calls only the bootstrap seam and Feign's public API.
  */
-public class FeignRetryInstrumentationModule extends InstrumentationModule {
+public class FeignRetryInstrumentationModule extends InstrumentationModule
+    implements ExperimentalInstrumentationModule {
 
   public FeignRetryInstrumentationModule() {
     super("inmesh-feign-retry", "inmesh-feign-retry-13.0", "inmesh");
@@ -37,5 +39,11 @@ public class FeignRetryInstrumentationModule extends InstrumentationModule {
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
     return List.of(new SynchronousMethodHandlerInstrumentation());
+  }
+
+  /** No helpers to inject; INJECTED is the strategy both hosts (mesh and traced) run. */
+  @Override
+  public HelperClassStrategy helperClassStrategy() {
+    return HelperClassStrategy.INJECTED;
   }
 }

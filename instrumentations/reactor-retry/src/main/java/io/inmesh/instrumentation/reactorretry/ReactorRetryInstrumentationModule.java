@@ -4,6 +4,7 @@ import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.
 
 import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import io.opentelemetry.javaagent.extension.instrumentation.internal.ExperimentalInstrumentationModule;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import java.util.List;
 import net.bytebuddy.matcher.ElementMatcher;
@@ -19,7 +20,8 @@ import net.bytebuddy.matcher.ElementMatcher;
  *
  * <p>No helper classes: the advice calls only Reactor's public API.
  */
-public class ReactorRetryInstrumentationModule extends InstrumentationModule {
+public class ReactorRetryInstrumentationModule extends InstrumentationModule
+    implements ExperimentalInstrumentationModule {
 
   public ReactorRetryInstrumentationModule() {
     super("inmesh-reactor-retry", "inmesh-reactor-retry-3.4", "inmesh");
@@ -39,5 +41,11 @@ public class ReactorRetryInstrumentationModule extends InstrumentationModule {
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
     return List.of(new RetryOperatorInstrumentation("reactor.core.publisher.Mono"), new RetryOperatorInstrumentation("reactor.core.publisher.Flux"));
+  }
+
+  /** No helpers to inject; INJECTED is the strategy both hosts (mesh and traced) run. */
+  @Override
+  public HelperClassStrategy helperClassStrategy() {
+    return HelperClassStrategy.INJECTED;
   }
 }

@@ -1,9 +1,9 @@
 package io.inmesh.bootstrap;
 
 /**
- * Tells the mesh that the application's own retry mechanism (Resilience4j {@code Retry}, later
- * Spring Retry, Reactor {@code retryWhen}, Feign's {@code Retryer}) wraps the calls made on this
- * thread. No sidecar can know this; in-process the mesh can, and it is how retry storms are
+ * Tells the mesh that the application's own retry mechanism (Resilience4j {@code Retry}, Spring
+ * Retry's {@code RetryTemplate}, Feign's {@code Retryer}; Reactor's {@code retryWhen} through
+ * {@link #REACTOR_CONTEXT_KEY}) wraps the calls made on this thread. No sidecar can know this; in-process the mesh can, and it is how retry storms are
  * prevented: the application retries business errors, so while it does, the mesh retries only
  * transient network errors for those calls and tells the hops below to do the same.
  *

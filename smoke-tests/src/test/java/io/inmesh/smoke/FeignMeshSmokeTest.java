@@ -133,6 +133,7 @@ class FeignMeshSmokeTest {
       }
     }
     cmd.set(at, cp.toString());
+    cmd.add(0, "-Dfeign.old.classpath=" + Smoke.ROOT.resolve("smoke-tests/target/feign-13.1/feign-core-13.1.jar"));
     return cmd;
   }
 
@@ -206,7 +207,8 @@ class FeignMeshSmokeTest {
 
   /**
    * The README's "No retry storms" (the mesh retries no status while the application's own retry
-   * wraps the call): Feign's Retryer over both clients, RetryTemplate, @Retryable and Reactor's
+   * wraps the call): Feign's Retryer over both clients and in both 13.x layouts (13.6, and 13.1 in a
+   * class loader of its own), RetryTemplate, @Retryable and Reactor's
    * retryWhen, each three attempts at an upstream that always answers 503 under a route with 2
    * retries on 5xx: the upstream sees the application's 3 attempts, not 3 × 3. The same caller
    * without an application retry (Feign with NEVER_RETRY, WebClient without retryWhen), before and
@@ -219,13 +221,16 @@ class FeignMeshSmokeTest {
     meshRetries("feign-never");
     meshRetries("webclient");
     long left = stat("retriesLeftToTheApplication");
-    List<String> libs = List.of("feign-retryer", "feign-okhttp-retryer", "retry-template", "retryable", "reactor");
+    List<String> libs = List.of("feign-retryer", "feign-okhttp-retryer", "feign-old-retryer", "retry-template", "retryable", "reactor");
     for (String lib : libs) {
       String key = lib + "-" + UUID.randomUUID();
       JsonNode r = retry(lib, key);
       assertThat(r.path("appAttempts").asInt()).as(lib + " " + r).isEqualTo(3);
       assertThat(r.path("outcome").asText()).as(lib).startsWith("threw:503");
       assertThat(servedBy(V1, key)).as(lib + ": requests upstream for the application's 3 attempts").isEqualTo(3);
+      if (lib.equals("feign-old-retryer")) {
+        assertThat(r.path("feign").asText()).as("the older Feign made the call").isEqualTo("feign-core-13.1.jar");
+      }
     }
     assertThat(stat("retriesLeftToTheApplication") - left).as("503s the mesh left to the application").isGreaterThanOrEqualTo(3L * libs.size());
     meshRetries("feign-never");

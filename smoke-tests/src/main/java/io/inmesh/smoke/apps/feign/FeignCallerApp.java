@@ -53,7 +53,9 @@ import org.springframework.web.reactive.function.client.WebClient;
  * ({@code @Retryable} on an interface, through Spring Retry's own interceptor), {@code reactor}
  * ({@code WebClient ... bodyToMono(..).retryWhen(Retry.max(2))}); and without any application retry:
  * {@code feign-never} (Feign with {@code Retryer.NEVER_RETRY}, Spring Cloud OpenFeign's default) and
- * {@code webclient} (no {@code retryWhen}). Answers {@code {"lib":..,"appAttempts":N,"outcome":..}}.
+ * {@code webclient} (no {@code retryWhen}); {@code feign-old-retryer}: Feign's retryer as in
+ * {@code feign-retryer}, by the older feign-core that {@code -Dfeign.old.classpath} names
+ * (FeignRetryCalls). Answers {@code {"lib":..,"appAttempts":N,"outcome":..,"feign":jar}}.
  *
  * <p>Usage: {@code FeignCallerApp <address> <port>}.
  */
@@ -161,10 +163,21 @@ public final class FeignCallerApp {
     AtomicInteger attempts = ATTEMPTS.get();
     attempts.set(0);
     String outcome;
+    String feignJar = "";
     try {
       String body = switch (lib) {
         case "feign-retryer" -> RETRYING.flaky(key);
         case "feign-okhttp-retryer" -> RETRYING_OKHTTP.flaky(key);
+        case "feign-old-retryer" -> {
+          // Feign's other 13.x layout, in a class loader of its own (FeignRetryCalls)
+          String[] r = FeignRetryCalls.flakyWithOldFeign(System.getProperty("feign.old.classpath"), key);
+          attempts.set(Integer.parseInt(r[0]));
+          feignJar = r[2];
+          if (r[1].startsWith("threw:")) {
+            throw new IllegalStateException(r[1]);
+          }
+          yield r[1];
+        }
         case "feign-never" -> NEVER.flaky(key);
         case "retry-template" -> TEMPLATE.execute(ctx -> NEVER.flaky(key));
         case "retryable" -> ANNOTATED.flaky(key);
@@ -182,11 +195,15 @@ public final class FeignCallerApp {
       if (reactor.core.Exceptions.isRetryExhausted(t) && t.getCause() != null) {
         t = t.getCause();
       }
-      String status = t instanceof FeignException fe ? String.valueOf(fe.status())
-          : t instanceof org.springframework.web.reactive.function.client.WebClientResponseException we ? String.valueOf(we.getStatusCode().value()) : "?";
-      outcome = "threw:" + status + ":" + t.getClass().getSimpleName();
+      if (t instanceof IllegalStateException && String.valueOf(t.getMessage()).startsWith("threw:")) {
+        outcome = t.getMessage(); // the older Feign's own outcome, from its class loader
+      } else {
+        String status = t instanceof FeignException fe ? String.valueOf(fe.status())
+            : t instanceof org.springframework.web.reactive.function.client.WebClientResponseException we ? String.valueOf(we.getStatusCode().value()) : "?";
+        outcome = "threw:" + status + ":" + t.getClass().getSimpleName();
+      }
     }
-    answer(ex, "{\"lib\":\"" + esc(lib) + "\",\"appAttempts\":" + attempts.get() + ",\"outcome\":\"" + esc(outcome) + "\"}");
+    answer(ex, "{\"lib\":\"" + esc(lib) + "\",\"appAttempts\":" + attempts.get() + ",\"outcome\":\"" + esc(outcome) + "\",\"feign\":\"" + esc(feignJar) + "\"}");
   }
 
   private static void answer(HttpExchange ex, String json) throws IOException {

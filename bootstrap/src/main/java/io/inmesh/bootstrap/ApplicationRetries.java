@@ -1,9 +1,9 @@
 package io.inmesh.bootstrap;
 
 /**
- * Tells the mesh that the application's own retry mechanism (Resilience4j {@code Retry}, later
- * Spring Retry, Reactor {@code retryWhen}, Feign's {@code Retryer}) wraps the calls made on this
- * thread. No sidecar can know this; in-process the mesh can, and it is how retry storms are
+ * Tells the mesh that the application's own retry mechanism (Resilience4j {@code Retry}, Spring
+ * Retry's {@code RetryTemplate}, Feign's {@code Retryer}; Reactor's {@code retryWhen} through
+ * {@link #REACTOR_CONTEXT_KEY}) wraps the calls made on this thread. No sidecar can know this; in-process the mesh can, and it is how retry storms are
  * prevented: the application retries business errors, so while it does, the mesh retries only
  * transient network errors for those calls and tells the hops below to do the same.
  *
@@ -12,6 +12,14 @@ package io.inmesh.bootstrap;
  * open by a bug is bounded by the thread's life, and costs one thread-local read per call.
  */
 public final class ApplicationRetries {
+  /**
+   * The key of the mark a reactive application retry ({@code Mono/Flux.retryWhen}, {@code retry(n)})
+   * puts in its subscription's Reactor context: a thread-bound scope can't follow a subscription,
+   * whose attempts resubscribe on whatever thread the retry signal arrives. The meshed Reactor
+   * clients read it when they take a call's decision and enter a scope around it.
+   */
+  public static final String REACTOR_CONTEXT_KEY = "inmesh.application-retry";
+
   private static final ThreadLocal<int[]> DEPTH = ThreadLocal.withInitial(() -> new int[1]);
 
   private ApplicationRetries() {}

@@ -1,5 +1,6 @@
 package io.inmesh.instrumentation.reactornetty;
 
+import io.inmesh.bootstrap.ApplicationRetries;
 import io.inmesh.bootstrap.Attempt;
 import io.inmesh.bootstrap.Mesh;
 import io.inmesh.bootstrap.MirrorRequest;
@@ -88,6 +89,8 @@ public final class ReactorMeshCall {
   private final ReactorRequestView view;
   private final Map<String, List<String>> webClientHeaders;
   private final Duration ownResponseTimeout;
+  /** The subscription runs under the application's own reactive retry (reactor-retry's context mark). */
+  private boolean applicationRetried;
   private OutboundCall call;
   /** Time an injected delay took, taken off the application's own response timeout for the first attempt. */
   private long spentNanos;
@@ -125,7 +128,9 @@ public final class ReactorMeshCall {
       Map<String, List<String>> assembling = ASSEMBLING.get();
       return Mono.deferContextual(ctx -> {
         Map<String, List<String>> h = headersIn(ctx);
-        return new ReactorMeshCall(client, uri, method, configured, h != null ? h : assembling, own).run();
+        ReactorMeshCall call = new ReactorMeshCall(client, uri, method, configured, h != null ? h : assembling, own);
+        call.applicationRetried = ctx.hasKey(ApplicationRetries.REACTOR_CONTEXT_KEY);
+        return call.run();
       });
     } catch (Throwable t) {
       Mesh.failed("reactor-netty-http", t);
@@ -179,7 +184,18 @@ public final class ReactorMeshCall {
   }
 
   private Mono<Connection> decide() {
-    OutboundCall c = Mesh.outbound(view);
+    OutboundCall c;
+    if (applicationRetried) {
+      // the call's one decision reads ApplicationRetries on this thread: scope it to the decision
+      ApplicationRetries.enter();
+      try {
+        c = Mesh.outbound(view);
+      } finally {
+        ApplicationRetries.exit();
+      }
+    } else {
+      c = Mesh.outbound(view);
+    }
     if (c == null) {
       return untouched();
     }

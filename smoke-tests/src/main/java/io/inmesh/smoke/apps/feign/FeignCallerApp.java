@@ -1,0 +1,216 @@
+package io.inmesh.smoke.apps.feign;
+
+import static io.inmesh.smoke.apps.AppText.esc;
+import static io.inmesh.smoke.apps.AppText.field;
+import static io.inmesh.smoke.apps.AppText.first;
+import static io.inmesh.smoke.apps.AppText.query;
+import static io.inmesh.smoke.apps.AppText.toJson;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import feign.Feign;
+import feign.FeignException;
+import feign.HeaderMap;
+import feign.Param;
+import feign.RequestLine;
+import feign.RetryableException;
+import feign.Retryer;
+import feign.codec.ErrorDecoder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.springframework.aop.framework.ProxyFactory;
+import org.springframework.retry.annotation.AnnotationAwareRetryOperationsInterceptor;
+import org.springframework.retry.annotation.Backoff;
+import org.springframework.retry.annotation.Retryable;
+import org.springframework.retry.support.RetryTemplate;
+import org.springframework.web.reactive.function.client.WebClient;
+
+/**
+ * An ordinary application (no inmesh code) calling {@code usuario-service} through OpenFeign
+ * interfaces as users declare them, over Feign's default client ({@code Client.Default}, over
+ * {@code HttpURLConnection}) and over {@code feign-okhttp}, and through the application retries the
+ * mesh must recognise: Feign's own {@code Retryer}, Spring Retry's {@code RetryTemplate} and
+ * {@code @Retryable}, and Reactor's {@code retryWhen} on Spring's {@code WebClient}.
+ *
+ * <p>{@code GET /call?client=feign-default|feign-okhttp&n=N&h=name:value...}: N calls of
+ * {@code GET http://usuario-service/usuarios/1}; answers {@code {"statuses":{..},"results":[{status,
+ * version, listener, host}..]}} (status 0: the call threw, {@code error} says what).
+ *
+ * <p>{@code GET /retry?lib=L&key=K}: one business call of {@code /flaky?key=K&failures=100&status=503}
+ * (the upstream answers 503 to it every time) through the application's retry L, three attempts:
+ * {@code feign-retryer}, {@code feign-okhttp-retryer} (a {@code Retryer.Default} and an
+ * {@code ErrorDecoder} that makes a 503 retryable, as users write one), {@code retry-template}
+ * ({@code RetryTemplate} around a Feign client that never retries), {@code retryable}
+ * ({@code @Retryable} on an interface, through Spring Retry's own interceptor), {@code reactor}
+ * ({@code WebClient ... bodyToMono(..).retryWhen(Retry.max(2))}); and without any application retry:
+ * {@code feign-never} (Feign with {@code Retryer.NEVER_RETRY}, Spring Cloud OpenFeign's default) and
+ * {@code webclient} (no {@code retryWhen}); {@code feign-old-retryer}: Feign's retryer as in
+ * {@code feign-retryer}, by the older feign-core that {@code -Dfeign.old.classpath} names
+ * (FeignRetryCalls). Answers {@code {"lib":..,"appAttempts":N,"outcome":..,"feign":jar}}.
+ *
+ * <p>Usage: {@code FeignCallerApp <address> <port>}.
+ */
+public final class FeignCallerApp {
+  static final String BASE = "http://usuario-service";
+
+  /** The service as a Feign interface. */
+  public interface Usuarios {
+    @RequestLine("GET /usuarios/{id}")
+    String usuario(@Param("id") String id, @HeaderMap Map<String, Object> headers);
+
+    @RequestLine("GET /flaky?key={key}&failures=100&status=503")
+    String flaky(@Param("key") String key);
+  }
+
+  /** The same business call, retried by Spring Retry's {@code @Retryable}. */
+  public interface RetryableUsuarios {
+    @Retryable(retryFor = FeignException.class, maxAttempts = 3, backoff = @Backoff(delay = 10))
+    String flaky(String key);
+  }
+
+  /** Counts the attempts Feign itself makes (a RequestInterceptor runs once per attempt). */
+  private static final ThreadLocal<AtomicInteger> ATTEMPTS = ThreadLocal.withInitial(AtomicInteger::new);
+
+  private static final Usuarios DEFAULT_CLIENT = Feign.builder().target(Usuarios.class, BASE);
+  private static final Usuarios OKHTTP_CLIENT = Feign.builder().client(new feign.okhttp.OkHttpClient()).target(Usuarios.class, BASE);
+  private static final Usuarios NEVER = counted(Feign.builder().retryer(Retryer.NEVER_RETRY)).target(Usuarios.class, BASE);
+  private static final Usuarios RETRYING = retrying(Feign.builder()).target(Usuarios.class, BASE);
+  private static final Usuarios RETRYING_OKHTTP = retrying(Feign.builder().client(new feign.okhttp.OkHttpClient())).target(Usuarios.class, BASE);
+  private static final RetryTemplate TEMPLATE =
+      RetryTemplate.builder().maxAttempts(3).fixedBackoff(10).retryOn(FeignException.class).build();
+  private static final RetryableUsuarios ANNOTATED = annotated();
+  private static final WebClient WEB = WebClient.create();
+
+  private FeignCallerApp() {}
+
+  private static Feign.Builder counted(Feign.Builder b) {
+    return b.requestInterceptor(t -> ATTEMPTS.get().incrementAndGet());
+  }
+
+  /** Feign's own retry, as users configure it: retry a 503 three times in all. */
+  private static Feign.Builder retrying(Feign.Builder b) {
+    ErrorDecoder fallback = new ErrorDecoder.Default();
+    return counted(b)
+        .retryer(new Retryer.Default(10, 50, 3))
+        .errorDecoder((key, response) -> response.status() == 503
+            ? new RetryableException(503, "unavailable", response.request().httpMethod(), (Long) null, response.request())
+            : fallback.decode(key, response));
+  }
+
+  private static RetryableUsuarios annotated() {
+    RetryableUsuarios target = NEVER::flaky;
+    ProxyFactory proxy = new ProxyFactory(target);
+    proxy.addInterface(RetryableUsuarios.class);
+    // as Spring Retry's own RetryConfiguration does: the interceptor as a pointcut advisor's advice
+    proxy.addAdvisor(new org.springframework.aop.support.DefaultPointcutAdvisor(new AnnotationAwareRetryOperationsInterceptor()));
+    return (RetryableUsuarios) proxy.getProxy(FeignCallerApp.class.getClassLoader());
+  }
+
+  public static void main(String[] args) throws IOException {
+    HttpServer server = HttpServer.create(new InetSocketAddress(args[0], Integer.parseInt(args[1])), 64);
+    server.createContext("/call", FeignCallerApp::calls);
+    server.createContext("/retry", FeignCallerApp::retry);
+    server.setExecutor(Executors.newFixedThreadPool(8));
+    server.start();
+    System.out.println("feign caller listening on " + server.getAddress());
+  }
+
+  private static void calls(HttpExchange ex) throws IOException {
+    Map<String, List<String>> q = query(ex.getRequestURI().getRawQuery());
+    Usuarios client = "feign-okhttp".equals(first(q, "client", "feign-default")) ? OKHTTP_CLIENT : DEFAULT_CLIENT;
+    int n = Integer.parseInt(first(q, "n", "1"));
+    Map<String, Object> headers = new LinkedHashMap<>();
+    for (String h : q.getOrDefault("h", List.of())) {
+      int colon = h.indexOf(':');
+      headers.put(h.substring(0, colon).trim(), h.substring(colon + 1).trim());
+    }
+    Map<String, Integer> statuses = new TreeMap<>();
+    StringBuilder list = new StringBuilder("[");
+    for (int i = 0; i < n; i++) {
+      Map<String, String> r = new LinkedHashMap<>();
+      try {
+        String body = client.usuario("1", headers);
+        r.put("status", "200");
+        for (String f : new String[] {"version", "listener", "host"}) {
+          r.put(f, field(body, f));
+        }
+      } catch (FeignException e) {
+        r.put("status", String.valueOf(e.status()));
+        r.put("error", e.getClass().getSimpleName() + ": " + e.getMessage());
+      } catch (RuntimeException e) {
+        r.put("status", "0");
+        r.put("error", e.toString());
+      }
+      statuses.merge(r.get("status"), 1, Integer::sum);
+      list.append(list.length() > 1 ? "," : "").append(toJson(r));
+    }
+    answer(ex, "{\"statuses\":" + toJson(statuses) + ",\"results\":" + list.append(']') + "}");
+  }
+
+  private static void retry(HttpExchange ex) throws IOException {
+    Map<String, List<String>> q = query(ex.getRequestURI().getRawQuery());
+    String lib = first(q, "lib", "");
+    String key = first(q, "key", "");
+    AtomicInteger attempts = ATTEMPTS.get();
+    attempts.set(0);
+    String outcome;
+    String feignJar = "";
+    try {
+      String body = switch (lib) {
+        case "feign-retryer" -> RETRYING.flaky(key);
+        case "feign-okhttp-retryer" -> RETRYING_OKHTTP.flaky(key);
+        case "feign-old-retryer" -> {
+          // Feign's other 13.x layout, in a class loader of its own (FeignRetryCalls)
+          String[] r = FeignRetryCalls.flakyWithOldFeign(System.getProperty("feign.old.classpath"), key);
+          attempts.set(Integer.parseInt(r[0]));
+          feignJar = r[2];
+          if (r[1].startsWith("threw:")) {
+            throw new IllegalStateException(r[1]);
+          }
+          yield r[1];
+        }
+        case "feign-never" -> NEVER.flaky(key);
+        case "retry-template" -> TEMPLATE.execute(ctx -> NEVER.flaky(key));
+        case "retryable" -> ANNOTATED.flaky(key);
+        case "webclient", "reactor" -> {
+          var mono = WEB.get().uri(BASE + "/flaky?key=" + key + "&failures=100&status=503").retrieve().bodyToMono(String.class)
+              .doOnSubscribe(s -> attempts.incrementAndGet());
+          yield (lib.equals("reactor") ? mono.retryWhen(reactor.util.retry.Retry.max(2)) : mono).block(Duration.ofSeconds(30));
+        }
+        default -> throw new IllegalArgumentException("unknown lib " + lib);
+      };
+      outcome = "returned:" + (body.length() > 40 ? body.substring(0, 40) : body);
+    } catch (Exception e) {
+      Throwable t = e;
+      // Reactor's exhausted retry wraps the last error; Spring Retry and Feign rethrow it
+      if (reactor.core.Exceptions.isRetryExhausted(t) && t.getCause() != null) {
+        t = t.getCause();
+      }
+      if (t instanceof IllegalStateException && String.valueOf(t.getMessage()).startsWith("threw:")) {
+        outcome = t.getMessage(); // the older Feign's own outcome, from its class loader
+      } else {
+        String status = t instanceof FeignException fe ? String.valueOf(fe.status())
+            : t instanceof org.springframework.web.reactive.function.client.WebClientResponseException we ? String.valueOf(we.getStatusCode().value()) : "?";
+        outcome = "threw:" + status + ":" + t.getClass().getSimpleName();
+      }
+    }
+    answer(ex, "{\"lib\":\"" + esc(lib) + "\",\"appAttempts\":" + attempts.get() + ",\"outcome\":\"" + esc(outcome) + "\",\"feign\":\"" + esc(feignJar) + "\"}");
+  }
+
+  private static void answer(HttpExchange ex, String json) throws IOException {
+    byte[] b = json.getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().add("Content-Type", "application/json");
+    ex.sendResponseHeaders(200, b.length);
+    ex.getResponseBody().write(b);
+    ex.close();
+  }
+}

@@ -83,7 +83,7 @@ public final class LeanInstaller {
         newAgentBuilder()
             .disableClassFormatChanges()
             .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
-            .with(AgentBuilder.DescriptionStrategy.Default.POOL_FIRST)
+            .with(AgentBuilder.DescriptionStrategy.Default.HYBRID)
             .with(new LeanListener())
             .ignore(
                 ElementMatchers.<net.bytebuddy.description.type.TypeDescription>nameStartsWith("net.bytebuddy.")
@@ -95,8 +95,7 @@ public final class LeanInstaller {
                     .or(ElementMatchers.nameStartsWith("io.opentelemetry.javaagent."))
                     .or(ElementMatchers.nameStartsWith("jdk.internal.reflect."))
                     .or(ElementMatchers.nameStartsWith("sun.reflect."))
-                    .or(ElementMatchers.nameContains("$$Lambda"))
-                    .or(ElementMatchers.isSynthetic()));
+                    .or(ElementMatchers.nameContains("$$Lambda")));
     List<InstrumentationModule> modules = inmeshModules(extensionLoader);
     modules.sort(Comparator.comparingInt(InstrumentationModule::order));
     Class<?> bootstrapMarker = null;

@@ -60,7 +60,7 @@ public final class MeshTls {
    * /dev/urandom whenever its buffer is older than 100 ms — in {@code SSLContext.init} and in every
    * handshake — and for a non-blocking client that read happens on its event loop or Reactor thread.
    */
-  private final SecureRandom random = seeded();
+  private volatile SecureRandom random;
 
   public MeshTls(WorkloadIdentity identity) {
     this(identity::current, identity::roots);
@@ -112,7 +112,7 @@ public final class MeshTls {
           s = server;
           if (s == null) {
             s = SSLContext.getInstance("TLS");
-            s.init(new KeyManager[] {keys}, new TrustManager[] {new MeshTrustManager(MeshTls.this.roots, null, stats)}, random);
+            s.init(new KeyManager[] {keys}, new TrustManager[] {new MeshTrustManager(MeshTls.this.roots, null, stats)}, random());
             s.getServerSessionContext().setSessionTimeout(SESSION_TIMEOUT_SECONDS);
             server = s;
           }
@@ -132,7 +132,7 @@ public final class MeshTls {
       return clients.computeIfAbsent(expected, k -> {
         try {
           SSLContext c = SSLContext.getInstance("TLS");
-          c.init(new KeyManager[] {keys}, new TrustManager[] {new MeshTrustManager(MeshTls.this.roots, k, stats)}, random);
+          c.init(new KeyManager[] {keys}, new TrustManager[] {new MeshTrustManager(MeshTls.this.roots, k, stats)}, random());
           c.getClientSessionContext().setSessionTimeout(SESSION_TIMEOUT_SECONDS);
           return c;
         } catch (GeneralSecurityException e) {
@@ -151,6 +151,25 @@ public final class MeshTls {
   /** The server context of the current generation: what a new inbound connection uses. */
   public SSLContext serverContext() throws GeneralSecurityException {
     return generation.server();
+  }
+
+  /**
+   * Made and seeded at first need — the identity thread's {@link #warm()} once a certificate is
+   * there — not in premain: a DRBG's instantiation and seeding are a noticeable share of the mesh
+   * profile's start-up (issue 13), and a workload without an identity never needs one.
+   */
+  private SecureRandom random() {
+    SecureRandom r = random;
+    if (r == null) {
+      synchronized (this) {
+        r = random;
+        if (r == null) {
+          r = seeded();
+          random = r;
+        }
+      }
+    }
+    return r;
   }
 
   private static SecureRandom seeded() {
@@ -175,6 +194,7 @@ public final class MeshTls {
     if (c == null) {
       return;
     }
+    random(); // seeded here, off any request path (see random())
     try {
       new MeshTrustManager(roots, null).checkClientTrusted(c.chain().toArray(new X509Certificate[0]), "UNKNOWN");
     } catch (java.security.cert.CertificateException | RuntimeException e) {

@@ -1,7 +1,5 @@
 package io.inmesh.policy.log;
 
-import java.time.LocalTime;
-import java.time.format.DateTimeFormatter;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -18,7 +16,6 @@ public final class Log {
     ERROR
   }
 
-  private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
   private static final Set<String> ONCE = ConcurrentHashMap.newKeySet();
   private static volatile Level threshold = parse(lookup());
 
@@ -79,7 +76,27 @@ public final class Log {
       return;
     }
     String line =
-        "[inmesh] " + LocalTime.now().format(TIME) + " " + (level == Level.INFO ? "" : level.name().toLowerCase() + ": ") + msg;
+        "[inmesh] " + clock(System.currentTimeMillis()) + " " + (level == Level.INFO ? "" : level.name().toLowerCase() + ": ") + msg;
     System.err.println(line);
+  }
+
+  /**
+   * Local wall-clock time as HH:mm:ss.SSS, by arithmetic: {@code DateTimeFormatter} would load the
+   * JDK's locale-provider machinery (CLDR data, some hundred classes) in premain of every JVM the
+   * agent joins, for the first log line (issue 13).
+   */
+  static String clock(long epochMillis) {
+    long local = epochMillis + java.util.TimeZone.getDefault().getOffset(epochMillis);
+    long ms = Math.floorMod(local, 86_400_000L);
+    StringBuilder b = new StringBuilder(12);
+    two(b, ms / 3_600_000).append(':');
+    two(b, ms / 60_000 % 60).append(':');
+    two(b, ms / 1000 % 60).append('.');
+    long frac = ms % 1000;
+    return b.append(frac < 100 ? (frac < 10 ? "00" : "0") : "").append(frac).toString();
+  }
+
+  private static StringBuilder two(StringBuilder b, long v) {
+    return b.append(v < 10 ? "0" : "").append(v);
   }
 }

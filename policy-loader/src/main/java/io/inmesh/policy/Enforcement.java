@@ -49,7 +49,7 @@ public enum Enforcement {
   CLIENT_TLS(
       true,
       "DestinationRule tls DISABLE and ISTIO_MUTUAL (auto mTLS otherwise) are applied by every meshed client: the JDK"
-          + " HttpClient, HttpURLConnection, OkHttp, Apache HttpClient 5.4+/async/4.5 and Reactor Netty"),
+          + " HttpClient, HttpURLConnection, OkHttp, Apache HttpClient 5.4+/async/4.5, Reactor Netty and Jetty's HttpClient"),
   /**
    * DestinationRule tls SIMPLE/MUTUAL (caCertificates, clientCertificate/privateKey, sni, subjectAltNames,
    * insecureSkipVerify): the JDK HttpClient and HttpURLConnection originate TLS for an {@code http://} call
@@ -70,15 +70,15 @@ public enum Enforcement {
   TUNNEL(false, "inmesh does not tunnel"),
   RETRY_BUDGET(true, "the agent does not retry yet, so there is no budget to apply"),
   /**
-   * Enforced by the JDK HttpServer and Tomcat's NIO connector (STRICT, PERMISSIVE on one port,
-   * DISABLE, portLevelMtls). Tomcat's NIO2/APR connectors cannot terminate mesh mTLS: there STRICT
+   * Enforced by the JDK HttpServer, Tomcat's NIO connector (9, 10.1, 11), Jetty 12, Undertow 2.3 and
+   * Reactor Netty's HttpServer (STRICT, PERMISSIVE on one port, DISABLE, portLevelMtls). Tomcat's NIO2/APR connectors cannot terminate mesh mTLS: there STRICT
    * still holds (the inbound valve closes every plain request unanswered), and PERMISSIVE serves plain
    * text only.
    */
   PEER_AUTHENTICATION(
       true,
-      "enforced by the JDK HttpServer and Tomcat's NIO connector; Tomcat's NIO2/APR connectors refuse plain text under"
-          + " STRICT but cannot terminate mTLS"),
+      "enforced by the JDK HttpServer, Tomcat's NIO connector, Jetty 12, Undertow and Reactor Netty's HttpServer;"
+          + " Tomcat's NIO2/APR connectors refuse plain text under STRICT but cannot terminate mTLS"),
   AUTHORIZATION(true, "every server adapter's inbound stage enforces AuthorizationPolicy"),
   CUSTOM_AUTHORIZATION(
       false,

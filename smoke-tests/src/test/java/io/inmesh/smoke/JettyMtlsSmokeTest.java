@@ -17,9 +17,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -192,33 +190,10 @@ class JettyMtlsSmokeTest {
   @Order(2)
   void jettyPresentsTheWorkloadsMeshCertificateAndRefusesAClientWithoutOne() throws Exception {
     List<X509Certificate> presented = new CopyOnWriteArrayList<>();
-    TrustManager[] recordServer = {new X509TrustManager() {
-      @Override
-      public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-      @Override
-      public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        presented.add(chain[0]);
-      }
-
-      @Override
-      public X509Certificate[] getAcceptedIssuers() {
-        return new X509Certificate[0];
-      }
-    }};
+    TrustManager[] recordServer = TlsProbe.recordingServer(presented);
     SSLContext withoutCert = SSLContext.getInstance("TLSv1.3");
     withoutCert.init(null, recordServer, null);
-    String got;
-    try (SSLSocket s = (SSLSocket) withoutCert.getSocketFactory().createSocket()) {
-      s.connect(new InetSocketAddress(JETTY, 8080), 5_000);
-      s.setSoTimeout(15_000);
-      s.startHandshake();
-      s.getOutputStream().write("GET /peer HTTP/1.1\r\nHost: jetty-mtls\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-      s.getOutputStream().flush();
-      got = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException refused) {
-      got = "refused: " + refused;
-    }
+    String got = TlsProbe.get(withoutCert, JETTY, 8080, "jetty-mtls", "/peer");
     assertThat(got).as("a TLS client without a mesh certificate is refused").doesNotContain("\"xfcc\"").doesNotContain("HTTP/1.1 200");
     // Jetty spoke TLS 1.3 with the workload's mesh certificate before it refused the client
     assertThat(presented).as("the server's certificate").hasSize(1);

@@ -32,9 +32,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -280,33 +278,10 @@ class TomcatMtlsSmokeTest {
   @Order(3)
   void tomcatPresentsTheWorkloadsMeshCertificateAndRefusesOneWayTlsAndAForeignCa() throws Exception {
     List<X509Certificate> presented = new CopyOnWriteArrayList<>();
-    TrustManager[] recordServer = {new X509TrustManager() {
-      @Override
-      public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-      @Override
-      public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        presented.add(chain[0]);
-      }
-
-      @Override
-      public X509Certificate[] getAcceptedIssuers() {
-        return new X509Certificate[0];
-      }
-    }};
+    TrustManager[] recordServer = TlsProbe.recordingServer(presented);
     SSLContext withoutCert = SSLContext.getInstance("TLSv1.3");
     withoutCert.init(null, recordServer, null);
-    String got;
-    try (SSLSocket s = (SSLSocket) withoutCert.getSocketFactory().createSocket()) {
-      s.connect(new InetSocketAddress(TOMCAT, 8080), 5_000);
-      s.setSoTimeout(15_000);
-      s.startHandshake();
-      s.getOutputStream().write("GET /peer HTTP/1.1\r\nHost: tomcat-mtls\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-      s.getOutputStream().flush();
-      got = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException refused) {
-      got = "refused: " + refused;
-    }
+    String got = TlsProbe.get(withoutCert, TOMCAT, 8080, "tomcat-mtls", "/peer");
     assertThat(got).as("a client without a certificate is refused").doesNotContain("xfcc=");
     // Tomcat spoke TLS 1.3 with the workload's mesh certificate before it refused the client
     assertThat(presented).as("the server's certificate").hasSize(1);
@@ -323,17 +298,7 @@ class TomcatMtlsSmokeTest {
     kmf.init(store, "changeit".toCharArray());
     SSLContext foreign = SSLContext.getInstance("TLSv1.3");
     foreign.init(kmf.getKeyManagers(), recordServer, null);
-    String foreignGot;
-    try (SSLSocket s = (SSLSocket) foreign.getSocketFactory().createSocket()) {
-      s.connect(new InetSocketAddress(TOMCAT, 8080), 5_000);
-      s.setSoTimeout(15_000);
-      s.startHandshake();
-      s.getOutputStream().write("GET /peer HTTP/1.1\r\nHost: tomcat-mtls\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-      s.getOutputStream().flush();
-      foreignGot = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException refused) {
-      foreignGot = "refused: " + refused;
-    }
+    String foreignGot = TlsProbe.get(foreign, TOMCAT, 8080, "tomcat-mtls", "/peer");
     assertThat(foreignGot).as("a client certificate from a foreign CA is refused").doesNotContain("xfcc=");
   }
 

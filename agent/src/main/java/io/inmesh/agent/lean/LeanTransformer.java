@@ -28,9 +28,9 @@ import net.bytebuddy.utility.JavaModule;
  * profile's premain (a sampling of premain's thread, bench/README.md).
  *
  * <p>Per class loaded: the ignore matcher and each type's class-loader and type matchers over a lazy
- * description (inmesh's type matchers are names, so an unmatched class is never parsed); the first
- * match is redefined frozen (no member added, no class format change) and handed to its transformers
- * (helper injection, then the advice). A failure leaves the
+ * description (inmesh's type matchers are names, so an unmatched class is never parsed); a match is
+ * redefined frozen (no member added, no class format change) and handed to the type's transformers
+ * (helper injection, then the advice), in the order the modules declared them. A failure leaves the
  * class as it was (fail open) and is reported once per type by {@link LeanListener}. Re-entry on the
  * same thread (a class loaded while a transformation runs) passes through, as Byte Buddy's
  * circularity lock does.
@@ -130,19 +130,17 @@ final class LeanTransformer implements ClassFileTransformer {
     }
   }
 
-  /**
-   * The first matching entry's transformers, as {@code AgentBuilder.Default} applies a type's first
-   * matching (terminal) transformation only; the mesh profile's behaviour stays what the smoke tests
-   * have shown. (Applying every matching entry changed what the JDK client's types get where two
-   * type instrumentations name the same class, and failed {@code MtlsSmokeTest}'s secure-naming case.)
-   */
   private List<AgentBuilder.Transformer> matching(TypeDescription type, ClassLoader loader) {
+    List<AgentBuilder.Transformer> found = null;
     for (Entry e : entries) {
       if (e.loaders.matches(loader) && e.type.matches(type)) {
-        return e.transformers;
+        if (found == null) {
+          found = new ArrayList<>();
+        }
+        found.addAll(e.transformers);
       }
     }
-    return null;
+    return found;
   }
 
   private ByteBuddy byteBuddy() {

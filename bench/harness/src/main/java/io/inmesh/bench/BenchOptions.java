@@ -40,15 +40,18 @@ public final class BenchOptions {
   public long seed = System.currentTimeMillis() % 1_000_000;
   /** Re-render the report of an earlier run from its raw/results.json, measuring nothing. */
   public Path reportOnly;
+  /** Only the start-up probes: no route propagation, no data-path rounds. */
+  public boolean startupOnly;
 
   public static final String USAGE =
       """
       usage: bench/run [--quick] [--out DIR] [--pairs jdk,spring] [--modes baseline,otel,...] [--rounds N]
-                       [--warmup SECONDS] [--rate-jdk N] [--rate-spring N] [--java PATH] [--seed N] [--no-startup]
+                       [--warmup SECONDS] [--rate-jdk N] [--rate-spring N] [--java PATH] [--seed N] [--no-startup | --startup-only]
              bench/run --report-only bench/results/DATE   (rebuild report.md and charts from its results.json)
         --quick   spot check (< 3 min): JDK pair, baseline/otel/otel-lean/inmesh, short windows, 2 rounds (not to quote)
         default   the full comparison: both pairs, every mode, warm-up until steady (20–60 s), 5 rounds, mode order shuffled per round
         --no-startup  skip the start-up probes (a run about the data path of some modes, e.g. --modes baseline,inmesh,inmesh-mtls,sidecar-mtls)
+        --startup-only  only the start-up probes (every start-up variant of the pairs' apps; no data path, no route propagation)
       """;
 
   public static BenchOptions parse(String[] args) {
@@ -83,6 +86,7 @@ public final class BenchOptions {
         }
         case "--seed" -> o.seed = Long.parseLong(args[++i]);
         case "--no-startup" -> noStartup = true;
+        case "--startup-only" -> o.startupOnly = true;
         case "--report-only" -> o.reportOnly = Path.of(args[++i]).toAbsolutePath();
         case "--rate-jdk" -> o.rate.put(AppPair.JDK, Double.parseDouble(args[++i]));
         case "--rate-spring" -> o.rate.put(AppPair.SPRING, Double.parseDouble(args[++i]));

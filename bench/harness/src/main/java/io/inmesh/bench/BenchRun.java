@@ -97,13 +97,13 @@ public final class BenchRun {
     startupPhase();
     results.phaseSeconds.put("startup probes", (System.nanoTime() - t0) / 1e9);
     checkpoint();
-    if (opts.modes.contains(Mode.INMESH)) {
+    if (opts.modes.contains(Mode.INMESH) && !opts.startupOnly) {
       long tr = System.nanoTime();
       propagationPhase();
       results.phaseSeconds.put("route propagation", (System.nanoTime() - tr) / 1e9);
       checkpoint();
     }
-    for (AppPair pair : opts.pairs) {
+    for (AppPair pair : opts.startupOnly ? List.<AppPair>of() : opts.pairs) {
       long tp = System.nanoTime();
       pairPhase(pair);
       results.phaseSeconds.put(pair.id + " pair", (System.nanoTime() - tp) / 1e9);

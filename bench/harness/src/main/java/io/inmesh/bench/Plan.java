@@ -31,12 +31,12 @@ public final class Plan {
         }
       }
     }
-    for (AppPair pair : o.pairs) {
+    for (AppPair pair : o.startupOnly ? java.util.List.<AppPair>of() : o.pairs) {
       for (Mode m : o.runnableModes(pair)) {
         t += setStartSeconds(pair, m) + o.warmupSeconds + 0.5 + o.rounds.get(pair) * roundSeconds(o) + 2;
       }
     }
-    if (o.modes.contains(Mode.INMESH)) {
+    if (o.modes.contains(Mode.INMESH) && !o.startupOnly) {
       t += 12 + o.policyEdits * 1.0;
     }
     return t + 5;

@@ -460,6 +460,8 @@ class MtlsSmokeTest {
     Proc impostor = start("mtls-impostor", STRICT, "EchoBackendApp", "8080");
     Smoke.awaitReady(impostor, STRICT);
     awaitTrue("impostor identity", Duration.ofSeconds(60), () -> identity(STRICT).path("ready").asBoolean(), impostor);
+    // the agent's readiness says nothing of the application's own listener: wait until it has bound
+    awaitTrue("impostor listening", Duration.ofSeconds(60), () -> impostor.output().contains("listening on /" + STRICT + ":8080"), impostor);
     assertThat(plainRequest(STRICT, 8080, "")).as("the impostor serves (PERMISSIVE)").contains("service=mtls-impostor");
     for (String extra : List.of("", "&async=1", "&huc=1")) {
       Map<String, String> refused = call("http://mtls-strict/", extra);

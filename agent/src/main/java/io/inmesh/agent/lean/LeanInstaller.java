@@ -79,23 +79,18 @@ public final class LeanInstaller {
     long t0 = System.nanoTime();
     ConfigProperties config = new EnvConfigProperties(System.getenv(), System.getProperties());
     Settings settings = Settings.get();
-    AgentBuilder builder =
-        newAgentBuilder()
-            .disableClassFormatChanges()
-            .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
-            .with(AgentBuilder.DescriptionStrategy.Default.HYBRID)
-            .with(new LeanListener())
-            .ignore(
-                ElementMatchers.<net.bytebuddy.description.type.TypeDescription>nameStartsWith("net.bytebuddy.")
-                    .or(ElementMatchers.nameStartsWith("io.inmesh.agent."))
-                    .or(ElementMatchers.nameStartsWith("io.inmesh.bootstrap."))
-                    .or(ElementMatchers.nameStartsWith("io.inmesh.launcher."))
-                    .or(ElementMatchers.nameStartsWith("io.inmesh.instrumentation."))
-                    .or(ElementMatchers.nameStartsWith("io.inmesh.shaded."))
-                    .or(ElementMatchers.nameStartsWith("io.opentelemetry.javaagent."))
-                    .or(ElementMatchers.nameStartsWith("jdk.internal.reflect."))
-                    .or(ElementMatchers.nameStartsWith("sun.reflect."))
-                    .or(ElementMatchers.nameContains("$$Lambda")));
+    ElementMatcher<net.bytebuddy.description.type.TypeDescription> ignore =
+        ElementMatchers.<net.bytebuddy.description.type.TypeDescription>nameStartsWith("net.bytebuddy.")
+            .or(ElementMatchers.nameStartsWith("io.inmesh.agent."))
+            .or(ElementMatchers.nameStartsWith("io.inmesh.bootstrap."))
+            .or(ElementMatchers.nameStartsWith("io.inmesh.launcher."))
+            .or(ElementMatchers.nameStartsWith("io.inmesh.instrumentation."))
+            .or(ElementMatchers.nameStartsWith("io.inmesh.shaded."))
+            .or(ElementMatchers.nameStartsWith("io.opentelemetry.javaagent."))
+            .or(ElementMatchers.nameStartsWith("jdk.internal.reflect."))
+            .or(ElementMatchers.nameStartsWith("sun.reflect."))
+            .or(ElementMatchers.nameContains("$$Lambda"));
+    List<LeanTransformer.Entry> entries = new ArrayList<>();
     List<InstrumentationModule> modules = inmeshModules(extensionLoader);
     modules.sort(Comparator.comparingInt(InstrumentationModule::order));
     Class<?> bootstrapMarker = null;
@@ -147,15 +142,11 @@ public final class LeanInstaller {
           }
           @SuppressWarnings("unchecked")
           ElementMatcher<ClassLoader> optimization = (ElementMatcher<ClassLoader>) p.type.classLoaderOptimization();
-          AgentBuilder.Identified.Extendable ext =
-              builder
-                  .type(p.type.typeMatcher(), moduleLoaders.and(optimization))
-                  .transform(helpers)
-                  .transform(advice);
-          for (AgentBuilder.Transformer t : p.transformers) {
-            ext = ext.transform(t);
-          }
-          builder = ext;
+          List<AgentBuilder.Transformer> transformers = new ArrayList<>();
+          transformers.add(helpers);
+          transformers.add(advice);
+          transformers.addAll(p.transformers);
+          entries.add(new LeanTransformer.Entry(p.type.typeMatcher(), moduleLoaders.and(optimization), transformers));
           types++;
         }
         installedModules.incrementAndGet();
@@ -163,7 +154,7 @@ public final class LeanInstaller {
         skip(name, t.toString());
       }
     }
-    builder.installOn(inst);
+    new LeanTransformer(ignore, entries, new LeanListener()).install(inst);
     if (debug()) {
       System.err.println(
           "[inmesh] mesh profile: "
@@ -221,28 +212,6 @@ public final class LeanInstaller {
       System.err.println("[inmesh] warning: the mesh profile could not list its modules: " + e);
     }
     return modules;
-  }
-
-  /**
-   * {@code new AgentBuilder.Default()} initialises Byte Buddy's Nexus (self-injection of type
-   * initialisers), which probes {@code sun.misc.Unsafe} and makes Java 24+ print its "terminally
-   * deprecated method" warning into the application's output. This host never needs the Nexus
-   * ({@code disableClassFormatChanges}, inline advice), so Byte Buddy's own switch turns it off while
-   * the builder is made; the property is restored after.
-   */
-  private static AgentBuilder newAgentBuilder() {
-    String key = "net.bytebuddy.nexus.disabled";
-    String before = System.getProperty(key);
-    System.setProperty(key, "true");
-    try {
-      return new AgentBuilder.Default();
-    } finally {
-      if (before == null) {
-        System.clearProperty(key);
-      } else {
-        System.setProperty(key, before);
-      }
-    }
   }
 
   private static void skip(String module, String why) {

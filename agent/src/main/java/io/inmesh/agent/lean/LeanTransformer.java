@@ -1,0 +1,156 @@
+package io.inmesh.agent.lean;
+
+import java.lang.instrument.ClassFileTransformer;
+import java.lang.instrument.Instrumentation;
+import java.security.ProtectionDomain;
+import java.util.ArrayList;
+import java.util.List;
+import net.bytebuddy.ByteBuddy;
+import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.dynamic.ClassFileLocator;
+import net.bytebuddy.dynamic.DynamicType;
+import net.bytebuddy.dynamic.TypeResolutionStrategy;
+import net.bytebuddy.dynamic.VisibilityBridgeStrategy;
+import net.bytebuddy.dynamic.scaffold.InstrumentedType;
+import net.bytebuddy.implementation.Implementation;
+import net.bytebuddy.matcher.ElementMatcher;
+import net.bytebuddy.matcher.LatentMatcher;
+import net.bytebuddy.pool.TypePool;
+import net.bytebuddy.utility.JavaModule;
+
+/**
+ * The mesh profile's class file transformer: what {@code AgentBuilder.Default} with
+ * {@code disableClassFormatChanges()}, {@code RETRANSFORMATION} and the {@code HYBRID} description
+ * strategy did for inmesh's modules, without Byte Buddy's {@code ExecutingTransformer}, whose class
+ * initialiser generates a subclass (Byte Buddy's own subclassing machinery, a few hundred classes)
+ * in premain of every JVM the agent joins. Issue 13: that set-up was about a third of the mesh
+ * profile's premain (a sampling of premain's thread, bench/README.md).
+ *
+ * <p>Per class loaded: the ignore matcher and each type's class-loader and type matchers over a lazy
+ * description (inmesh's type matchers are names, so an unmatched class is never parsed); a match is
+ * redefined frozen (no member added, no class format change) and handed to the type's transformers
+ * (helper injection, then the advice), in the order the modules declared them. A failure leaves the
+ * class as it was (fail open) and is reported once per type by {@link LeanListener}. Re-entry on the
+ * same thread (a class loaded while a transformation runs) passes through, as Byte Buddy's
+ * circularity lock does.
+ */
+final class LeanTransformer implements ClassFileTransformer {
+
+  /** One type instrumentation: which loaders, which types, what to apply. */
+  static final class Entry {
+    final ElementMatcher<? super TypeDescription> type;
+    final ElementMatcher<? super ClassLoader> loaders;
+    final List<AgentBuilder.Transformer> transformers;
+
+    Entry(ElementMatcher<? super TypeDescription> type, ElementMatcher<? super ClassLoader> loaders, List<AgentBuilder.Transformer> transformers) {
+      this.type = type;
+      this.loaders = loaders;
+      this.transformers = transformers;
+    }
+  }
+
+  private final ElementMatcher<? super TypeDescription> ignore;
+  private final List<Entry> entries;
+  private final LeanListener listener;
+  private final ThreadLocal<Boolean> busy = new ThreadLocal<>();
+  private volatile ByteBuddy byteBuddy;
+
+  LeanTransformer(ElementMatcher<? super TypeDescription> ignore, List<Entry> entries, LeanListener listener) {
+    this.ignore = ignore;
+    this.entries = entries;
+    this.listener = listener;
+  }
+
+  /** Registers this transformer, then retransforms the matching classes that were loaded before it. */
+  void install(Instrumentation inst) {
+    inst.addTransformer(this, true);
+    List<Class<?>> loaded = new ArrayList<>();
+    for (Class<?> c : inst.getAllLoadedClasses()) {
+      try {
+        if (!inst.isModifiableClass(c) || c.isArray() || c.isPrimitive()) {
+          continue;
+        }
+        TypeDescription type = TypeDescription.ForLoadedType.of(c);
+        if (!ignore.matches(type) && matching(type, c.getClassLoader()) != null) {
+          loaded.add(c);
+        }
+      } catch (Throwable t) {
+        // a class that cannot even be described is not one of ours
+      }
+    }
+    for (Class<?> c : loaded) {
+      try {
+        inst.retransformClasses(c);
+      } catch (Throwable t) {
+        listener.onError(c.getName(), c.getClassLoader(), JavaModule.ofType(c), true, t);
+      }
+    }
+  }
+
+  @Override
+  public byte[] transform(
+      Module module, ClassLoader loader, String internalName, Class<?> redefined, ProtectionDomain domain, byte[] bytes) {
+    if (internalName == null || busy.get() != null) {
+      return null;
+    }
+    busy.set(Boolean.TRUE);
+    String name = internalName.replace('/', '.');
+    JavaModule javaModule = module == null ? null : JavaModule.of(module);
+    try {
+      ClassFileLocator locator =
+          new ClassFileLocator.Compound(
+              ClassFileLocator.Simple.of(name, bytes), AgentBuilder.LocationStrategy.ForClassLoader.STRONG.classFileLocator(loader, javaModule));
+      TypePool pool = AgentBuilder.PoolStrategy.Default.FAST.typePool(locator, loader, name);
+      TypeDescription type = redefined != null ? TypeDescription.ForLoadedType.of(redefined) : pool.describe(name).resolve();
+      if (ignore.matches(type)) {
+        return null;
+      }
+      List<AgentBuilder.Transformer> transformers = matching(type, loader);
+      if (transformers == null) {
+        return null;
+      }
+      DynamicType.Builder<?> builder =
+          byteBuddy()
+              .with(InstrumentedType.Factory.Default.FROZEN)
+              .with(VisibilityBridgeStrategy.Default.NEVER)
+              .redefine(type, locator)
+              .ignoreAlso(LatentMatcher.ForSelfDeclaredMethod.NOT_DECLARED);
+      for (AgentBuilder.Transformer t : transformers) {
+        builder = t.transform(builder, type, loader, javaModule, domain);
+      }
+      DynamicType.Unloaded<?> made = builder.make(TypeResolutionStrategy.Disabled.INSTANCE, pool);
+      listener.onTransformation(type, loader, javaModule, redefined != null, made);
+      return made.getBytes();
+    } catch (Throwable t) {
+      listener.onError(name, loader, javaModule, redefined != null, t);
+      return null;
+    } finally {
+      busy.remove();
+    }
+  }
+
+  private List<AgentBuilder.Transformer> matching(TypeDescription type, ClassLoader loader) {
+    List<AgentBuilder.Transformer> found = null;
+    for (Entry e : entries) {
+      if (e.loaders.matches(loader) && e.type.matches(type)) {
+        if (found == null) {
+          found = new ArrayList<>();
+        }
+        found.addAll(e.transformers);
+      }
+    }
+    return found;
+  }
+
+  private ByteBuddy byteBuddy() {
+    ByteBuddy b = byteBuddy;
+    if (b == null) {
+      // as AgentBuilder.Default with disableClassFormatChanges(): no implementation context (no
+      // synthetic members)
+      b = new ByteBuddy().with(Implementation.Context.Disabled.Factory.INSTANCE);
+      byteBuddy = b;
+    }
+    return b;
+  }
+}

@@ -31,7 +31,7 @@ import net.bytebuddy.utility.JavaModule;
 
 /**
  * The mesh profile's installer (issue 13, docs/lean-profile.md 5.2): hosts inmesh's own
- * {@link InstrumentationModule}s on a small Byte Buddy {@link AgentBuilder}, without the OpenTelemetry
+ * {@link InstrumentationModule}s on its own {@link LeanTransformer} (Byte Buddy advice, no {@link AgentBuilder}), without the OpenTelemetry
  * agent. Called by the launcher's {@code LeanLauncher} with the extension's class loader (a child of
  * the upstream {@code AgentClassLoader}, whose Byte Buddy and extension API it uses).
  *

@@ -5,7 +5,6 @@ import static io.inmesh.smoke.Smoke.plainApp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URLEncoder;
@@ -148,15 +147,7 @@ class JettyMtlsSmokeTest {
 
   /** A raw HTTP/1.1 GET /peer over plain TCP from this JVM; what came back (empty when the connection was closed or reset). */
   static String plainRequest(String extraHeader) {
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress(JETTY, 8080), 5_000);
-      s.setSoTimeout(15_000);
-      s.getOutputStream().write(("GET /peer HTTP/1.1\r\nHost: jetty-mtls\r\n" + extraHeader + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-      s.getOutputStream().flush();
-      return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return "";
-    }
+    return Smoke.rawGet(JETTY, 8080, "jetty-mtls", "/peer", extraHeader);
   }
 
   // ---- the Jetty server, PERMISSIVE -----------------------------------------------------------------

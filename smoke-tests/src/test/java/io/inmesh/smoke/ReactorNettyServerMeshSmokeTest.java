@@ -443,14 +443,6 @@ class ReactorNettyServerMeshSmokeTest {
 
   /** A raw HTTP/1.1 GET /peer over plain TCP; what came back (empty when the connection was closed or reset). */
   static String plainRequest(String server) {
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress(server, 8080), 5_000);
-      s.setSoTimeout(15_000);
-      s.getOutputStream().write(("GET /peer HTTP/1.1\r\nHost: rn-server\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-      s.getOutputStream().flush();
-      return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return "";
-    }
+    return Smoke.rawGet(server, 8080, "rn-server", "/peer", "");
   }
 }

@@ -199,6 +199,22 @@ public final class Smoke {
 
   // ---- HTTP --------------------------------------------------------------------------------------
 
+  /**
+   * One {@code GET} in plain text over a raw socket, as a client outside the mesh sends it (no agent
+   * in this JVM decides anything); the raw response, or "" when the connection was refused or closed.
+   */
+  public static String rawGet(String address, int port, String host, String path, String extraHeaders) {
+    try (java.net.Socket s = new java.net.Socket()) {
+      s.connect(new java.net.InetSocketAddress(address, port), 5_000);
+      s.setSoTimeout(15_000);
+      s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\n" + extraHeaders + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream().flush();
+      return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
   public static int status(String url) {
     try {
       return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();

@@ -6,8 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
@@ -297,16 +295,7 @@ class TomcatLinesMeshSmokeTest {
 
   /** A raw HTTP/1.1 GET /peer over plain TCP from this JVM; what came back (empty when the connection was closed or reset). */
   static String plainRequest(Line line, int port, String extraHeaders) {
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress(line.address(), port), 5_000);
-      s.setSoTimeout(15_000);
-      s.getOutputStream().write(("GET /peer HTTP/1.1\r\nHost: " + line.service() + "\r\n" + extraHeaders + "Connection: close\r\n\r\n")
-          .getBytes(StandardCharsets.US_ASCII));
-      s.getOutputStream().flush();
-      return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return "";
-    }
+    return Smoke.rawGet(line.address(), port, line.service(), "/peer", extraHeaders);
   }
 
   @AfterAll

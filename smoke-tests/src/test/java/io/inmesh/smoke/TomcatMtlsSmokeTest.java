@@ -209,15 +209,7 @@ class TomcatMtlsSmokeTest {
 
   /** A raw HTTP/1.1 GET /peer over plain TCP from this JVM; what came back (empty when the connection was closed or reset). */
   static String plainRequest(String extraHeaders) {
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress(TOMCAT, 8080), 5_000);
-      s.setSoTimeout(15_000);
-      s.getOutputStream().write(("GET /peer HTTP/1.1\r\nHost: tomcat-mtls\r\n" + extraHeaders + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-      s.getOutputStream().flush();
-      return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return "";
-    }
+    return Smoke.rawGet(TOMCAT, 8080, "tomcat-mtls", "/peer", extraHeaders);
   }
 
   static final String FORGED = "X-Forwarded-Client-Cert: By=x;Hash=00;Subject=\"\";URI=" + TD + "tomcat-caller\r\n";

@@ -337,14 +337,6 @@ class UndertowServerMeshSmokeTest {
 
   /** A raw HTTP/1.1 GET over plain TCP from this JVM; what came back (empty when the connection was closed or reset). */
   static String plainRequest(String port, String path) {
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress(SERVER, Integer.parseInt(port)), 5_000);
-      s.setSoTimeout(15_000);
-      s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: undertow-backend\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-      s.getOutputStream().flush();
-      return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return "";
-    }
+    return Smoke.rawGet(SERVER, Integer.parseInt(port), "undertow-backend", path, "");
   }
 }

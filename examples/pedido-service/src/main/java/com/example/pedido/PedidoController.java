@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -26,9 +27,16 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.client.HttpStatusCodeException;
 import org.springframework.web.client.RestClientResponseException;
+import org.springframework.web.client.RestClient;
 import org.springframework.web.client.RestTemplate;
 import org.springframework.web.reactive.function.client.WebClient;
 
+/**
+ * {@code GET /pedidos/{usuarioId}?client=NAME} calls usuario-service by name through the client NAME and
+ * embeds the answer. The same source builds the Spring Boot 3.5 app (examples/pedido-service) and the Boot 4
+ * one (examples/pedido-service-boot4): the answer is JSON text written with Jackson 2, so it does not depend
+ * on which Jackson line Boot's message converters use (Boot 4's is Jackson 3).
+ */
 @RestController
 public class PedidoController {
 
@@ -43,11 +51,17 @@ public class PedidoController {
     private final RestTemplate lbRestTemplate;
     private final org.springframework.beans.factory.ObjectProvider<WebClient.Builder> lbWebClientBuilder;
     private volatile WebClient lbWebClient;
-    private final ObjectMapper mapper;
+    /** Boot's auto-configured RestClient.Builder: its request factory is the one spring.http.client.factory pins (Boot 4: spring.http.clients.imperative.factory). */
+    private final org.springframework.beans.factory.ObjectProvider<RestClient.Builder> restClientBuilder;
+    private volatile RestClient restClient;
+    /** RestTemplate and RestClient over each of Spring's request factories. */
+    private final SpringClients springClients = new SpringClients();
+    private final ObjectMapper mapper = new ObjectMapper();
     private final String usuarioUrl;
 
     public PedidoController(@Qualifier("restTemplate") RestTemplate restTemplate, HttpClient httpClient,
-            org.springframework.beans.factory.ObjectProvider<WebClient.Builder> webClientBuilder, ObjectMapper mapper,
+            org.springframework.beans.factory.ObjectProvider<WebClient.Builder> webClientBuilder,
+            org.springframework.beans.factory.ObjectProvider<RestClient.Builder> restClientBuilder,
             @Value("${usuario.url:http://usuario-service}") String usuarioUrl,
             @LoadBalanced RestTemplate lbRestTemplate,
             @LoadBalanced org.springframework.beans.factory.ObjectProvider<WebClient.Builder> lbWebClientBuilder) {
@@ -56,13 +70,13 @@ public class PedidoController {
         this.lbWebClientBuilder = lbWebClientBuilder;
         this.httpClient = httpClient;
         this.webClientBuilder = webClientBuilder;
-        this.mapper = mapper;
+        this.restClientBuilder = restClientBuilder;
         this.usuarioUrl = usuarioUrl.endsWith("/")
                 ? usuarioUrl.substring(0, usuarioUrl.length() - 1) : usuarioUrl;
     }
 
     @GetMapping(value = "/pedidos/{usuarioId}", produces = MediaType.APPLICATION_JSON_VALUE)
-    public ResponseEntity<JsonNode> pedido(@PathVariable("usuarioId") long usuarioId,
+    public ResponseEntity<String> pedido(@PathVariable("usuarioId") long usuarioId,
             @RequestParam(name = "client", defaultValue = "rest-template") String client,
             @RequestHeader(name = CANARY_HEADER, required = false) String canary,
             @RequestParam(name = "service", required = false) String service) {
@@ -73,7 +87,7 @@ public class PedidoController {
             if (!client.startsWith("lb-") || !service.matches("[a-z0-9-]{1,63}")) {
                 ObjectNode body = mapper.createObjectNode();
                 body.put("error", "service= is only for lb-rest-template and lb-web-client, and must be a plain name");
-                return ResponseEntity.badRequest().body(body);
+                return ResponseEntity.badRequest().body(body.toString());
             }
             base = URI.create(usuarioUrl).resolve("//" + service).toString();
         }
@@ -87,7 +101,8 @@ public class PedidoController {
                 case "web-client" -> viaWebClient(url, canary);
                 case "lb-rest-template" -> viaRestTemplate(lbRestTemplate, url, canary);
                 case "lb-web-client" -> viaWebClient(lbWebClient(), url, canary);
-                default -> null;
+                case "rest-client" -> viaRestClient(restClient(), url, canary);
+                default -> viaSpringClient(client, url, canary);
             };
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
@@ -98,8 +113,9 @@ public class PedidoController {
         if (upstream == null) {
             ObjectNode body = mapper.createObjectNode();
             body.put("error", "unknown client '" + client
-                    + "' (use rest-template, http-client, http-client-async, web-client, lb-rest-template or lb-web-client)");
-            return ResponseEntity.badRequest().body(body);
+                    + "' (use rest-template, http-client, http-client-async, web-client, lb-rest-template, lb-web-client, rest-client,"
+                    + " or rest-template-F / rest-client-F with F one of " + SpringClients.FACTORIES + ")");
+            return ResponseEntity.badRequest().body(body.toString());
         }
         if (upstream.status() >= 400) {
             return error(client, "usuario-service answered HTTP " + upstream.status(),
@@ -116,12 +132,44 @@ public class PedidoController {
         body.put("pedido", "pedido-" + usuarioId);
         body.put("client", client);
         body.set("usuario", usuario);
-        return ResponseEntity.ok(body);
+        return ResponseEntity.ok(body.toString());
     }
 
     @GetMapping("/healthz")
     public String healthz() {
         return "ok";
+    }
+
+    private Upstream viaSpringClient(String name, String url, String canary) {
+        Object client = springClients.client(name);
+        if (client instanceof RestTemplate template) {
+            return viaRestTemplate(template, url, canary);
+        }
+        if (client instanceof RestClient rest) {
+            return viaRestClient(rest, url, canary);
+        }
+        return null;
+    }
+
+    private RestClient restClient() {
+        RestClient client = restClient;
+        if (client == null) {
+            client = restClientBuilder.getObject().build();
+            restClient = client;
+        }
+        return client;
+    }
+
+    /** RestClient's exchange: every status is an answer here (no status handler throws). */
+    private Upstream viaRestClient(RestClient client, String url, String canary) {
+        return client.get().uri(URI.create(url))
+                .headers(h -> {
+                    if (canary != null) {
+                        h.set(CANARY_HEADER, canary);
+                    }
+                })
+                .exchange((request, response) -> new Upstream(response.getStatusCode().value(),
+                        new String(response.getBody().readAllBytes(), StandardCharsets.UTF_8)));
     }
 
     private Upstream viaRestTemplate(RestTemplate restTemplate, String url, String canary) {
@@ -195,7 +243,7 @@ public class PedidoController {
         return new Upstream(response.statusCode(), response.body());
     }
 
-    private ResponseEntity<JsonNode> error(String client, String message, int upstreamStatus,
+    private ResponseEntity<String> error(String client, String message, int upstreamStatus,
             String upstreamBody) {
         ObjectNode body = mapper.createObjectNode();
         body.put("error", message);
@@ -206,7 +254,7 @@ public class PedidoController {
             body.put("upstreamBody", upstreamBody);
         }
         body.put("client", client);
-        return ResponseEntity.status(HttpStatus.BAD_GATEWAY).body(body);
+        return ResponseEntity.status(HttpStatus.BAD_GATEWAY).body(body.toString());
     }
 
     /** "Type: message", followed by the causes (the JDK client's ConnectException has no message). */

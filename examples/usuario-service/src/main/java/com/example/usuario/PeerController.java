@@ -1,6 +1,7 @@
 package com.example.usuario;
 
 import jakarta.servlet.http.HttpServletRequest;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -10,6 +11,9 @@ import org.springframework.web.bind.annotation.RestController;
  * application sees of the connection (plain {@code http}, as behind a sidecar). One {@code key=value}
  * per line.
  */
+// servlet servers only (Tomcat, Jetty): usuario-service-boot4 run as WebFlux on Reactor Netty serves
+// the same API with its own ReactiveUsuarioController
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 @RestController
 public class PeerController {
 

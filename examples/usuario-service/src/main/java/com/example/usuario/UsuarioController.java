@@ -4,10 +4,14 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
 
+// servlet servers only (Tomcat, Jetty): usuario-service-boot4 run as WebFlux on Reactor Netty serves
+// the same API with its own ReactiveUsuarioController
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 @RestController
 public class UsuarioController {
 
@@ -25,6 +29,9 @@ public class UsuarioController {
         usuario.put("email", "usuario" + id + "@example.com");
         usuario.put("version", version);
         usuario.put("instance", request.getLocalAddr() + ":" + request.getLocalPort());
+        // which HTTP client called (each library sends its own User-Agent), and which server answered
+        usuario.put("userAgent", String.valueOf(request.getHeader("User-Agent")));
+        usuario.put("server", request.getServletContext().getServerInfo());
         return usuario;
     }
 

@@ -42,7 +42,7 @@ import org.junit.jupiter.api.Timeout;
  * same sources). Each pedido calls {@code http://usuario-service} by name; the mesh alone knows that name.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@Timeout(value = 420, unit = TimeUnit.SECONDS) // bounds for a loaded 2-core machine (six Boot JVMs start at once)
+@Timeout(value = 720, unit = TimeUnit.SECONDS) // bounds for a loaded 2-core machine (six Boot JVMs start at once; 2.5-minute Boot start-ups seen at load 40)
 class SpringBootLinesSmokeTest {
   static final String CP = "127.0.38.10:15010";
   static final String CONTROL_URL = "http://" + CP;
@@ -72,7 +72,8 @@ class SpringBootLinesSmokeTest {
    * library really made the call): RestTemplate and RestClient over each of Spring's request factories,
    * Boot's auto-configured RestClient.Builder (pinned to the JDK client by spring.http.client.factory, Boot 4:
    * spring.http.clients.imperative.factory), WebClient on Reactor Netty, Spring Cloud LoadBalancer's
-   * {@code @LoadBalanced} RestTemplate (the seed's bean) and WebClient.Builder, and the JDK HttpClient.
+   * {@code @LoadBalanced} RestTemplate (the seed's bean), WebClient.Builder and RestClient.Builder, and the JDK
+   * HttpClient.
    */
   static final Map<String, String> CLIENTS = new LinkedHashMap<>();
 
@@ -92,6 +93,7 @@ class SpringBootLinesSmokeTest {
     CLIENTS.put("web-client", REACTOR);
     CLIENTS.put("lb-rest-template", JAVA_URL_CONNECTION);
     CLIENTS.put("lb-web-client", REACTOR);
+    CLIENTS.put("lb-rest-client", APACHE); // RestClient's own factory choice: Apache HttpClient 5 is on the class path
     CLIENTS.put("http-client", JDK_CLIENT);
     CLIENTS.put("http-client-async", JDK_CLIENT);
   }
@@ -133,11 +135,11 @@ class SpringBootLinesSmokeTest {
     List<String> addresses = new ArrayList<>(USUARIOS.keySet());
     addresses.addAll(PEDIDOS.values());
     for (int i = 0; i < apps.size(); i++) {
-      awaitReady(apps.get(i), addresses.get(i));
+      awaitReady(apps.get(i), addresses.get(i), Duration.ofSeconds(300));
     }
     awaitTrue(
         "every Boot app's server registered",
-        Duration.ofSeconds(180),
+        Duration.ofSeconds(300),
         () -> {
           String eps = Smoke.get("http://" + CP + "/v1/endpoints");
           return addresses.stream().allMatch(a -> eps.contains(a + ":8080") || eps.contains("\"" + a + "\""));
@@ -179,16 +181,17 @@ class SpringBootLinesSmokeTest {
   }
 
   /** The mesh decisions (routed calls) a pedido's agent has taken, from its admin port. */
-  static long routed(String pedidoAddress) throws IOException {
-    JsonNode routed = Smoke.JSON.readTree(Smoke.get("http://" + pedidoAddress + ":15000/stats")).findValue("routed");
+  static long routed(String pedidoAddress) {
+    JsonNode routed = Smoke.getJson("http://" + pedidoAddress + ":15000/stats").findValue("routed");
     assertThat(routed).as("routed in " + pedidoAddress + "'s /stats").isNotNull();
     return routed.asLong();
   }
 
   /**
    * Each server of both Boot lines registers its listener with the mesh (Tomcat 10.1 and 11, Jetty 12.1,
-   * Reactor Netty 1.3 under WebFlux; the pedidos' Tomcats too) and answers the usuario API with the
-   * version of its subset.
+   * Reactor Netty 1.3 under WebFlux; the pedidos' Tomcats too), answers the usuario API with the version of
+   * its subset, and runs the inbound stage before the application (Istio's sidecar drops a client's own
+   * X-Forwarded-Client-Cert the same way: https://istio.io/latest/docs/ops/configuration/traffic-management/network-topologies/).
    */
   @Test
   void everyServerOfBothBootLinesRegistersAndAnswers() {
@@ -199,6 +202,12 @@ class SpringBootLinesSmokeTest {
       assertThat(usuario.path("version").asText()).as(u.getKey()).isEqualTo(u.getValue()[0]);
       assertThat(usuario.path("server").asText()).as(u.getKey()).startsWith(u.getValue()[3]);
       assertThat(usuario.path("instance").asText()).isEqualTo(u.getKey() + ":8080");
+      // the inbound stage runs before the application on each of them: a client's own X-Forwarded-Client-Cert
+      // never reaches it (only the mesh sets it, from a verified mTLS peer)
+      HttpResponse<String> peer = Smoke.send(HttpRequest.newBuilder(URI.create("http://" + u.getKey() + ":8080/peer"))
+          .header("X-Forwarded-Client-Cert", "By=spiffe://cluster.local/ns/default/sa/forged").timeout(Duration.ofSeconds(30)).build());
+      assertThat(peer.statusCode()).as(u.getKey() + " /peer").isEqualTo(200);
+      assertThat(peer.body()).as(u.getKey() + " /peer").contains("xfcc=\n").contains("listener=" + u.getKey() + ":8080").doesNotContain("forged");
     }
     assertThat(endpoints).contains("127.0.38.21").contains("127.0.38.22").doesNotContain("15000").doesNotContain("15020");
   }
@@ -212,36 +221,39 @@ class SpringBootLinesSmokeTest {
    * HttpURLConnection or WebClient).
    */
   @Test
-  void everyClientOnBothBootLinesRoutesTheSeedCanaryToBothEndpointsOfItsSubset() throws Exception {
+  void everyClientOnBothBootLinesRoutesTheSeedCanaryToBothEndpointsOfItsSubset() {
+    // the two Boot lines at once (each its own pedido, counters and calls; the usuarios are shared)
+    Smoke.eachAtOnce(new ArrayList<>(PEDIDOS.keySet()), Duration.ofSeconds(300), this::everyClientRoutesTheSeedCanary);
+  }
+
+  void everyClientRoutesTheSeedCanary(String line) {
+    String pedido = PEDIDOS.get(line);
     List<String> failures = new ArrayList<>();
-    for (Map.Entry<String, String> p : PEDIDOS.entrySet()) {
-      String pedido = p.getValue();
-      for (Map.Entry<String, String> c : CLIENTS.entrySet()) {
-        String client = c.getKey();
-        String what = p.getKey() + " " + client;
-        long before = routed(pedido);
-        Map<Boolean, Map<String, Integer>> seen = new TreeMap<>();
-        Set<String> agents = new TreeSet<>();
-        for (boolean canary : List.of(true, false)) {
-          Map<String, Integer> instances = seen.computeIfAbsent(canary, k -> new TreeMap<>());
-          for (int i = 0; i < CALLS; i++) {
-            JsonNode usuario = pedido(pedido, client, canary).path("usuario");
-            String instance = usuario.path("instance").asText();
-            instances.merge(instance, 1, Integer::sum);
-            agents.add(usuario.path("userAgent").asText());
-            String subset = usuario.path("version").asText();
-            assertThat(subset).as(what + (canary ? " canary" : " plain") + " #" + i + " on " + instance).isEqualTo(canary ? "v2" : "v1");
-          }
-        }
-        assertThat(seen.get(true).keySet()).as(what + ": x-canary: true on both of v2's endpoints").containsExactlyInAnyOrder("127.0.38.13:8080", "127.0.38.14:8080");
-        assertThat(seen.get(false).keySet()).as(what + ": the rest on both of v1's endpoints").containsExactlyInAnyOrder("127.0.38.11:8080", "127.0.38.12:8080");
-        assertThat(agents).as(what + ": made by its own library").allMatch(a -> a.startsWith(c.getValue()));
-        long decisions = routed(pedido) - before;
-        if (decisions != 2L * CALLS) {
-          failures.add(what + ": " + decisions + " mesh decisions for " + 2 * CALLS + " calls");
+    for (Map.Entry<String, String> c : CLIENTS.entrySet()) {
+      String client = c.getKey();
+      String what = line + " " + client;
+      long before = routed(pedido);
+      Map<Boolean, Map<String, Integer>> seen = new TreeMap<>();
+      Set<String> agents = new TreeSet<>();
+      for (boolean canary : List.of(true, false)) {
+        Map<String, Integer> instances = seen.computeIfAbsent(canary, k -> new TreeMap<>());
+        for (int i = 0; i < CALLS; i++) {
+          JsonNode usuario = pedido(pedido, client, canary).path("usuario");
+          String instance = usuario.path("instance").asText();
+          instances.merge(instance, 1, Integer::sum);
+          agents.add(usuario.path("userAgent").asText());
+          String subset = usuario.path("version").asText();
+          assertThat(subset).as(what + (canary ? " canary" : " plain") + " #" + i + " on " + instance).isEqualTo(canary ? "v2" : "v1");
         }
       }
+      assertThat(seen.get(true).keySet()).as(what + ": x-canary: true on both of v2's endpoints").containsExactlyInAnyOrder("127.0.38.13:8080", "127.0.38.14:8080");
+      assertThat(seen.get(false).keySet()).as(what + ": the rest on both of v1's endpoints").containsExactlyInAnyOrder("127.0.38.11:8080", "127.0.38.12:8080");
+      assertThat(agents).as(what + ": made by its own library").allMatch(a -> a.startsWith(c.getValue()));
+      long decisions = routed(pedido) - before;
+      if (decisions != 2L * CALLS) {
+        failures.add(what + ": " + decisions + " mesh decisions for " + 2 * CALLS + " calls");
+      }
     }
-    assertThat(failures).as("one mesh decision per call").isEmpty();
+    assertThat(failures).as(line + ": one mesh decision per call").isEmpty();
   }
 }

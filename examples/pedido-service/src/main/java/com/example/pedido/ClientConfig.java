@@ -6,6 +6,7 @@ import org.springframework.cloud.client.loadbalancer.LoadBalanced;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.client.SimpleClientHttpRequestFactory;
+import org.springframework.web.client.RestClient;
 import org.springframework.web.client.RestTemplate;
 import org.springframework.web.reactive.function.client.WebClient;
 
@@ -14,8 +15,8 @@ import org.springframework.web.reactive.function.client.WebClient;
  * discovery, no load balancer, no retries. Whatever resolves "usuario-service" and routes the call
  * is outside this application.
  *
- * <p>Two more, as Spring Cloud users write them: the seed's {@code @LoadBalanced RestTemplate}
- * (verbatim) and a {@code @LoadBalanced WebClient.Builder} (Spring Cloud LoadBalancer, no discovery
+ * <p>Three more, as Spring Cloud users write them: the seed's {@code @LoadBalanced RestTemplate}
+ * (verbatim), a {@code @LoadBalanced WebClient.Builder} and a {@code @LoadBalanced RestClient.Builder} (Spring Cloud LoadBalancer, no discovery
  * server configured). They are selected with the {@code @LoadBalanced} qualifier; the plain beans
  * above and Boot's auto-configured {@code WebClient.Builder} stay what they were.
  */
@@ -63,5 +64,16 @@ public class ClientConfig {
     @LoadBalanced
     public WebClient.Builder loadBalancedWebClientBuilder() {
         return WebClient.builder();
+    }
+
+    /**
+     * A load-balanced RestClient.Builder, not a default candidate either (Boot's own RestClient.Builder,
+     * pinned by spring.http.client.factory, stays for the plain rest-client option). Its request factory is
+     * RestClient's own choice: Apache HttpClient 5, the first library it finds here.
+     */
+    @Bean(defaultCandidate = false)
+    @LoadBalanced
+    public RestClient.Builder loadBalancedRestClientBuilder() {
+        return RestClient.builder();
     }
 }

@@ -51,6 +51,8 @@ public class PedidoController {
     private final RestTemplate lbRestTemplate;
     private final org.springframework.beans.factory.ObjectProvider<WebClient.Builder> lbWebClientBuilder;
     private volatile WebClient lbWebClient;
+    private final org.springframework.beans.factory.ObjectProvider<RestClient.Builder> lbRestClientBuilder;
+    private volatile RestClient lbRestClient;
     /** Boot's auto-configured RestClient.Builder: its request factory is the one spring.http.client.factory pins (Boot 4: spring.http.clients.imperative.factory). */
     private final org.springframework.beans.factory.ObjectProvider<RestClient.Builder> restClientBuilder;
     private volatile RestClient restClient;
@@ -64,7 +66,9 @@ public class PedidoController {
             org.springframework.beans.factory.ObjectProvider<RestClient.Builder> restClientBuilder,
             @Value("${usuario.url:http://usuario-service}") String usuarioUrl,
             @LoadBalanced RestTemplate lbRestTemplate,
-            @LoadBalanced org.springframework.beans.factory.ObjectProvider<WebClient.Builder> lbWebClientBuilder) {
+            @LoadBalanced org.springframework.beans.factory.ObjectProvider<WebClient.Builder> lbWebClientBuilder,
+            @LoadBalanced org.springframework.beans.factory.ObjectProvider<RestClient.Builder> lbRestClientBuilder) {
+        this.lbRestClientBuilder = lbRestClientBuilder;
         this.restTemplate = restTemplate;
         this.lbRestTemplate = lbRestTemplate;
         this.lbWebClientBuilder = lbWebClientBuilder;
@@ -86,7 +90,7 @@ public class PedidoController {
             // clients: shows which names Spring Cloud LoadBalancer still resolves itself)
             if (!client.startsWith("lb-") || !service.matches("[a-z0-9-]{1,63}")) {
                 ObjectNode body = mapper.createObjectNode();
-                body.put("error", "service= is only for lb-rest-template and lb-web-client, and must be a plain name");
+                body.put("error", "service= is only for lb-rest-template, lb-web-client and lb-rest-client, and must be a plain name");
                 return ResponseEntity.badRequest().body(body.toString());
             }
             base = URI.create(usuarioUrl).resolve("//" + service).toString();
@@ -102,6 +106,7 @@ public class PedidoController {
                 case "lb-rest-template" -> viaRestTemplate(lbRestTemplate, url, canary);
                 case "lb-web-client" -> viaWebClient(lbWebClient(), url, canary);
                 case "rest-client" -> viaRestClient(restClient(), url, canary);
+                case "lb-rest-client" -> viaRestClient(lbRestClient(), url, canary);
                 default -> viaSpringClient(client, url, canary);
             };
         } catch (Exception e) {
@@ -113,7 +118,7 @@ public class PedidoController {
         if (upstream == null) {
             ObjectNode body = mapper.createObjectNode();
             body.put("error", "unknown client '" + client
-                    + "' (use rest-template, http-client, http-client-async, web-client, lb-rest-template, lb-web-client, rest-client,"
+                    + "' (use rest-template, http-client, http-client-async, web-client, lb-rest-template, lb-web-client, lb-rest-client, rest-client,"
                     + " or rest-template-F / rest-client-F with F one of " + SpringClients.FACTORIES + ")");
             return ResponseEntity.badRequest().body(body.toString());
         }
@@ -149,6 +154,15 @@ public class PedidoController {
             return viaRestClient(rest, url, canary);
         }
         return null;
+    }
+
+    private RestClient lbRestClient() {
+        RestClient client = lbRestClient;
+        if (client == null) {
+            client = lbRestClientBuilder.getObject().build();
+            lbRestClient = client;
+        }
+        return client;
     }
 
     private RestClient restClient() {

@@ -10,7 +10,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
 
-/** usuario-service's API on WebFlux (usuario.server=netty): the same answers as UsuarioController. */
+/** usuario-service's API on WebFlux (usuario.server=netty): the same answers as UsuarioController and PeerController. */
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
 @RestController
 public class ReactiveUsuarioController {
@@ -33,6 +33,16 @@ public class ReactiveUsuarioController {
         usuario.put("userAgent", String.valueOf(request.getHeaders().getFirst("User-Agent")));
         usuario.put("server", "Reactor Netty");
         return usuario;
+    }
+
+    /** As PeerController: the X-Forwarded-Client-Cert header as the request reached the application, and the listener. */
+    @GetMapping(value = "/peer", produces = "text/plain")
+    public String peer(ServerHttpRequest request) {
+        String xfcc = request.getHeaders().getFirst("X-Forwarded-Client-Cert");
+        InetSocketAddress local = request.getLocalAddress();
+        return "xfcc=" + (xfcc == null ? "" : xfcc) + "\n"
+                + "listener=" + (local == null ? "?" : local.getAddress().getHostAddress() + ":" + local.getPort()) + "\n"
+                + "scheme=" + request.getURI().getScheme() + "\n";
     }
 
     @GetMapping("/healthz")

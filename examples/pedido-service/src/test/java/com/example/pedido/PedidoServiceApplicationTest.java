@@ -64,7 +64,9 @@ class PedidoServiceApplicationTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"rest-template", "http-client", "http-client-async"})
+    @ValueSource(strings = {"rest-template", "http-client", "http-client-async", "rest-client",
+            "rest-template-simple", "rest-template-jdk", "rest-template-http-components", "rest-template-reactor", "rest-template-jetty",
+            "rest-client-simple", "rest-client-jdk", "rest-client-http-components", "rest-client-reactor", "rest-client-jetty"})
     void embedsUsuarioAndSendsNoCanaryHeaderWhenNoneCame(String client) throws Exception {
         ResponseEntity<String> response = get("/pedidos/7?client=" + client, null);
 
@@ -83,7 +85,9 @@ class PedidoServiceApplicationTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"rest-template", "http-client", "http-client-async"})
+    @ValueSource(strings = {"rest-template", "http-client", "http-client-async", "rest-client",
+            "rest-template-simple", "rest-template-jdk", "rest-template-http-components", "rest-template-reactor", "rest-template-jetty",
+            "rest-client-simple", "rest-client-jdk", "rest-client-http-components", "rest-client-reactor", "rest-client-jetty"})
     void forwardsCanaryHeader(String client) throws Exception {
         ResponseEntity<String> response = get("/pedidos/8?client=" + client, "true");
 
@@ -94,7 +98,9 @@ class PedidoServiceApplicationTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"rest-template", "http-client", "http-client-async"})
+    @ValueSource(strings = {"rest-template", "http-client", "http-client-async", "rest-client",
+            "rest-template-simple", "rest-template-jdk", "rest-template-http-components", "rest-template-reactor", "rest-template-jetty",
+            "rest-client-simple", "rest-client-jdk", "rest-client-http-components", "rest-client-reactor", "rest-client-jetty"})
     void upstreamErrorStatusBecomes502(String client) throws Exception {
         ResponseEntity<String> response = get("/pedidos/503?client=" + client, null);
 
@@ -107,7 +113,9 @@ class PedidoServiceApplicationTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"rest-template", "http-client", "http-client-async"})
+    @ValueSource(strings = {"rest-template", "http-client", "http-client-async", "rest-client",
+            "rest-template-simple", "rest-template-jdk", "rest-template-http-components", "rest-template-reactor", "rest-template-jetty",
+            "rest-client-simple", "rest-client-jdk", "rest-client-http-components", "rest-client-reactor", "rest-client-jetty"})
     void failedCallBecomes502WithUpstreamStatusZero(String client) throws Exception {
         ResponseEntity<String> response = get("/pedidos/666?client=" + client, null);
 

@@ -64,6 +64,7 @@ class SpringBootLinesSmokeTest {
   static final String JAVA_URL_CONNECTION = "Java/";
   static final String JDK_CLIENT = "Java-http-client/";
   static final String APACHE = "Apache-HttpClient/5.";
+  static final String APACHE_ASYNC = "Apache-HttpAsyncClient/5.";
   static final String REACTOR = "ReactorNetty/";
   static final String JETTY = "Jetty/12.";
 
@@ -71,7 +72,8 @@ class SpringBootLinesSmokeTest {
    * Every client pedido-service offers, with the User-Agent its library sends (so the answer shows which
    * library really made the call): RestTemplate and RestClient over each of Spring's request factories,
    * Boot's auto-configured RestClient.Builder (pinned to the JDK client by spring.http.client.factory, Boot 4:
-   * spring.http.clients.imperative.factory), WebClient on Reactor Netty, Spring Cloud LoadBalancer's
+   * spring.http.clients.imperative.factory), WebClient on Boot's builder (Reactor Netty) and over each of Spring's
+   * reactive connectors (Reactor Netty, Jetty, Apache's async client, the JDK client), Spring Cloud LoadBalancer's
    * {@code @LoadBalanced} RestTemplate (the seed's bean), WebClient.Builder and RestClient.Builder, and the JDK
    * HttpClient.
    */
@@ -91,6 +93,10 @@ class SpringBootLinesSmokeTest {
     CLIENTS.put("rest-client-jetty", JETTY);
     CLIENTS.put("rest-client", JDK_CLIENT);
     CLIENTS.put("web-client", REACTOR);
+    CLIENTS.put("web-client-reactor", REACTOR);
+    CLIENTS.put("web-client-jetty", JETTY);
+    CLIENTS.put("web-client-http-components", APACHE_ASYNC);
+    CLIENTS.put("web-client-jdk", JDK_CLIENT);
     CLIENTS.put("lb-rest-template", JAVA_URL_CONNECTION);
     CLIENTS.put("lb-web-client", REACTOR);
     CLIENTS.put("lb-rest-client", APACHE); // RestClient's own factory choice: Apache HttpClient 5 is on the class path

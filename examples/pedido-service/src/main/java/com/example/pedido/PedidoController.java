@@ -119,7 +119,8 @@ public class PedidoController {
             ObjectNode body = mapper.createObjectNode();
             body.put("error", "unknown client '" + client
                     + "' (use rest-template, http-client, http-client-async, web-client, lb-rest-template, lb-web-client, lb-rest-client, rest-client,"
-                    + " or rest-template-F / rest-client-F with F one of " + SpringClients.FACTORIES + ")");
+                    + " rest-template-F / rest-client-F with F one of " + SpringClients.FACTORIES
+                    + ", or web-client-C with C one of " + SpringClients.CONNECTORS + ")");
             return ResponseEntity.badRequest().body(body.toString());
         }
         if (upstream.status() >= 400) {
@@ -152,6 +153,9 @@ public class PedidoController {
         }
         if (client instanceof RestClient rest) {
             return viaRestClient(rest, url, canary);
+        }
+        if (client instanceof WebClient web) {
+            return viaWebClient(web, url, canary);
         }
         return null;
     }

@@ -66,7 +66,8 @@ class PedidoServiceApplicationTest {
     @ParameterizedTest
     @ValueSource(strings = {"rest-template", "http-client", "http-client-async", "rest-client",
             "rest-template-simple", "rest-template-jdk", "rest-template-http-components", "rest-template-reactor", "rest-template-jetty",
-            "rest-client-simple", "rest-client-jdk", "rest-client-http-components", "rest-client-reactor", "rest-client-jetty"})
+            "rest-client-simple", "rest-client-jdk", "rest-client-http-components", "rest-client-reactor", "rest-client-jetty",
+            "web-client", "web-client-reactor", "web-client-jetty", "web-client-http-components", "web-client-jdk"})
     void embedsUsuarioAndSendsNoCanaryHeaderWhenNoneCame(String client) throws Exception {
         ResponseEntity<String> response = get("/pedidos/7?client=" + client, null);
 
@@ -87,7 +88,8 @@ class PedidoServiceApplicationTest {
     @ParameterizedTest
     @ValueSource(strings = {"rest-template", "http-client", "http-client-async", "rest-client",
             "rest-template-simple", "rest-template-jdk", "rest-template-http-components", "rest-template-reactor", "rest-template-jetty",
-            "rest-client-simple", "rest-client-jdk", "rest-client-http-components", "rest-client-reactor", "rest-client-jetty"})
+            "rest-client-simple", "rest-client-jdk", "rest-client-http-components", "rest-client-reactor", "rest-client-jetty",
+            "web-client", "web-client-reactor", "web-client-jetty", "web-client-http-components", "web-client-jdk"})
     void forwardsCanaryHeader(String client) throws Exception {
         ResponseEntity<String> response = get("/pedidos/8?client=" + client, "true");
 
@@ -100,7 +102,8 @@ class PedidoServiceApplicationTest {
     @ParameterizedTest
     @ValueSource(strings = {"rest-template", "http-client", "http-client-async", "rest-client",
             "rest-template-simple", "rest-template-jdk", "rest-template-http-components", "rest-template-reactor", "rest-template-jetty",
-            "rest-client-simple", "rest-client-jdk", "rest-client-http-components", "rest-client-reactor", "rest-client-jetty"})
+            "rest-client-simple", "rest-client-jdk", "rest-client-http-components", "rest-client-reactor", "rest-client-jetty",
+            "web-client", "web-client-reactor", "web-client-jetty", "web-client-http-components", "web-client-jdk"})
     void upstreamErrorStatusBecomes502(String client) throws Exception {
         ResponseEntity<String> response = get("/pedidos/503?client=" + client, null);
 
@@ -115,7 +118,8 @@ class PedidoServiceApplicationTest {
     @ParameterizedTest
     @ValueSource(strings = {"rest-template", "http-client", "http-client-async", "rest-client",
             "rest-template-simple", "rest-template-jdk", "rest-template-http-components", "rest-template-reactor", "rest-template-jetty",
-            "rest-client-simple", "rest-client-jdk", "rest-client-http-components", "rest-client-reactor", "rest-client-jetty"})
+            "rest-client-simple", "rest-client-jdk", "rest-client-http-components", "rest-client-reactor", "rest-client-jetty",
+            "web-client", "web-client-reactor", "web-client-jetty", "web-client-http-components", "web-client-jdk"})
     void failedCallBecomes502WithUpstreamStatusZero(String client) throws Exception {
         ResponseEntity<String> response = get("/pedidos/666?client=" + client, null);
 

@@ -55,7 +55,7 @@ import org.junit.jupiter.api.Timeout;
  * library registered its listener in all four workloads. Four workloads run the JDK
  * {@code HttpServer}, Tomcat 11, Jetty 12, Undertow 2.3 and Reactor Netty 1.2 side by side
  * (apps/matrix/MatrixServersApp starting the servers' own smoke applications, unchanged), four
- * more Tomcat 9 (whose classes are Tomcat 11's). The clients live in one caller JVM
+ * more Tomcat 9 (whose classes have Tomcat 11's names). The clients live in one caller JVM
  * (apps/matrix/MatrixCallerApp over the other callers' client code) with OkHttp 4.12, and a
  * second one with OkHttp 5 (both OkHttp lines use the {@code okhttp3} packages). Eleven JVMs in all,
  * with the control plane.
@@ -106,7 +106,7 @@ class ClientServerMatrixSmokeTest {
 
   /** Workloads running the JDK HttpServer, Tomcat 11, Jetty 12, Undertow 2.3 and Reactor Netty 1.2, each on its port. */
   static final List<String> MOST = List.of("127.0.39.11", "127.0.39.12", "127.0.39.13", "127.0.39.14");
-  /** Workloads running Tomcat 9 (its classes are Tomcat 11's, so a class path holds one line). */
+  /** Workloads running Tomcat 9: its classes have Tomcat 11's names, so a class path holds one line. */
   static final List<String> TOMCAT9 = List.of("127.0.39.21", "127.0.39.22", "127.0.39.23", "127.0.39.24");
 
   static final List<Server> SERVERS = List.of(

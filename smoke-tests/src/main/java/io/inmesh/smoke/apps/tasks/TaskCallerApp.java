@@ -154,8 +154,8 @@ public final class TaskCallerApp {
     ex.close();
   }
 
-  /** One call as the application makes it; never throws. */
-  static Map<String, String> call(String url, String client, String method, byte[] requestBody, List<String[]> headers, long timeoutMs) {
+  /** One call as the application makes it; never throws (also the matrix caller's, apps/matrix). */
+  public static Map<String, String> call(String url, String client, String method, byte[] requestBody, List<String[]> headers, long timeoutMs) {
     Map<String, String> r = new LinkedHashMap<>();
     try {
       int status;

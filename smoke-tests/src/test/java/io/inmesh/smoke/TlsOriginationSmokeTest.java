@@ -292,12 +292,7 @@ class TlsOriginationSmokeTest {
       m.put("reason", r.path("reason").asText());
       text = r.path("body").asText() + (r.has("error") ? "\nerror=" + r.path("error").asText() : "");
     }
-    for (String line : text.split("\n")) {
-      int eq = line.indexOf('=');
-      if (eq > 0) {
-        m.putIfAbsent(line.substring(0, eq), line.substring(eq + 1));
-      }
-    }
+    MeshIdentityFleet.fields(text).forEach(m::putIfAbsent);
     m.put("raw", client + ": " + text);
     return m;
   }

@@ -235,8 +235,8 @@ class ClientServerMatrixSmokeTest {
   void everyClientToEveryServer_seedCanary() throws Exception {
     long started = System.nanoTime();
     // One client of a caller at a time, to every server at once: under LEAST_REQUEST two sequential
-    // clients sharing one caller's two endpoints would pin each other to one endpoint each (each
-    // sees the other's request in flight), which is the balancer's job, not a failure. Servers are
+    // clients sharing one caller's two endpoints lean each to one endpoint (each sees the other's
+    // request in flight; half the picks stay random, as in Envoy), which is the balancer's job. Servers are
     // clusters of their own (one port each), the OkHttp 5 caller a JVM of its own.
     ExecutorService callers = Executors.newFixedThreadPool(2);
     ExecutorService cellPool = Executors.newFixedThreadPool(2 * SERVERS.size());

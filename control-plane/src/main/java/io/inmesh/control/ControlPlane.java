@@ -148,7 +148,9 @@ public final class ControlPlane implements AutoCloseable {
     rebuilds =
         new RebuildDebounce(
             (task, delayMillis) -> rebuilder.schedule(task, delayMillis, TimeUnit.MILLISECONDS), this::rebuildQuietly,
-            System::nanoTime);
+            System::nanoTime,
+            // without per-thread CPU time, wall time (an overestimate on a busy core)
+            THREAD_CPU.isCurrentThreadCpuTimeSupported() ? THREAD_CPU::getCurrentThreadCpuTime : System::nanoTime);
     heldPolls = new HeldPolls(holdTimers, answerer, config.heldPollLimit());
     snapshots.publisher(heldPolls::publish);
     views =

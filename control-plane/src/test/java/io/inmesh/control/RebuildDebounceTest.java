@@ -23,7 +23,8 @@ class RebuildDebounceTest {
   private final AtomicInteger rebuildsRun = new AtomicInteger();
   private final AtomicLong now = new AtomicLong(TimeUnit.SECONDS.toNanos(1_000));
   private final RebuildDebounce debounce =
-      new RebuildDebounce((task, delay) -> scheduled.add(new Scheduled(task, delay)), rebuildsRun::incrementAndGet, now::get);
+      new RebuildDebounce(
+          (task, delay) -> scheduled.add(new Scheduled(task, delay)), rebuildsRun::incrementAndGet, now::get, () -> 0L);
 
   @Test
   void aBurstOfRegistrationsIsOneRebuild() {
@@ -67,17 +68,22 @@ class RebuildDebounceTest {
   }
 
   @Test
-  void aSlowRebuildSpacesTheNextOne() {
+  void aRebuildThatCostsMuchCpuSpacesTheNextOne_byItsCpuTimeNotItsWallTime() {
+    AtomicLong cpu = new AtomicLong();
     RebuildDebounce slow =
         new RebuildDebounce(
             (task, delay) -> scheduled.add(new Scheduled(task, delay)),
-            () -> now.addAndGet(TimeUnit.MILLISECONDS.toNanos(800)), // the rebuild "takes" 800 ms on the test's clock
-            now::get);
+            () -> {
+              now.addAndGet(TimeUnit.MILLISECONDS.toNanos(3_000)); // 3 s on a starved core...
+              cpu.addAndGet(TimeUnit.MILLISECONDS.toNanos(800)); // ...of which 800 ms on it
+            },
+            now::get,
+            cpu::get);
     slow.registryChanged();
     runNext();
     now.addAndGet(TimeUnit.SECONDS.toNanos(10)); // quiet again
     slow.registryChanged();
-    assertThat(scheduled.get(0).delayMillis()).as("twice the last rebuild").isEqualTo(1_600);
+    assertThat(scheduled.get(0).delayMillis()).as("twice the last rebuild's CPU time").isEqualTo(1_600);
   }
 
   private void runNext() {

@@ -33,6 +33,11 @@ public final class SnapshotApi {
   private static final int MAX_BODY = 64 * 1024;
   /** On every view answer: this control plane records the ack a view poll carries. */
   public static final String POLL_ACK_HEADER = "X-Inmesh-Poll-Ack";
+  /**
+   * {@code -Dinmesh.control.pollAck=false}: view polls neither announce nor record acks, so agents
+   * post them as before (the A/B of {@code bench/scale/run --control-opt}).
+   */
+  private static final boolean POLL_ACK = !"false".equals(System.getProperty("inmesh.control.pollAck"));
 
   private final SnapshotService snapshots;
   private final WorkloadViews views;
@@ -81,8 +86,10 @@ public final class SnapshotApi {
     if (record == null || !registry.heartbeat(agent)) {
       throw new ApiException(404, "unknown agent", "register again");
     }
-    recordCarriedAck(call, agent);
-    call.header(POLL_ACK_HEADER, "1");
+    if (POLL_ACK) {
+      recordCarriedAck(call, agent);
+      call.header(POLL_ACK_HEADER, "1");
+    }
     PollChannel channel = null;
     ViewKey key = views.keyFor(record);
     if (key != null) {

@@ -61,6 +61,8 @@ public final class ControlLoop {
   private boolean wakeRequested; // guarded by wake
   private volatile boolean stopped;
   private volatile boolean registered;
+  /** Registered at least once since start: its view can be polled (a later failure lets the poll find out for itself). */
+  private volatile boolean everRegistered;
   /** The last snapshot version received, accepted or not: what the next poll asks to be newer than. */
   private volatile String seenVersion;
   /** Poll thread only. */
@@ -188,6 +190,13 @@ public final class ControlLoop {
     PlainHttp.Response r;
     if (view) {
       awaitRegistration(); // a view is served to registered agents only
+      if (!everRegistered) {
+        // the first registration is still on its way (a slow or starved control plane): a view
+        // poll now could only be refused as "unknown agent", and would make the registrar
+        // register a second time (issue 9: a third of a 3,000-agent ramp-up on a busy machine)
+        stats.polls.decrement();
+        return 0; // awaitRegistration bounded the wait: no spin
+      }
       SnapshotTarget.Applied carried = pollCarriesAck ? pendingAck.getAndSet(null) : null;
       if (carried != null) {
         stats.acksInPolls.increment(); // sent; a poll that fails puts it back for the next one
@@ -334,6 +343,7 @@ public final class ControlLoop {
       Log.debug("registered with " + url);
     }
     registered = true;
+    everRegistered = true;
     synchronized (registration) {
       registration.notifyAll();
     }

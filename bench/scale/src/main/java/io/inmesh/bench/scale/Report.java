@@ -123,7 +123,7 @@ final class Report {
     row(md, results, "simulator open files", "< 20,000",
         r -> String.format(Locale.ROOT, "%,d %s", r.simulator().openFiles(), verdict(r.simulator().openFiles() < FILE_LIMIT)));
     row(md, results, "failed polls in steady state", "0", r -> Long.toString(r.failedPollsSteady()));
-    row(md, results, "failed polls, whole run (incl. ramp-up: a poll before registering is refused)", "",
+    row(md, results, "failed polls, whole run (incl. ramp-up)", "",
         r -> Long.toString(r.failedPollsTotal()));
     row(md, results, "503s shed", "", r -> Long.toString(r.shed()));
     row(md, results, "ramp-up: all agents registered and served", "",
@@ -131,7 +131,7 @@ final class Report {
     row(md, results, "ramp-up: registry changes → view rebuilds (debounced)", "",
         r -> String.format(Locale.ROOT, "%,d → %,d", number(r.rampLoad(), "registryChanges"), number(r.rampLoad(), "rebuilds")));
     row(md, results, "acks carried by view polls (no `POST /v1/ack`), whole run", "", r -> String.format(Locale.ROOT, "%,d", r.acksInPolls()));
-    row(md, results, "agents that had to register again (expired while live)", "0", r -> Long.toString(r.reregistered()));
+    row(md, results, "agents that registered more than once (a registration retried, or expired while live)", "0", r -> Long.toString(r.reregistered()));
     row(md, results, "SIGTERM", "saves registry, exits", ScaleRun.Result::sigterm);
     row(md, results, "machine load average (1/5/15 min) before the ramp-up", "",
         r -> r.loadAverageAtStart().split(" ")[0] + " / " + r.loadAverageAtStart().split(" ")[1] + " / " + r.loadAverageAtStart().split(" ")[2]);

@@ -85,6 +85,31 @@ class PollAckTest {
   }
 
   @Test
+  void aControlPlaneThatDoesNotSayItReadsAcksInPolls_getsThemPosted() throws Exception {
+    Path policies = Files.createDirectories(tmp.resolve("p"));
+    try (ControlPlaneProcess cp =
+            ControlPlaneProcess.start(policies, tmp.resolve("d"), "64m", List.of("-Dinmesh.control.pollAck=false"));
+        TestAgent agent = new TestAgent(cp.base, "svc-c", "127.0.9.13", tmp).start()) {
+      eventually(Duration.ofSeconds(20), "the agent is current (its ack posted)", () -> "current".equals(state(cp, agent.id)));
+      assertThat(((Number) agent.loop.stats().get("acksInPolls")).longValue()).isZero();
+    }
+  }
+
+  private static String state(ControlPlaneProcess cp, String id) {
+    try {
+      for (Object o : (List<?>) cp.json("/v1/agents").get("agents")) {
+        Map<?, ?> a = (Map<?, ?>) o;
+        if (id.equals(a.get("agent"))) {
+          return (String) a.get("state");
+        }
+      }
+      return null;
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
   void aBurstOfRegistrationsCostsFarFewerRebuildsThanRegistrations() throws Exception {
     int agents = 200;
     try (RunningControlPlane cp = RunningControlPlane.start(Files.createDirectories(tmp.resolve("p")), tmp.resolve("d"))) {

@@ -162,7 +162,7 @@ class FeignMeshSmokeTest {
   }
 
   /**
-   * 100 calls per header value through a Feign interface over each client: {@code x-canary: true}
+   * 100 calls per header value through a Feign interface over each client, and through AsyncFeign: {@code x-canary: true}
    * to v2, no header or {@code false} to v1, both endpoints of each subset share them, the Host
    * header keeps the logical name, and the caller's mesh took exactly one decision (one call, one
    * attempt) per Feign call: the layered client is routed once, by the client below Feign.
@@ -170,7 +170,8 @@ class FeignMeshSmokeTest {
   @Test
   @Order(1)
   void feignOverEachClient_seedCanary_oneMeshDecisionPerCall() {
-    for (String client : List.of("feign-default", "feign-okhttp")) {
+    // feign-async: AsyncFeign (feign-core 13) over its default AsyncClient, Client.Default on an executor
+    for (String client : List.of("feign-default", "feign-okhttp", "feign-async")) {
       int served = servedBy(all());
       long calls = stat("calls");
       long attempts = stat("attempts");

@@ -8,6 +8,7 @@ import static io.inmesh.smoke.apps.AppText.toJson;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import feign.AsyncFeign;
 import feign.Feign;
 import feign.FeignException;
 import feign.HeaderMap;
@@ -25,7 +26,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.springframework.aop.framework.ProxyFactory;
 import org.springframework.retry.annotation.AnnotationAwareRetryOperationsInterceptor;
@@ -37,11 +41,12 @@ import org.springframework.web.reactive.function.client.WebClient;
 /**
  * An ordinary application (no inmesh code) calling {@code usuario-service} through OpenFeign
  * interfaces as users declare them, over Feign's default client ({@code Client.Default}, over
- * {@code HttpURLConnection}) and over {@code feign-okhttp}, and through the application retries the
+ * {@code HttpURLConnection}), over {@code feign-okhttp} and through {@code AsyncFeign} (its default
+ * {@code AsyncClient.Default} runs {@code Client.Default} on an executor), and through the application retries the
  * mesh must recognise: Feign's own {@code Retryer}, Spring Retry's {@code RetryTemplate} and
  * {@code @Retryable}, and Reactor's {@code retryWhen} on Spring's {@code WebClient}.
  *
- * <p>{@code GET /call?client=feign-default|feign-okhttp&n=N&h=name:value...}: N calls of
+ * <p>{@code GET /call?client=feign-default|feign-okhttp|feign-async&n=N&h=name:value...}: N calls of
  * {@code GET http://usuario-service/usuarios/1}; answers {@code {"statuses":{..},"results":[{status,
  * version, listener, host}..]}} (status 0: the call threw, {@code error} says what).
  *
@@ -71,6 +76,12 @@ public final class FeignCallerApp {
     String flaky(@Param("key") String key);
   }
 
+  /** The service as an {@code AsyncFeign} interface (feign-core 13). */
+  public interface AsyncUsuarios {
+    @RequestLine("GET /usuarios/{id}")
+    CompletableFuture<String> usuario(@Param("id") String id, @HeaderMap Map<String, Object> headers);
+  }
+
   /** The same business call, retried by Spring Retry's {@code @Retryable}. */
   public interface RetryableUsuarios {
     @Retryable(retryFor = FeignException.class, maxAttempts = 3, backoff = @Backoff(delay = 10))
@@ -89,6 +100,7 @@ public final class FeignCallerApp {
       RetryTemplate.builder().maxAttempts(3).fixedBackoff(10).retryOn(FeignException.class).build();
   private static final RetryableUsuarios ANNOTATED = annotated();
   private static final WebClient WEB = WebClient.create();
+  private static final AsyncUsuarios ASYNC_CLIENT = AsyncFeign.<Object>builder().target(AsyncUsuarios.class, BASE);
 
   private FeignCallerApp() {}
 
@@ -126,7 +138,12 @@ public final class FeignCallerApp {
 
   private static void calls(HttpExchange ex) throws IOException {
     Map<String, List<String>> q = query(ex.getRequestURI().getRawQuery());
-    Usuarios client = "feign-okhttp".equals(first(q, "client", "feign-default")) ? OKHTTP_CLIENT : DEFAULT_CLIENT;
+    String which = first(q, "client", "feign-default");
+    java.util.function.BiFunction<String, Map<String, Object>, String> client = switch (which) {
+      case "feign-okhttp" -> OKHTTP_CLIENT::usuario;
+      case "feign-async" -> FeignCallerApp::asyncUsuario;
+      default -> DEFAULT_CLIENT::usuario;
+    };
     int n = Integer.parseInt(first(q, "n", "1"));
     Map<String, Object> headers = new LinkedHashMap<>();
     for (String h : q.getOrDefault("h", List.of())) {
@@ -138,7 +155,7 @@ public final class FeignCallerApp {
     for (int i = 0; i < n; i++) {
       Map<String, String> r = new LinkedHashMap<>();
       try {
-        String body = client.usuario("1", headers);
+        String body = client.apply("1", headers);
         r.put("status", "200");
         for (String f : new String[] {"version", "listener", "host"}) {
           r.put(f, field(body, f));
@@ -204,6 +221,17 @@ public final class FeignCallerApp {
       }
     }
     answer(ex, "{\"lib\":\"" + esc(lib) + "\",\"appAttempts\":" + attempts.get() + ",\"outcome\":\"" + esc(outcome) + "\",\"feign\":\"" + esc(feignJar) + "\"}");
+  }
+
+  /** One AsyncFeign call, waited for as the application would; Feign's own exception, not the future's wrapper. */
+  private static String asyncUsuario(String id, Map<String, Object> headers) {
+    try {
+      return ASYNC_CLIENT.usuario(id, headers).get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static void answer(HttpExchange ex, String json) throws IOException {

@@ -134,7 +134,19 @@ class FeignMeshSmokeTest {
     }
     cmd.set(at, cp.toString());
     cmd.add(0, "-Dfeign.old.classpath=" + Smoke.ROOT.resolve("smoke-tests/target/feign-13.1/feign-core-13.1.jar"));
+    cmd.add(0, "-Dspring7.classpath=" + jars(Smoke.ROOT.resolve("smoke-tests/target/spring-core-7")));
     return cmd;
+  }
+
+  /** The jars in {@code dir} (copied there by smoke-tests' maven-dependency-plugin), as a class path. */
+  private static String jars(Path dir) {
+    try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+      String cp = files.map(Path::toString).filter(p -> p.endsWith(".jar")).sorted().collect(java.util.stream.Collectors.joining(File.pathSeparator));
+      assertThat(cp).as("jars in " + dir).isNotEmpty();
+      return cp;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @AfterAll
@@ -222,7 +234,9 @@ class FeignMeshSmokeTest {
     meshRetries("feign-never");
     meshRetries("webclient");
     long left = stat("retriesLeftToTheApplication");
-    List<String> libs = List.of("feign-retryer", "feign-okhttp-retryer", "feign-old-retryer", "retry-template", "retryable", "reactor");
+    // spring-core-retry: Spring Framework 7's org.springframework.core.retry.RetryTemplate
+    List<String> libs = List.of("feign-retryer", "feign-okhttp-retryer", "feign-old-retryer", "retry-template", "retryable", "reactor",
+        "spring-core-retry");
     for (String lib : libs) {
       String key = lib + "-" + UUID.randomUUID();
       JsonNode r = retry(lib, key);
@@ -231,6 +245,9 @@ class FeignMeshSmokeTest {
       assertThat(servedBy(V1, key)).as(lib + ": requests upstream for the application's 3 attempts").isEqualTo(3);
       if (lib.equals("feign-old-retryer")) {
         assertThat(r.path("feign").asText()).as("the older Feign made the call").isEqualTo("feign-core-13.1.jar");
+      }
+      if (lib.equals("spring-core-retry")) {
+        assertThat(r.path("feign").asText()).as("Spring Framework 7's RetryTemplate ran").isEqualTo("spring-core-7.0.10.jar");
       }
     }
     assertThat(stat("retriesLeftToTheApplication") - left).as("503s the mesh left to the application").isGreaterThanOrEqualTo(3L * libs.size());

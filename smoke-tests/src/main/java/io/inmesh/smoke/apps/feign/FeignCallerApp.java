@@ -60,7 +60,9 @@ import org.springframework.web.reactive.function.client.WebClient;
  * {@code feign-never} (Feign with {@code Retryer.NEVER_RETRY}, Spring Cloud OpenFeign's default) and
  * {@code webclient} (no {@code retryWhen}); {@code feign-old-retryer}: Feign's retryer as in
  * {@code feign-retryer}, by the older feign-core that {@code -Dfeign.old.classpath} names
- * (FeignRetryCalls). Answers {@code {"lib":..,"appAttempts":N,"outcome":..,"feign":jar}}.
+ * (FeignRetryCalls); {@code spring-core-retry}: Spring Framework 7's own
+ * {@code org.springframework.core.retry.RetryTemplate} around the JDK {@code HttpClient}, from the
+ * spring-core 7 jars {@code -Dspring7.classpath} names (SpringCoreRetryCalls). Answers {@code {"lib":..,"appAttempts":N,"outcome":..,"feign":jar}}.
  *
  * <p>Usage: {@code FeignCallerApp <address> <port>}.
  */
@@ -198,6 +200,16 @@ public final class FeignCallerApp {
         case "feign-never" -> NEVER.flaky(key);
         case "retry-template" -> TEMPLATE.execute(ctx -> NEVER.flaky(key));
         case "retryable" -> ANNOTATED.flaky(key);
+        case "spring-core-retry" -> {
+          // Spring Framework 7's RetryTemplate, from spring-core 7 in a class loader of its own
+          String[] r = SpringCoreRetryCalls.flaky(System.getProperty("spring7.classpath"), BASE, key);
+          attempts.set(Integer.parseInt(r[0]));
+          feignJar = r[2];
+          if (r[1].startsWith("threw:")) {
+            throw new IllegalStateException(r[1]);
+          }
+          yield r[1];
+        }
         case "webclient", "reactor" -> {
           var mono = WEB.get().uri(BASE + "/flaky?key=" + key + "&failures=100&status=503").retrieve().bodyToMono(String.class)
               .doOnSubscribe(s -> attempts.incrementAndGet());

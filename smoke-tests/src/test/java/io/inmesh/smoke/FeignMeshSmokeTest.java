@@ -40,8 +40,9 @@ import org.junit.jupiter.api.Timeout;
  *   <li>Feign is a layer over clients the agent already meshes: each Feign call must be exactly one
  *       mesh decision and one request upstream, never routed twice.
  *   <li>The README's "No retry storms" rule: while the application's own retry (Feign's
- *       {@code Retryer}, Spring Retry's {@code RetryTemplate} and {@code @Retryable}, Reactor's
- *       {@code retryWhen}) wraps a call, the mesh retries no status for it, so a failing upstream
+ *       {@code Retryer}, Spring Retry's {@code RetryTemplate} and {@code @Retryable}, Spring
+ *       Framework 7's own {@code RetryTemplate}, Reactor's {@code retryWhen} around WebClient and
+ *       around the JDK {@code HttpClient}) wraps a call, the mesh retries no status for it, so a failing upstream
  *       sees the application's attempts, not their product with the route's retries.
  * </ul>
  */
@@ -233,10 +234,13 @@ class FeignMeshSmokeTest {
   void applicationRetries_theMeshDoesNotMultiplyAttempts() {
     meshRetries("feign-never");
     meshRetries("webclient");
+    meshRetries("jdk-mono");
     long left = stat("retriesLeftToTheApplication");
-    // spring-core-retry: Spring Framework 7's org.springframework.core.retry.RetryTemplate
+    // spring-core-retry: Spring Framework 7's org.springframework.core.retry.RetryTemplate; reactor-jdk*:
+    // Reactor's retryWhen around the JDK HttpClient (fromCallable + subscribeOn, fromCallable inline,
+    // fromFuture(() -> sendAsync(..))), not Reactor Netty
     List<String> libs = List.of("feign-retryer", "feign-okhttp-retryer", "feign-old-retryer", "retry-template", "retryable", "reactor",
-        "spring-core-retry");
+        "spring-core-retry", "reactor-jdk", "reactor-jdk-inline", "reactor-jdk-async");
     for (String lib : libs) {
       String key = lib + "-" + UUID.randomUUID();
       JsonNode r = retry(lib, key);
@@ -253,5 +257,6 @@ class FeignMeshSmokeTest {
     assertThat(stat("retriesLeftToTheApplication") - left).as("503s the mesh left to the application").isGreaterThanOrEqualTo(3L * libs.size());
     meshRetries("feign-never");
     meshRetries("webclient");
+    meshRetries("jdk-mono");
   }
 }

@@ -19,6 +19,10 @@ import feign.Retryer;
 import feign.codec.ErrorDecoder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,6 +41,8 @@ import org.springframework.retry.annotation.Backoff;
 import org.springframework.retry.annotation.Retryable;
 import org.springframework.retry.support.RetryTemplate;
 import org.springframework.web.reactive.function.client.WebClient;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * An ordinary application (no inmesh code) calling {@code usuario-service} through OpenFeign
@@ -62,7 +68,11 @@ import org.springframework.web.reactive.function.client.WebClient;
  * {@code feign-retryer}, by the older feign-core that {@code -Dfeign.old.classpath} names
  * (FeignRetryCalls); {@code spring-core-retry}: Spring Framework 7's own
  * {@code org.springframework.core.retry.RetryTemplate} around the JDK {@code HttpClient}, from the
- * spring-core 7 jars {@code -Dspring7.classpath} names (SpringCoreRetryCalls). Answers {@code {"lib":..,"appAttempts":N,"outcome":..,"feign":jar}}.
+ * spring-core 7 jars {@code -Dspring7.classpath} names (SpringCoreRetryCalls); Reactor retries around
+ * the JDK {@code HttpClient}, not Reactor Netty: {@code reactor-jdk} ({@code Mono.fromCallable(send)
+ * .subscribeOn(boundedElastic()).retryWhen(Retry.max(2))}), {@code reactor-jdk-inline} (the same
+ * without {@code subscribeOn}), {@code reactor-jdk-async} ({@code Mono.fromFuture(() -> sendAsync(..))
+ * .retryWhen(..)}), and {@code jdk-mono} (the first without {@code retryWhen}: no application retry). Answers {@code {"lib":..,"appAttempts":N,"outcome":..,"feign":jar}}.
  *
  * <p>Usage: {@code FeignCallerApp <address> <port>}.
  */
@@ -103,6 +113,17 @@ public final class FeignCallerApp {
   private static final RetryableUsuarios ANNOTATED = annotated();
   private static final WebClient WEB = WebClient.create();
   private static final AsyncUsuarios ASYNC_CLIENT = AsyncFeign.<Object>builder().target(AsyncUsuarios.class, BASE);
+  private static final HttpClient JDK = HttpClient.newHttpClient();
+
+  /** A 5xx answer, as the application's JDK-client code turns it into an error to retry. */
+  static final class StatusException extends RuntimeException {
+    final int status;
+
+    StatusException(int status) {
+      super("status " + status);
+      this.status = status;
+    }
+  }
 
   private FeignCallerApp() {}
 
@@ -210,6 +231,23 @@ public final class FeignCallerApp {
           }
           yield r[1];
         }
+        case "reactor-jdk", "reactor-jdk-inline", "jdk-mono" -> {
+          Mono<String> mono = Mono.fromCallable(() -> {
+            attempts.incrementAndGet();
+            return jdkFlaky(key);
+          });
+          if (!lib.equals("reactor-jdk-inline")) {
+            mono = mono.subscribeOn(Schedulers.boundedElastic());
+          }
+          yield (lib.equals("jdk-mono") ? mono : mono.retryWhen(reactor.util.retry.Retry.max(2))).block(Duration.ofSeconds(30));
+        }
+        case "reactor-jdk-async" -> Mono.fromFuture(() -> {
+              attempts.incrementAndGet();
+              return JDK.sendAsync(flakyRequest(key), HttpResponse.BodyHandlers.ofString());
+            })
+            .map(FeignCallerApp::bodyOr5xx)
+            .retryWhen(reactor.util.retry.Retry.max(2))
+            .block(Duration.ofSeconds(30));
         case "webclient", "reactor" -> {
           var mono = WEB.get().uri(BASE + "/flaky?key=" + key + "&failures=100&status=503").retrieve().bodyToMono(String.class)
               .doOnSubscribe(s -> attempts.incrementAndGet());
@@ -228,6 +266,7 @@ public final class FeignCallerApp {
         outcome = t.getMessage(); // the older Feign's own outcome, from its class loader
       } else {
         String status = t instanceof FeignException fe ? String.valueOf(fe.status())
+            : t instanceof StatusException se ? String.valueOf(se.status)
             : t instanceof org.springframework.web.reactive.function.client.WebClientResponseException we ? String.valueOf(we.getStatusCode().value()) : "?";
         outcome = "threw:" + status + ":" + t.getClass().getSimpleName();
       }
@@ -244,6 +283,22 @@ public final class FeignCallerApp {
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  private static HttpRequest flakyRequest(String key) {
+    return HttpRequest.newBuilder(URI.create(BASE + "/flaky?key=" + key + "&failures=100&status=503")).timeout(Duration.ofSeconds(10)).build();
+  }
+
+  /** One blocking JDK-client call of the flaky path; a 5xx becomes an error the application retries. */
+  private static String jdkFlaky(String key) throws IOException, InterruptedException {
+    return bodyOr5xx(JDK.send(flakyRequest(key), HttpResponse.BodyHandlers.ofString()));
+  }
+
+  private static String bodyOr5xx(HttpResponse<String> r) {
+    if (r.statusCode() >= 500) {
+      throw new StatusException(r.statusCode());
+    }
+    return r.body();
   }
 
   private static void answer(HttpExchange ex, String json) throws IOException {

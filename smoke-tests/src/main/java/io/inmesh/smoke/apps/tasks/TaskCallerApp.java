@@ -40,7 +40,10 @@ import java.util.concurrent.TimeUnit;
  * for HttpURLConnection), method M (GET) with a body of B bytes (none), sequential calls
  * {@code pauseMs} apart (0). Clients: {@code jdk}, {@code jdk-async} (the default client: HTTP/2
  * preferred), {@code jdk-http1}, {@code jdk-http1-async} (pinned to HTTP/1.1), {@code huc}
- * (HttpURLConnection). Answers JSON: {@code {"statuses":{..},"results":[{status, reason, version,
+ * (HttpURLConnection); the libraries' clients: {@code okhttp4}, {@code okhttp5}(-async) (OkHttpCalls),
+ * {@code apache5}(-async), {@code apache4} (ApacheCalls), {@code webclient}, {@code reactor-netty}
+ * (ReactorCalls), {@code jetty} (Jetty's HttpClient 12, JettyCalls), {@code feign} (OpenFeign over
+ * its default client, FeignCalls). Answers JSON: {@code {"statuses":{..},"results":[{status, reason, version,
  * listener, host, peer, cookie, setCookie, body, error}..]}}; status 0 means the call threw ({@code error} says what).
  *
  * <p>Usage: {@code TaskCallerApp <address> <port>}.
@@ -212,6 +215,8 @@ public final class TaskCallerApp {
           body = o[2];
         }
         case "apache5", "apache5-async", "apache5-resttemplate", "apache4" -> { String[] a = ApacheCalls.call(client, url, method, requestBody, headers, timeoutMs); status = Integer.parseInt(a[0]); reason = a[1]; body = a[2]; }
+        case "jetty" -> { String[] a = JettyCalls.call(url, method, requestBody, headers, timeoutMs); status = Integer.parseInt(a[0]); reason = a[1]; body = a[2]; }
+        case "feign" -> { String[] a = FeignCalls.call(url, method, requestBody, headers, timeoutMs); status = Integer.parseInt(a[0]); reason = a[1]; body = a[2]; }
         case "webclient", "reactor-netty", "restclient" -> { String[] a = ReactorCalls.call(client, url, method, requestBody, headers, timeoutMs); status = Integer.parseInt(a[0]); reason = a[1]; body = a[2]; }
         default -> throw new IllegalArgumentException("unknown client " + client);
       }

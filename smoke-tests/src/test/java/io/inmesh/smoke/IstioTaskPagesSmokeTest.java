@@ -187,8 +187,8 @@ class IstioTaskPagesSmokeTest {
       JsonNode r = call(client, "/reviews/0", 100, 1, 20_000);
       assertThat(r.path("statuses").toString()).as(client).isEqualTo("{\"200\":100}");
       long v2 = field(r, "version").stream().filter("v2"::equals).count();
-      // binomial(100, 0.5): ±4 standard deviations
-      assertThat(v2).as(client + ": calls to v2 of 100 at weight 50").isBetween(30L, 70L);
+      // binomial(100, 0.5): ±5 standard deviations (±4 is a false failure in ~1 of 16,000 checks)
+      assertThat(v2).as(client + ": calls to v2 of 100 at weight 50").isBetween(25L, 75L);
     }
     apply(weighted(0, 100), "");
     for (String client : CLIENTS) {
@@ -299,12 +299,14 @@ class IstioTaskPagesSmokeTest {
       assertThat(call(client, "/reviews/0", 3, 1, 20_000).path("statuses").toString()).as(client + " other users").isEqualTo("{\"200\":3}");
     }
     assertThat(servedBy(V2)).as("an aborted call never reaches the upstream").isZero();
-    // percentage: half the calls aborted (binomial(100, 0.5), ±4 standard deviations), the rest served
+    // percentage: half the calls aborted, the rest served. Binomial(200, 0.5): σ ≈ 7.1, and the band
+    // is ±40 (5.7σ; a false failure about once in 10^8 runs). ±4σ of 100 calls failed once in CI
+    // (71); 2,000 calls per client then gave 49.3% (jdk) and 51.6% (huc): no bias, only a tail.
     for (String client : List.of("jdk", "huc")) {
-      JsonNode r = call(client, "/reviews/0", 100, 1, 20_000, "end-user:half");
+      JsonNode r = call(client, "/reviews/0", 200, 1, 30_000, "end-user:half");
       int aborted = r.path("statuses").path("503").asInt();
-      assertThat(aborted + r.path("statuses").path("200").asInt()).as(client + " " + r.path("statuses")).isEqualTo(100);
-      assertThat(aborted).as(client + " aborted of 100 at 50%").isBetween(30, 70);
+      assertThat(aborted + r.path("statuses").path("200").asInt()).as(client + " " + r.path("statuses")).isEqualTo(200);
+      assertThat(aborted).as(client + " aborted of 200 at 50%").isBetween(60, 140);
     }
   }
 

@@ -8,10 +8,11 @@ import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 
 /**
- * The task caller's Jetty {@code HttpClient} 12 ({@code jetty}): one client, started at first use,
- * blocking {@code newRequest(url).method(m).timeout(T).send()} as applications write it; the
- * application's timeout is the request's total timeout. Jetty's jars come from target/jetty12 (the
- * test puts them on the caller's class path).
+ * TaskCallerApp's Jetty 12 client ({@code jetty}), as most code makes it (no inmesh code): one
+ * {@code HttpClient}, started at its first use, {@code newRequest(url).method(m).timeout(T).send()},
+ * with the request's body when there is one; the application's timeout is the request's total
+ * timeout. Needs Jetty's client jars on the application's class path (the test adds them); without
+ * them the other clients of TaskCallerApp work as before.
  */
 final class JettyCalls {
   private static volatile HttpClient client;

@@ -40,10 +40,10 @@ import java.util.concurrent.TimeUnit;
  * for HttpURLConnection), method M (GET) with a body of B bytes (none), sequential calls
  * {@code pauseMs} apart (0). Clients: {@code jdk}, {@code jdk-async} (the default client: HTTP/2
  * preferred), {@code jdk-http1}, {@code jdk-http1-async} (pinned to HTTP/1.1), {@code huc}
- * (HttpURLConnection); the libraries' clients: {@code okhttp4}, {@code okhttp5}(-async) (OkHttpCalls),
- * {@code apache5}(-async), {@code apache4} (ApacheCalls), {@code webclient}, {@code reactor-netty}
- * (ReactorCalls), {@code jetty} (Jetty's HttpClient 12, JettyCalls), {@code feign} (OpenFeign over
- * its default client, FeignCalls). Answers JSON: {@code {"statuses":{..},"results":[{status, reason, version,
+ * (HttpURLConnection), and with their libraries on the class path {@code okhttp4}, {@code okhttp5},
+ * {@code apache5}, {@code apache5-async}, {@code apache5-resttemplate}, {@code apache4},
+ * {@code webclient}, {@code reactor-netty}, {@code restclient}, {@code jetty} (Jetty 12's client, JettyCalls),
+ * {@code feign} (OpenFeign over its default client, FeignCalls). Answers JSON: {@code {"statuses":{..},"results":[{status, reason, version,
  * listener, host, peer, cookie, setCookie, body, error}..]}}; status 0 means the call threw ({@code error} says what).
  *
  * <p>Usage: {@code TaskCallerApp <address> <port>}.
@@ -155,8 +155,8 @@ public final class TaskCallerApp {
     ex.close();
   }
 
-  /** One call as the application makes it; never throws. */
-  static Map<String, String> call(String url, String client, String method, byte[] requestBody, List<String[]> headers, long timeoutMs) {
+  /** One call as the application makes it; never throws (also the matrix caller's, apps/matrix). */
+  public static Map<String, String> call(String url, String client, String method, byte[] requestBody, List<String[]> headers, long timeoutMs) {
     Map<String, String> r = new LinkedHashMap<>();
     try {
       int status;

@@ -16,7 +16,9 @@ public final class ApplicationRetries {
    * The key of the mark a reactive application retry ({@code Mono/Flux.retryWhen}, {@code retry(n)})
    * puts in its subscription's Reactor context: a thread-bound scope can't follow a subscription,
    * whose attempts resubscribe on whatever thread the retry signal arrives. The meshed Reactor
-   * clients read it when they take a call's decision and enter a scope around it.
+   * clients read it when they take a call's decision and enter a scope around it; Reactor's own
+   * sources ({@code fromCallable}, {@code fromSupplier}, {@code defer}) enter one while they run
+   * another client's call (instrumentations/reactor-retry).
    */
   public static final String REACTOR_CONTEXT_KEY = "inmesh.application-retry";
 

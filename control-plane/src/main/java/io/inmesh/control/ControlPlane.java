@@ -54,11 +54,6 @@ public final class ControlPlane implements AutoCloseable {
   /** How long a file changed behind our back must hold still (size and mtime) before it is read. */
   static final long SETTLE_MILLIS = 50;
   static final long SWEEP_INTERVAL_MILLIS = 1000;
-  /**
-   * Registry changes wait this long to be applied to views, so that a burst (a fleet
-   * re-registering, a rollout) costs one rebuild instead of one per agent.
-   */
-  static final long REBUILD_DEBOUNCE_MILLIS = 100;
   /** A rebuild that publishes and takes this long is logged (what a slow edit spent its time on). */
   static final long SLOW_REBUILD_MILLIS = 100;
   private static final java.lang.management.ThreadMXBean THREAD_CPU = java.lang.management.ManagementFactory.getThreadMXBean();
@@ -80,8 +75,7 @@ public final class ControlPlane implements AutoCloseable {
   private final ScheduledExecutorService holdTimers;
   private final ScheduledExecutorService rebuilder;
   private final ExecutorService answerer;
-  private final AtomicBoolean rebuildPending = new AtomicBoolean();
-  private volatile long lastRebuildMillis;
+  private final RebuildDebounce rebuilds;
   private final ApiServer api;
   private final InetSocketAddress address;
   private final IdentityAuthority identities;
@@ -151,12 +145,18 @@ public final class ControlPlane implements AutoCloseable {
     // answers never waits behind, nor crowds out, the calls coming in (its queue holds one task per
     // published view, so it is bounded by the number of views)
     answerer = Executors.newSingleThreadExecutor(DaemonThreads.named("inmesh-control-answers-"));
+    rebuilds =
+        new RebuildDebounce(
+            (task, delayMillis) -> rebuilder.schedule(task, delayMillis, TimeUnit.MILLISECONDS), this::rebuildQuietly,
+            System::nanoTime,
+            // without per-thread CPU time, wall time (an overestimate on a busy core)
+            THREAD_CPU.isCurrentThreadCpuTimeSupported() ? THREAD_CPU::getCurrentThreadCpuTime : System::nanoTime);
     heldPolls = new HeldPolls(holdTimers, answerer, config.heldPollLimit());
     snapshots.publisher(heldPolls::publish);
     views =
         new WorkloadViews(
             store::resourceTrees, registry, heldPolls, snapshots.lastPublished().generation(), snapshots::warmingUp,
-            () -> scheduleRebuild(REBUILD_DEBOUNCE_MILLIS));
+            rebuilds::soon);
     snapshots.whenWarm(
         () -> {
           heldPolls.warmed(snapshots.channel());
@@ -343,45 +343,13 @@ public final class ControlPlane implements AutoCloseable {
     m.put("shed", api.shed());
     m.put("agents", registry.size());
     m.put("views", views.size());
+    m.put("registryChanges", rebuilds.registryChanges());
+    m.put("rebuilds", rebuilds.rebuilds());
     return m;
   }
 
-  /** Applies registry changes to views (and the whole-mesh snapshot, if watched) after a short debounce. */
-  private void scheduleRebuild(long delayMillis) {
-    // rebuilds are spaced by twice the last one's duration: under churn they take at most a third
-    // of the control plane's time, and the rest stays for answering agents
-    delayMillis = Math.max(delayMillis, Math.min(2_000, 2 * lastRebuildMillis));
-    scheduleRebuildIn(delayMillis);
-  }
-
-  /**
-   * A policy change is one event, not churn: its views are rebuilt now, never after the spacing
-   * registry churn gets. (The spacing was the fixed ~1.5 s of every policy edit at 3,000 agents:
-   * the ramp-up's last rebuild took ~750 ms, so an edit waited 2 × 750 ms before its rebuild.) A
-   * rebuild already pending for later stays scheduled; this one runs first and drains everything,
-   * so the later one finds nothing to do.
-   */
-  private void rebuildNow() {
-    rebuildPending.set(true);
-    try {
-      rebuilder.execute(this::rebuildQuietly);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      rebuildPending.set(false); // shutting down
-    }
-  }
-
-  private void scheduleRebuildIn(long delayMillis) {
-    if (rebuildPending.compareAndSet(false, true)) {
-      try {
-        rebuilder.schedule(this::rebuildQuietly, delayMillis, TimeUnit.MILLISECONDS);
-      } catch (java.util.concurrent.RejectedExecutionException e) {
-        rebuildPending.set(false); // shutting down
-      }
-    }
-  }
-
+  /** Applies what changed to views (and the whole-mesh snapshot, if watched); on the rebuild thread ({@link RebuildDebounce}). */
   private void rebuildQuietly() {
-    rebuildPending.set(false);
     long start = System.nanoTime();
     long cpuStart = THREAD_CPU.isCurrentThreadCpuTimeSupported() ? THREAD_CPU.getCurrentThreadCpuTime() : -1;
     try {
@@ -401,7 +369,6 @@ public final class ControlPlane implements AutoCloseable {
     } catch (RuntimeException e) {
       log.info("view rebuild failed: " + e);
     }
-    lastRebuildMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
   }
 
   /** The one line scripts wait for; its shape is a contract. */
@@ -428,7 +395,7 @@ public final class ControlPlane implements AutoCloseable {
     public void endpointsChanged(Set<ServiceKey> services) {
       snapshots.markDirty();
       views.endpointsChanged(services);
-      scheduleRebuild(REBUILD_DEBOUNCE_MILLIS);
+      rebuilds.registryChanged();
     }
 
     @Override
@@ -470,7 +437,7 @@ public final class ControlPlane implements AutoCloseable {
     views.policyChanged();
     // a policy change is one event (a file written), not a burst: views are rebuilt at once,
     // beside the whole-mesh snapshot below
-    rebuildNow();
+    rebuilds.now();
     SnapshotService.Refresh r = snapshots.refresh();
     logPolicyChanges(changes, r.snapshot(), r.changed());
     if (r.changed()) {

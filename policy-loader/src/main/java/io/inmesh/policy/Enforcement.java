@@ -52,13 +52,20 @@ public enum Enforcement {
           + " HttpClient, HttpURLConnection, OkHttp, Apache HttpClient 5.4+/async/4.5, Reactor Netty and Jetty's HttpClient"),
   /**
    * DestinationRule tls SIMPLE/MUTUAL (caCertificates, clientCertificate/privateKey, sni, subjectAltNames,
-   * insecureSkipVerify): the JDK HttpClient and HttpURLConnection originate TLS for an {@code http://} call
-   * (TlsOriginationSmokeTest).
+   * insecureSkipVerify): every meshed client originates TLS for an {@code http://} call to the
+   * endpoint, through the same path as its mesh mTLS (the JDK HttpClient, HttpURLConnection, OkHttp 4.12
+   * and 5.x, Apache HttpClient 5.4+ classic, 5.x async (HTTP/1.1 builders) and 4.5, Reactor Netty and
+   * WebClient, Jetty's HttpClient 12), each pooling those connections apart per rule; a failed
+   * verification or an unusable file is 503 UF, never plain text (TlsOriginationSmokeTest). Apache classic
+   * 5.1–5.3 and the HTTP/2-only async builder refuse such calls (UF) rather than send them in plain text.
+   * Enforced: no warning; the text says what happens, for the record.
    */
   CLIENT_TLS_ORIGINATION(
       true,
-      "DestinationRule tls SIMPLE/MUTUAL are originated by the JDK HttpClient and HttpURLConnection; other client"
-          + " libraries send the call as the application wrote it"),
+      "DestinationRule tls SIMPLE/MUTUAL are originated by every meshed client (the JDK HttpClient,"
+          + " HttpURLConnection, OkHttp, Apache HttpClient 5.4+/async/4.5, Reactor Netty and Jetty's HttpClient);"
+          + " Apache classic 5.1-5.3 and the HTTP/2-only async builder refuse such calls rather than send them in plain"
+          + " text"),
   CLIENT_TLS_CREDENTIAL_NAME(
       false,
       "inmesh reads no Kubernetes secrets: give clientCertificate, privateKey and caCertificates as files; with"

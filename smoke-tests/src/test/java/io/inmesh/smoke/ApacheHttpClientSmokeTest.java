@@ -147,7 +147,8 @@ class ApacheHttpClientSmokeTest {
         JsonNode split = call(client, "/usuarios/1", 100);
         assertThat(split.path("statuses").toString()).as(client).isEqualTo("{\"200\":100}");
         long v2 = field(split, "version").stream().filter("v2"::equals).count();
-        assertThat(v2).as(client + ": calls to v2 of 100 at weight 50").isBetween(30L, 70L);
+        // binomial(100, 0.5): ±5 standard deviations (±4 is a false failure in ~1 of 16,000 checks)
+        assertThat(v2).as(client + ": calls to v2 of 100 at weight 50").isBetween(25L, 75L);
       }
     } finally {
       Smoke.applyPolicy(policies.resolve("canary.yaml"), Policies.SEED_CANARY, List.of(CALLER), caller, controlPlane);

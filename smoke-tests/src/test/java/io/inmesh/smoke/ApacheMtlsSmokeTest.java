@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
-import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
@@ -14,12 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -177,21 +171,13 @@ class ApacheMtlsSmokeTest {
   /** The caller's Apache {@code client} calls {@code url}; the answer as key → value (first value wins), and "raw". */
   static Map<String, String> call(String client, String url, String extra) {
     String text = Smoke.get("http://" + CALLER + ":8080/call?client=" + client + "&url=" + URLEncoder.encode(url, StandardCharsets.UTF_8) + extra);
-    Map<String, String> m = new HashMap<>();
-    for (String line : text.split("\n")) {
-      int eq = line.indexOf('=');
-      if (eq > 0) {
-        m.putIfAbsent(line.substring(0, eq), line.substring(eq + 1));
-      }
-    }
+    Map<String, String> m = MeshIdentityFleet.fields(text);
     m.put("raw", client + ": " + text);
     return m;
   }
 
   static String xfccOfTheCaller() throws Exception {
-    String pem = MtlsSmokeTest.identity(CALLER).path("certificateChain").get(0).asText();
-    X509Certificate leaf = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
-    String hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(leaf.getEncoded()));
+    String hash = MeshIdentityFleet.sha256Hex(MeshIdentityFleet.leafOf(CALLER));
     return "By=" + TD + "apache-mtls-backend;Hash=" + hash + ";Subject=\"\";URI=" + TD + "apache-mtls-caller";
   }
 

@@ -40,8 +40,9 @@ import org.junit.jupiter.api.Timeout;
  *   <li>Feign is a layer over clients the agent already meshes: each Feign call must be exactly one
  *       mesh decision and one request upstream, never routed twice.
  *   <li>The README's "No retry storms" rule: while the application's own retry (Feign's
- *       {@code Retryer}, Spring Retry's {@code RetryTemplate} and {@code @Retryable}, Reactor's
- *       {@code retryWhen}) wraps a call, the mesh retries no status for it, so a failing upstream
+ *       {@code Retryer}, Spring Retry's {@code RetryTemplate} and {@code @Retryable}, Spring
+ *       Framework 7's own {@code RetryTemplate}, Reactor's {@code retryWhen} around WebClient and
+ *       around the JDK {@code HttpClient}) wraps a call, the mesh retries no status for it, so a failing upstream
  *       sees the application's attempts, not their product with the route's retries.
  * </ul>
  */
@@ -134,7 +135,19 @@ class FeignMeshSmokeTest {
     }
     cmd.set(at, cp.toString());
     cmd.add(0, "-Dfeign.old.classpath=" + Smoke.ROOT.resolve("smoke-tests/target/feign-13.1/feign-core-13.1.jar"));
+    cmd.add(0, "-Dspring7.classpath=" + jars(Smoke.ROOT.resolve("smoke-tests/target/spring-core-7")));
     return cmd;
+  }
+
+  /** The jars in {@code dir} (copied there by smoke-tests' maven-dependency-plugin), as a class path. */
+  private static String jars(Path dir) {
+    try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+      String cp = files.map(Path::toString).filter(p -> p.endsWith(".jar")).sorted().collect(java.util.stream.Collectors.joining(File.pathSeparator));
+      assertThat(cp).as("jars in " + dir).isNotEmpty();
+      return cp;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @AfterAll
@@ -162,7 +175,7 @@ class FeignMeshSmokeTest {
   }
 
   /**
-   * 100 calls per header value through a Feign interface over each client: {@code x-canary: true}
+   * 100 calls per header value through a Feign interface over each client, and through AsyncFeign: {@code x-canary: true}
    * to v2, no header or {@code false} to v1, both endpoints of each subset share them, the Host
    * header keeps the logical name, and the caller's mesh took exactly one decision (one call, one
    * attempt) per Feign call: the layered client is routed once, by the client below Feign.
@@ -170,7 +183,8 @@ class FeignMeshSmokeTest {
   @Test
   @Order(1)
   void feignOverEachClient_seedCanary_oneMeshDecisionPerCall() {
-    for (String client : List.of("feign-default", "feign-okhttp")) {
+    // feign-async: AsyncFeign (feign-core 13) over its default AsyncClient, Client.Default on an executor
+    for (String client : List.of("feign-default", "feign-okhttp", "feign-async")) {
       int served = servedBy(all());
       long calls = stat("calls");
       long attempts = stat("attempts");
@@ -220,8 +234,13 @@ class FeignMeshSmokeTest {
   void applicationRetries_theMeshDoesNotMultiplyAttempts() {
     meshRetries("feign-never");
     meshRetries("webclient");
+    meshRetries("jdk-mono");
     long left = stat("retriesLeftToTheApplication");
-    List<String> libs = List.of("feign-retryer", "feign-okhttp-retryer", "feign-old-retryer", "retry-template", "retryable", "reactor");
+    // spring-core-retry: Spring Framework 7's org.springframework.core.retry.RetryTemplate; reactor-jdk*:
+    // Reactor's retryWhen around the JDK HttpClient (fromCallable + subscribeOn, fromCallable inline,
+    // fromFuture(() -> sendAsync(..))), not Reactor Netty
+    List<String> libs = List.of("feign-retryer", "feign-okhttp-retryer", "feign-old-retryer", "retry-template", "retryable", "reactor",
+        "spring-core-retry", "reactor-jdk", "reactor-jdk-inline", "reactor-jdk-async");
     for (String lib : libs) {
       String key = lib + "-" + UUID.randomUUID();
       JsonNode r = retry(lib, key);
@@ -231,9 +250,13 @@ class FeignMeshSmokeTest {
       if (lib.equals("feign-old-retryer")) {
         assertThat(r.path("feign").asText()).as("the older Feign made the call").isEqualTo("feign-core-13.1.jar");
       }
+      if (lib.equals("spring-core-retry")) {
+        assertThat(r.path("feign").asText()).as("Spring Framework 7's RetryTemplate ran").isEqualTo("spring-core-7.0.10.jar");
+      }
     }
     assertThat(stat("retriesLeftToTheApplication") - left).as("503s the mesh left to the application").isGreaterThanOrEqualTo(3L * libs.size());
     meshRetries("feign-never");
     meshRetries("webclient");
+    meshRetries("jdk-mono");
   }
 }

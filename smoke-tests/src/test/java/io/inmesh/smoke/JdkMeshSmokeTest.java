@@ -223,7 +223,8 @@ class JdkMeshSmokeTest {
       int v1 = r.path("plain").path("v1").asInt();
       int v2 = r.path("plain").path("v2").asInt();
       assertThat(v1 + v2).isEqualTo(1000);
-      assertThat(v2).as(client + ": share of v2 over 1000 calls (50% ± 5 points)").isBetween(450, 550);
+      // binomial(1000, 0.5): σ ≈ 15.8; ±80 is 5σ (±50 was 3.2σ, a false failure in about 1 of 300 runs per client)
+      assertThat(v2).as(client + ": share of v2 over 1000 calls (50% ± 8 points)").isBetween(420, 580);
     }
     JsonNode canary = calls(PEDIDO, "http://usuario-service/usuarios/1", "jdk", "true", 20);
     assertThat(canary.path("canary").toString()).isEqualTo("{\"v2\":20}");
@@ -344,15 +345,15 @@ class JdkMeshSmokeTest {
         () -> !Smoke.get("http://" + CP + "/v1/endpoints").contains("127.0.0.24"),
         controlPlane);
     Proc pedido2 = apps.get(apps.size() - 1);
-    long t0 = System.nanoTime();
     pedido2.kill(); // SIGKILL: no goodbye; the control plane expires it after --ttl (5 s here)
     awaitTrue(
         "pedido-2 to expire",
         Duration.ofSeconds(15),
         () -> !Smoke.get("http://" + CP + "/v1/endpoints").contains("127.0.0.25"),
         controlPlane);
-    long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-    assertThat(ms).as("expired after the ttl, not before").isGreaterThan(3_000);
+    // removed by expiry (a TTL of silence, as the control plane's sweep reports it), not by anything else
+    assertThat(controlPlane.output().lines().filter(l -> l.contains("127.0.0.25") && l.contains("expired: not heard from for 5000 ms")))
+        .as(controlPlane.tail(20)).isNotEmpty();
     awaitTrue(
         "pedido's snapshot to drop the expired endpoint",
         Duration.ofSeconds(5),

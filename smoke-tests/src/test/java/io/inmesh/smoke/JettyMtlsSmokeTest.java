@@ -136,7 +136,7 @@ class JettyMtlsSmokeTest {
 
   /** XFCC as the Jetty workload's mesh sets it for the caller (JettyServerApp prints its double quotes as single ones). */
   static String callersXfcc() throws Exception {
-    return "By=" + TD + "jetty-mtls;Hash=" + MtlsSmokeTest.sha256Hex(MtlsSmokeTest.leafOf(CALLER)) + ";Subject='';URI=" + TD + "jetty-caller";
+    return "By=" + TD + "jetty-mtls;Hash=" + MeshIdentityFleet.sha256Hex(MeshIdentityFleet.leafOf(CALLER)) + ";Subject='';URI=" + TD + "jetty-caller";
   }
 
   static long inboundOverMtls() {
@@ -189,7 +189,7 @@ class JettyMtlsSmokeTest {
     // Jetty spoke TLS 1.3 with the workload's mesh certificate before it refused the client
     assertThat(presented).as("the server's certificate").hasSize(1);
     assertThat(presented.get(0).getSubjectAlternativeNames().toString()).contains(TD + "jetty-mtls");
-    assertThat(presented.get(0)).isEqualTo(MtlsSmokeTest.leafOf(JETTY));
+    assertThat(presented.get(0)).isEqualTo(MeshIdentityFleet.leafOf(JETTY));
   }
 
   // ---- PERMISSIVE → STRICT ----------------------------------------------------------------------------

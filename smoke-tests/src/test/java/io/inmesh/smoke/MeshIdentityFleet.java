@@ -6,6 +6,7 @@ import static io.inmesh.smoke.Smoke.meshed;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -13,8 +14,13 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -168,6 +174,30 @@ final class MeshIdentityFleet {
       }
       return false;
     }, diagnose);
+  }
+
+  /** The leaf certificate the agent at {@code address} holds now. */
+  static X509Certificate leafOf(String address) throws Exception {
+    String pem = identity(address).path("certificateChain").get(0).asText();
+    return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
+  }
+
+  /** A certificate's SHA-256 in hex: the {@code Hash} element of an XFCC header. */
+  static String sha256Hex(X509Certificate c) throws Exception {
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(c.getEncoded()));
+  }
+
+  /** The {@code key=value} lines of a caller app's answer (the first value of a key wins), and the whole text as {@code raw}. */
+  static Map<String, String> fields(String text) {
+    Map<String, String> m = new HashMap<>();
+    for (String line : text.split("\n")) {
+      int eq = line.indexOf('=');
+      if (eq > 0) {
+        m.putIfAbsent(line.substring(0, eq), line.substring(eq + 1));
+      }
+    }
+    m.put("raw", text);
+    return m;
   }
 
   /** An agent's {@code identity} section of {@code :15000/config_dump}; missing while its admin port is down. */

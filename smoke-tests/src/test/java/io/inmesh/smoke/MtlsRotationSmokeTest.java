@@ -1,23 +1,20 @@
 package io.inmesh.smoke;
 
 import static io.inmesh.smoke.Smoke.awaitTrue;
+import static io.inmesh.smoke.MeshIdentityFleet.leafOf;
+import static io.inmesh.smoke.MeshIdentityFleet.sha256Hex;
 import static io.inmesh.smoke.Smoke.meshed;
 import static io.inmesh.smoke.Smoke.plainApp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -118,18 +115,11 @@ class MtlsRotationSmokeTest {
     return Smoke.getJson("http://" + address + ":15000/stats").path("security").path("tls");
   }
 
-  static X509Certificate leafOf(String address) throws Exception {
-    String pem = identity(address).path("certificateChain").get(0).asText();
-    return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
-  }
 
   static String serial(X509Certificate c) {
     return c.getSerialNumber().toString(16);
   }
 
-  static String sha256Hex(X509Certificate c) throws Exception {
-    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(c.getEncoded()));
-  }
 
   static List<String> texts(JsonNode array) {
     List<String> out = new ArrayList<>();
@@ -138,15 +128,7 @@ class MtlsRotationSmokeTest {
   }
 
   static Map<String, String> parse(String text) {
-    Map<String, String> m = new HashMap<>();
-    for (String line : text.split("\n")) {
-      int eq = line.indexOf('=');
-      if (eq > 0) {
-        m.putIfAbsent(line.substring(0, eq), line.substring(eq + 1));
-      }
-    }
-    m.put("raw", text);
-    return m;
+    return MeshIdentityFleet.fields(text);
   }
 
   static String backendUrl() {

@@ -1,6 +1,8 @@
 package io.inmesh.smoke;
 
 import static io.inmesh.smoke.Smoke.awaitTrue;
+import static io.inmesh.smoke.MeshIdentityFleet.leafOf;
+import static io.inmesh.smoke.MeshIdentityFleet.sha256Hex;
 import static io.inmesh.smoke.Smoke.meshed;
 import static io.inmesh.smoke.Smoke.plainApp;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -17,12 +19,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
-import java.security.MessageDigest;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -171,25 +171,10 @@ class MtlsSmokeTest {
   /** The caller's JDK HttpClient calls {@code url}; the answer as key → value. */
   static Map<String, String> call(String url, String extra) {
     String text = Smoke.get("http://" + CALLER + ":8080/call?url=" + URLEncoder.encode(url, StandardCharsets.UTF_8) + extra);
-    Map<String, String> m = new java.util.HashMap<>();
-    for (String line : text.split("\n")) {
-      int eq = line.indexOf('=');
-      if (eq > 0) {
-        m.putIfAbsent(line.substring(0, eq), line.substring(eq + 1));
-      }
-    }
-    m.put("raw", text);
-    return m;
+    return MeshIdentityFleet.fields(text);
   }
 
-  static String sha256Hex(X509Certificate c) throws Exception {
-    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(c.getEncoded()));
-  }
 
-  static X509Certificate leafOf(String address) throws Exception {
-    String pem = identity(address).path("certificateChain").get(0).asText();
-    return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
-  }
 
   /** A raw HTTP/1.1 request over plain TCP; what came back (empty when the server closed or reset the connection). */
   static String plainRequest(String address, int port, String extraHeaders) {

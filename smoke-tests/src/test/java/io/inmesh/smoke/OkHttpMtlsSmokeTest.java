@@ -10,7 +10,6 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -120,15 +119,7 @@ class OkHttpMtlsSmokeTest {
   /** The caller's OkHttp calls {@code url}; the answer as key → value. */
   static Map<String, String> call(String url, String client) {
     String text = Smoke.get("http://" + CALLER + ":8080/call?url=" + URLEncoder.encode(url, StandardCharsets.UTF_8) + client);
-    Map<String, String> m = new HashMap<>();
-    for (String line : text.split("\n")) {
-      int eq = line.indexOf('=');
-      if (eq > 0) {
-        m.putIfAbsent(line.substring(0, eq), line.substring(eq + 1));
-      }
-    }
-    m.put("raw", text);
-    return m;
+    return MeshIdentityFleet.fields(text);
   }
 
   /** Requests the backend served, on any listener (read on its DISABLE port, in plain text). */
@@ -156,7 +147,7 @@ class OkHttpMtlsSmokeTest {
   @Test
   @Order(1)
   void okHttpOriginatesMtlsToAStrictWorkload_theBackendSeesTheCallersXfcc_autoMutualTls() throws Exception {
-    String xfcc = "By=" + TD + "okm-backend;Hash=" + MtlsSmokeTest.sha256Hex(MtlsSmokeTest.leafOf(CALLER)) + ";Subject=\"\";URI=" + TD + "okm-caller";
+    String xfcc = "By=" + TD + "okm-backend;Hash=" + MeshIdentityFleet.sha256Hex(MeshIdentityFleet.leafOf(CALLER)) + ";Subject=\"\";URI=" + TD + "okm-caller";
     for (int round = 0; round < 2; round++) {
       for (String client : CLIENTS) {
         Map<String, String> r = call("http://okm-backend:8080/hello", client);

@@ -187,7 +187,7 @@ class ReactorNettyMtlsSmokeTest {
   @Order(1)
   void webClientReachesAStrictWorkloadOverMtls_theXfccNamesTheCaller_autoMtls() throws Exception {
     for (String at : List.of(CALLER, CALLER_13)) {
-      String xfcc = "By=" + TD + "mtls-backend;Hash=" + MtlsSmokeTest.sha256Hex(MtlsSmokeTest.leafOf(at)) + ";Subject=\"\";URI=" + TD + "reactor-caller";
+      String xfcc = "By=" + TD + "mtls-backend;Hash=" + MeshIdentityFleet.sha256Hex(MeshIdentityFleet.leafOf(at)) + ";Subject=\"\";URI=" + TD + "reactor-caller";
       long overMtls = overMtls();
       long attemptsMtls = stats(at).path("security").path("upstreamAttemptsMtls").asLong();
       for (String client : clients(at)) {

@@ -20,7 +20,6 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -414,15 +413,7 @@ class ReactorNettyServerMeshSmokeTest {
   }
 
   static Map<String, String> fields(String text) {
-    Map<String, String> m = new HashMap<>();
-    for (String line : text.split("\n")) {
-      int eq = line.indexOf('=');
-      if (eq > 0) {
-        m.putIfAbsent(line.substring(0, eq), line.substring(eq + 1));
-      }
-    }
-    m.put("raw", text);
-    return m;
+    return MeshIdentityFleet.fields(text);
   }
 
   static String xfccOf(String server, String caller) throws Exception {

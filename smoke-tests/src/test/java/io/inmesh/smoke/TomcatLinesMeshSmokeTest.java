@@ -225,7 +225,7 @@ class TomcatLinesMeshSmokeTest {
       assertThat(r.get("tomcat")).startsWith(callee.version());
       assertThat(r.get("listener")).isEqualTo(callee.address() + ":" + STRICT_PORT);
       assertThat(r.get("scheme")).as("the application sees plain http, as behind a sidecar").isEqualTo("http");
-      String callerLeaf = TomcatMtlsSmokeTest.sha256Hex(TomcatMtlsSmokeTest.leafOf(caller.address()));
+      String callerLeaf = MeshIdentityFleet.sha256Hex(MeshIdentityFleet.leafOf(caller.address()));
       assertThat(r.get("xfcc")).isEqualTo("By=" + TD + callee.service() + ";Hash=" + callerLeaf + ";Subject=\"\";URI=" + TD + caller.service());
       Map<String, String> denied = call(caller, "http://" + callee.service() + ":" + STRICT_PORT + "/admin/users");
       assertThat(denied.get("status")).as(denied.get("raw")).isEqualTo("403");

@@ -1,12 +1,13 @@
 package io.inmesh.smoke;
 
 import static io.inmesh.smoke.Smoke.awaitTrue;
+import static io.inmesh.smoke.MeshIdentityFleet.leafOf;
+import static io.inmesh.smoke.MeshIdentityFleet.sha256Hex;
 import static io.inmesh.smoke.Smoke.meshed;
 import static io.inmesh.smoke.Smoke.plainApp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -16,13 +17,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
-import java.security.MessageDigest;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -183,25 +180,10 @@ class TomcatMtlsSmokeTest {
   /** {@code from}'s JDK HttpClient (or HttpURLConnection) calls {@code url}; the answer as key → value. */
   static Map<String, String> call(String from, String url, String extra) {
     String text = Smoke.get("http://" + from + ":8080/call?url=" + URLEncoder.encode(url, StandardCharsets.UTF_8) + extra);
-    Map<String, String> m = new HashMap<>();
-    for (String line : text.split("\n")) {
-      int eq = line.indexOf('=');
-      if (eq > 0) {
-        m.putIfAbsent(line.substring(0, eq), line.substring(eq + 1));
-      }
-    }
-    m.put("raw", text);
-    return m;
+    return MeshIdentityFleet.fields(text);
   }
 
-  static String sha256Hex(X509Certificate c) throws Exception {
-    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(c.getEncoded()));
-  }
 
-  static X509Certificate leafOf(String address) throws Exception {
-    String pem = identity(address).path("certificateChain").get(0).asText();
-    return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
-  }
 
   static String xfccOf(String caller) throws Exception {
     return "By=" + TD + "tomcat-mtls;Hash=" + sha256Hex(leafOf(caller)) + ";Subject=\"\";URI=" + TD + (caller.equals(CALLER) ? "tomcat-caller" : "tomcat-stranger");

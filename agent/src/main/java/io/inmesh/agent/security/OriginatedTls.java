@@ -24,6 +24,7 @@ import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
@@ -53,8 +54,11 @@ import javax.net.ssl.X509TrustManager;
  * </ul>
  *
  * <p>The files are read when first needed and again when one of them changes (checked at most once a
- * second, on new connections): replacing a certificate file reaches new connections without a policy
- * change. A file that cannot be read fails the connection (503 UF): never plain text.
+ * second, on new connections, however often they come): replacing a certificate file reaches new
+ * connections without a policy change, also through a socket factory an adapter keeps (OkHttp keeps
+ * one per {@code UpstreamTls}, its pool key): {@link #socketFactory()} hands out one factory whose
+ * sockets come from the context of the moment. A file that cannot be read fails the connection
+ * (503 UF): never plain text.
  */
 final class OriginatedTls implements UpstreamTls {
   private static final long RECHECK_NANOS = 1_000_000_000L;
@@ -65,6 +69,7 @@ final class OriginatedTls implements UpstreamTls {
   private final TlsStats stats;
   private volatile Material material;
   private volatile long checkedAt;
+  private final Sockets sockets = new Sockets();
 
   OriginatedTls(ClientTlsSettings settings, String host, TlsStats stats) {
     this.settings = settings;
@@ -84,10 +89,14 @@ final class OriginatedTls implements UpstreamTls {
     return e;
   }
 
+  /**
+   * The rule's sockets: fails here (IllegalStateException) when the files cannot be used now, and
+   * each socket it makes later takes the context of that moment (counted then, per connection).
+   */
   @Override
   public SSLSocketFactory socketFactory() {
-    stats.outboundConnections.increment();
-    return new Sockets(context().getSocketFactory());
+    context();
+    return sockets;
   }
 
   @Override
@@ -112,21 +121,24 @@ final class OriginatedTls implements UpstreamTls {
   SSLContext context() {
     Material m = material;
     long now = System.nanoTime();
-    if (m == null || (now - checkedAt > RECHECK_NANOS && m.stale())) {
-      synchronized (this) {
-        m = material;
-        if (m == null || m.stale()) {
-          try {
-            m = load();
-          } catch (IOException | GeneralSecurityException | RuntimeException e) {
-            throw new IllegalStateException("inmesh: DestinationRule tls " + settings.mode() + ": " + e.getMessage()
-                + "; the call fails rather than going out without the TLS it asks for", e);
-          }
-          material = m;
-        }
-      }
+    if (m != null && now - checkedAt <= RECHECK_NANOS) {
+      return m.context;
     }
-    checkedAt = now;
+    synchronized (this) {
+      m = material;
+      if (m == null || (now - checkedAt > RECHECK_NANOS && m.stale())) {
+        try {
+          m = load();
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+          throw new IllegalStateException("inmesh: DestinationRule tls " + settings.mode() + ": " + e.getMessage()
+              + "; the call fails rather than going out without the TLS it asks for", e);
+        }
+        material = m;
+      }
+      // the time of the last look at the files, not of the last call: calls more often than once a
+      // second must not put the next look off for ever
+      checkedAt = now;
+    }
     return m.context;
   }
 
@@ -388,59 +400,77 @@ final class OriginatedTls implements UpstreamTls {
     }
   }
 
-  /** Sockets with the SNI and protocols of the rule (HttpURLConnection layers them over its plain socket). */
+  /**
+   * Sockets with the SNI and protocols of the rule (HttpURLConnection and Apache layer them over their
+   * plain socket, OkHttp keeps the factory as its pool key): each from the context of the moment, so
+   * a replaced file reaches the next connection. Files that cannot be used fail the socket as a
+   * handshake failure (a connect failure, 503 UF): never plain text.
+   */
   private final class Sockets extends SSLSocketFactory {
-    private final SSLSocketFactory delegate;
-
-    Sockets(SSLSocketFactory delegate) {
-      this.delegate = delegate;
+    private SSLSocketFactory delegate() throws SSLHandshakeException {
+      try {
+        return context().getSocketFactory();
+      } catch (RuntimeException e) {
+        SSLHandshakeException refused = new SSLHandshakeException(e.getMessage());
+        refused.initCause(e);
+        throw refused;
+      }
     }
 
     private Socket configured(Socket s) {
       if (s instanceof SSLSocket ssl) {
         configure(ssl.getSSLParameters(), ssl::setSSLParameters);
+        stats.outboundConnections.increment();
       }
       return s;
     }
 
     @Override
     public String[] getDefaultCipherSuites() {
-      return delegate.getDefaultCipherSuites();
+      try {
+        return delegate().getDefaultCipherSuites();
+      } catch (SSLHandshakeException e) {
+        return new String[0];
+      }
     }
 
     @Override
     public String[] getSupportedCipherSuites() {
-      return delegate.getSupportedCipherSuites();
+      try {
+        return delegate().getSupportedCipherSuites();
+      } catch (SSLHandshakeException e) {
+        return new String[0];
+      }
     }
 
     @Override
     public Socket createSocket(Socket s, String host, int port, boolean autoClose) throws IOException {
-      return configured(delegate.createSocket(s, host, port, autoClose));
+      return configured(delegate().createSocket(s, host, port, autoClose));
     }
 
     @Override
     public Socket createSocket() throws IOException {
-      return configured(delegate.createSocket());
+      return configured(delegate().createSocket());
     }
 
     @Override
     public Socket createSocket(String host, int port) throws IOException {
-      return configured(delegate.createSocket(host, port));
+      return configured(delegate().createSocket(host, port));
     }
 
     @Override
     public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
-      return configured(delegate.createSocket(host, port, localHost, localPort));
+      return configured(delegate().createSocket(host, port, localHost, localPort));
     }
 
     @Override
     public Socket createSocket(InetAddress host, int port) throws IOException {
-      return configured(delegate.createSocket(host, port));
+      return configured(delegate().createSocket(host, port));
     }
 
     @Override
     public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort) throws IOException {
-      return configured(delegate.createSocket(address, port, localAddress, localPort));
+      return configured(delegate().createSocket(address, port, localAddress, localPort));
     }
   }
 }

@@ -65,8 +65,8 @@ public final class ClusterState {
    *   <li>LEAST_REQUEST, and UNSPECIFIED as Istio's default ("If not specified, LEAST_REQUEST",
    *       https://istio.io/latest/docs/reference/config/networking/destination-rule/#LoadBalancerSettings-SimpleLB),
    *       and LEAST_CONN (deprecated, Istio treats it as LEAST_REQUEST): power of two choices on
-   *       active requests (two distinct endpoints drawn at random, the one with fewer wins), ties
-   *       broken at random so sequential calls spread uniformly.
+   *       active requests (two endpoints drawn at random with replacement, as Envoy does; the one
+   *       with fewer wins), ties broken at random so sequential calls spread uniformly.
    *   <li>RANDOM: uniform. PASSTHROUGH: the endpoints given (the caller's addresses) by least request.
    *   <li>consistentHash: ring hash (minimumRingSize) or Maglev (tableSize) over a header, cookie,
    *       query parameter or the source IP; without a value to hash, random (as Envoy).
@@ -159,10 +159,24 @@ public final class ClusterState {
       return nthEligible(eps, 0, skipEjected, now, avoid);
     }
     var random = upstreams.random();
+    // LEAST_REQUEST: two draws with replacement, as Envoy's least-request balancer makes them
+    // (LeastRequestLoadBalancer::unweightedHostPickNChoices, choice_count 2), so both may name the
+    // same endpoint, which then wins whatever its load. With two endpoints, distinct draws would
+    // always pick the less loaded one, and two callers running side by side would pin each other
+    // to one endpoint each; with replacement half the picks stay random. PEAK_EWMA: two distinct
+    // endpoints, as Linkerd's balancer (tower's p2c) draws them.
     int a = random.nextInt(eligible);
-    int b = random.nextInt(eligible - 1);
-    if (b >= a) {
-      b++;
+    int b;
+    if (latency) {
+      b = random.nextInt(eligible - 1);
+      if (b >= a) {
+        b++;
+      }
+    } else {
+      b = random.nextInt(eligible);
+      if (a == b) {
+        return nthEligible(eps, a, skipEjected, now, avoid);
+      }
     }
     EndpointState x = nthEligible(eps, a, skipEjected, now, avoid);
     EndpointState y = nthEligible(eps, b, skipEjected, now, avoid);

@@ -126,9 +126,13 @@ class OriginatedTlsTest {
 
   /** Connects as HttpURLConnection does: a plain socket, then TLS layered over it with the endpoint's address as host. */
   static String call(Server server, OriginatedTls tls) throws Exception {
+    return call(server, tls.socketFactory());
+  }
+
+  static String call(Server server, javax.net.ssl.SSLSocketFactory factory) throws Exception {
     CompletableFuture<String> seen = server.acceptOne();
     java.net.Socket plain = new java.net.Socket(server.socket.getInetAddress(), server.socket.getLocalPort());
-    try (SSLSocket s = (SSLSocket) tls.socketFactory().createSocket(plain, "127.0.35.51", server.socket.getLocalPort(), true)) {
+    try (SSLSocket s = (SSLSocket) factory.createSocket(plain, "127.0.35.51", server.socket.getLocalPort(), true)) {
       s.setSoTimeout(10_000);
       s.startHandshake();
       if (s.getInputStream().read() != 1) {
@@ -187,6 +191,41 @@ class OriginatedTlsTest {
     Files.delete(keyFile);
     OriginatedTls broken = new OriginatedTls(mutual, "db.external.test", new TlsStats());
     assertThatThrownBy(broken::socketFactory).isInstanceOf(IllegalStateException.class).hasMessageContaining(keyFile.toString());
+  }
+
+  /**
+   * A replaced clientCertificate/privateKey reaches new connections through the one socket factory an
+   * adapter keeps (OkHttp keeps it as its pool key), while connections keep coming more often than
+   * the once-a-second look at the files: the look is not put off by every call.
+   */
+  @Test
+  void replacedFilesReachNewConnectionsOfAKeptFactoryUnderSteadyCalls() throws Exception {
+    Ca external = ca("external");
+    Ca clients = ca("clients");
+    Leaf first = leaf(clients, null);
+    Leaf second = leaf(clients, null);
+    Path caFile = write("ca.pem", pem("CERTIFICATE", external.cert().getEncoded()));
+    Path certFile = write("client.pem", pem("CERTIFICATE", first.cert().getEncoded()));
+    Path keyFile = write("client-key.pem", pem("PRIVATE KEY", first.keys().getPrivate().getEncoded()));
+    ClientTlsSettings mutual = new ClientTlsSettings(ClientTlsSettings.Mode.MUTUAL, null, List.of(), null, certFile.toString(), keyFile.toString(),
+        caFile.toString(), false);
+    OriginatedTls tls = new OriginatedTls(mutual, "db.external.test", new TlsStats());
+    javax.net.ssl.SSLSocketFactory kept = tls.socketFactory();
+    try (Server server = new Server(leaf(external, "db.external.test"), clients)) {
+      assertThat(call(server, kept)).isEqualTo("db.external.test " + first.cert().getSerialNumber().toString(16));
+      Files.writeString(certFile, pem("CERTIFICATE", second.cert().getEncoded()));
+      Files.writeString(keyFile, pem("PRIVATE KEY", second.keys().getPrivate().getEncoded()));
+      java.nio.file.attribute.FileTime later = java.nio.file.attribute.FileTime.from(Instant.now().plusSeconds(5));
+      Files.setLastModifiedTime(certFile, later);
+      Files.setLastModifiedTime(keyFile, later);
+      String want = "db.external.test " + second.cert().getSerialNumber().toString(16);
+      String seen = null;
+      for (int i = 0; i < 60 && !want.equals(seen); i++) { // bounded: ~6 s of connections every 100 ms
+        seen = call(server, kept);
+        Thread.sleep(100);
+      }
+      assertThat(seen).as("the replaced certificate on a new connection of the kept factory").isEqualTo(want);
+    }
   }
 
   @Test

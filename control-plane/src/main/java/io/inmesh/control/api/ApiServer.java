@@ -108,9 +108,11 @@ public final class ApiServer implements AutoCloseable {
 
   private void ensureExecutor() {
     if (executor == null) {
-      // requests wait for a handler in a short queue: past it the server closes the connection at
-      // once (the agent backs off). Each waiting request is an open file, and a request that waits
-      // long is one its agent has given up on: a long queue would only fill the file table with them
+      // requests wait for a handler in a bounded queue: past it the server closes the connection at
+      // once (the agent backs off). It must hold the polls a republish brings back at once: every
+      // agent answered comes back with its next poll on the same kept connection (already an open
+      // file), and a twentieth of the capacity (800) closed ~700 of them in a 3,000-agent ramp-up
+      // (bench/results/scale-2026-12-01), each a failed poll and a backoff
       executor =
           new ThreadPoolExecutor(
               HANDLER_THREADS, HANDLER_THREADS, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(waitingLimit(capacity)),
@@ -118,9 +120,9 @@ public final class ApiServer implements AutoCloseable {
     }
   }
 
-  /** Requests that may wait for a handler: a twentieth of the capacity, at least 100. */
+  /** Requests that may wait for a handler: a quarter of the capacity, at least 100. */
   static int waitingLimit(int capacity) {
-    return Math.max(100, capacity / 20);
+    return Math.max(100, capacity / 4);
   }
 
   /** Runs a task on the handler pool (answers to held polls fan out here); throws RejectedExecutionException when full. */

@@ -20,12 +20,24 @@ import java.util.Map;
  * /v1/view} serves a registered agent its workload's view (only what its Sidecar scopes), and
  * counts as its heartbeat: an agent that polls needs no separate heartbeat, so it is held at most
  * {@code ttl - heartbeat}, and is heard from again when it comes back.
+ *
+ * <p>A view poll also carries the agent's acknowledgement of the snapshot it got last ({@code
+ * ack=V}, or {@code nack=V&error=...}), so a delivery costs the agent one poll rather than a poll
+ * and an ack on a connection of its own; every view answer says so with {@value #POLL_ACK_HEADER}
+ * (an agent talking to a control plane without it keeps sending {@code POST /v1/ack}).
  */
 public final class SnapshotApi {
 
   static final Duration DEFAULT_WAIT = Duration.ofSeconds(30);
   static final Duration MAX_WAIT = Duration.ofSeconds(60);
   private static final int MAX_BODY = 64 * 1024;
+  /** On every view answer: this control plane records the ack a view poll carries. */
+  public static final String POLL_ACK_HEADER = "X-Inmesh-Poll-Ack";
+  /**
+   * {@code -Dinmesh.control.pollAck=false}: view polls neither announce nor record acks, so agents
+   * post them as before (the A/B of {@code bench/scale/run --control-opt}).
+   */
+  private static final boolean POLL_ACK = !"false".equals(System.getProperty("inmesh.control.pollAck"));
 
   private final SnapshotService snapshots;
   private final WorkloadViews views;
@@ -74,6 +86,10 @@ public final class SnapshotApi {
     if (record == null || !registry.heartbeat(agent)) {
       throw new ApiException(404, "unknown agent", "register again");
     }
+    if (POLL_ACK) {
+      recordCarriedAck(call, agent);
+      call.header(POLL_ACK_HEADER, "1");
+    }
     PollChannel channel = null;
     ViewKey key = views.keyFor(record);
     if (key != null) {
@@ -84,6 +100,17 @@ public final class SnapshotApi {
       channel = snapshots.channel();
     }
     hold(call, channel, known, wait, agent);
+  }
+
+  /** {@code ack=V} (applied) or {@code nack=V&error=...} (refused) on a view poll: the agent's ack, folded in. */
+  private void recordCarriedAck(HttpCall call, String agent) {
+    String acked = call.query("ack");
+    String nacked = call.query("nack");
+    if (acked != null && !acked.isEmpty()) {
+      registry.ack(agent, acked, true, null);
+    } else if (nacked != null && !nacked.isEmpty()) {
+      registry.ack(agent, nacked, false, call.query("error"));
+    }
   }
 
   private void hold(HttpCall call, PollChannel channel, String known, Duration wait, String heartbeatAgent)

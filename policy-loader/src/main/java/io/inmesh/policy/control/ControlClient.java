@@ -24,6 +24,10 @@ public final class ControlClient {
   static final int CALL_TIMEOUT_MS = 5_000;
   /** How long past its {@code wait} a long-poll may take before the agent gives up on it. */
   static final int POLL_GRACE_MS = 10_000;
+  /** On view answers of a control plane that records the ack a view poll carries. */
+  public static final String POLL_ACK_HEADER = "X-Inmesh-Poll-Ack";
+  /** A NACK's reason carried in a poll's query is cut to this many characters. */
+  static final int POLL_ACK_ERROR_CHARS = 1_000;
 
   private final String base;
   private final Settings settings;
@@ -144,10 +148,30 @@ public final class ControlClient {
    * ({@link #isMissingEndpoint}).
    */
   public PlainHttp.Response pollView(String version, int waitSeconds) throws IOException {
+    return pollView(version, waitSeconds, null);
+  }
+
+  /**
+   * {@link #pollView(String, int)} carrying the ack of the last snapshot received ({@code ack=V},
+   * or {@code nack=V&error=...}; null: none), instead of a {@code POST /v1/ack} on a connection of
+   * its own. Only for a control plane whose view answers carry {@link #POLL_ACK_HEADER}: another
+   * ignores the parameters.
+   */
+  public PlainHttp.Response pollView(String version, int waitSeconds, SnapshotTarget.Applied ack) throws IOException {
     StageFaults.check(StageFaults.Stage.REGISTRY);
     StringBuilder q = new StringBuilder("/v1/view?agent=").append(enc(identity.id()));
     if (version != null) {
       q.append("&version=").append(enc(version));
+    }
+    if (ack != null && ack.version() != null) {
+      if (ack.accepted()) {
+        q.append("&ack=").append(enc(ack.version()));
+      } else {
+        q.append("&nack=").append(enc(ack.version()));
+        String error = ack.error() == null ? "" : ack.error();
+        // a request line, not a body: the reason is cut shorter than a POST /v1/ack's
+        q.append("&error=").append(enc(error.length() > POLL_ACK_ERROR_CHARS ? error.substring(0, POLL_ACK_ERROR_CHARS) + "…" : error));
+      }
     }
     q.append("&wait=").append(waitSeconds).append('s');
     PlainHttp.Response r = pollConnection.exchange("GET", URI.create(base + q), null, CONNECT_TIMEOUT_MS, waitSeconds * 1000 + POLL_GRACE_MS, credentials);

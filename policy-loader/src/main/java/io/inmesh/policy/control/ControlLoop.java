@@ -30,7 +30,11 @@ import java.util.concurrent.atomic.LongAdder;
  *   <li>a poll that comes back with nothing new before its wait is a failure too, so a control
  *       plane that ignores {@code wait} cannot make the loop spin;
  *   <li>acknowledgements are coalesced (only the latest is sent) and the two threads are the only
- *       ones: nothing queues up while the control plane is away.
+ *       ones: nothing queues up while the control plane is away;
+ *   <li>with a control plane that says so ({@link ControlClient#POLL_ACK_HEADER}), the ack rides
+ *       on the next view poll, which follows a delivery at once: a delivery costs one request, not
+ *       a poll plus an ack on a connection of its own (issue 9: those acks were half of the
+ *       requests a republish brought, each a new connection).
  * </ul>
  */
 public final class ControlLoop {
@@ -57,6 +61,8 @@ public final class ControlLoop {
   private boolean wakeRequested; // guarded by wake
   private volatile boolean stopped;
   private volatile boolean registered;
+  /** Registered at least once since start: its view can be polled (a later failure lets the poll find out for itself). */
+  private volatile boolean everRegistered;
   /** The last snapshot version received, accepted or not: what the next poll asks to be newer than. */
   private volatile String seenVersion;
   /** Poll thread only. */
@@ -68,6 +74,8 @@ public final class ControlLoop {
    * view poll, so the registrar sends no separate heartbeat meanwhile.
    */
   private volatile boolean pollIsHeartbeat;
+  /** The last view answer said the control plane records acks carried by view polls. */
+  private volatile boolean pollCarriesAck;
 
   public ControlLoop(String url, SnapshotTarget engine, LocalEndpoint endpoint, ControlClient client, SnapshotCache cache) {
     this(url, engine, endpoint, client, cache, null);
@@ -182,11 +190,31 @@ public final class ControlLoop {
     PlainHttp.Response r;
     if (view) {
       awaitRegistration(); // a view is served to registered agents only
+      if (!everRegistered) {
+        // the first registration is still on its way (a slow or starved control plane): a view
+        // poll now could only be refused as "unknown agent", and would make the registrar
+        // register a second time (issue 9: a third of a 3,000-agent ramp-up on a busy machine)
+        stats.polls.decrement();
+        return 0; // awaitRegistration bounded the wait: no spin
+      }
+      SnapshotTarget.Applied carried = pollCarriesAck ? pendingAck.getAndSet(null) : null;
+      if (carried != null) {
+        stats.acksInPolls.increment(); // sent; a poll that fails puts it back for the next one
+      }
       try {
-        r = client.pollView(asked, WAIT_SECONDS);
+        r = client.pollView(asked, WAIT_SECONDS, carried);
         pollIsHeartbeat = true;
+        pollCarriesAck = r.header(ControlClient.POLL_ACK_HEADER) != null;
+        if (carried != null && !pollCarriesAck) {
+          // a control plane without it now (replaced by an older one): the registrar posts it
+          pendingAck.compareAndSet(null, carried);
+          wakeRegistrar();
+        }
       } catch (IOException e) {
         pollIsHeartbeat = false;
+        if (carried != null) {
+          pendingAck.compareAndSet(null, carried); // not recorded: the next poll carries it (a newer one replaces it)
+        }
         if (ControlClient.isMissingEndpoint(e)) {
           viewProtocol = false;
           Log.info("control plane " + url + " has no per-workload views; polling the whole-mesh snapshot");
@@ -214,7 +242,9 @@ public final class ControlLoop {
     if (result.version() != null) {
       seenVersion = result.version();
       pendingAck.set(result);
-      wakeRegistrar();
+      if (!acksRideOnPolls()) {
+        wakeRegistrar();
+      } // else the next poll, at once, carries it
     }
     if (!result.accepted()) {
       stats.snapshotsRejected.increment();
@@ -234,6 +264,11 @@ public final class ControlLoop {
     lastRejectionLogged = null;
     succeeded(backoff);
     return 0;
+  }
+
+  /** The poller sends acks in its view polls; the registrar posts them otherwise. */
+  private boolean acksRideOnPolls() {
+    return viewProtocol && pollCarriesAck;
   }
 
   /** Waits, at most one call's timeout, for the registrar's first registration. */
@@ -284,7 +319,7 @@ public final class ControlLoop {
             continue;
           }
         }
-        SnapshotTarget.Applied ack = pendingAck.getAndSet(null);
+        SnapshotTarget.Applied ack = acksRideOnPolls() ? null : pendingAck.getAndSet(null);
         if (ack != null) {
           sendAck(ack);
         }
@@ -308,6 +343,7 @@ public final class ControlLoop {
       Log.debug("registered with " + url);
     }
     registered = true;
+    everRegistered = true;
     synchronized (registration) {
       registration.notifyAll();
     }
@@ -410,6 +446,7 @@ public final class ControlLoop {
     final LongAdder snapshotsRejected = new LongAdder();
     final LongAdder registrations = new LongAdder();
     final LongAdder heartbeats = new LongAdder();
+    final LongAdder acksInPolls = new LongAdder();
     final LongAdder registryFailures = new LongAdder();
     final LongAdder retryAfterHonoured = new LongAdder();
     final LongAdder outages = new LongAdder();
@@ -423,6 +460,7 @@ public final class ControlLoop {
       m.put("snapshotsRejected", snapshotsRejected.sum());
       m.put("registrations", registrations.sum());
       m.put("heartbeats", heartbeats.sum());
+      m.put("acksInPolls", acksInPolls.sum());
       m.put("registryFailures", registryFailures.sum());
       m.put("retryAfterHonoured", retryAfterHonoured.sum());
       m.put("outages", outages.sum());

@@ -28,6 +28,8 @@ public final class ScaleMain {
         --control-cpu N       core to pin the control plane to with taskset (default 0; -1: no pinning)
         --listen HOST:PORT    where the control plane listens (default 127.0.0.9:15110)
         --capacity N          the control plane's --capacity (default: its own default)
+        --control-opt OPT     a JVM option for the control plane, repeatable (an A/B: -Dinmesh.control.pollAck=false
+                              -Dinmesh.control.rolloutWindowMillis=100 is the protocol and debounce before 2026-12-01)
         --steady SECONDS      steady-state window measured for CPU (default 30)
         --reps N              repetitions of each change (default 2)
         --out DIR             report directory (default bench/results/scale-<date>)
@@ -70,6 +72,7 @@ public final class ScaleMain {
         case "--control-cpu" -> o.controlCpu = Integer.parseInt(v);
         case "--listen" -> o.listen = v;
         case "--capacity" -> o.capacity = positive(a, v);
+        case "--control-opt" -> o.controlOpts.add(v);
         case "--steady" -> o.steadySeconds = positive(a, v);
         case "--reps" -> o.reps = positive(a, v);
         case "--out" -> out = Path.of(v);

@@ -38,6 +38,8 @@ final class ScaleRun {
     int controlCpu = 0;
     String listen = "127.0.0.9:15110";
     Integer capacity;
+    /** JVM options for the control plane ({@code --control-opt}, repeatable). */
+    List<String> controlOpts = new ArrayList<>();
     int steadySeconds = 30;
     int reps = 2;
     /** Agents started per second while ramping up (a rollout, not a thundering herd). */
@@ -48,7 +50,8 @@ final class ScaleRun {
   record Result(
       int agents, int services, int calls, double convergeSeconds, double steadyCores, ProcStats control,
       ProcStats simulator, long failedPollsSteady, long failedPollsTotal, long shed, List<Propagation> changes,
-      String sigterm, Map<String, Object> load, long reregistered, String loadAverage) {}
+      String sigterm, Map<String, Object> load, long reregistered, String loadAverage, Map<String, Object> rampLoad,
+      long acksInPolls, String loadAverageAtStart) {}
 
   private static final Duration CHANGE_BOUND = Duration.ofSeconds(60);
 
@@ -93,6 +96,7 @@ final class ScaleRun {
 
   private Result measure(Path work) throws Exception {
     ThreadFactory threads = virtualThreads();
+    String loadAverageAtStart = Files.readString(Path.of("/proc/loadavg")).trim();
     long t0 = System.nanoTime();
     say("ramping up " + agents + " agents at " + o.rampPerSecond + "/s");
     for (int i = 0; i < agents; i++) {
@@ -105,6 +109,7 @@ final class ScaleRun {
     }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120 + agents / 100);
     long nextReport = System.nanoTime();
+    Map<String, Object> rampLoad;
     while (true) {
       long registered = fleet.stream().filter(a -> a.loop.registered() && a.activeVersion() != null).count();
       Map<String, Object> load = load();
@@ -113,6 +118,7 @@ final class ScaleRun {
         say(registered + " agents registered and serving a snapshot; control plane " + load);
       }
       if (registered == agents && ((Number) load.get("agents")).intValue() == agents) {
+        rampLoad = load;
         break;
       }
       if (System.nanoTime() > deadline) {
@@ -154,11 +160,13 @@ final class ScaleRun {
     ProcStats peak = ProcStats.of(control.pid());
     Map<String, Object> load = load();
     long failedTotal = failures();
+    long acksInPolls = fleet.stream().mapToLong(a -> ((Number) a.loop.stats().get("acksInPolls")).longValue()).sum();
     String sigterm = sigterm(work.resolve("data").resolve("registry.json"));
     say("SIGTERM: " + sigterm);
     stopFleet(threads);
     return new Result(agents, services, o.calls, converge, cores, peakOf(after, peak), simulator, failedSteady,
-        failedTotal, ((Number) load.get("shed")).longValue(), changes, sigterm, load, reregistered, loadAverage);
+        failedTotal, ((Number) load.get("shed")).longValue(), changes, sigterm, load, reregistered, loadAverage, rampLoad,
+        acksInPolls, loadAverageAtStart);
   }
 
   /** Stops every simulated agent, so none of them talks to the next size's control plane. */
@@ -285,7 +293,9 @@ final class ScaleRun {
     if (o.controlCpu >= 0) {
       cmd.addAll(List.of("taskset", "-c", Integer.toString(o.controlCpu)));
     }
-    cmd.addAll(List.of(o.controlJava, "-Xmx" + o.controlHeap,
+    cmd.addAll(List.of(o.controlJava, "-Xmx" + o.controlHeap));
+    cmd.addAll(o.controlOpts);
+    cmd.addAll(List.of(
         "-Xlog:gc:file=" + raw.resolve("control-" + agents + "-gc.log"), "-jar", o.controlJar.toString(),
         "--listen", o.listen, "--policy-dir", policies.toString(), "--data-dir", data.toString()));
     if (o.capacity != null) {

@@ -2,6 +2,7 @@ package io.inmesh.instrumentation.apachehttpclient5;
 
 import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.hasClassesNamed;
 
+import io.inmesh.bootstrap.UntouchedLibraries;
 import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.internal.ExperimentalInstrumentationModule;
@@ -40,13 +41,18 @@ public class ApacheHttpClient5InstrumentationModule extends InstrumentationModul
     return true;
   }
 
+  /** A version the range check below refuses is left alone and said once, at WARN (issue 14; io.inmesh.bootstrap.UntouchedLibraries). */
+  private static final UntouchedLibraries.Guard UNTOUCHED =
+      UntouchedLibraries.guard("Apache HttpClient", "org.apache.hc.client5.http.impl.classic.HttpClientBuilder", "org.apache.httpcomponents.client5/httpclient5", "5.1 and later");
+
   /** Muzzle cannot run here: the range is guarded by classes of httpclient5 5.1+ (the async chain's Scheduler) and core5's NamedElementChain. */
   @Override
   public ElementMatcher.Junction<ClassLoader> classLoaderMatcher() {
     return hasClassesNamed(
         "org.apache.hc.client5.http.classic.ExecChainHandler",
         "org.apache.hc.client5.http.async.AsyncExecChain$Scheduler",
-        "org.apache.hc.core5.http.config.NamedElementChain");
+        "org.apache.hc.core5.http.config.NamedElementChain")
+        .or(UNTOUCHED::leftAlone);
   }
 
   @Override

@@ -36,6 +36,9 @@ public class HttpUrlConnectionInstrumentation implements TypeInstrumentation {
         prefix + "$GetClientAdvice");
     transformer.applyAdviceToMethod(named("connect").and(takesArguments(0)), prefix + "$ConnectAdvice");
     transformer.applyAdviceToMethod(
+        named("setNewClient").and(takesArguments(2)).and(takesArgument(0, URL.class)).and(takesArgument(1, boolean.class)),
+        prefix + "$SetNewClientAdvice");
+    transformer.applyAdviceToMethod(
         named("followRedirect").and(takesArguments(0)).and(returns(boolean.class)), prefix + "$FollowRedirectAdvice");
   }
 
@@ -65,6 +68,33 @@ public class HttpUrlConnectionInstrumentation implements TypeInstrumentation {
       } finally {
         UrlConnectionTls.done();
       }
+    }
+  }
+
+  /**
+   * The library's "try once more" after a request could not be written makes its new connection here,
+   * to the connection's own (logical) URL; for a meshed call the adapter decides instead
+   * ({@link UrlConnectionLifecycle#newClient}): the next attempt's URL, or no connection at all.
+   */
+  @SuppressWarnings("unused")
+  public static class SetNewClientAdvice {
+    @Advice.OnMethodEnter(skipOn = Advice.OnDefaultValue.class, suppress = Throwable.class)
+    @Advice.AssignReturned.ToArguments({
+      @Advice.AssignReturned.ToArguments.ToArgument(value = 0, index = 0, typing = net.bytebuddy.implementation.bytecode.assign.Assigner.Typing.DYNAMIC)
+    })
+    public static Object[] onEnter(@Advice.This HttpURLConnection connection, @Advice.Argument(0) URL url) {
+      return UrlConnectionLifecycle.newClient(connection, url);
+    }
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    @Advice.AssignReturned.ToThrown
+    @Advice.AssignReturned.AsScalar(skipOnDefaultValue = false) // null: no exception
+    public static Throwable onExit(
+        @Advice.This HttpURLConnection connection,
+        @Advice.Enter Object[] enter,
+        @Advice.FieldValue("http") HttpClient client,
+        @Advice.Thrown Throwable thrown) {
+      return UrlConnectionLifecycle.newClientDone(connection, enter == null, client, thrown);
     }
   }
 

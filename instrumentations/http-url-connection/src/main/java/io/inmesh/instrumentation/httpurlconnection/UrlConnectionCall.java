@@ -28,6 +28,8 @@ final class UrlConnectionCall {
   private ByteArrayOutputStream streamed;
   private boolean streamedOverflow;
   boolean mirrored;
+  /** Why the library's re-send after a failed write gets no connection (see UrlConnectionLifecycle.newClient). */
+  Throwable refusal;
   /** An injected delay outlasted the application's read timeout: the read fails as it would behind a sidecar. */
   boolean delayOutlastedReadTimeout;
 

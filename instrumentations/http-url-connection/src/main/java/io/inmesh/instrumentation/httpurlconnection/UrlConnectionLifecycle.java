@@ -235,6 +235,62 @@ public final class UrlConnectionLifecycle {
     }
   }
 
+  /**
+   * {@code setNewClient(url, useCache)}: the library's own "try once more" when the request could not
+   * be written ({@code writeRequests} found its stream in error: the peer closed or reset the
+   * connection, e.g. a TLS 1.3 server refusing the client's certificate) makes a new connection to
+   * the connection's own URL, the logical one, without {@code getNewHttpClient}. For a meshed call that
+   * would resolve the logical host and send the request unrouted, in plain text even when the attempt
+   * is TLS. Instead the failed write is the attempt's outcome (a reset: the request may have left),
+   * and the engine decides: the next attempt (another endpoint, or the responder's 503 UC) gets the
+   * new connection, to its own address and with its own TLS; otherwise none is made and the library's
+   * write fails. Returns {url} to make the connection with, or null to make none
+   * ({@link #newClientDone} then throws).
+   */
+  public static Object[] newClient(sun.net.www.protocol.http.HttpURLConnection connection, URL url) {
+    UrlConnectionCall state = CALLS.get(connection);
+    if (state == null || state.attempt == null) {
+      return new Object[] {url};
+    }
+    try {
+      IOException failure = new java.net.SocketException("inmesh: the request could not be written on its connection (Error writing to server)");
+      int verdict = state.attempt.onFailure(failure, false, true);
+      if (verdict != Attempt.AGAIN) {
+        state.refusal = failure;
+        return null;
+      }
+      sleep(state.attempt.backoffNanos());
+      return new Object[] {connecting(connection, state.logicalUrl, null, connection.getConnectTimeout())[0]};
+    } catch (Throwable t) {
+      Mesh.failed("http-url-connection", t);
+      state.refusal = new IOException("inmesh: the request could not be written and is not re-sent outside the mesh", t);
+      return null; // never the logical URL unrouted
+    }
+  }
+
+  /** After {@code setNewClient}: the exception to throw, or null. Never throws. */
+  public static Throwable newClientDone(sun.net.www.protocol.http.HttpURLConnection connection, boolean skipped, HttpClient client, Throwable thrown) {
+    try {
+      UrlConnectionCall state = CALLS.get(connection);
+      if (skipped) {
+        Throwable refusal = state == null ? null : state.refusal;
+        if (state != null) {
+          state.refusal = null;
+        }
+        return refusal != null ? refusal : new IOException("Error writing to server");
+      }
+      if (state == null) {
+        return thrown;
+      }
+      return connected(connection, client, thrown != null ? thrown : UrlConnectionTls.obtained(client));
+    } catch (Throwable t) {
+      Mesh.failed("http-url-connection", t);
+      return thrown;
+    } finally {
+      UrlConnectionTls.done();
+    }
+  }
+
   // ---- request and response ---------------------------------------------------------------------
 
   /** The library is about to write the request head (and a buffered body) on {@code client}. */

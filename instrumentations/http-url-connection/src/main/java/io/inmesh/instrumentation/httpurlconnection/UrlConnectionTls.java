@@ -76,7 +76,7 @@ public final class UrlConnectionTls {
       Socket plain = (Socket) socketField.get(client);
       if (tls == null) {
         plain.close();
-        return new IOException("inmesh: this connection needs mTLS and has none; it is not used in plain text");
+        return refused("inmesh: this connection needs mTLS and has none; it is not used in plain text", null);
       }
       TLS.set(client, tls);
       SSLSocket s = (SSLSocket) tls.socketFactory().createSocket(plain, host, port, true);
@@ -92,8 +92,21 @@ public final class UrlConnectionTls {
     } catch (Throwable t) {
       Mesh.failed("http-url-connection-mtls", t);
       closeQuietly(client);
-      return new IOException("inmesh: mTLS failed (" + t + "); the call is not sent in plain text", t);
+      return refused("inmesh: TLS failed (" + t + "); the call is not sent in plain text", t);
     }
+  }
+
+  /**
+   * Nothing was sent: a handshake failure, so the engine answers it as the connect failure it is
+   * (503 UF, as the other clients do), not as a reset after the request (UC). What an unusable file
+   * of a DestinationRule's SIMPLE/MUTUAL (or any error setting up the mesh's TLS) turns into.
+   */
+  private static IOException refused(String message, Throwable cause) {
+    javax.net.ssl.SSLHandshakeException e = new javax.net.ssl.SSLHandshakeException(message);
+    if (cause != null) {
+      e.initCause(cause);
+    }
+    return e;
   }
 
   private static void closeQuietly(HttpClient client) {

@@ -2,6 +2,7 @@ package io.inmesh.instrumentation.jettyserver;
 
 import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.hasClassesNamed;
 
+import io.inmesh.bootstrap.UntouchedLibraries;
 import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.internal.ExperimentalInstrumentationModule;
@@ -46,10 +47,15 @@ public class JettyServerInstrumentationModule extends InstrumentationModule
     return true;
   }
 
+  /** A version the range check below refuses is left alone and said once, at WARN (issue 14; io.inmesh.bootstrap.UntouchedLibraries). */
+  private static final UntouchedLibraries.Guard UNTOUCHED =
+      UntouchedLibraries.guard("Jetty server", "org.eclipse.jetty.server.Server", "org.eclipse.jetty/jetty-server", "12.x");
+
   /** Jetty 12's core server ({@code Request} became an interface with {@code Handler.Wrapper} in 12). */
   @Override
   public ElementMatcher.Junction<ClassLoader> classLoaderMatcher() {
-    return hasClassesNamed("org.eclipse.jetty.server.Handler$Wrapper", "org.eclipse.jetty.server.Request$Wrapper", "org.eclipse.jetty.server.AbstractNetworkConnector");
+    return hasClassesNamed("org.eclipse.jetty.server.Handler$Wrapper", "org.eclipse.jetty.server.Request$Wrapper", "org.eclipse.jetty.server.AbstractNetworkConnector")
+        .or(UNTOUCHED::leftAlone);
   }
 
   @Override

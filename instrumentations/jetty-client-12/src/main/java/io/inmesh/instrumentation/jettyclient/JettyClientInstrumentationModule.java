@@ -2,6 +2,7 @@ package io.inmesh.instrumentation.jettyclient;
 
 import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.hasClassesNamed;
 
+import io.inmesh.bootstrap.UntouchedLibraries;
 import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.internal.ExperimentalInstrumentationModule;
@@ -65,10 +66,15 @@ public class JettyClientInstrumentationModule extends InstrumentationModule
     return true;
   }
 
+  /** A version the range check below refuses is left alone and said once, at WARN (issue 14; io.inmesh.bootstrap.UntouchedLibraries). */
+  private static final UntouchedLibraries.Guard UNTOUCHED =
+      UntouchedLibraries.guard("Jetty HttpClient", "org.eclipse.jetty.client.HttpClient", "org.eclipse.jetty/jetty-client", "12.x");
+
   /** Jetty 12's client (9.x-11.x have {@code org.eclipse.jetty.client.HttpRequest}, left alone). */
   @Override
   public ElementMatcher.Junction<ClassLoader> classLoaderMatcher() {
-    return hasClassesNamed("org.eclipse.jetty.client.transport.HttpRequest", "org.eclipse.jetty.client.transport.ResponseListeners", "org.eclipse.jetty.client.Result");
+    return hasClassesNamed("org.eclipse.jetty.client.transport.HttpRequest", "org.eclipse.jetty.client.transport.ResponseListeners", "org.eclipse.jetty.client.Result")
+        .or(UNTOUCHED::leftAlone);
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.inmesh.instrumentation.okhttp;
 
 import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.hasClassesNamed;
 
+import io.inmesh.bootstrap.UntouchedLibraries;
 import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.internal.ExperimentalInstrumentationModule;
@@ -79,10 +80,15 @@ public class OkHttpInstrumentationModule extends InstrumentationModule
     return true;
   }
 
+  /** A version the range check below refuses is left alone and said once, at WARN (issue 14; io.inmesh.bootstrap.UntouchedLibraries). */
+  private static final UntouchedLibraries.Guard UNTOUCHED =
+      UntouchedLibraries.guard("OkHttp", "okhttp3.OkHttpClient", "com.squareup.okhttp3/okhttp", "4.12 and 5.x");
+
   /** No muzzle here: the version range is guarded by classes 4.x and 5.x have and 3.x has not. */
   @Override
   public ElementMatcher.Junction<ClassLoader> classLoaderMatcher() {
-    return hasClassesNamed("okhttp3.OkHttpClient", "okhttp3.internal.connection.RealCall", "okhttp3.Interceptor$Chain");
+    return hasClassesNamed("okhttp3.OkHttpClient", "okhttp3.internal.connection.RealCall", "okhttp3.Interceptor$Chain")
+        .or(UNTOUCHED::leftAlone);
   }
 
   @Override

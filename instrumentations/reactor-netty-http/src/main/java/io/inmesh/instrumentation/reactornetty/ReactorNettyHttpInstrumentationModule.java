@@ -2,6 +2,7 @@ package io.inmesh.instrumentation.reactornetty;
 
 import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.hasClassesNamed;
 
+import io.inmesh.bootstrap.UntouchedLibraries;
 import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.internal.ExperimentalInstrumentationModule;
@@ -71,6 +72,10 @@ public class ReactorNettyHttpInstrumentationModule extends InstrumentationModule
     return true;
   }
 
+  /** A version the range check below refuses is left alone and said once, at WARN (issue 14; io.inmesh.bootstrap.UntouchedLibraries). */
+  private static final UntouchedLibraries.Guard UNTOUCHED =
+      UntouchedLibraries.guard("Reactor Netty HttpClient", "reactor.netty.http.client.HttpClient", "io.projectreactor.netty/reactor-netty-http", "1.2.x and 1.3.x");
+
   /**
    * Muzzle's build-time checks are a Gradle plugin we cannot use, so the version range is guarded
    * here: the client's request finalizer plus {@code Http3SettingsSpec}, which 1.2.0 is the first
@@ -81,7 +86,8 @@ public class ReactorNettyHttpInstrumentationModule extends InstrumentationModule
     return hasClassesNamed(
         "reactor.netty.http.client.HttpClientFinalizer",
         "reactor.netty.http.Http3SettingsSpec",
-        "reactor.core.publisher.Mono");
+        "reactor.core.publisher.Mono")
+        .or(UNTOUCHED::leftAlone);
   }
 
   @Override

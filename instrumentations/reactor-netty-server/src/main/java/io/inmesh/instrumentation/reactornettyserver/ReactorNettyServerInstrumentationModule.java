@@ -2,6 +2,7 @@ package io.inmesh.instrumentation.reactornettyserver;
 
 import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.hasClassesNamed;
 
+import io.inmesh.bootstrap.UntouchedLibraries;
 import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.internal.ExperimentalInstrumentationModule;
@@ -47,6 +48,10 @@ public class ReactorNettyServerInstrumentationModule extends InstrumentationModu
     return true;
   }
 
+  /** A version the range check below refuses is left alone and said once, at WARN (issue 14; io.inmesh.bootstrap.UntouchedLibraries). */
+  private static final UntouchedLibraries.Guard UNTOUCHED =
+      UntouchedLibraries.guard("Reactor Netty HttpServer", "reactor.netty.http.server.HttpServer", "io.projectreactor.netty/reactor-netty-http", "1.2.x and 1.3.x");
+
   /**
    * The version range, guarded here as muzzle would: the server's handler class, and
    * {@code Http3SettingsSpec}, which 1.2.0 is the first to ship; Netty's {@code SslHandler} and
@@ -61,7 +66,8 @@ public class ReactorNettyServerInstrumentationModule extends InstrumentationModu
         "reactor.netty.transport.ServerTransport",
         "io.netty.handler.ssl.SslHandler",
         "io.netty.handler.codec.ByteToMessageDecoder",
-        "reactor.core.publisher.Mono");
+        "reactor.core.publisher.Mono")
+        .or(UNTOUCHED::leftAlone);
   }
 
   @Override

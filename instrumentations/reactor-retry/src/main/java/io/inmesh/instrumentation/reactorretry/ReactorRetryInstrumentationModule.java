@@ -16,7 +16,10 @@ import net.bytebuddy.matcher.ElementMatcher;
  * resubscription runs on the thread that delivered the retry signal: an event loop, a timer), so the
  * operator's result carries a mark in its Reactor context instead
  * ({@code ApplicationRetries.REACTOR_CONTEXT_KEY}); the context flows up to every resubscription of
- * the source, where the meshed Reactor Netty client reads it when it takes the call's decision.
+ * the source, where the meshed Reactor Netty client reads it when it takes the call's decision, and
+ * where Reactor's own sources ({@code fromCallable}, {@code fromSupplier}, their {@code subscribeOn},
+ * {@code defer}/{@code fromFuture(Supplier)}) run another client's call, which then runs in a thread
+ * scope ({@link BlockingSourceInstrumentation}).
  *
  * <p>No helper classes: the advice calls only Reactor's public API.
  */
@@ -40,7 +43,15 @@ public class ReactorRetryInstrumentationModule extends InstrumentationModule
 
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
-    return List.of(new RetryOperatorInstrumentation("reactor.core.publisher.Mono"), new RetryOperatorInstrumentation("reactor.core.publisher.Flux"));
+    return List.of(
+        new RetryOperatorInstrumentation("reactor.core.publisher.Mono"),
+        new RetryOperatorInstrumentation("reactor.core.publisher.Flux"),
+        // the mark read where Reactor's own sources run blocking or asynchronous client calls
+        BlockingSourceInstrumentation.request("reactor.core.publisher.MonoCallable$MonoCallableSubscription"),
+        BlockingSourceInstrumentation.request("reactor.core.publisher.MonoSupplier$MonoSupplierSubscription"),
+        BlockingSourceInstrumentation.run("reactor.core.publisher.FluxSubscribeOnCallable$CallableSubscribeOnSubscription"),
+        BlockingSourceInstrumentation.subscribe("reactor.core.publisher.MonoCallable"),
+        BlockingSourceInstrumentation.subscribe("reactor.core.publisher.MonoDefer"));
   }
 
   /** No helpers to inject; INJECTED is the strategy both hosts (mesh and traced) run. */

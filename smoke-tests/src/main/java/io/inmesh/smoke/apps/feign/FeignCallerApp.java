@@ -8,6 +8,7 @@ import static io.inmesh.smoke.apps.AppText.toJson;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import feign.AsyncFeign;
 import feign.Feign;
 import feign.FeignException;
 import feign.HeaderMap;
@@ -18,6 +19,10 @@ import feign.Retryer;
 import feign.codec.ErrorDecoder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,7 +30,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.springframework.aop.framework.ProxyFactory;
 import org.springframework.retry.annotation.AnnotationAwareRetryOperationsInterceptor;
@@ -33,15 +41,18 @@ import org.springframework.retry.annotation.Backoff;
 import org.springframework.retry.annotation.Retryable;
 import org.springframework.retry.support.RetryTemplate;
 import org.springframework.web.reactive.function.client.WebClient;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * An ordinary application (no inmesh code) calling {@code usuario-service} through OpenFeign
  * interfaces as users declare them, over Feign's default client ({@code Client.Default}, over
- * {@code HttpURLConnection}) and over {@code feign-okhttp}, and through the application retries the
+ * {@code HttpURLConnection}), over {@code feign-okhttp} and through {@code AsyncFeign} (its default
+ * {@code AsyncClient.Default} runs {@code Client.Default} on an executor), and through the application retries the
  * mesh must recognise: Feign's own {@code Retryer}, Spring Retry's {@code RetryTemplate} and
  * {@code @Retryable}, and Reactor's {@code retryWhen} on Spring's {@code WebClient}.
  *
- * <p>{@code GET /call?client=feign-default|feign-okhttp&n=N&h=name:value...}: N calls of
+ * <p>{@code GET /call?client=feign-default|feign-okhttp|feign-async&n=N&h=name:value...}: N calls of
  * {@code GET http://usuario-service/usuarios/1}; answers {@code {"statuses":{..},"results":[{status,
  * version, listener, host}..]}} (status 0: the call threw, {@code error} says what).
  *
@@ -55,7 +66,13 @@ import org.springframework.web.reactive.function.client.WebClient;
  * {@code feign-never} (Feign with {@code Retryer.NEVER_RETRY}, Spring Cloud OpenFeign's default) and
  * {@code webclient} (no {@code retryWhen}); {@code feign-old-retryer}: Feign's retryer as in
  * {@code feign-retryer}, by the older feign-core that {@code -Dfeign.old.classpath} names
- * (FeignRetryCalls). Answers {@code {"lib":..,"appAttempts":N,"outcome":..,"feign":jar}}.
+ * (FeignRetryCalls); {@code spring-core-retry}: Spring Framework 7's own
+ * {@code org.springframework.core.retry.RetryTemplate} around the JDK {@code HttpClient}, from the
+ * spring-core 7 jars {@code -Dspring7.classpath} names (SpringCoreRetryCalls); Reactor retries around
+ * the JDK {@code HttpClient}, not Reactor Netty: {@code reactor-jdk} ({@code Mono.fromCallable(send)
+ * .subscribeOn(boundedElastic()).retryWhen(Retry.max(2))}), {@code reactor-jdk-inline} (the same
+ * without {@code subscribeOn}), {@code reactor-jdk-async} ({@code Mono.fromFuture(() -> sendAsync(..))
+ * .retryWhen(..)}), and {@code jdk-mono} (the first without {@code retryWhen}: no application retry). Answers {@code {"lib":..,"appAttempts":N,"outcome":..,"feign":jar}}.
  *
  * <p>Usage: {@code FeignCallerApp <address> <port>}.
  */
@@ -69,6 +86,12 @@ public final class FeignCallerApp {
 
     @RequestLine("GET /flaky?key={key}&failures=100&status=503")
     String flaky(@Param("key") String key);
+  }
+
+  /** The service as an {@code AsyncFeign} interface (feign-core 13). */
+  public interface AsyncUsuarios {
+    @RequestLine("GET /usuarios/{id}")
+    CompletableFuture<String> usuario(@Param("id") String id, @HeaderMap Map<String, Object> headers);
   }
 
   /** The same business call, retried by Spring Retry's {@code @Retryable}. */
@@ -89,6 +112,18 @@ public final class FeignCallerApp {
       RetryTemplate.builder().maxAttempts(3).fixedBackoff(10).retryOn(FeignException.class).build();
   private static final RetryableUsuarios ANNOTATED = annotated();
   private static final WebClient WEB = WebClient.create();
+  private static final AsyncUsuarios ASYNC_CLIENT = AsyncFeign.<Object>builder().target(AsyncUsuarios.class, BASE);
+  private static final HttpClient JDK = HttpClient.newHttpClient();
+
+  /** A 5xx answer, as the application's JDK-client code turns it into an error to retry. */
+  static final class StatusException extends RuntimeException {
+    final int status;
+
+    StatusException(int status) {
+      super("status " + status);
+      this.status = status;
+    }
+  }
 
   private FeignCallerApp() {}
 
@@ -126,7 +161,12 @@ public final class FeignCallerApp {
 
   private static void calls(HttpExchange ex) throws IOException {
     Map<String, List<String>> q = query(ex.getRequestURI().getRawQuery());
-    Usuarios client = "feign-okhttp".equals(first(q, "client", "feign-default")) ? OKHTTP_CLIENT : DEFAULT_CLIENT;
+    String which = first(q, "client", "feign-default");
+    java.util.function.BiFunction<String, Map<String, Object>, String> client = switch (which) {
+      case "feign-okhttp" -> OKHTTP_CLIENT::usuario;
+      case "feign-async" -> FeignCallerApp::asyncUsuario;
+      default -> DEFAULT_CLIENT::usuario;
+    };
     int n = Integer.parseInt(first(q, "n", "1"));
     Map<String, Object> headers = new LinkedHashMap<>();
     for (String h : q.getOrDefault("h", List.of())) {
@@ -138,7 +178,7 @@ public final class FeignCallerApp {
     for (int i = 0; i < n; i++) {
       Map<String, String> r = new LinkedHashMap<>();
       try {
-        String body = client.usuario("1", headers);
+        String body = client.apply("1", headers);
         r.put("status", "200");
         for (String f : new String[] {"version", "listener", "host"}) {
           r.put(f, field(body, f));
@@ -181,6 +221,33 @@ public final class FeignCallerApp {
         case "feign-never" -> NEVER.flaky(key);
         case "retry-template" -> TEMPLATE.execute(ctx -> NEVER.flaky(key));
         case "retryable" -> ANNOTATED.flaky(key);
+        case "spring-core-retry" -> {
+          // Spring Framework 7's RetryTemplate, from spring-core 7 in a class loader of its own
+          String[] r = SpringCoreRetryCalls.flaky(System.getProperty("spring7.classpath"), BASE, key);
+          attempts.set(Integer.parseInt(r[0]));
+          feignJar = r[2];
+          if (r[1].startsWith("threw:")) {
+            throw new IllegalStateException(r[1]);
+          }
+          yield r[1];
+        }
+        case "reactor-jdk", "reactor-jdk-inline", "jdk-mono" -> {
+          Mono<String> mono = Mono.fromCallable(() -> {
+            attempts.incrementAndGet();
+            return jdkFlaky(key);
+          });
+          if (!lib.equals("reactor-jdk-inline")) {
+            mono = mono.subscribeOn(Schedulers.boundedElastic());
+          }
+          yield (lib.equals("jdk-mono") ? mono : mono.retryWhen(reactor.util.retry.Retry.max(2))).block(Duration.ofSeconds(30));
+        }
+        case "reactor-jdk-async" -> Mono.fromFuture(() -> {
+              attempts.incrementAndGet();
+              return JDK.sendAsync(flakyRequest(key), HttpResponse.BodyHandlers.ofString());
+            })
+            .map(FeignCallerApp::bodyOr5xx)
+            .retryWhen(reactor.util.retry.Retry.max(2))
+            .block(Duration.ofSeconds(30));
         case "webclient", "reactor" -> {
           var mono = WEB.get().uri(BASE + "/flaky?key=" + key + "&failures=100&status=503").retrieve().bodyToMono(String.class)
               .doOnSubscribe(s -> attempts.incrementAndGet());
@@ -199,11 +266,39 @@ public final class FeignCallerApp {
         outcome = t.getMessage(); // the older Feign's own outcome, from its class loader
       } else {
         String status = t instanceof FeignException fe ? String.valueOf(fe.status())
+            : t instanceof StatusException se ? String.valueOf(se.status)
             : t instanceof org.springframework.web.reactive.function.client.WebClientResponseException we ? String.valueOf(we.getStatusCode().value()) : "?";
         outcome = "threw:" + status + ":" + t.getClass().getSimpleName();
       }
     }
     answer(ex, "{\"lib\":\"" + esc(lib) + "\",\"appAttempts\":" + attempts.get() + ",\"outcome\":\"" + esc(outcome) + "\",\"feign\":\"" + esc(feignJar) + "\"}");
+  }
+
+  /** One AsyncFeign call, waited for as the application would; Feign's own exception, not the future's wrapper. */
+  private static String asyncUsuario(String id, Map<String, Object> headers) {
+    try {
+      return ASYNC_CLIENT.usuario(id, headers).get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static HttpRequest flakyRequest(String key) {
+    return HttpRequest.newBuilder(URI.create(BASE + "/flaky?key=" + key + "&failures=100&status=503")).timeout(Duration.ofSeconds(10)).build();
+  }
+
+  /** One blocking JDK-client call of the flaky path; a 5xx becomes an error the application retries. */
+  private static String jdkFlaky(String key) throws IOException, InterruptedException {
+    return bodyOr5xx(JDK.send(flakyRequest(key), HttpResponse.BodyHandlers.ofString()));
+  }
+
+  private static String bodyOr5xx(HttpResponse<String> r) {
+    if (r.statusCode() >= 500) {
+      throw new StatusException(r.statusCode());
+    }
+    return r.body();
   }
 
   private static void answer(HttpExchange ex, String json) throws IOException {

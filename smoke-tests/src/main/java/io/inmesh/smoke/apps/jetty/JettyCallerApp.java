@@ -50,14 +50,19 @@ public final class JettyCallerApp {
   private JettyCallerApp() {}
 
   public static void main(String[] args) throws Exception {
-    CLIENT.setConnectTimeout(3000);
-    CLIENT.start();
+    startClient();
     HttpServer server = HttpServer.create(new InetSocketAddress(args[0], Integer.parseInt(args[1])), 64);
     server.createContext("/call", JettyCallerApp::handle);
     server.createContext("/race", JettyCallerApp::race);
     server.setExecutor(Executors.newFixedThreadPool(8));
     server.start();
     System.out.println("jetty caller listening on " + server.getAddress() + " (Jetty HttpClient " + HttpClient.class.getPackage().getImplementationVersion() + ")");
+  }
+
+  /** Starts the one Jetty client, as the application does once at start-up (also the matrix caller's, apps/matrix). */
+  public static void startClient() throws Exception {
+    CLIENT.setConnectTimeout(3000);
+    CLIENT.start();
   }
 
   private static void handle(HttpExchange ex) throws IOException {
@@ -85,7 +90,7 @@ public final class JettyCallerApp {
   }
 
   /** One call as the application makes it; never throws. */
-  static Map<String, String> call(String url, String client, String method, byte[] body, List<String[]> headers, long timeoutMs) {
+  public static Map<String, String> call(String url, String client, String method, byte[] body, List<String[]> headers, long timeoutMs) {
     Map<String, String> r = new LinkedHashMap<>();
     try {
       Request req = CLIENT.newRequest(url).method(method).timeout(timeoutMs, TimeUnit.MILLISECONDS);

@@ -40,7 +40,10 @@ import java.util.concurrent.TimeUnit;
  * for HttpURLConnection), method M (GET) with a body of B bytes (none), sequential calls
  * {@code pauseMs} apart (0). Clients: {@code jdk}, {@code jdk-async} (the default client: HTTP/2
  * preferred), {@code jdk-http1}, {@code jdk-http1-async} (pinned to HTTP/1.1), {@code huc}
- * (HttpURLConnection). Answers JSON: {@code {"statuses":{..},"results":[{status, reason, version,
+ * (HttpURLConnection), and with their libraries on the class path {@code okhttp4}, {@code okhttp5},
+ * {@code apache5}, {@code apache5-async}, {@code apache5-resttemplate}, {@code apache4},
+ * {@code webclient}, {@code reactor-netty}, {@code restclient}, {@code jetty} (Jetty 12's client, JettyCalls),
+ * {@code feign} (OpenFeign over its default client, FeignCalls). Answers JSON: {@code {"statuses":{..},"results":[{status, reason, version,
  * listener, host, peer, cookie, setCookie, body, error}..]}}; status 0 means the call threw ({@code error} says what).
  *
  * <p>Usage: {@code TaskCallerApp <address> <port>}.
@@ -152,8 +155,8 @@ public final class TaskCallerApp {
     ex.close();
   }
 
-  /** One call as the application makes it; never throws. */
-  static Map<String, String> call(String url, String client, String method, byte[] requestBody, List<String[]> headers, long timeoutMs) {
+  /** One call as the application makes it; never throws (also the matrix caller's, apps/matrix). */
+  public static Map<String, String> call(String url, String client, String method, byte[] requestBody, List<String[]> headers, long timeoutMs) {
     Map<String, String> r = new LinkedHashMap<>();
     try {
       int status;
@@ -212,6 +215,8 @@ public final class TaskCallerApp {
           body = o[2];
         }
         case "apache5", "apache5-async", "apache5-resttemplate", "apache4" -> { String[] a = ApacheCalls.call(client, url, method, requestBody, headers, timeoutMs); status = Integer.parseInt(a[0]); reason = a[1]; body = a[2]; }
+        case "jetty" -> { String[] a = JettyCalls.call(url, method, requestBody, headers, timeoutMs); status = Integer.parseInt(a[0]); reason = a[1]; body = a[2]; }
+        case "feign" -> { String[] a = FeignCalls.call(url, method, requestBody, headers, timeoutMs); status = Integer.parseInt(a[0]); reason = a[1]; body = a[2]; }
         case "webclient", "reactor-netty", "restclient" -> { String[] a = ReactorCalls.call(client, url, method, requestBody, headers, timeoutMs); status = Integer.parseInt(a[0]); reason = a[1]; body = a[2]; }
         default -> throw new IllegalArgumentException("unknown client " + client);
       }

@@ -1,0 +1,162 @@
+package io.inmesh.smoke;
+
+import static io.inmesh.smoke.Smoke.awaitReady;
+import static io.inmesh.smoke.Smoke.awaitTrue;
+import static io.inmesh.smoke.Smoke.inmeshEnv;
+import static io.inmesh.smoke.TaskBackends.enc;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Issue 14: "a version outside a module's range is left alone and reported once, never broken". One
+ * unmodified application (apps/outofrange/OutOfRangeCallerApp) with OkHttp 3.14.9 and Apache
+ * HttpClient 5.0.4 on its class path (the okhttp and apache-httpclient-5 modules mesh 4.12/5.x and
+ * 5.1+; the jars come from target/outofrange), started once in each profile: the mesh profile
+ * (inmesh's lean host) and the traced profile (the OpenTelemetry agent hosts the same modules).
+ *
+ * <ul>
+ *   <li>the old clients still work, unmeshed: a call by address is answered; a call to the mesh name
+ *       fails exactly as without the agent ({@code UnknownHostException}: nothing resolved it);
+ *   <li>the agent is on in the same JVM: its JDK {@code HttpClient} reaches {@code usuario-service}
+ *       by name (https://istio.io/latest/docs/tasks/traffic-management/request-routing/: a mesh
+ *       service called by its name);
+ *   <li>the agent says once, at WARN, which library and version it left alone and which versions it
+ *       meshes, however many clients the application builds.
+ * </ul>
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class UntouchedLibrariesSmokeTest {
+  static final Duration STARTUP = Duration.ofSeconds(150);
+  static final String CP = "127.0.40.1:15010";
+  static final String BACKEND = "127.0.40.11";
+  /** Caller address per profile. */
+  static final Map<String, String> CALLERS = new LinkedHashMap<>(Map.of("mesh", "127.0.40.20", "traced", "127.0.40.21"));
+
+  static final String OKHTTP_WARNING =
+      "[inmesh] warning: OkHttp 3.14.9 (okhttp-3.14.9.jar) is outside the versions inmesh meshes (4.12 and 5.x); it is left alone: its calls pass through unmeshed, as without the agent";
+  static final String APACHE_WARNING =
+      "[inmesh] warning: Apache HttpClient 5.0.4 (httpclient5-5.0.4.jar) is outside the versions inmesh meshes (5.1 and later); it is left alone: its calls pass through unmeshed, as without the agent";
+
+  final Path tmp = Smoke.workDir("UntouchedLibrariesSmokeTest");
+  final Map<String, Proc> callers = new LinkedHashMap<>();
+  final List<Proc> all = new ArrayList<>();
+  Proc controlPlane;
+
+  @BeforeAll
+  void start() throws Exception {
+    Path policies = Files.createDirectories(tmp.resolve("policies"));
+    Path logs = Smoke.LOGS.resolve("untouched");
+    Smoke.write(policies.resolve("subsets.yaml"), Policies.SUBSETS);
+    controlPlane = Smoke.controlPlane("control-plane", CP, policies, tmp.resolve("control-data"), logs);
+    String control = "http://" + CP;
+    Map<String, String> backendEnv = inmeshEnv("usuario-service", "app=usuario-service,version=v1", BACKEND, control, tmp.resolve("cache-usuario"));
+    backendEnv.put("APP_VERSION", "v1");
+    Proc backend = Smoke.meshed("usuario-" + BACKEND, backendEnv, logs, Smoke.plainApp("tasks.TaskBackendApp", BACKEND, "8080"));
+    all.add(backend);
+    for (Map.Entry<String, String> c : CALLERS.entrySet()) {
+      Map<String, String> env = inmeshEnv("pedido-service", "app=pedido-service", c.getValue(), control, tmp.resolve("cache-pedido-" + c.getKey()));
+      env.put("INMESH_PROFILE", c.getKey());
+      Proc p = Smoke.meshed("outofrange-caller-" + c.getKey(), env, logs, callerCommand(c.getValue()));
+      callers.put(c.getKey(), p);
+      all.add(p);
+    }
+    awaitReady(backend, BACKEND, STARTUP);
+    for (Map.Entry<String, Proc> c : callers.entrySet()) {
+      awaitReady(c.getValue(), CALLERS.get(c.getKey()), STARTUP);
+      awaitTrue(c.getKey() + " caller listening", STARTUP, () -> c.getValue().output().contains("listening on"), c.getValue());
+      awaitTrue(c.getKey() + " caller's snapshot to hold the usuario-service endpoint", Duration.ofSeconds(30),
+          () -> Smoke.endpointsSeenBy(CALLERS.get(c.getKey())).getOrDefault("usuario-service", List.of()).size() == 1, c.getValue(), controlPlane);
+    }
+  }
+
+  /** The application's own classes and the out-of-range jars (target/outofrange), nothing else. */
+  private static List<String> callerCommand(String address) throws IOException {
+    List<String> cmd = Smoke.plainApp("outofrange.OutOfRangeCallerApp", address, "8080");
+    Path dir = Smoke.ROOT.resolve("smoke-tests/target/outofrange");
+    try (Stream<Path> jars = Files.list(dir)) {
+      String cp = jars.filter(p -> p.toString().endsWith(".jar")).sorted().map(Path::toString).collect(Collectors.joining(File.pathSeparator));
+      assertThat(cp).as("jars in " + dir + " (smoke-tests' maven-dependency-plugin)").contains("okhttp-3.14.9.jar", "httpclient5-5.0.4.jar");
+      int at = cmd.indexOf("-cp") + 1;
+      cmd.set(at, cmd.get(at) + File.pathSeparator + cp);
+    }
+    return cmd;
+  }
+
+  @AfterAll
+  void stop() {
+    Proc.stopAll(all);
+    if (controlPlane != null) {
+      controlPlane.stop();
+    }
+  }
+
+  private static JsonNode call(String profile, String client, String url) {
+    return Smoke.getJson("http://" + CALLERS.get(profile) + ":8080/call?client=" + client + "&url=" + enc(url));
+  }
+
+  @Test
+  @Order(1)
+  void theAgentMeshesTheJdkClientInTheSameJvm() {
+    for (String profile : CALLERS.keySet()) {
+      JsonNode r = call(profile, "jdk", "http://usuario-service/usuarios/1");
+      assertThat(r.path("status").asInt()).as(profile + " " + r + "\n" + callers.get(profile).tail(30)).isEqualTo(200);
+      assertThat(r.path("body").asText()).as(profile).contains("\"version\":\"v1\"");
+    }
+  }
+
+  @Test
+  @Order(2)
+  void outOfRangeClientsStillWorkUnmeshed() {
+    for (String profile : CALLERS.keySet()) {
+      for (String client : List.of("okhttp3", "apache50")) {
+        for (int i = 0; i < 3; i++) {
+          JsonNode direct = call(profile, client, "http://" + BACKEND + ":8080/usuarios/1");
+          assertThat(direct.path("status").asInt()).as(profile + " " + client + " by address " + direct + "\n" + callers.get(profile).tail(30)).isEqualTo(200);
+          assertThat(direct.path("body").asText()).as(profile + " " + client).contains("\"version\":\"v1\"");
+        }
+        JsonNode byName = call(profile, client, "http://usuario-service/usuarios/1");
+        assertThat(byName.path("status").asInt()).as(profile + " " + client + " by mesh name: left alone " + byName).isEqualTo(0);
+        assertThat(byName.path("error").asText()).as(profile + " " + client + ": the name resolved by nobody, as without the agent")
+            .contains("UnknownHostException");
+      }
+    }
+  }
+
+  @Test
+  @Order(3)
+  void eachLibraryLeftAloneIsReportedOnceAtWarn() {
+    for (Map.Entry<String, Proc> c : callers.entrySet()) {
+      List<String> lines = c.getValue().output().lines().toList();
+      String why = c.getKey() + "\n" + c.getValue().tail(40);
+      assertThat(lines).as(c.getKey() + ": the start line names the profile").anyMatch(l -> l.startsWith("[inmesh] inmesh ") && l.contains(" profile=" + c.getKey() + " "));
+      assertThat(lines.stream().filter(OKHTTP_WARNING::equals).count()).as(why).isEqualTo(1);
+      assertThat(lines.stream().filter(APACHE_WARNING::equals).count()).as(why).isEqualTo(1);
+      assertThat(lines.stream().filter(l -> l.contains("is outside the versions inmesh meshes")).count())
+          .as(c.getKey() + ": nothing else reported (no other library of a guarded module is on the class path)").isEqualTo(2);
+      assertThat(lines).as(c.getKey() + ": no error of the agent's").noneMatch(l -> l.contains("[inmesh] internal error") || l.contains("could not transform"));
+    }
+  }
+}

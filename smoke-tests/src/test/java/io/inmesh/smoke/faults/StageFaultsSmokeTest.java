@@ -178,9 +178,11 @@ class StageFaultsSmokeTest {
       assertThat(failed).as(stage + " failing on every call: failures beyond the unfaulted run's " + baseline).isLessThanOrEqualTo(baseline);
       if (stage.equals("registry")) {
         // the control-plane client failed from the start: no snapshot, so calls passed through
-        // (to the hosts file's address), after the one bounded start-up wait
+        // (to the hosts file's address), after the one bounded start-up wait. The view poll waits
+        // for the first registration to succeed (issue 9: before it, a poll can only be refused),
+        // so it never goes out at all
         assertThat(stat(admin, "registryFailures")).as(stage).isPositive();
-        assertThat(stat(admin, "pollFailures")).as(stage).isPositive();
+        assertThat(stat(admin, "pollFailures")).as(stage + ": no view poll sent before a registration, so none failed").isZero();
         assertThat(occurrences(p.output(), "control plane " + CONTROL_URL + " failing")).as("logged once").isEqualTo(1);
       } else {
         assertThat(stat(admin, "internalErrors")).as(stage + " counted in /stats").isGreaterThanOrEqualTo(CLIENTS.size() * CALLS);

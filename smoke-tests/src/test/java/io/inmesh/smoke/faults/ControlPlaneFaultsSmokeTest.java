@@ -291,9 +291,7 @@ class ControlPlaneFaultsSmokeTest {
     }
     System.out.printf(Locale.ROOT, "  Retry-After: %d consecutive requests after a 503, the shortest gap %d ms (reported, not asserted)%n", gaps, minGapMs);
     assertThat(gaps).as("requests that followed a 503 with Retry-After").isPositive();
-    for (String admin : List.of(PEDIDO, V1, V2)) {
-      assertThat(w.statDelta(admin, "retryAfterHonoured")).as(admin + " honoured Retry-After").isPositive();
-    }
+    assertThat(w.statDelta(PEDIDO, "retryAfterHonoured")).as("pedido honoured Retry-After").isPositive();
   }
 
   @Test

@@ -4,10 +4,8 @@ import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
-import io.inmesh.bootstrap.ApplicationRetries;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
-import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.matcher.ElementMatcher;
 
@@ -29,19 +27,7 @@ public class CoreRetryTemplateInstrumentation implements TypeInstrumentation {
   public void transform(TypeTransformer transformer) {
     transformer.applyAdviceToMethod(
         named("execute").and(takesArguments(1)).and(takesArgument(0, named("org.springframework.core.retry.Retryable"))),
-        CoreRetryTemplateInstrumentation.class.getName() + "$ExecuteAdvice");
-  }
-
-  @SuppressWarnings("unused")
-  public static class ExecuteAdvice {
-    @Advice.OnMethodEnter(suppress = Throwable.class)
-    public static void onEnter() {
-      ApplicationRetries.enter();
-    }
-
-    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-    public static void onExit() {
-      ApplicationRetries.exit();
-    }
+        // the same scope as Spring Retry's template: the application retries every call made inside
+        RetryTemplateInstrumentation.class.getName() + "$DoExecuteAdvice");
   }
 }

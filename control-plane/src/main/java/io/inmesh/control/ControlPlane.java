@@ -36,11 +36,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -54,6 +57,12 @@ public final class ControlPlane implements AutoCloseable {
   /** How long a file changed behind our back must hold still (size and mtime) before it is read. */
   static final long SETTLE_MILLIS = 50;
   static final long SWEEP_INTERVAL_MILLIS = 1000;
+  /** A policy change's registry save (its generation) waits this long: past the wave of answers it brings. */
+  static final long POLICY_SAVE_DELAY_MILLIS = 1_000;
+
+  /** A policy change waits this long at most for the views before the whole-mesh snapshot is recomputed. */
+  static final long VIEWS_FIRST_MILLIS = 5_000;
+
   /** A rebuild that publishes and takes this long is logged (what a slow edit spent its time on). */
   static final long SLOW_REBUILD_MILLIS = 100;
   private static final java.lang.management.ThreadMXBean THREAD_CPU = java.lang.management.ManagementFactory.getThreadMXBean();
@@ -340,6 +349,7 @@ public final class ControlPlane implements AutoCloseable {
     m.put("inProgress", api.inProgress());
     m.put("heldPolls", heldPolls.held());
     m.put("heldPollLimit", heldPolls.limit());
+    m.put("lastAnswerWave", heldPolls.lastWave());
     m.put("shed", api.shed());
     m.put("agents", registry.size());
     m.put("views", views.size());
@@ -438,10 +448,29 @@ public final class ControlPlane implements AutoCloseable {
     // a policy change is one event (a file written), not a burst: views are rebuilt at once,
     // beside the whole-mesh snapshot below
     rebuilds.now();
+    awaitViewsRebuild();
     SnapshotService.Refresh r = snapshots.refresh();
     logPolicyChanges(changes, r.snapshot(), r.changed());
     if (r.changed()) {
-      persistence.requestSave(); // the generation counts on across restarts
+      // the generation counts on across restarts; saved a second later, not during the answers
+      // this change sends (issue 9: 10,000 of them for a namespace-wide edit)
+      persistence.requestSave(POLICY_SAVE_DELAY_MILLIS);
+    }
+  }
+
+  /**
+   * Waits, at most {@link #VIEWS_FIRST_MILLIS}, for the views rebuild just scheduled, so the
+   * whole-mesh snapshot is recomputed after the views rather than beside them: on one core, the two
+   * at once slowed every view's answers (issue 9: at 10,000 endpoints the whole-mesh snapshot is the
+   * larger of the two, and only a client of {@code GET /v1/snapshot} waits for it).
+   */
+  private void awaitViewsRebuild() {
+    try {
+      rebuilder.submit(() -> {}).get(VIEWS_FIRST_MILLIS, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException | ExecutionException | TimeoutException e) {
+      // shutting down, or a slow rebuild: the snapshot goes on beside it
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

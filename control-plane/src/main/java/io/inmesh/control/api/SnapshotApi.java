@@ -34,6 +34,12 @@ public final class SnapshotApi {
   /** On every view answer: this control plane records the ack a view poll carries. */
   public static final String POLL_ACK_HEADER = "X-Inmesh-Poll-Ack";
   /**
+   * On a snapshot answer: the agent may send its next poll any time within this many milliseconds
+   * (a random point in it) rather than at once. Sent while a large wave of answers is still going
+   * out ({@link HeldPolls#repollWithinMillis}); an agent that ignores it is served all the same.
+   */
+  public static final String REPOLL_WITHIN_HEADER = "X-Inmesh-Repoll-Within";
+  /**
    * {@code -Dinmesh.control.pollAck=false}: view polls neither announce nor record acks, so agents
    * post them as before (the A/B of {@code bench/scale/run --control-opt}).
    */
@@ -132,7 +138,7 @@ public final class SnapshotApi {
     }
   }
 
-  private static void answer(HttpCall call, Snapshot s, String known) throws IOException {
+  private void answer(HttpCall call, Snapshot s, String known) throws IOException {
     if (s == null) {
       if (known != null) {
         call.header("X-Inmesh-Version", known);
@@ -142,6 +148,10 @@ public final class SnapshotApi {
     }
     call.header("X-Inmesh-Version", s.version());
     call.header("X-Inmesh-Generation", Long.toString(s.generation()));
+    long within = polls.repollWithinMillis();
+    if (within > 0) {
+      call.header(REPOLL_WITHIN_HEADER, Long.toString(within));
+    }
     call.send(200, "application/json", s.body());
   }
 

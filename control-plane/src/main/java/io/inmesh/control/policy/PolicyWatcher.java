@@ -84,7 +84,18 @@ public final class PolicyWatcher {
    * size look unchanged (the API just wrote them, possibly within the file system's timestamp
    * granularity and with the same size).
    */
-  public synchronized List<PolicyChange> scan(Set<String> forceReread) {
+  public List<PolicyChange> scan(Set<String> forceReread) {
+    return scan(forceReread, Map.of());
+  }
+
+  /** A file's parse made by whoever wrote it, and the hash of the bytes it parsed. */
+  public record Parsed(String hash, ParseResult result) {}
+
+  /**
+   * {@link #scan(Set)}, taking {@code parsed} (by file name) instead of parsing a file again when
+   * the bytes read back have the hash it was made from.
+   */
+  public synchronized List<PolicyChange> scan(Set<String> forceReread, Map<String, Parsed> parsed) {
     TreeMap<String, FileStamp> present;
     try {
       present = list();
@@ -112,7 +123,7 @@ public final class PolicyWatcher {
         continue;
       }
       settling.remove(name);
-      PolicyChange change = load(name, stamp);
+      PolicyChange change = load(name, stamp, parsed.get(name));
       if (change != null) {
         changes.add(change);
       }
@@ -135,7 +146,7 @@ public final class PolicyWatcher {
     return changes;
   }
 
-  private PolicyChange load(String name, FileStamp stamp) {
+  private PolicyChange load(String name, FileStamp stamp, Parsed known) {
     Path file = dir.resolve(name);
     String text;
     byte[] bytes;
@@ -158,7 +169,9 @@ public final class PolicyWatcher {
     if (hash.equals(store.contentHash(name))) {
       return null; // touched, not changed
     }
-    ParseResult parsed = text != null ? parser.parseYaml(name, text) : tooLarge(name, stamp.size());
+    ParseResult parsed =
+        text == null ? tooLarge(name, stamp.size())
+            : known != null && known.hash().equals(hash) ? known.result() : parser.parseYaml(name, text);
     return store.accept(name, hash, parsed);
   }
 

@@ -5,6 +5,7 @@ import io.inmesh.control.snapshot.Snapshot;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -23,7 +24,25 @@ public final class HeldPolls implements AutoCloseable {
   private final Executor answers;
   private final int limit;
   private final AtomicInteger held = new AtomicInteger();
+  /** Answers handed to the handler pool and not yet written: the wave still to go out. */
+  private final AtomicInteger answering = new AtomicInteger();
   private volatile boolean closed;
+  /** The last {@link Wave}: when it began, how many answers, how long until the last went out. */
+  private volatile long waveStartNanos;
+  private volatile boolean waveOpen;
+  private volatile long lastWaveMillis = -1;
+  private volatile long lastWaveEndedEpochMillis;
+  private volatile int lastWaveAnswers;
+
+  /**
+   * A wave of at least this many answers spreads the next polls of the agents it answers ({@code
+   * -Dinmesh.control.repollSpreadFrom}; a test sets it low).
+   */
+  static final int REPOLL_SPREAD_FROM = Integer.getInteger("inmesh.control.repollSpreadFrom", 1_000);
+  /** Per answer still to go out, an answered agent may wait this long before its next poll. */
+  static final long REPOLL_SPREAD_MICROS_PER_ANSWER = 200;
+  /** The spread never exceeds this: a later change reaches an agent that waits at most this much later. */
+  static final long REPOLL_SPREAD_MAX_MILLIS = 2_000;
 
   public HeldPolls(ScheduledExecutorService timers, Executor answers, int limit) {
     this.timers = timers;
@@ -43,6 +62,14 @@ public final class HeldPolls implements AutoCloseable {
 
   public int limit() {
     return limit;
+  }
+
+  /**
+   * The last rebuild's answers: how many, the milliseconds from the rebuild's start to its last
+   * answer written (-1: none yet), and when that was (epoch milliseconds).
+   */
+  public Map<String, Object> lastWave() {
+    return Map.of("answers", lastWaveAnswers, "millis", lastWaveMillis, "endedEpochMillis", lastWaveEndedEpochMillis);
   }
 
   /** What a poll got. */
@@ -110,6 +137,64 @@ public final class HeldPolls implements AutoCloseable {
     wake(channel.publish(next), next);
   }
 
+  /**
+   * A rebuild's publications, announced before the first (its size known up front, from the polls
+   * held on the views it may change), so that {@link #repollWithinMillis} counts the whole wave
+   * from its first answer while each view is still answered as soon as it is computed.
+   */
+  public final class Wave {
+    private final int expected;
+    private int woken;
+
+    private Wave(int expected) {
+      this.expected = expected;
+    }
+
+    /** Answers every poll held on {@code channel} with {@code next}, as part of this wave. */
+    public void publish(PollChannel channel, Snapshot next) {
+      List<HeldPoll> polls = channel.publish(next);
+      woken += polls.size();
+      dispatch(polls, next);
+    }
+
+    /** The wave is out: what was announced but not woken (views that did not change) is no longer counted. */
+    public void end() {
+      lastWaveAnswers = woken;
+      closeWaveIfDone(answering.addAndGet(woken - expected)); // every answer may have gone out already
+    }
+  }
+
+  private void closeWaveIfDone(int left) {
+    if (left <= 0 && waveOpen) {
+      waveOpen = false;
+      lastWaveMillis = (System.nanoTime() - waveStartNanos) / 1_000_000;
+      lastWaveEndedEpochMillis = System.currentTimeMillis();
+    }
+  }
+
+  /** Starts a wave of at most {@code expected} answers (the polls held on the channels it may publish). */
+  public Wave wave(int expected) {
+    waveStartNanos = System.nanoTime();
+    waveOpen = expected > 0;
+    answering.addAndGet(expected);
+    return new Wave(expected);
+  }
+
+  /**
+   * How long an agent answered now may wait before its next poll ({@code X-Inmesh-Repoll-Within}),
+   * 0 for "at once". While a large wave of answers is still going out (10,000 agents given a
+   * namespace-wide edit), the next polls of the agents answered first (each carrying its ack) would
+   * take the core those still waiting need; spread over a time proportional to what is left, they
+   * come back after it. The agents answered last come back at once: nobody waits behind them.
+   */
+  public long repollWithinMillis() {
+    int left = answering.get(); // an estimate: a wave counts what it announced until it ends
+    if (left < REPOLL_SPREAD_FROM) {
+      return 0;
+    }
+    return Math.min(REPOLL_SPREAD_MAX_MILLIS, Math.max(1, left * REPOLL_SPREAD_MICROS_PER_ANSWER / 1_000));
+  }
+
   /** The warm-up is over: polls held on {@code channel} by agents that run another version are answered. */
   public void warmed(PollChannel channel) {
     wake(channel.warmed(), channel.current());
@@ -127,13 +212,23 @@ public final class HeldPolls implements AutoCloseable {
    * very agents being answered). Each answer writes the view's shared bytes without copying.
    */
   private void wake(List<HeldPoll> polls, Snapshot next) {
+    answering.addAndGet(polls.size());
+    dispatch(polls, next);
+  }
+
+  /** Answers {@code polls} on the handler pool; {@link #answering} already counts them. */
+  private void dispatch(List<HeldPoll> polls, Snapshot next) {
     if (polls.isEmpty()) {
       return;
     }
     Runnable all =
         () -> {
           for (HeldPoll p : polls) {
-            p.answer(next);
+            try {
+              p.answer(next);
+            } finally {
+              closeWaveIfDone(answering.decrementAndGet());
+            }
           }
         };
     try {

@@ -257,7 +257,7 @@ public final class Registry {
               + ": "
               + (error == null ? "(no reason given)" : error));
     }
-    fire(Set.of(), true);
+    listener.acked();
     return true;
   }
 

@@ -22,8 +22,8 @@ import java.util.function.Supplier;
  *
  * <p>Between saves, every registration is appended to the journal as it happens
  * ({@link RegistryFile}): a control plane killed before its next save (SIGKILL, flapping) still
- * restores every agent that registered. Heartbeats and acks are not journaled (a restart gives
- * every agent a fresh TTL, and agents ack again).
+ * restores every agent that registered. Heartbeats and acks are not journaled, and an ack alone
+ * asks for no save (a restart gives every agent a fresh TTL, and agents ack again).
  */
 public final class RegistryPersistence {
 
@@ -55,9 +55,17 @@ public final class RegistryPersistence {
 
   /** Schedules a write unless one is already due. */
   public void requestSave() {
+    requestSave(DEBOUNCE_MILLIS);
+  }
+
+  /** Schedules a write at least {@code minDelayMillis} from now unless one is already due. */
+  public void requestSave(long minDelayMillis) {
+    schedule(Math.min(MAX_DELAY_MILLIS, Math.max(minDelayMillis, SPACING_FACTOR * lastWriteMillis)));
+  }
+
+  private void schedule(long delay) {
     if (pending.compareAndSet(false, true)) {
       try {
-        long delay = Math.min(MAX_DELAY_MILLIS, Math.max(DEBOUNCE_MILLIS, SPACING_FACTOR * lastWriteMillis));
         scheduler.schedule(this::flush, delay, TimeUnit.MILLISECONDS);
       } catch (RejectedExecutionException e) {
         pending.set(false); // shutting down: close() flushes

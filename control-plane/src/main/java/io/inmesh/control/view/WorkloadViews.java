@@ -196,6 +196,23 @@ public final class WorkloadViews {
       }
     }
     generation++;
+    int held = 0;
+    for (ViewKey k : affected) {
+      View v = views.get(k);
+      held += v == null ? 0 : v.channel.heldCount();
+    }
+    HeldPolls.Wave wave = polls.wave(held);
+    int published = 0;
+    try {
+      published = publish(affected, wave);
+    } finally {
+      wave.end();
+    }
+    return published;
+  }
+
+  /** Recomputes the affected views, answering each one's held polls as soon as it changed. */
+  private int publish(Set<ViewKey> affected, HeldPolls.Wave wave) {
     int published = 0;
     for (ViewKey k : affected) {
       View old = views.get(k);
@@ -219,7 +236,7 @@ public final class WorkloadViews {
       old.resources = c.resources();
       old.endpoints = c.endpoints();
       if (!next.version().equals(old.channel.current().version())) {
-        polls.publish(old.channel, next);
+        wave.publish(old.channel, next);
         published++;
       }
     }

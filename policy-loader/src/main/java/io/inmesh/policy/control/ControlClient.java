@@ -26,6 +26,8 @@ public final class ControlClient {
   static final int POLL_GRACE_MS = 10_000;
   /** On view answers of a control plane that records the ack a view poll carries. */
   public static final String POLL_ACK_HEADER = "X-Inmesh-Poll-Ack";
+  /** On a view answer: send the next poll at a random point within this many milliseconds. */
+  public static final String REPOLL_WITHIN_HEADER = "X-Inmesh-Repoll-Within";
   /** A NACK's reason carried in a poll's query is cut to this many characters. */
   static final int POLL_ACK_ERROR_CHARS = 1_000;
 

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -45,6 +46,8 @@ public final class ControlLoop {
   private static final long EARLY_ANSWER_MS = WAIT_SECONDS * 1000L / 10;
   /** The control plane holds a view poll at least 1 s, whatever its --ttl and --heartbeat. */
   private static final long VIEW_EARLY_ANSWER_MS = 900;
+  /** A {@code X-Inmesh-Repoll-Within} larger than this is read as this. */
+  private static final long REPOLL_WITHIN_MAX_MS = 2_000;
 
   private final SnapshotTarget engine;
   private final LocalEndpoint endpoint;
@@ -244,7 +247,7 @@ public final class ControlLoop {
       pendingAck.set(result);
       if (!acksRideOnPolls()) {
         wakeRegistrar();
-      } // else the next poll, at once, carries it
+      } // else the next poll carries it (at once, or within X-Inmesh-Repoll-Within)
     }
     if (!result.accepted()) {
       stats.snapshotsRejected.increment();
@@ -263,7 +266,30 @@ public final class ControlLoop {
     cache.write(r.body());
     lastRejectionLogged = null;
     succeeded(backoff);
-    return 0;
+    return view ? repollDelay(r.header(ControlClient.REPOLL_WITHIN_HEADER)) : 0;
+  }
+
+  /**
+   * A control plane still answering a large wave asks for the next poll within some milliseconds
+   * rather than at once ({@link ControlClient#REPOLL_WITHIN_HEADER}): a random point in it, so that
+   * the next polls (each carrying its ack) do not take the core the agents still waiting need. At
+   * most {@link #REPOLL_WITHIN_MAX_MS}, whatever the header says.
+   */
+  private long repollDelay(String within) {
+    if (within == null) {
+      return 0;
+    }
+    long ms;
+    try {
+      ms = Math.min(REPOLL_WITHIN_MAX_MS, Long.parseLong(within.trim()));
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+    if (ms <= 0) {
+      return 0;
+    }
+    stats.repollsSpread.increment();
+    return ThreadLocalRandom.current().nextLong(ms + 1);
   }
 
   /** The poller sends acks in its view polls; the registrar posts them otherwise. */
@@ -447,6 +473,7 @@ public final class ControlLoop {
     final LongAdder registrations = new LongAdder();
     final LongAdder heartbeats = new LongAdder();
     final LongAdder acksInPolls = new LongAdder();
+    final LongAdder repollsSpread = new LongAdder();
     final LongAdder registryFailures = new LongAdder();
     final LongAdder retryAfterHonoured = new LongAdder();
     final LongAdder outages = new LongAdder();
@@ -461,6 +488,7 @@ public final class ControlLoop {
       m.put("registrations", registrations.sum());
       m.put("heartbeats", heartbeats.sum());
       m.put("acksInPolls", acksInPolls.sum());
+      m.put("repollsSpread", repollsSpread.sum());
       m.put("registryFailures", registryFailures.sum());
       m.put("retryAfterHonoured", retryAfterHonoured.sum());
       m.put("outages", outages.sum());

@@ -8,9 +8,11 @@ import java.util.Map;
 
 /**
  * How long one change took to reach every agent it affects: from just before the change was made
- * to the moment each affected agent's control loop delivered a snapshot carrying it.
+ * to the moment each affected agent's control loop delivered a snapshot carrying it; and, for the
+ * share that is the control plane's, from the change to its last answer carrying it written
+ * ({@code controlMs}, the worst repetition; -1 when unknown).
  */
-record Propagation(String what, int affected, int reached, double p50Ms, double p99Ms, double maxMs) {
+record Propagation(String what, int affected, int reached, double p50Ms, double p99Ms, double maxMs, long controlMs) {
 
   static Propagation of(String what, long startNanos, List<SimulatedAgent.Watch> watches) {
     List<Long> arrived = new ArrayList<>();
@@ -21,14 +23,14 @@ record Propagation(String what, int affected, int reached, double p50Ms, double 
     }
     long[] sorted = arrived.stream().mapToLong(Long::longValue).sorted().toArray();
     return new Propagation(
-        what, watches.size(), sorted.length, percentile(sorted, 50), percentile(sorted, 99), percentile(sorted, 100));
+        what, watches.size(), sorted.length, percentile(sorted, 50), percentile(sorted, 99), percentile(sorted, 100), -1);
   }
 
   /** Merges repetitions of one kind of change: percentiles over every agent of every repetition. */
-  static Propagation merge(String what, List<Long> latenciesNanos, int affected) {
+  static Propagation merge(String what, List<Long> latenciesNanos, int affected, long controlMs) {
     long[] sorted = latenciesNanos.stream().mapToLong(Long::longValue).sorted().toArray();
     return new Propagation(
-        what, affected, sorted.length, percentile(sorted, 50), percentile(sorted, 99), percentile(sorted, 100));
+        what, affected, sorted.length, percentile(sorted, 50), percentile(sorted, 99), percentile(sorted, 100), controlMs);
   }
 
   /** Nearest-rank percentile, in milliseconds; NaN for no samples. */
@@ -48,6 +50,7 @@ record Propagation(String what, int affected, int reached, double p50Ms, double 
     m.put("p50Ms", round(p50Ms));
     m.put("p99Ms", round(p99Ms));
     m.put("maxMs", round(maxMs));
+    m.put("controlPlaneLastAnswerMs", controlMs);
     return m;
   }
 

@@ -69,6 +69,7 @@ final class Report {
       m.put("controlLoadAtEnd", r.load());
       m.put("controlLoadWhenRampedUp", r.rampLoad());
       m.put("acksCarriedByPolls", r.acksInPolls());
+      m.put("repollsSpread", r.repollsSpread());
       m.put("machineLoadAverageAtStart", r.loadAverageAtStart());
       sizes.add(m);
     }
@@ -109,6 +110,9 @@ final class Report {
         } else {
           md.append(" (").append(p.affected()).append(" agents)");
         }
+        if (p.controlMs() >= 0) {
+          md.append("; the control plane's last answer written ").append(p.controlMs()).append(" ms after the change");
+        }
         md.append(" |");
       }
       md.append('\n');
@@ -131,6 +135,7 @@ final class Report {
     row(md, results, "ramp-up: registry changes → view rebuilds (debounced)", "",
         r -> String.format(Locale.ROOT, "%,d → %,d", number(r.rampLoad(), "registryChanges"), number(r.rampLoad(), "rebuilds")));
     row(md, results, "acks carried by view polls (no `POST /v1/ack`), whole run", "", r -> String.format(Locale.ROOT, "%,d", r.acksInPolls()));
+    row(md, results, "next polls spread by `X-Inmesh-Repoll-Within` (a large answer wave), whole run", "", r -> String.format(Locale.ROOT, "%,d", r.repollsSpread()));
     row(md, results, "agents that registered more than once (a registration retried, or expired while live)", "0", r -> Long.toString(r.reregistered()));
     row(md, results, "SIGTERM", "saves registry, exits", ScaleRun.Result::sigterm);
     row(md, results, "machine load average (1/5/15 min) before the ramp-up", "",

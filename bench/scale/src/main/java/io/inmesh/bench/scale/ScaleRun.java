@@ -51,7 +51,7 @@ final class ScaleRun {
       int agents, int services, int calls, double convergeSeconds, double steadyCores, ProcStats control,
       ProcStats simulator, long failedPollsSteady, long failedPollsTotal, long shed, List<Propagation> changes,
       String sigterm, Map<String, Object> load, long reregistered, String loadAverage, Map<String, Object> rampLoad,
-      long acksInPolls, String loadAverageAtStart) {}
+      long acksInPolls, String loadAverageAtStart, long repollsSpread) {}
 
   private static final Duration CHANGE_BOUND = Duration.ofSeconds(60);
 
@@ -161,12 +161,13 @@ final class ScaleRun {
     Map<String, Object> load = load();
     long failedTotal = failures();
     long acksInPolls = fleet.stream().mapToLong(a -> ((Number) a.loop.stats().get("acksInPolls")).longValue()).sum();
+    long repollsSpread = fleet.stream().mapToLong(a -> ((Number) a.loop.stats().get("repollsSpread")).longValue()).sum();
     String sigterm = sigterm(work.resolve("data").resolve("registry.json"));
     say("SIGTERM: " + sigterm);
     stopFleet(threads);
     return new Result(agents, services, o.calls, converge, cores, peakOf(after, peak), simulator, failedSteady,
         failedTotal, ((Number) load.get("shed")).longValue(), changes, sigterm, load, reregistered, loadAverage, rampLoad,
-        acksInPolls, loadAverageAtStart);
+        acksInPolls, loadAverageAtStart, repollsSpread);
   }
 
   /** Stops every simulated agent, so none of them talks to the next size's control plane. */
@@ -204,10 +205,11 @@ final class ScaleRun {
     Timed make(int rep) throws Exception;
   }
 
-  record Timed(long startNanos, List<SimulatedAgent.Watch> watches) {}
+  record Timed(long startNanos, long startEpochMillis, List<SimulatedAgent.Watch> watches) {}
 
   private Propagation repeat(String what, Change change) throws Exception {
     List<Long> all = new ArrayList<>();
+    long controlMs = -1;
     int affected = 0;
     for (int rep = 1; rep <= o.reps; rep++) {
       Timed t = change.make(rep);
@@ -222,8 +224,15 @@ final class ScaleRun {
         }
       }
       ScaleMain.sleep(3000); // acks and the registry save settle before the next change
+      Map<?, ?> wave = (Map<?, ?>) load().get("lastAnswerWave");
+      long ended = wave == null ? 0 : ((Number) wave.get("endedEpochMillis")).longValue();
+      if (ended > 0) {
+        controlMs = Math.max(controlMs, ended - t.startEpochMillis());
+      }
+      say(what + ", repetition " + rep + ": the control plane's last answer of it written "
+          + (ended > 0 ? (ended - t.startEpochMillis()) + " ms" : "(unknown)") + " after the change (" + wave + ")");
     }
-    return Propagation.merge(what, all, affected);
+    return Propagation.merge(what, all, affected, controlMs);
   }
 
   private Timed namespaceEdit(int rep) {
@@ -232,9 +241,10 @@ final class ScaleRun {
     for (SimulatedAgent a : fleet) {
       watches.add(a.watch(marker));
     }
+    long startEpoch = System.currentTimeMillis();
     long start = System.nanoTime();
     post("/v1/policy?file=mesh.yaml", CallGraph.peerAuthentication(marker));
-    return new Timed(start, watches);
+    return new Timed(start, startEpoch, watches);
   }
 
   private Timed virtualServiceEdit(int target, int rep) {
@@ -246,9 +256,10 @@ final class ScaleRun {
       }
     }
     String body = graph.routes(target, marker);
+    long startEpoch = System.currentTimeMillis();
     long start = System.nanoTime();
     post("/v1/policy?file=routes.yaml", body);
-    return new Timed(start, watches);
+    return new Timed(start, startEpoch, watches);
   }
 
   private Timed newEndpoint(int target, int rep, Path work, ThreadFactory threads) {
@@ -260,10 +271,11 @@ final class ScaleRun {
       }
     }
     SimulatedAgent joining = new SimulatedAgent(target, address, base, work.resolve("cache"), threads);
+    long startEpoch = System.currentTimeMillis();
     long start = System.nanoTime();
     joining.start();
     fleet.add(joining);
-    return new Timed(start, watches);
+    return new Timed(start, startEpoch, watches);
   }
 
   /** The service with the most callers (rank 0), the next (rank 1), ...: the widest change of its kind. */

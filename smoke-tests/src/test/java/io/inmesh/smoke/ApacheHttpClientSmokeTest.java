@@ -43,6 +43,7 @@ import org.junit.jupiter.api.Timeout;
  * RestTemplate over HttpComponentsClientHttpRequestFactory; and HttpClient 4.5) calls {@code http://usuario-service/...},
  * whose subsets v1 and v2 have two endpoints each, although Apache pools connections by host.
  */
+@Shows(feature = "suite", value = {"apache5", "apache5-async", "apache4"})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
@@ -115,6 +116,7 @@ class ApacheHttpClientSmokeTest {
   }
 
   /** Issue 14's done-when: the seed's canary, 100 calls per header value, two endpoints per subset, every Apache client. */
+  @Shows(feature = "canary", value = {"apache5", "apache5-async", "apache4"})
   @Test
   @Order(1)
   void seedCanary_hundredCallsPerHeaderValue_canaryTrueToV2AndTheRestToV1_twoEndpointsOfASubsetShareTheCalls() {

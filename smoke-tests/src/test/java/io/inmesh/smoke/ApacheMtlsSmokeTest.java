@@ -50,6 +50,7 @@ import org.junit.jupiter.api.Timeout;
  * identity where the caller must expect the one the registry vouches for; plain text would be served
  * on that port, so a call sent in plain text instead would be seen.
  */
+@Shows(feature = "mtls", value = {"apache5", "apache5-async", "apache4"})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 300, unit = TimeUnit.SECONDS)

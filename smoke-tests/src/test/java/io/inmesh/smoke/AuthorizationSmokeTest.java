@@ -44,6 +44,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * profile"): its workloads run with INMESH_PROFILE=traced, the embedded OpenTelemetry agent hosting
  * inmesh; the rest of the suite runs in the default profile, mesh.
  */
+@Shows(feature = "inbound", value = {"jdk-server", "tomcat"})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
 class AuthorizationSmokeTest {

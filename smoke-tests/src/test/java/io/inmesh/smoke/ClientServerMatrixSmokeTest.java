@@ -79,26 +79,26 @@ class ClientServerMatrixSmokeTest {
   /** {@code -Dinmesh.matrix.update=true}: write this run's matrix into the README (then review and commit it). */
   static final boolean UPDATE_README = Boolean.getBoolean("inmesh.matrix.update");
 
-  /** A client: its name at the caller, its row label, and which caller JVM holds it. */
-  record Client(String name, String label, String caller) {}
+  /** A client: its name at the caller, its row label, which caller JVM holds it, and its row of the support table. */
+  record Client(String name, String label, String caller, String library) {}
 
   static final List<Client> CLIENTS = List.of(
-      new Client("jdk", "JDK `HttpClient` (default: HTTP/2 preferred)", CALLER),
-      new Client("jdk-http1", "JDK `HttpClient` (HTTP/1.1)", CALLER),
-      new Client("huc", "`HttpURLConnection`", CALLER),
-      new Client("okhttp4", "OkHttp 4.12", CALLER),
-      new Client("okhttp5", "OkHttp 5", CALLER_OKHTTP5),
-      new Client("apache5", "Apache HttpClient 5 classic", CALLER),
-      new Client("apache5-async", "Apache HttpClient 5 async", CALLER),
-      new Client("apache4", "Apache HttpClient 4.5", CALLER),
-      new Client("reactor-netty", "Reactor Netty `HttpClient`", CALLER),
-      new Client("webclient", "Spring `WebClient` (Reactor Netty)", CALLER),
-      new Client("jetty", "Jetty `HttpClient` 12", CALLER),
-      new Client("feign", "OpenFeign (default client)", CALLER),
-      new Client("feign-okhttp", "OpenFeign (`feign-okhttp`)", CALLER));
+      new Client("jdk", "JDK `HttpClient` (default: HTTP/2 preferred)", CALLER, "jdk"),
+      new Client("jdk-http1", "JDK `HttpClient` (HTTP/1.1)", CALLER, "jdk"),
+      new Client("huc", "`HttpURLConnection`", CALLER, "huc"),
+      new Client("okhttp4", "OkHttp 4.12", CALLER, "okhttp4"),
+      new Client("okhttp5", "OkHttp 5", CALLER_OKHTTP5, "okhttp5"),
+      new Client("apache5", "Apache HttpClient 5 classic", CALLER, "apache5"),
+      new Client("apache5-async", "Apache HttpClient 5 async", CALLER, "apache5-async"),
+      new Client("apache4", "Apache HttpClient 4.5", CALLER, "apache4"),
+      new Client("reactor-netty", "Reactor Netty `HttpClient`", CALLER, "reactor-netty"),
+      new Client("webclient", "Spring `WebClient` (Reactor Netty)", CALLER, "webclient"),
+      new Client("jetty", "Jetty `HttpClient` 12", CALLER, "jetty-client"),
+      new Client("feign", "OpenFeign (default client)", CALLER, "feign"),
+      new Client("feign-okhttp", "OpenFeign (`feign-okhttp`)", CALLER, "feign"));
 
   /** A server library: its column label, the port it serves on, the workloads that run it (v1, v1, v2, v2), what its output says once it listens on the library it should. */
-  record Server(String label, int port, List<String> addresses, String runs) {
+  record Server(String label, int port, List<String> addresses, String runs, String library) {
     List<String> subset(String version) {
       return version.equals("v1") ? addresses.subList(0, 2) : addresses.subList(2, 4);
     }
@@ -110,12 +110,12 @@ class ClientServerMatrixSmokeTest {
   static final List<String> TOMCAT9 = List.of("127.0.39.21", "127.0.39.22", "127.0.39.23", "127.0.39.24");
 
   static final List<Server> SERVERS = List.of(
-      new Server("JDK `HttpServer`", 8081, MOST, "task backend"),
-      new Server("Tomcat 11", 8082, MOST, "tomcat 11.0."),
-      new Server("Tomcat 9", 8083, TOMCAT9, "tomcat 9.0."),
-      new Server("Jetty 12", 8084, MOST, "jetty server listening"),
-      new Server("Undertow 2.3", 8085, MOST, "undertow server listening"),
-      new Server("Reactor Netty `HttpServer`", 8086, MOST, "reactor netty server 1.2."));
+      new Server("JDK `HttpServer`", 8081, MOST, "task backend", "jdk-server"),
+      new Server("Tomcat 11", 8082, MOST, "tomcat 11.0.", "tomcat"),
+      new Server("Tomcat 9", 8083, TOMCAT9, "tomcat 9.0.", "tomcat9"),
+      new Server("Jetty 12", 8084, MOST, "jetty server listening", "jetty-server"),
+      new Server("Undertow 2.3", 8085, MOST, "undertow server listening", "undertow"),
+      new Server("Reactor Netty `HttpServer`", 8086, MOST, "reactor netty server 1.2.", "rn-server"));
 
   static final String SERVICE = "usuario-service";
 
@@ -267,6 +267,7 @@ class ClientServerMatrixSmokeTest {
       cellPool.shutdownNow();
     }
     table = table();
+    recordSupport();
     Path target = Smoke.ROOT.resolve("smoke-tests/target");
     Files.writeString(target.resolve("matrix.md"), table);
     Files.writeString(target.resolve("matrix-" + Smoke.LABEL + ".md"), table);
@@ -285,6 +286,17 @@ class ClientServerMatrixSmokeTest {
       }
     }
     assertThat(undocumented).as("cells that failed and that the README's matrix does not show failing (logs: " + logs + ")").isEmpty();
+  }
+
+  /** Each client's and each server's row of the support table: the matrix passed when every cell of its row (column) did. */
+  private void recordSupport() {
+    String source = getClass().getSimpleName() + "#everyClientToEveryServer_seedCanary";
+    for (Client c : CLIENTS) {
+      SupportRecorder.record("matrix", c.library(), SERVERS.stream().allMatch(s -> "".equals(cells.get(key(c, s)))), source + " " + c.name());
+    }
+    for (Server s : SERVERS) {
+      SupportRecorder.record("matrix", s.library(), CLIENTS.stream().allMatch(c -> "".equals(cells.get(key(c, s)))), source + " " + s.label());
+    }
   }
 
   /**
@@ -384,20 +396,11 @@ class ClientServerMatrixSmokeTest {
     return sb.append('\n').toString();
   }
 
-  static Path readme() {
-    return Smoke.ROOT.resolve("README.md");
-  }
+  static final ReadmeBlock BLOCK = new ReadmeBlock(BEGIN, END);
 
   /** The README's matrix between the markers ("" when the markers are missing), stripped. */
   static String readmeBlock() {
-    try {
-      String text = Files.readString(readme(), StandardCharsets.UTF_8);
-      int b = text.indexOf(BEGIN);
-      int e = text.indexOf(END);
-      return b < 0 || e < b ? "" : text.substring(b + BEGIN.length(), e).strip();
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
+    return BLOCK.read();
   }
 
   /** "client|server" → the README's cell text, for the cells it shows failing. */
@@ -421,10 +424,6 @@ class ClientServerMatrixSmokeTest {
   }
 
   static void writeReadme(String table) throws IOException {
-    String text = Files.readString(readme(), StandardCharsets.UTF_8);
-    int b = text.indexOf(BEGIN);
-    int e = text.indexOf(END);
-    assertThat(b >= 0 && e > b).as("README.md has the markers " + BEGIN + " and " + END).isTrue();
-    Files.writeString(readme(), text.substring(0, b + BEGIN.length()) + "\n" + table + text.substring(e), StandardCharsets.UTF_8);
+    BLOCK.write(table);
   }
 }

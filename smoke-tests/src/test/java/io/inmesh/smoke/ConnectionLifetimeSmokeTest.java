@@ -43,6 +43,7 @@ import org.junit.jupiter.api.Timeout;
  * assertion reads a clock: the idle and duration cases pause the calls well past the limit, and
  * count connections.
  */
+@Shows(feature = "suite", value = {"jdk", "huc"})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 300, unit = TimeUnit.SECONDS)

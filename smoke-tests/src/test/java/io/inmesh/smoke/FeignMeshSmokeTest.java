@@ -46,6 +46,7 @@ import org.junit.jupiter.api.Timeout;
  *       sees the application's attempts, not their product with the route's retries.
  * </ul>
  */
+@Shows(feature = "suite", value = {"feign"})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
@@ -180,6 +181,7 @@ class FeignMeshSmokeTest {
    * header keeps the logical name, and the caller's mesh took exactly one decision (one call, one
    * attempt) per Feign call: the layered client is routed once, by the client below Feign.
    */
+  @Shows(feature = "canary", value = {"feign"})
   @Test
   @Order(1)
   void feignOverEachClient_seedCanary_oneMeshDecisionPerCall() {
@@ -229,6 +231,7 @@ class FeignMeshSmokeTest {
    * after, still gets the mesh's retries: the scopes end with each execution.
    * https://istio.io/latest/docs/concepts/traffic-management/#retries
    */
+  @Shows(feature = "app-retry", value = {"feign-retryer", "spring-retry", "reactor-retry"})
   @Test
   @Order(2)
   void applicationRetries_theMeshDoesNotMultiplyAttempts() {

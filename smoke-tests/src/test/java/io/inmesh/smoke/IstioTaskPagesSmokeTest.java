@@ -51,6 +51,7 @@ import org.junit.jupiter.api.Timeout;
  * a clock: a delay or a timeout shows as which of two client timeouts fires, or which of two calls
  * completes first, never as a duration.
  */
+@Shows(feature = "istio-tasks", value = {"jdk", "huc", "okhttp4", "okhttp5", "apache5", "apache5-async", "apache4", "webclient", "reactor-netty", "jetty-client", "feign"})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 420, unit = TimeUnit.SECONDS)

@@ -37,6 +37,7 @@ import org.junit.jupiter.api.Timeout;
  * profile"): its workloads run with INMESH_PROFILE=traced, the embedded OpenTelemetry agent hosting
  * inmesh; the rest of the suite runs in the default profile, mesh.
  */
+@Shows(feature = "suite", value = {"jdk", "huc"})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
@@ -122,6 +123,7 @@ class JdkMeshSmokeTest {
     return getJson("http://" + adminAddress + ":15000/config_dump").path("snapshot").path("version").asText();
   }
 
+  @Shows(feature = "registration", value = {"jdk-server"})
   @Test
   @Order(1)
   void agentsRegisterBoundAddressesAndEveryListenerButNeverTheirOwnPorts() {
@@ -135,6 +137,7 @@ class JdkMeshSmokeTest {
     assertThat(agents.path("agents")).hasSize(4);
   }
 
+  @Shows(feature = "canary", value = {"jdk", "huc"})
   @Test
   @Order(2)
   void canaryHeaderAlwaysReachesV2AndEverythingElseV1_everyClientEveryHostSpelling() {

@@ -45,6 +45,7 @@ import org.junit.jupiter.api.Timeout;
  * {@code send(listener)} ({@code jetty-async}). A second caller whose agent never gets a snapshot
  * shows the start-up wait holds no thread.
  */
+@Shows(feature = "suite", value = {"jetty-client"})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
@@ -129,6 +130,7 @@ class JettyClientMeshSmokeTest {
    * (the endpoint is picked per attempt), the Host header and the request the application's listener
    * gets back keep the logical name, and each call is one request upstream.
    */
+  @Shows(feature = "canary", value = {"jetty-client"})
   @Test
   @Order(1)
   void byName_seedCanary_trueToV2TheRestToV1_bothEndpointsOfEachSubsetShareTheCalls() {

@@ -43,6 +43,7 @@ import org.junit.jupiter.api.Timeout;
  * {@code send(listener)}) and JDK {@code HttpClient} are both meshed. The test JVM (no agent) and
  * {@code curl} are the clients outside the mesh.
  */
+@Shows(feature = "mtls", value = {"jetty-client", "jetty-server"})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
@@ -222,6 +223,7 @@ class JettyMtlsSmokeTest {
   }
 
   /** {@code principals} is the peer identity of mTLS on Jetty as on the JDK server and Tomcat; a forged XFCC grants nothing. */
+  @Shows(feature = "inbound", value = {"jetty-server"})
   @Test
   @Order(4)
   void authorizationSeesThePeersPrincipal_sourcePrincipals() {

@@ -66,6 +66,7 @@ class JettyServerMeshSmokeTest {
   }
 
   /** The connector's bound address and port reach the control plane and come back in the snapshot. */
+  @Shows(feature = "registration", value = {"jetty-server"})
   @Test
   @Order(1)
   void theServerConnectorIsRegistered() {
@@ -83,6 +84,7 @@ class JettyServerMeshSmokeTest {
    * {@code X-Forwarded-Client-Cert} a client sent never does (Istio sanitizes it).
    * https://istio.io/latest/docs/reference/config/security/authorization-policy/
    */
+  @Shows(feature = "inbound", value = {"jetty-server"})
   @Test
   @Order(2)
   void theInboundStage_denyAnswers403BeforeTheHandler_aClientsXfccIsStripped() throws Exception {

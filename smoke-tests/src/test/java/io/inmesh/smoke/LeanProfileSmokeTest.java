@@ -36,6 +36,7 @@ import org.junit.jupiter.api.Timeout;
  * AuthorizationPolicy DENY action and its 403 {@code RBAC: access denied}
  * (https://istio.io/latest/docs/reference/config/security/authorization-policy/).
  */
+@Shows(feature = "mesh-profile", value = {"jdk", "huc", "jdk-server"})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 240, unit = TimeUnit.SECONDS)

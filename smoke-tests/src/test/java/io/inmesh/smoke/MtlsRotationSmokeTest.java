@@ -43,6 +43,7 @@ import org.junit.jupiter.api.Timeout;
  *
  * <p>Loopback addresses 127.0.35.1–19.
  */
+@Shows(feature = "mtls", value = {"jdk", "jdk-server"})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 300, unit = TimeUnit.SECONDS)

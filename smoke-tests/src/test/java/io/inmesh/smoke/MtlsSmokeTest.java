@@ -54,6 +54,7 @@ import org.junit.jupiter.api.Timeout;
  * an unmodified JDK HttpClient caller whose URLs stay {@code http://}. The test JVM (no agent) and
  * {@code curl} play the clients outside the mesh.
  */
+@Shows(feature = "mtls", value = {"jdk", "huc", "jdk-server"})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 600, unit = TimeUnit.SECONDS)

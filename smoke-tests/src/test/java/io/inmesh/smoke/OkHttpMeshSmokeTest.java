@@ -45,6 +45,7 @@ import org.junit.jupiter.api.Timeout;
  * The Istio task pages (routing, shifting, faults, timeouts, retries, circuit breaking, mirroring)
  * run through OkHttp in {@link IstioTaskPagesSmokeTest}; this class shows what is OkHttp's own.
  */
+@Shows(feature = "suite", value = {"okhttp4", "okhttp5"})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
@@ -135,6 +136,7 @@ class OkHttpMeshSmokeTest {
    * connections by host, the Host header and {@code response.request()} keep the logical name, and
    * each call is one request upstream (one mesh decision, one attempt).
    */
+  @Shows(feature = "canary", value = {"okhttp4", "okhttp5"})
   @Test
   @Order(1)
   void seedCanary_hundredCallsPerHeaderValue_trueToV2TheRestToV1_bothEndpointsOfEachSubset() {

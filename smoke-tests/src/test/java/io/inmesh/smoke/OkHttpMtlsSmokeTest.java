@@ -39,6 +39,7 @@ import org.junit.jupiter.api.Timeout;
  * unmodified echo backend whose port 8080 is STRICT and 8081 DISABLE; the test JVM plays a host
  * outside the mesh.
  */
+@Shows(feature = "mtls", value = {"okhttp4", "okhttp5"})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 300, unit = TimeUnit.SECONDS)

@@ -43,6 +43,7 @@ import org.junit.jupiter.api.Timeout;
  *
  * <p>The Istio task pages run through the same two clients in {@link IstioTaskPagesSmokeTest}.
  */
+@Shows(feature = "suite", value = {"reactor-netty", "webclient"})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 420, unit = TimeUnit.SECONDS)
@@ -145,6 +146,7 @@ class ReactorNettyMeshSmokeTest {
    * The seed's canary VirtualService, verbatim (a lone destination gets 100% whatever its weight:
    * https://istio.io/latest/docs/reference/config/networking/virtual-service/#HTTPRouteDestination).
    */
+  @Shows(feature = "canary", value = {"reactor-netty", "webclient"})
   @Test
   @Order(2)
   void seedCanary_100CallsPerHeaderValue_xCanaryTrueToV2AndTheRestToV1_twoEndpointsEachShareTheCalls_oneDecisionPerCall_onReactorNetty12And13() {

@@ -51,6 +51,7 @@ import org.junit.jupiter.api.Timeout;
  * 8080 STRICT (the mesh-wide policy), 8081 DISABLE and 8082 PERMISSIVE (its {@code portLevelMtls})
  * — and a plain HttpServer in this JVM as the non-mesh host.
  */
+@Shows(feature = "mtls", value = {"reactor-netty", "webclient"})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 300, unit = TimeUnit.SECONDS)

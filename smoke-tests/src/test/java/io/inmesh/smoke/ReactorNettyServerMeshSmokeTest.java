@@ -161,6 +161,7 @@ class ReactorNettyServerMeshSmokeTest {
   // ---- registration --------------------------------------------------------------------------------
 
   /** Every bound server's address and port reach the control plane and come back in another agent's snapshot; the right library line runs. */
+  @Shows(feature = "registration", value = {"rn-server"})
   @Test
   @Order(1)
   void everyBoundServerIsRegistered() {
@@ -180,6 +181,7 @@ class ReactorNettyServerMeshSmokeTest {
    * {@code X-Forwarded-Client-Cert}, as the sidecar sets it, even when the caller forged one) and a
    * plain client outside the mesh (whose own {@code X-Forwarded-Client-Cert} never reaches it).
    */
+  @Shows(feature = "mtls", value = {"rn-server"})
   @Test
   @Order(2)
   void permissiveServesMtlsAndPlainTextOnOnePort_aClientsXfccNeverReachesTheApp() throws Exception {
@@ -240,6 +242,7 @@ class ReactorNettyServerMeshSmokeTest {
    * A DENY answers 403 {@code RBAC: access denied} before the application's handler runs (its count
    * does not move), over plain text and over mTLS; other paths reach the handler.
    */
+  @Shows(feature = "inbound", value = {"rn-server"})
   @Test
   @Order(3)
   void denyAnswers403BeforeTheHandler_allowedPathsReachIt() {
@@ -287,6 +290,7 @@ class ReactorNettyServerMeshSmokeTest {
   // ---- deregistration ------------------------------------------------------------------------------
 
   /** {@code dispose()} of one server deregisters its port; the other server stays registered. */
+  @Shows(feature = "registration", value = {"rn-server"})
   @Test
   @Order(4)
   void aDisposedServerIsDeregistered() {
@@ -309,6 +313,7 @@ class ReactorNettyServerMeshSmokeTest {
    * alive across the switch); the meshed caller goes on over mTLS, and an ALLOW on its principal lets it
    * through (https://istio.io/latest/docs/reference/config/security/authorization-policy/#Source).
    */
+  @Shows(feature = "mtls", value = {"rn-server"})
   @Test
   @Order(5)
   void strictRefusesPlainTextAtTheConnection_theMeshedCallerGoesOnOverMtls() throws Exception {

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Timeout;
  * The probe (apps/RetryScopeProbeApp) prints what it saw; two JVMs (advice inlined, and called
  * through invokedynamic as the upstream agent is moving to) serve every assertion.
  */
+@Shows(feature = "app-retry", value = {"resilience4j"})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class Resilience4jRetryScopeSmokeTest {

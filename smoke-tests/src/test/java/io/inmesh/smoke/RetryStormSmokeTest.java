@@ -54,6 +54,7 @@ import org.junit.jupiter.api.Timeout;
  * profile"): its workloads run with INMESH_PROFILE=traced, the embedded OpenTelemetry agent hosting
  * inmesh; the rest of the suite runs in the default profile, mesh.
  */
+@Shows(feature = "app-retry", value = {"resilience4j"})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 420, unit = TimeUnit.SECONDS)

@@ -205,6 +205,7 @@ class SpringBootLinesSmokeTest {
    * its subset, and runs the inbound stage before the application (Istio's sidecar drops a client's own
    * X-Forwarded-Client-Cert the same way: https://istio.io/latest/docs/ops/configuration/traffic-management/network-topologies/).
    */
+  @Shows(feature = "boot", value = {"tomcat", "jetty-server", "rn-server"})
   @Test
   void everyServerOfBothBootLinesRegistersAndAnswers() {
     String endpoints = Smoke.get("http://" + CP + "/v1/endpoints");
@@ -232,6 +233,7 @@ class SpringBootLinesSmokeTest {
    * layered (RestTemplate/RestClient over Reactor Netty, Jetty or Apache; Spring Cloud LoadBalancer over
    * HttpURLConnection or WebClient).
    */
+  @Shows(feature = "boot", value = {"jdk", "huc", "apache5", "apache5-async", "reactor-netty", "webclient", "jetty-client", "spring-cloud-lb"})
   @Test
   void everyClientOnBothBootLinesRoutesTheSeedCanaryToBothEndpointsOfItsSubset() {
     // the two Boot lines at once (each its own pedido, counters and calls; the usuarios are shared)

@@ -128,6 +128,7 @@ class SpringBootSmokeTest {
    * They step aside, so each call gets exactly one mesh decision, taken by the client below
    * (HttpURLConnection, Reactor Netty): pedido's routed counter grows by one per call.
    */
+  @Shows(feature = "canary", value = {"spring-cloud-lb"})
   @Test
   void loadBalancedRestTemplateAndWebClientStepAsideOnAMeshNameAndRouteTheSeedCanaryExactly() throws Exception {
     for (String client : List.of("lb-rest-template", "lb-web-client")) {
@@ -153,6 +154,7 @@ class SpringBootSmokeTest {
    * it, "No instances available" (the error a mesh name got before this module; shown on another
    * name because the module can't be switched off in this fleet's JVM).
    */
+  @Shows(feature = "suite", value = {"spring-cloud-lb"})
   @Test
   void namesTheMeshDoesNotRouteKeepSpringCloudLoadBalancerBehaviour() throws Exception {
     long before = pedidoRouted();
@@ -168,6 +170,7 @@ class SpringBootSmokeTest {
     assertThat(pedidoRouted() - before).as("no mesh decision for names the mesh does not route").isZero();
   }
 
+  @Shows(feature = "registration", value = {"tomcat"})
   @Test
   void tomcatRegistersTheConnectorAndEverySpringClientFollowsTheCanaryRule() {
     String endpoints = Smoke.get("http://" + CP + "/v1/endpoints");

@@ -79,6 +79,7 @@ import org.junit.jupiter.api.Timeout;
  *
  * <p>Loopback addresses 127.0.35.21–39 (the JDK caller, the servers) and 127.0.37.22 (the libraries' caller).
  */
+@Shows(feature = "origination", value = {"jdk", "huc", "okhttp4", "okhttp5", "apache5", "apache5-async", "apache4", "reactor-netty", "webclient", "jetty-client"})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 300, unit = TimeUnit.SECONDS)

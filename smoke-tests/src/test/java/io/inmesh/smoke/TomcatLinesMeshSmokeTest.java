@@ -170,6 +170,7 @@ class TomcatLinesMeshSmokeTest {
     return "";
   }
 
+  @Shows(feature = "registration", value = {"tomcat", "tomcat9"})
   @Test
   @Order(1)
   void everyConnectorIsRegistered_eachLineSeesTheOthersThreePorts() {
@@ -185,6 +186,7 @@ class TomcatLinesMeshSmokeTest {
    * {@code X-Forwarded-Client-Cert} a client sent never does.
    * https://istio.io/latest/docs/reference/config/security/authorization-policy/
    */
+  @Shows(feature = "inbound", value = {"tomcat", "tomcat9"})
   @Test
   @Order(2)
   void theInboundStage_denyAnswers403BeforeTheServlet_allowReachesIt_aClientsXfccIsStripped() {
@@ -209,6 +211,7 @@ class TomcatLinesMeshSmokeTest {
    * {@code X-Forwarded-Client-Cert}, as Istio's sidecar sets it; a DENY holds over mTLS too.
    * https://istio.io/latest/docs/reference/config/security/peer_authentication/
    */
+  @Shows(feature = "mtls", value = {"tomcat", "tomcat9"})
   @Test
   @Order(3)
   void strictRefusesPlainTextAtTheConnection_permissiveServesIt_theMeshedCallerGetsThroughOverMtls() throws Exception {
@@ -234,6 +237,7 @@ class TomcatLinesMeshSmokeTest {
   }
 
   /** Stopping one connector (Tomcat's {@code Connector.stop()}) takes its port out of the registry; the others stay. */
+  @Shows(feature = "registration", value = {"tomcat", "tomcat9"})
   @Test
   @Order(4)
   void aStoppedConnectorIsDeregistered() {

@@ -52,6 +52,7 @@ import org.junit.jupiter.api.Timeout;
  * HttpClient callers (MtlsCallerApp) with two identities. The test JVM (no agent) and {@code curl} are
  * the clients outside the mesh.
  */
+@Shows(feature = "mtls", value = {"tomcat"})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
@@ -339,6 +340,7 @@ class TomcatMtlsSmokeTest {
     assertThat(plainRequest("")).doesNotContain("HTTP/1.1");
   }
 
+  @Shows(feature = "inbound", value = {"tomcat"})
   @Test
   @Order(6)
   void authorizationPrincipalsAllowTheRightCallerAndDenyAnother_sourcePrincipals() throws Exception {

@@ -116,6 +116,7 @@ class UndertowServerMeshSmokeTest {
    * plane and comes back in the snapshot; a server the application stops is deregistered while the
    * application (and its other server) go on.
    */
+  @Shows(feature = "registration", value = {"undertow"})
   @Test
   @Order(1)
   void everyListenerIsRegistered_aStoppedServersListenerIsDeregistered() {
@@ -142,6 +143,7 @@ class UndertowServerMeshSmokeTest {
    * {@code X-Forwarded-Client-Cert} a client sent never does (Istio sanitizes it).
    * https://istio.io/latest/docs/reference/config/security/authorization-policy/
    */
+  @Shows(feature = "inbound", value = {"undertow"})
   @Test
   @Order(2)
   void theInboundStage_denyAnswers403BeforeTheHandler_allowReachesIt_aClientsXfccIsStripped() throws Exception {
@@ -211,6 +213,7 @@ class UndertowServerMeshSmokeTest {
    * plain-text client without an identity does not match.
    * https://istio.io/latest/docs/reference/config/security/peer_authentication/
    */
+  @Shows(feature = "mtls", value = {"undertow"})
   @Test
   @Order(3)
   void permissive_theMeshedCallerComesOverMtls_theAppSeesTheVerifiedXfcc_principalsReachAuthorization() throws Exception {
@@ -253,6 +256,7 @@ class UndertowServerMeshSmokeTest {
    * both a new connection and one kept alive across the change, while the meshed caller goes on over
    * mTLS; back to PERMISSIVE plain text is served again.
    */
+  @Shows(feature = "mtls", value = {"undertow"})
   @Test
   @Order(4)
   void peerAuthentication_permissiveServesPlainText_strictRefusesItAtTheConnection_mtlsGoesOn() throws Exception {

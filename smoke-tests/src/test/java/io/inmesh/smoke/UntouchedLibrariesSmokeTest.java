@@ -45,6 +45,7 @@ import org.junit.jupiter.api.Timeout;
  *       meshes, however many clients the application builds.
  * </ul>
  */
+@Shows(feature = "untouched", value = {"okhttp4", "apache5"})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 180, unit = TimeUnit.SECONDS)

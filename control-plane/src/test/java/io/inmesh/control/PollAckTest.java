@@ -26,6 +26,15 @@ class PollAckTest {
 
   @TempDir Path tmp;
 
+  /** A namespace-wide edit every agent's view carries. */
+  static final String PERMISSIVE_EDIT =
+      """
+      apiVersion: security.istio.io/v1
+      kind: PeerAuthentication
+      metadata: {name: default, namespace: default}
+      spec: {mtls: {mode: PERMISSIVE}}
+      """;
+
   @Test
   void aViewPollRecordsTheAckOrNackItCarries() throws Exception {
     try (RunningControlPlane cp = RunningControlPlane.start(Files.createDirectories(tmp.resolve("p")), tmp.resolve("d"))) {
@@ -65,14 +74,7 @@ class PollAckTest {
       eventually(Duration.ofSeconds(20), "the agent is current", () -> "current".equals(agent(cp, agent.id).get("state")));
       // a policy edit: delivered on the held poll, acked on the next one
       HttpResponse<String> edit =
-          cp.post(
-              "/v1/policy?file=mesh.yaml",
-              """
-              apiVersion: security.istio.io/v1
-              kind: PeerAuthentication
-              metadata: {name: default, namespace: default}
-              spec: {mtls: {mode: PERMISSIVE}}
-              """);
+          cp.post("/v1/policy?file=mesh.yaml", PERMISSIVE_EDIT);
       assertThat(edit.statusCode()).as(edit.body()).isEqualTo(200);
       String edited = (String) RunningControlPlane.json(edit).get("version");
       eventually(
@@ -114,14 +116,7 @@ class PollAckTest {
         eventually(Duration.ofSeconds(30), "every agent is current", () -> agents.stream().allMatch(a -> "current".equals(state(cp, a.id))));
         long before = agents.stream().mapToLong(PollAckTest::spread).sum();
         HttpResponse<String> edit =
-            cp.post(
-                "/v1/policy?file=mesh.yaml",
-                """
-                apiVersion: security.istio.io/v1
-                kind: PeerAuthentication
-                metadata: {name: default, namespace: default}
-                spec: {mtls: {mode: PERMISSIVE}}
-                """);
+            cp.post("/v1/policy?file=mesh.yaml", PERMISSIVE_EDIT);
         assertThat(edit.statusCode()).as(edit.body()).isEqualTo(200);
         eventually(
             Duration.ofSeconds(30), "every agent has the edit and acked it",

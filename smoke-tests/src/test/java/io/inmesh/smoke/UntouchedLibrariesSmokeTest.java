@@ -30,9 +30,10 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Issue 14: "a version outside a module's range is left alone and reported once, never broken". One
- * unmodified application (apps/outofrange/OutOfRangeCallerApp) with OkHttp 3.14.9 and Apache
- * HttpClient 5.0.4 on its class path (the okhttp and apache-httpclient-5 modules mesh 4.12/5.x and
- * 5.1+; the jars come from target/outofrange), started once in each profile: the mesh profile
+ * unmodified application (apps/outofrange/OutOfRangeCallerApp) with OkHttp 3.14.9, Apache
+ * HttpClient 5.0.4 and Apache HttpClient 4.2.6 on its class path (the okhttp, apache-httpclient-5
+ * and apache-httpclient-4.5 modules mesh 4.12/5.x, 5.1+ and 4.3–4.5; the jars come from
+ * target/outofrange), started once in each profile: the mesh profile
  * (inmesh's lean host) and the traced profile (the OpenTelemetry agent hosts the same modules).
  *
  * <ul>
@@ -45,7 +46,7 @@ import org.junit.jupiter.api.Timeout;
  *       meshes, however many clients the application builds.
  * </ul>
  */
-@Shows(feature = "untouched", value = {"okhttp4", "apache5"})
+@Shows(feature = "untouched", value = {"okhttp4", "apache5", "apache4"})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
@@ -58,6 +59,8 @@ class UntouchedLibrariesSmokeTest {
 
   static final String OKHTTP_WARNING =
       "[inmesh] warning: OkHttp 3.14.9 (okhttp-3.14.9.jar) is outside the versions inmesh meshes (4.12 and 5.x); it is left alone: its calls pass through unmeshed, as without the agent";
+  static final String APACHE4_WARNING =
+      "[inmesh] warning: Apache HttpClient 4.2.6 (httpclient-4.2.6.jar) is outside the versions inmesh meshes (4.3 to 4.5); it is left alone: its calls pass through unmeshed, as without the agent";
   static final String APACHE_WARNING =
       "[inmesh] warning: Apache HttpClient 5.0.4 (httpclient5-5.0.4.jar) is outside the versions inmesh meshes (5.1 and later); it is left alone: its calls pass through unmeshed, as without the agent";
 
@@ -99,7 +102,7 @@ class UntouchedLibrariesSmokeTest {
     Path dir = Smoke.ROOT.resolve("smoke-tests/target/outofrange");
     try (Stream<Path> jars = Files.list(dir)) {
       String cp = jars.filter(p -> p.toString().endsWith(".jar")).sorted().map(Path::toString).collect(Collectors.joining(File.pathSeparator));
-      assertThat(cp).as("jars in " + dir + " (smoke-tests' maven-dependency-plugin)").contains("okhttp-3.14.9.jar", "httpclient5-5.0.4.jar");
+      assertThat(cp).as("jars in " + dir + " (smoke-tests' maven-dependency-plugin)").contains("okhttp-3.14.9.jar", "httpclient5-5.0.4.jar", "httpclient-4.2.6.jar");
       int at = cmd.indexOf("-cp") + 1;
       cmd.set(at, cmd.get(at) + File.pathSeparator + cp);
     }
@@ -132,7 +135,7 @@ class UntouchedLibrariesSmokeTest {
   @Order(2)
   void outOfRangeClientsStillWorkUnmeshed() {
     for (String profile : CALLERS.keySet()) {
-      for (String client : List.of("okhttp3", "apache50")) {
+      for (String client : List.of("okhttp3", "apache50", "apache42")) {
         for (int i = 0; i < 3; i++) {
           JsonNode direct = call(profile, client, "http://" + BACKEND + ":8080/usuarios/1");
           assertThat(direct.path("status").asInt()).as(profile + " " + client + " by address " + direct + "\n" + callers.get(profile).tail(30)).isEqualTo(200);
@@ -155,8 +158,9 @@ class UntouchedLibrariesSmokeTest {
       assertThat(lines).as(c.getKey() + ": the start line names the profile").anyMatch(l -> l.startsWith("[inmesh] inmesh ") && l.contains(" profile=" + c.getKey() + " "));
       assertThat(lines.stream().filter(OKHTTP_WARNING::equals).count()).as(why).isEqualTo(1);
       assertThat(lines.stream().filter(APACHE_WARNING::equals).count()).as(why).isEqualTo(1);
+      assertThat(lines.stream().filter(APACHE4_WARNING::equals).count()).as(why).isEqualTo(1);
       assertThat(lines.stream().filter(l -> l.contains("is outside the versions inmesh meshes")).count())
-          .as(c.getKey() + ": nothing else reported (no other library of a guarded module is on the class path)").isEqualTo(2);
+          .as(c.getKey() + ": nothing else reported (no other library of a guarded module is on the class path)").isEqualTo(3);
       assertThat(lines).as(c.getKey() + ": no error of the agent's").noneMatch(l -> l.contains("[inmesh] internal error") || l.contains("could not transform"));
     }
   }

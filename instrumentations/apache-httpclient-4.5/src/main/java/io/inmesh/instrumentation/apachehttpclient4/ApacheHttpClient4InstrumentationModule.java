@@ -2,6 +2,7 @@ package io.inmesh.instrumentation.apachehttpclient4;
 
 import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.hasClassesNamed;
 
+import io.inmesh.bootstrap.UntouchedLibraries;
 import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.internal.ExperimentalInstrumentationModule;
@@ -27,10 +28,15 @@ public class ApacheHttpClient4InstrumentationModule extends InstrumentationModul
     return true;
   }
 
+  /** 4.0–4.2 (no exec chain) are left alone and said once, at WARN (issue 14; io.inmesh.bootstrap.UntouchedLibraries). */
+  private static final UntouchedLibraries.Guard UNTOUCHED =
+      UntouchedLibraries.guard("Apache HttpClient", "org.apache.http.impl.client.DefaultHttpClient", "org.apache.httpcomponents/httpclient", "4.3 to 4.5");
+
   /** Muzzle cannot run here: the exec chain (4.3+) and RequestBuilder.copy's 4.x home guard the range. */
   @Override
   public ElementMatcher.Junction<ClassLoader> classLoaderMatcher() {
-    return hasClassesNamed("org.apache.http.impl.execchain.ClientExecChain", "org.apache.http.impl.execchain.RedirectExec", "org.apache.http.client.methods.RequestBuilder");
+    return hasClassesNamed("org.apache.http.impl.execchain.ClientExecChain", "org.apache.http.impl.execchain.RedirectExec", "org.apache.http.client.methods.RequestBuilder")
+        .or(UNTOUCHED::leftAlone);
   }
 
   @Override

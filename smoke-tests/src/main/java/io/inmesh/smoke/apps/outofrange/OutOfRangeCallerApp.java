@@ -20,11 +20,11 @@ import java.util.concurrent.Executors;
 
 /**
  * An ordinary application (no inmesh code) whose class path holds client libraries older than the
- * versions inmesh meshes: OkHttp 3.14 and Apache HttpClient 5.0 (compiled against newer ones; the
+ * versions inmesh meshes: OkHttp 3.14, Apache HttpClient 5.0 and 4.2 (compiled against newer ones; the
  * calls used here have the same shape in both). It also has the JDK {@code HttpClient}, which the
  * agent meshes.
  *
- * <p>{@code GET /call?client=okhttp3|apache50|jdk&url=U}: one {@code GET U} through that client, a
+ * <p>{@code GET /call?client=okhttp3|apache50|apache42|jdk&url=U}: one {@code GET U} through that client, a
  * new client instance each time (each build goes through the library's own builder); answers
  * {@code {"client":..,"status":N,"body":..}} or {@code {"client":..,"status":0,"error":..}}.
  *
@@ -50,6 +50,7 @@ public final class OutOfRangeCallerApp {
       String[] r = switch (client) {
         case "okhttp3" -> okhttp(url);
         case "apache50" -> apache(url);
+        case "apache42" -> apache4(url);
         case "jdk" -> jdk(url);
         default -> throw new IllegalArgumentException("unknown client " + client);
       };
@@ -81,6 +82,20 @@ public final class OutOfRangeCallerApp {
         org.apache.hc.client5.http.impl.classic.CloseableHttpResponse r =
             client.execute(new org.apache.hc.client5.http.classic.methods.HttpGet(url))) {
       return new String[] {String.valueOf(r.getCode()), org.apache.hc.core5.http.io.entity.EntityUtils.toString(r.getEntity())};
+    }
+  }
+
+  /** 4.0–4.2's client (its {@code DefaultHttpClient}; 4.3's builder does not exist there). */
+  @SuppressWarnings("deprecation")
+  private static String[] apache4(String url) throws Exception {
+    // through the HttpClient interface: compiled against 4.5, DefaultHttpClient.execute would be
+    // CloseableHttpClient's (4.3+), which 4.2 does not have
+    org.apache.http.client.HttpClient client = new org.apache.http.impl.client.DefaultHttpClient();
+    try {
+      org.apache.http.HttpResponse r = client.execute(new org.apache.http.client.methods.HttpGet(url));
+      return new String[] {String.valueOf(r.getStatusLine().getStatusCode()), org.apache.http.util.EntityUtils.toString(r.getEntity())};
+    } finally {
+      client.getConnectionManager().shutdown();
     }
   }
 

@@ -38,7 +38,11 @@ public interface OutboundCall {
    */
   Attempt startAttempt();
 
-  /** Like {@link #startAttempt} but never parks a thread: the stage completes when admitted. */
+  /**
+   * Like {@link #startAttempt} but never parks a thread: the stage completes when admitted.
+   * Cancelling its {@code toCompletableFuture()} while it waits for a pool slot gives up the place
+   * in line at once (the caller gave up); it returns false when the attempt was already given.
+   */
   java.util.concurrent.CompletionStage<Attempt> startAttemptAsync();
 
   /**

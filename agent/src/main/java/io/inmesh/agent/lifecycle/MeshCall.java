@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 /**
@@ -277,13 +278,35 @@ final class MeshCall implements OutboundCall {
     }
     Pending p = (Pending) a;
     CompletableFuture<Permit> f = p.waitNanos > 0 ? p.future.orTimeout(p.waitNanos, TimeUnit.NANOSECONDS) : p.future;
-    return f.handle((permit, t) -> {
+    AtomicBoolean settled = new AtomicBoolean();
+    // Cancelling the returned future (a library whose caller gave up while the attempt waited for
+    // a pool slot) withdraws it from the line at once, as Envoy cancels a pending request when its
+    // downstream resets: left in line, it held a pending slot until a connection freed, and the
+    // next calls overflowed (503 UO). A permit granted in between is handed back.
+    CompletableFuture<Attempt> out =
+        new CompletableFuture<>() {
+          @Override
+          public boolean cancel(boolean mayInterruptIfRunning) {
+            if (!settled.compareAndSet(false, true)) {
+              return false; // already answered: the caller ends the attempt it got
+            }
+            super.cancel(mayInterruptIfRunning);
+            giveUp(p);
+            return true;
+          }
+        };
+    f.whenComplete((permit, t) -> {
+      if (!settled.compareAndSet(false, true)) {
+        return; // cancelled first: giveUp handed the permit back
+      }
       if (t != null || permit == null) {
         giveUp(p);
-        return overflow();
+        out.complete(overflow());
+      } else {
+        out.complete(routedAttempt(p.endpoint, permit));
       }
-      return routedAttempt(p.endpoint, permit);
     });
+    return out;
   }
 
   private record Pending(EndpointState endpoint, CompletableFuture<Permit> future, long waitNanos) {}

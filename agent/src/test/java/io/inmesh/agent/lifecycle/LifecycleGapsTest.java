@@ -25,6 +25,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -193,6 +195,32 @@ class LifecycleGapsTest {
     assertThat(plain.maxRequestsPerConnection()).isZero();
     assertThat(plain.maxConnectionDurationNanos()).isZero();
     assertThat(plain.connectionIdleTimeoutNanos()).isZero();
+  }
+
+  /**
+   * A caller that gives up while its attempt waits for a pool slot leaves the line at once, as
+   * Envoy cancels a pending request when its downstream resets
+   * (https://istio.io/latest/docs/tasks/traffic-management/circuit-breaking/: maxConnections 1,
+   * http1MaxPendingRequests 1): the next call waits in its place instead of overflowing (503 UO).
+   */
+  @Test
+  void cancellingAPendingAsyncAdmissionFreesItsPlaceInLine() throws Exception {
+    MeshEngine e =
+        engine(dr("cb", "{\"connectionPool\":{\"tcp\":{\"maxConnections\":1},\"http\":{\"http1MaxPendingRequests\":1}}}"), service("cb", 1));
+    Attempt holding = e.outbound(new Req("cb", "/", Map.of())).startAttemptAsync().toCompletableFuture().getNow(null);
+    assertThat(holding).as("the one connection").isNotNull();
+    assertThat(holding.address()).as("routed, not a local answer").isNotNull();
+    CompletableFuture<Attempt> gaveUp = e.outbound(new Req("cb", "/", Map.of())).startAttemptAsync().toCompletableFuture();
+    assertThat(gaveUp).as("waits for the connection").isNotDone();
+    assertThat(gaveUp.cancel(true)).as("cancelled while waiting").isTrue();
+
+    CompletableFuture<Attempt> next = e.outbound(new Req("cb", "/", Map.of())).startAttemptAsync().toCompletableFuture();
+    assertThat(next).as("waits in the cancelled one's place, not overflowed").isNotDone();
+    holding.onEnd();
+    Attempt granted = next.get(5, TimeUnit.SECONDS);
+    assertThat(granted.address()).as("the freed connection goes to the call still waiting").isNotNull();
+    assertThat(gaveUp.cancel(true)).as("a second cancel changes nothing").isFalse();
+    granted.onEnd();
   }
 
   record Limits(long max, long duration, long idle) implements Attempt {

@@ -233,14 +233,14 @@ public final class ReactorMeshCall {
 
   /**
    * Admission, then the attempt. A subscription cancelled while the admission waits for a pool slot
-   * does not cancel the engine's stage (a slot granted meanwhile would be lost): the attempt it
-   * brings is ended at once instead.
+   * cancels the engine's stage, which withdraws it from the line at once (handing back a slot
+   * granted meanwhile); an attempt the stage had already brought is ended instead.
    */
   private Mono<Connection> nextAttempt() {
     return Mono.defer(() -> {
       CompletableFuture<Attempt> admitted = call.startAttemptAsync().toCompletableFuture();
       AtomicBoolean claimed = new AtomicBoolean();
-      return Mono.fromFuture(admitted, true)
+      return Mono.fromFuture(admitted, false)
           .doOnCancel(() -> admitted.thenAccept(a -> {
             if (a != null && claimed.compareAndSet(false, true)) {
               a.onEnd();

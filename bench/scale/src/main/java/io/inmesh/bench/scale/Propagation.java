@@ -10,9 +10,13 @@ import java.util.Map;
  * How long one change took to reach every agent it affects: from just before the change was made
  * to the moment each affected agent's control loop delivered a snapshot carrying it; and, for the
  * share that is the control plane's, from the change to its last answer carrying it written
- * ({@code controlMs}, the worst repetition; -1 when unknown).
+ * ({@code controlMs}, the worst repetition; -1 when unknown); and how busy the simulator's and the
+ * control plane's cores were from the change to its last agent (cores, the busiest repetition; -1
+ * when not measured).
  */
-record Propagation(String what, int affected, int reached, double p50Ms, double p99Ms, double maxMs, long controlMs) {
+record Propagation(
+    String what, int affected, int reached, double p50Ms, double p99Ms, double maxMs, long controlMs,
+    double simulatorBusy, double controlBusy) {
 
   static Propagation of(String what, long startNanos, List<SimulatedAgent.Watch> watches) {
     List<Long> arrived = new ArrayList<>();
@@ -23,14 +27,16 @@ record Propagation(String what, int affected, int reached, double p50Ms, double 
     }
     long[] sorted = arrived.stream().mapToLong(Long::longValue).sorted().toArray();
     return new Propagation(
-        what, watches.size(), sorted.length, percentile(sorted, 50), percentile(sorted, 99), percentile(sorted, 100), -1);
+        what, watches.size(), sorted.length, percentile(sorted, 50), percentile(sorted, 99), percentile(sorted, 100), -1, -1, -1);
   }
 
   /** Merges repetitions of one kind of change: percentiles over every agent of every repetition. */
-  static Propagation merge(String what, List<Long> latenciesNanos, int affected, long controlMs) {
+  static Propagation merge(
+      String what, List<Long> latenciesNanos, int affected, long controlMs, double simulatorBusy, double controlBusy) {
     long[] sorted = latenciesNanos.stream().mapToLong(Long::longValue).sorted().toArray();
     return new Propagation(
-        what, affected, sorted.length, percentile(sorted, 50), percentile(sorted, 99), percentile(sorted, 100), controlMs);
+        what, affected, sorted.length, percentile(sorted, 50), percentile(sorted, 99), percentile(sorted, 100), controlMs,
+        simulatorBusy, controlBusy);
   }
 
   /** Nearest-rank percentile, in milliseconds; NaN for no samples. */
@@ -51,6 +57,8 @@ record Propagation(String what, int affected, int reached, double p50Ms, double 
     m.put("p99Ms", round(p99Ms));
     m.put("maxMs", round(maxMs));
     m.put("controlPlaneLastAnswerMs", controlMs);
+    m.put("simulatorCoresBusyUntilLastAgent", round(simulatorBusy * 100) / 100);
+    m.put("controlPlaneCoresBusyUntilLastAgent", round(controlBusy * 100) / 100);
     return m;
   }
 

@@ -113,6 +113,10 @@ final class Report {
         if (p.controlMs() >= 0) {
           md.append("; the control plane's last answer written ").append(p.controlMs()).append(" ms after the change");
         }
+        if (p.simulatorBusy() >= 0) {
+          md.append(String.format(Locale.ROOT, "; from the change to the last agent the simulator's core was %.0f%% busy, the control plane's %.0f%%",
+              100 * p.simulatorBusy(), 100 * p.controlBusy()));
+        }
         md.append(" |");
       }
       md.append('\n');

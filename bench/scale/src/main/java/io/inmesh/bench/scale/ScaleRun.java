@@ -211,13 +211,23 @@ final class ScaleRun {
     List<Long> all = new ArrayList<>();
     long controlMs = -1;
     int affected = 0;
+    double simulatorBusy = -1;
+    double controlBusy = -1;
+    long self = ProcessHandle.current().pid();
     for (int rep = 1; rep <= o.reps; rep++) {
+      ProcStats simBefore = ProcStats.of(self);
+      ProcStats cpBefore = ProcStats.of(control.pid());
+      long measuredFrom = System.nanoTime();
       Timed t = change.make(rep);
       affected += t.watches().size();
       long deadline = System.nanoTime() + CHANGE_BOUND.toNanos();
       while (t.watches().stream().anyMatch(w -> w.arrivedNanos == 0) && System.nanoTime() < deadline) {
-        ScaleMain.sleep(50);
+        ScaleMain.sleep(20);
       }
+      // how busy each side's core was from the change to its last agent: which one bounds the wait
+      long window = System.nanoTime() - measuredFrom;
+      simulatorBusy = Math.max(simulatorBusy, ProcStats.cores(simBefore, ProcStats.of(self), window));
+      controlBusy = Math.max(controlBusy, ProcStats.cores(cpBefore, ProcStats.of(control.pid()), window));
       for (SimulatedAgent.Watch w : t.watches()) {
         if (w.arrivedNanos != 0) {
           all.add(w.arrivedNanos - t.startNanos());
@@ -232,7 +242,7 @@ final class ScaleRun {
       say(what + ", repetition " + rep + ": the control plane's last answer of it written "
           + (ended > 0 ? (ended - t.startEpochMillis()) + " ms" : "(unknown)") + " after the change (" + wave + ")");
     }
-    return Propagation.merge(what, all, affected, controlMs);
+    return Propagation.merge(what, all, affected, controlMs, simulatorBusy, controlBusy);
   }
 
   private Timed namespaceEdit(int rep) {

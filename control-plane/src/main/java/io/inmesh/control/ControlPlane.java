@@ -446,7 +446,7 @@ public final class ControlPlane implements AutoCloseable {
   private void policyChanged(List<PolicyChange> changes) {
     views.policyChanged();
     // a policy change is one event (a file written), not a burst: views are rebuilt at once,
-    // beside the whole-mesh snapshot below
+    // before the whole-mesh snapshot below
     rebuilds.now();
     awaitViewsRebuild();
     SnapshotService.Refresh r = snapshots.refresh();

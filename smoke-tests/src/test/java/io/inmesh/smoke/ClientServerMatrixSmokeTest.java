@@ -80,21 +80,26 @@ class ClientServerMatrixSmokeTest {
   static final boolean UPDATE_README = Boolean.getBoolean("inmesh.matrix.update");
 
   /** A client: its name at the caller, its row label, which caller JVM holds it, and its row of the support table. */
-  record Client(String name, String label, String caller, String library) {}
+  record Client(String name, String label, String caller, String library) {
+    /** A client whose support-table row has its name. */
+    Client(String name, String label, String caller) {
+      this(name, label, caller, name);
+    }
+  }
 
   static final List<Client> CLIENTS = List.of(
-      new Client("jdk", "JDK `HttpClient` (default: HTTP/2 preferred)", CALLER, "jdk"),
+      new Client("jdk", "JDK `HttpClient` (default: HTTP/2 preferred)", CALLER),
       new Client("jdk-http1", "JDK `HttpClient` (HTTP/1.1)", CALLER, "jdk"),
-      new Client("huc", "`HttpURLConnection`", CALLER, "huc"),
-      new Client("okhttp4", "OkHttp 4.12", CALLER, "okhttp4"),
-      new Client("okhttp5", "OkHttp 5", CALLER_OKHTTP5, "okhttp5"),
-      new Client("apache5", "Apache HttpClient 5 classic", CALLER, "apache5"),
-      new Client("apache5-async", "Apache HttpClient 5 async", CALLER, "apache5-async"),
-      new Client("apache4", "Apache HttpClient 4.5", CALLER, "apache4"),
-      new Client("reactor-netty", "Reactor Netty `HttpClient`", CALLER, "reactor-netty"),
-      new Client("webclient", "Spring `WebClient` (Reactor Netty)", CALLER, "webclient"),
+      new Client("huc", "`HttpURLConnection`", CALLER),
+      new Client("okhttp4", "OkHttp 4.12", CALLER),
+      new Client("okhttp5", "OkHttp 5", CALLER_OKHTTP5),
+      new Client("apache5", "Apache HttpClient 5 classic", CALLER),
+      new Client("apache5-async", "Apache HttpClient 5 async", CALLER),
+      new Client("apache4", "Apache HttpClient 4.5", CALLER),
+      new Client("reactor-netty", "Reactor Netty `HttpClient`", CALLER),
+      new Client("webclient", "Spring `WebClient` (Reactor Netty)", CALLER),
       new Client("jetty", "Jetty `HttpClient` 12", CALLER, "jetty-client"),
-      new Client("feign", "OpenFeign (default client)", CALLER, "feign"),
+      new Client("feign", "OpenFeign (default client)", CALLER),
       new Client("feign-okhttp", "OpenFeign (`feign-okhttp`)", CALLER, "feign"));
 
   /** A server library: its column label, the port it serves on, the workloads that run it (v1, v1, v2, v2), what its output says once it listens on the library it should. */

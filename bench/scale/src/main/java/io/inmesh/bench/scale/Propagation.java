@@ -1,7 +1,5 @@
 package io.inmesh.bench.scale;
 
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,18 +15,6 @@ import java.util.Map;
 record Propagation(
     String what, int affected, int reached, double p50Ms, double p99Ms, double maxMs, long controlMs,
     double simulatorBusy, double controlBusy) {
-
-  static Propagation of(String what, long startNanos, List<SimulatedAgent.Watch> watches) {
-    List<Long> arrived = new ArrayList<>();
-    for (SimulatedAgent.Watch w : watches) {
-      if (w.arrivedNanos != 0) {
-        arrived.add(w.arrivedNanos - startNanos);
-      }
-    }
-    long[] sorted = arrived.stream().mapToLong(Long::longValue).sorted().toArray();
-    return new Propagation(
-        what, watches.size(), sorted.length, percentile(sorted, 50), percentile(sorted, 99), percentile(sorted, 100), -1, -1, -1);
-  }
 
   /** Merges repetitions of one kind of change: percentiles over every agent of every repetition. */
   static Propagation merge(
@@ -64,11 +50,5 @@ record Propagation(
 
   static double round(double d) {
     return Double.isNaN(d) ? -1 : Math.round(d * 10) / 10.0;
-  }
-
-  static long[] sorted(List<Long> l) {
-    long[] a = l.stream().mapToLong(Long::longValue).toArray();
-    Arrays.sort(a);
-    return a;
   }
 }

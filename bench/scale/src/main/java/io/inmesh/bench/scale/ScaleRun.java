@@ -205,7 +205,7 @@ final class ScaleRun {
     Timed make(int rep) throws Exception;
   }
 
-  record Timed(long startNanos, long startEpochMillis, List<SimulatedAgent.Watch> watches) {}
+  record Timed(long startNanos, List<SimulatedAgent.Watch> watches) {}
 
   private Propagation repeat(String what, Change change) throws Exception {
     List<Long> all = new ArrayList<>();
@@ -219,6 +219,8 @@ final class ScaleRun {
       ProcStats cpBefore = ProcStats.of(control.pid());
       long measuredFrom = System.nanoTime();
       Timed t = change.make(rep);
+      // the change's start on the wall clock, to compare with the control plane's (same machine)
+      long startEpochMillis = System.currentTimeMillis() - (System.nanoTime() - t.startNanos()) / 1_000_000;
       affected += t.watches().size();
       long deadline = System.nanoTime() + CHANGE_BOUND.toNanos();
       while (t.watches().stream().anyMatch(w -> w.arrivedNanos == 0) && System.nanoTime() < deadline) {
@@ -237,10 +239,10 @@ final class ScaleRun {
       Map<?, ?> wave = (Map<?, ?>) load().get("lastAnswerWave");
       long ended = wave == null ? 0 : ((Number) wave.get("endedEpochMillis")).longValue();
       if (ended > 0) {
-        controlMs = Math.max(controlMs, ended - t.startEpochMillis());
+        controlMs = Math.max(controlMs, ended - startEpochMillis);
       }
       say(what + ", repetition " + rep + ": the control plane's last answer of it written "
-          + (ended > 0 ? (ended - t.startEpochMillis()) + " ms" : "(unknown)") + " after the change (" + wave + ")");
+          + (ended > 0 ? (ended - startEpochMillis) + " ms" : "(unknown)") + " after the change (" + wave + ")");
     }
     return Propagation.merge(what, all, affected, controlMs, simulatorBusy, controlBusy);
   }
@@ -251,10 +253,9 @@ final class ScaleRun {
     for (SimulatedAgent a : fleet) {
       watches.add(a.watch(marker));
     }
-    long startEpoch = System.currentTimeMillis();
     long start = System.nanoTime();
     post("/v1/policy?file=mesh.yaml", CallGraph.peerAuthentication(marker));
-    return new Timed(start, startEpoch, watches);
+    return new Timed(start, watches);
   }
 
   private Timed virtualServiceEdit(int target, int rep) {
@@ -266,10 +267,9 @@ final class ScaleRun {
       }
     }
     String body = graph.routes(target, marker);
-    long startEpoch = System.currentTimeMillis();
     long start = System.nanoTime();
     post("/v1/policy?file=routes.yaml", body);
-    return new Timed(start, startEpoch, watches);
+    return new Timed(start, watches);
   }
 
   private Timed newEndpoint(int target, int rep, Path work, ThreadFactory threads) {
@@ -281,11 +281,10 @@ final class ScaleRun {
       }
     }
     SimulatedAgent joining = new SimulatedAgent(target, address, base, work.resolve("cache"), threads);
-    long startEpoch = System.currentTimeMillis();
     long start = System.nanoTime();
     joining.start();
     fleet.add(joining);
-    return new Timed(start, startEpoch, watches);
+    return new Timed(start, watches);
   }
 
   /** The service with the most callers (rank 0), the next (rank 1), ...: the widest change of its kind. */

@@ -289,25 +289,54 @@ public final class Smoke {
   }
 
   /**
-   * Writes a policy file and waits (bounded) until every listed agent runs a snapshot newer than
-   * the one it ran before the write.
+   * Applies a policy file through the control plane's {@code POST /v1/policy} (which writes it into
+   * the policy directory, loads it and rebuilds the views before it answers), then waits, bounded,
+   * until the control plane reports every listed agent {@code current}: it acknowledged the snapshot
+   * its view now holds. Waiting for an agent's version merely to move was not enough: an earlier
+   * write still inside the watcher's settle window could move it first, and the wait ended on the
+   * older policy (a flake seen on Java 25 in the Istio task replays).
    */
   public static void applyPolicy(Path file, String yaml, List<String> adminAddresses, Proc... logsOnFailure) {
+    if (adminAddresses.isEmpty()) {
+      write(file, yaml);
+      return;
+    }
+    JsonNode dump = getJson("http://" + adminAddresses.get(0) + ":15000/config_dump");
+    String controlUrl = dump.path("controlPlane").path("url").asText();
+    HttpResponse<String> r =
+        send(
+            HttpRequest.newBuilder(URI.create(controlUrl + "/v1/policy?file=" + file.getFileName()))
+                .timeout(Duration.ofSeconds(15))
+                .POST(HttpRequest.BodyPublishers.ofString(yaml))
+                .build());
+    if (r.statusCode() != 200) {
+      throw new AssertionError("policy " + file.getFileName() + " refused by " + controlUrl + ": " + r.statusCode() + " " + r.body());
+    }
     try {
-      if (Files.exists(file) && Files.readString(file).equals(yaml)) {
-        return; // unchanged: no new snapshot would come
+      if (!Files.exists(file) || !Files.readString(file).equals(yaml)) {
+        throw new AssertionError(file + " is not in the policy directory of " + controlUrl);
       }
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
-    Map<String, String> before = new HashMap<>();
     for (String a : adminAddresses) {
-      before.put(a, snapshotVersionOf(a));
+      String agent = getJson("http://" + a + ":15000/config_dump").path("workload").path("agent").asText();
+      awaitTrue(
+          "policy " + file.getFileName() + " acknowledged by " + a + " (" + agent + ")",
+          Duration.ofSeconds(15),
+          () -> "current".equals(agentState(controlUrl, agent)),
+          logsOnFailure);
     }
-    write(file, yaml);
-    for (String a : adminAddresses) {
-      awaitTrue("policy " + file.getFileName() + " at " + a, Duration.ofSeconds(15), () -> !snapshotVersionOf(a).equals(before.get(a)), logsOnFailure);
+  }
+
+  /** The agent's {@code state} on the control plane's {@code GET /v1/agents}, or null when not listed. */
+  public static String agentState(String controlUrl, String agent) {
+    for (JsonNode a : getJson(controlUrl + "/v1/agents").path("agents")) {
+      if (agent.equals(a.path("agent").asText())) {
+        return a.path("state").asText();
+      }
     }
+    return null;
   }
 
   // ---- waiting -----------------------------------------------------------------------------------

@@ -86,6 +86,45 @@ class PollAckTest {
     }
   }
 
+  /**
+   * The real control loop acks a delivery before its cache write (written behind, off the poll
+   * thread), the cache still ends up holding what the agent runs, and a graceful stop writes a
+   * snapshot that is still waiting.
+   */
+  @Test
+  void theCacheIsWrittenBehindTheAck_andAStopWritesWhatWaits() throws Exception {
+    Path policies = Files.createDirectories(tmp.resolve("p"));
+    try (RunningControlPlane cp = RunningControlPlane.start(policies, tmp.resolve("d"))) {
+      TestAgent agent = new TestAgent(cp.plane.baseUri().toString().replaceAll("/$", ""), "svc-cache", "127.0.9.14", tmp).start();
+      Path cached = tmp.resolve("svc-cache-127.0.9.14").resolve("snapshot.json");
+      long writes;
+      try {
+        eventually(Duration.ofSeconds(20), "the agent is current", () -> "current".equals(agent(cp, agent.id).get("state")));
+        String first = agent.activeVersion();
+        eventually(Duration.ofSeconds(20), "its first snapshot in the cache", () -> cachedVersion(cached).equals(first));
+        writes = ((Number) agent.loop.stats().get("cacheWrites")).longValue();
+
+        HttpResponse<String> edit = cp.post("/v1/policy?file=mesh.yaml", PERMISSIVE_EDIT);
+        assertThat(edit.statusCode()).as(edit.body()).isEqualTo(200);
+        String edited = (String) RunningControlPlane.json(edit).get("version");
+        // acked: the poll that carried the ack left after the snapshot was handed to the cache
+        eventually(Duration.ofSeconds(20), "the agent acked the edit", () -> edited.equals(agent(cp, agent.id).get("appliedVersion")));
+      } finally {
+        agent.close();
+      }
+      assertThat(cachedVersion(cached)).as("after a graceful stop the cache holds what the agent ran").isEqualTo(agent.activeVersion());
+      assertThat(((Number) agent.loop.stats().get("cacheWrites")).longValue()).isEqualTo(writes + 1);
+    }
+  }
+
+  private static String cachedVersion(Path file) {
+    try {
+      return Files.exists(file) ? String.valueOf(io.inmesh.policy.tree.JsonTrees.readObject(Files.readAllBytes(file)).get("version")) : "";
+    } catch (java.io.IOException e) {
+      return "";
+    }
+  }
+
   @Test
   void aControlPlaneThatDoesNotSayItReadsAcksInPolls_getsThemPosted() throws Exception {
     Path policies = Files.createDirectories(tmp.resolve("p"));

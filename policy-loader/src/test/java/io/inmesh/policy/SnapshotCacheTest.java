@@ -62,4 +62,36 @@ class SnapshotCacheTest {
     new SnapshotCache(file.resolve("sub")).write("{}".getBytes(StandardCharsets.UTF_8));
     assertThat(new SnapshotCache(file.resolve("sub")).read()).isNull();
   }
+
+  /** A delivered snapshot is written behind: a newer one within the delay replaces it; a stop writes what waits. */
+  @Test
+  void snapshotsAreWrittenBehind_theNewestOfABurstOnce_andAFlushWritesWhatWaits(@TempDir Path dir) throws Exception {
+    SnapshotCache cache = new SnapshotCache(dir);
+    long t0 = 1_000_000_000L;
+    long delay = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(SnapshotCache.WRITE_BEHIND_MILLIS);
+    assertThat(cache.nanosUntilDue(t0)).as("nothing pending").isEqualTo(-1);
+    assertThat(cache.offer(bytes("{\"version\":\"a\"}"), t0)).as("the first pending").isTrue();
+    assertThat(cache.offer(bytes("{\"version\":\"b\"}"), t0 + delay / 2)).as("replaces it, same due time").isFalse();
+    assertThat(cache.nanosUntilDue(t0 + delay / 2)).isEqualTo(delay - delay / 2);
+    cache.writeIfDue(t0 + delay - 1);
+    assertThat(cache.read()).as("not due yet").isNull();
+    cache.writeIfDue(t0 + delay);
+    assertThat(new String(cache.read(), StandardCharsets.UTF_8)).isEqualTo("{\"version\":\"b\"}");
+    assertThat(cache.writes()).as("one write for the burst").isEqualTo(1);
+    assertThat(cache.nanosUntilDue(t0 + delay)).isEqualTo(-1);
+    cache.writeIfDue(t0 + 10 * delay);
+    assertThat(cache.writes()).as("nothing pending, nothing written").isEqualTo(1);
+
+    assertThat(cache.offer(bytes("{\"version\":\"c\"}"), t0 + 10 * delay)).isTrue();
+    cache.flush();
+    assertThat(new String(cache.read(), StandardCharsets.UTF_8)).isEqualTo("{\"version\":\"c\"}");
+    assertThat(cache.writes()).isEqualTo(2);
+    try (var files = Files.list(dir)) {
+      assertThat(files.map(p -> p.getFileName().toString())).containsExactly("snapshot.json");
+    }
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
 }

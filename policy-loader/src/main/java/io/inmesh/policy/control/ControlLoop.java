@@ -62,6 +62,8 @@ public final class ControlLoop {
   private final AtomicReference<SnapshotTarget.Applied> pendingAck = new AtomicReference<>();
   private final ControlStats stats = new ControlStats();
   private boolean wakeRequested; // guarded by wake
+  /** A snapshot waits to be written to the cache: the registrar's pause ends when it is due. */
+  private boolean cacheOffered; // guarded by wake
   private volatile boolean stopped;
   private volatile boolean registered;
   /** Registered at least once since start: its view can be polled (a later failure lets the poll find out for itself). */
@@ -130,15 +132,17 @@ public final class ControlLoop {
   public Map<String, Object> stats() {
     Map<String, Object> m = stats.snapshot();
     m.put("registered", registered);
+    m.put("cacheWrites", cache.writes());
     return m;
   }
 
   /** Graceful JVM shutdown: withdraw this endpoint at once instead of waiting for expiry. */
   public void stop() {
     stopped = true;
-    // no interrupt: the poller may be writing the cache, and an interrupted FileChannel closes
+    // no interrupt: the registrar may be writing the cache, and an interrupted FileChannel closes
     // mid-write; both threads are daemons whose every wait is bounded
     wakeRegistrar();
+    cache.flush(); // the snapshot still waiting to be written behind
     if (registered) {
       try {
         client.deregister(1_000);
@@ -263,7 +267,13 @@ public final class ControlLoop {
     if (asked != null && asked.equals(result.version()) && tookMs < EARLY_ANSWER_MS) {
       throw new IOException("snapshot poll answered the version it was asked to be newer than (" + asked + ") at once");
     }
-    cache.write(r.body());
+    if (cache.offer(r.body(), System.nanoTime())) {
+      // written behind by the registrar: this thread acks and polls again without touching the disk
+      synchronized (wake) {
+        cacheOffered = true;
+        wake.notifyAll();
+      }
+    }
     lastRejectionLogged = null;
     succeeded(backoff);
     return view ? repollDelay(r.header(ControlClient.REPOLL_WITHIN_HEADER)) : 0;
@@ -400,28 +410,50 @@ public final class ControlLoop {
     }
   }
 
+  /**
+   * Waits {@code ms}, or until woken when {@code wakeable} (an ack to send, a listener changed), and
+   * meanwhile writes the snapshot cache when its write-behind delay is up.
+   */
   private void pauseRegistrar(long ms, boolean wakeable) {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
-    synchronized (wake) {
-      if (!wakeable) {
-        wakeRequested = false;
-      }
-      while (!stopped && !(wakeable && wakeRequested)) {
-        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-        if (left <= 0) {
-          break;
-        }
-        try {
-          wake.wait(left);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return;
-        }
-        if (!wakeable) {
+    boolean first = true;
+    while (true) {
+      cache.writeIfDue(System.nanoTime());
+      synchronized (wake) {
+        if (first && !wakeable) {
           wakeRequested = false;
         }
+        first = false;
+        cacheOffered = false;
+        while (!stopped && !(wakeable && wakeRequested) && !cacheOffered) {
+          long now = System.nanoTime();
+          long left = deadline - now;
+          long cacheDue = cache.nanosUntilDue(now);
+          if (cacheDue >= 0 && cacheDue < left) {
+            if (cacheDue == 0) {
+              break;
+            }
+            left = cacheDue;
+          } else if (left <= 0) {
+            wakeRequested = false;
+            return;
+          }
+          try {
+            wake.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+          }
+          if (!wakeable) {
+            wakeRequested = false;
+          }
+        }
+        if (stopped || (wakeable && wakeRequested)) {
+          wakeRequested = false;
+          return;
+        }
+        // the cache is due, or a snapshot was just offered: write or recompute the wait
       }
-      wakeRequested = false;
     }
   }
 

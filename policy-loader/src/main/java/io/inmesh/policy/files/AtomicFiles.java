@@ -24,6 +24,16 @@ public final class AtomicFiles {
    * same directory, so the move is a rename), forces it to disk, then renames it over the target.
    */
   public static void write(Path target, byte[] content) throws IOException {
+    write(target, content, true);
+  }
+
+  /**
+   * The same; with {@code durable} false nothing is forced to disk: a reader still sees the old file
+   * or the new one whole (the rename is atomic), but a power loss may leave the old one, or an empty
+   * file, behind. For a file whose reader validates it and can do without it (the snapshot cache):
+   * the two forces cost about as much CPU as everything else an agent does with a snapshot.
+   */
+  public static void write(Path target, byte[] content, boolean durable) throws IOException {
     Path dir = target.toAbsolutePath().getParent();
     Files.createDirectories(dir);
     Path tmp =
@@ -35,14 +45,18 @@ public final class AtomicFiles {
         while (buf.hasRemaining()) {
           ch.write(buf);
         }
-        ch.force(true);
+        if (durable) {
+          ch.force(true);
+        }
       }
       try {
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
       }
-      syncDirectory(dir);
+      if (durable) {
+        syncDirectory(dir);
+      }
     } finally {
       Files.deleteIfExists(tmp);
     }

@@ -62,11 +62,31 @@ public final class UntouchedLibraries {
     /** Loaders already looked at: each is checked once, not at every class it loads. */
     private final Map<ClassLoader, Boolean> seen = new WeakHashMap<>();
 
+    /** Classes of which any one, present, means another module takes the library: say nothing. */
+    private final String[] takenByAnother;
+
     Guard(String library, String entryClass, String pomProperties, String supported) {
+      this(library, entryClass.replace('.', '/') + ".class", "META-INF/maven/" + pomProperties + "/pom.properties", supported, new String[0]);
+    }
+
+    private Guard(String library, String entryResource, String pomResource, String supported, String[] takenByAnother) {
       this.library = library;
-      this.entryResource = entryClass.replace('.', '/') + ".class";
-      this.pomResource = "META-INF/maven/" + pomProperties + "/pom.properties";
+      this.entryResource = entryResource;
+      this.pomResource = pomResource;
       this.supported = supported;
+      this.takenByAnother = takenByAnother;
+    }
+
+    /**
+     * The same guard, silent where any of {@code classes} is present: another module (one line of a
+     * library two modules share, such as Tomcat 9 beside 10.1 and 11) takes the library there.
+     */
+    public Guard unlessPresent(String... classes) {
+      String[] resources = new String[classes.length];
+      for (int i = 0; i < classes.length; i++) {
+        resources[i] = classes[i].replace('.', '/') + ".class";
+      }
+      return new Guard(library, entryResource, pomResource, supported, resources);
     }
 
     /**
@@ -86,6 +106,11 @@ public final class UntouchedLibraries {
         URL entry = loader.getResource(entryResource);
         if (entry == null) {
           return false;
+        }
+        for (String other : takenByAnother) {
+          if (loader.getResource(other) != null) {
+            return false;
+          }
         }
         String version = version(loader, entry);
         if (REPORTED.add(library + " " + version) && !quiet()) {

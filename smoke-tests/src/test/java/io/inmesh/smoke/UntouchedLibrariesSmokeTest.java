@@ -46,7 +46,7 @@ import org.junit.jupiter.api.Timeout;
  *       meshes, however many clients the application builds.
  * </ul>
  */
-@Shows(feature = "untouched", value = {"okhttp4", "apache5", "apache4"})
+@Shows(feature = "untouched", value = {"okhttp4", "apache5", "apache4", "tomcat", "tomcat9", "undertow"})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
@@ -61,6 +61,21 @@ class UntouchedLibrariesSmokeTest {
       "[inmesh] warning: OkHttp 3.14.9 (okhttp-3.14.9.jar) is outside the versions inmesh meshes (4.12 and 5.x); it is left alone: its calls pass through unmeshed, as without the agent";
   static final String APACHE4_WARNING =
       "[inmesh] warning: Apache HttpClient 4.2.6 (httpclient-4.2.6.jar) is outside the versions inmesh meshes (4.3 to 4.5); it is left alone: its calls pass through unmeshed, as without the agent";
+  static final String TOMCAT10_WARNING =
+      "[inmesh] warning: Apache Tomcat 10.0.27 (tomcat-embed-core-10.0.27.jar) is outside the versions inmesh meshes (9.0, 10.1 and 11); it is left alone: its calls pass through unmeshed, as without the agent";
+  static final String TOMCAT85_WARNING =
+      "[inmesh] warning: Apache Tomcat 8.5.100 (tomcat-embed-core-8.5.100.jar) is outside the versions inmesh meshes (9.0, 10.1 and 11); it is left alone: its calls pass through unmeshed, as without the agent";
+  static final String UNDERTOW_WARNING =
+      "[inmesh] warning: Undertow 1.4.28.Final (undertow-core-1.4.28.Final.jar) is outside the versions inmesh meshes (2.0 and later; tested 2.3); it is left alone: its calls pass through unmeshed, as without the agent";
+  /** The old servers on each caller's address: kind, line (its jars in target/outofrange-KIND-LINE), port. */
+  record OldServer(String kind, String line, int port, int status, String answer) {}
+
+  static final List<OldServer> OLD_SERVERS =
+      List.of(
+          new OldServer("tomcat", "10.0", 8085, 404, "Apache Tomcat/10.0"),
+          new OldServer("tomcat", "8.5", 8086, 404, "Apache Tomcat/8.5"),
+          // ResponseCodeHandler(418) answers an empty body
+          new OldServer("undertow", "1.4", 8087, 418, ""));
   static final String APACHE_WARNING =
       "[inmesh] warning: Apache HttpClient 5.0.4 (httpclient5-5.0.4.jar) is outside the versions inmesh meshes (5.1 and later); it is left alone: its calls pass through unmeshed, as without the agent";
 
@@ -99,6 +114,11 @@ class UntouchedLibrariesSmokeTest {
   /** The application's own classes and the out-of-range jars (target/outofrange), nothing else. */
   private static List<String> callerCommand(String address) throws IOException {
     List<String> cmd = Smoke.plainApp("outofrange.OutOfRangeCallerApp", address, "8080");
+    for (OldServer o : OLD_SERVERS) {
+      Path jars = Smoke.ROOT.resolve("smoke-tests/target/outofrange-" + o.kind() + "-" + o.line());
+      assertThat(jars).as("smoke-tests' maven-dependency-plugin copies " + o).isDirectory();
+      cmd.add(o.kind() + "=" + jars + ":" + o.port());
+    }
     Path dir = Smoke.ROOT.resolve("smoke-tests/target/outofrange");
     try (Stream<Path> jars = Files.list(dir)) {
       String cp = jars.filter(p -> p.toString().endsWith(".jar")).sorted().map(Path::toString).collect(Collectors.joining(File.pathSeparator));
@@ -149,8 +169,38 @@ class UntouchedLibrariesSmokeTest {
     }
   }
 
+  /**
+   * Tomcat 8.5 and 10.0 (older than the Tomcat modules' lines 9.0, 10.1, 11) and Undertow 1.4 serve
+   * as without the agent: the server itself answers (Tomcat its 404 page, no application being
+   * deployed; Undertow its handler's 418), no inbound stage, and their listeners are not registered
+   * with the mesh (only the caller's own JDK server is).
+   */
   @Test
   @Order(3)
+  void outOfRangeServersServeUnmeshedAndAreNotRegistered() {
+    for (Map.Entry<String, String> c : CALLERS.entrySet()) {
+      Proc caller = callers.get(c.getKey());
+      for (OldServer o : OLD_SERVERS) {
+        String what = c.getKey() + " " + o.kind() + " " + o.line();
+        awaitTrue(what + " started", Duration.ofSeconds(60), () -> caller.output().contains("old " + o.kind() + " " + o.line()), caller);
+        java.net.http.HttpResponse<String> r =
+            Smoke.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + c.getValue() + ":" + o.port() + "/anything"))
+                .timeout(Duration.ofSeconds(10)).build());
+        assertThat(r.statusCode()).as(what + ": the server's own answer " + r.body()).isEqualTo(o.status());
+        assertThat(r.body()).as(what).contains(o.answer());
+      }
+      List<String> ports = new ArrayList<>();
+      for (JsonNode a : Smoke.getJson("http://" + CP + "/v1/agents").path("agents")) {
+        if (a.path("address").asText().equals(c.getValue())) {
+          ports.add(a.path("ports").toString());
+        }
+      }
+      assertThat(ports).as(c.getKey() + ": only the caller's own JDK server is registered, no old server's listener").containsExactly("[8080]");
+    }
+  }
+
+  @Test
+  @Order(4)
   void eachLibraryLeftAloneIsReportedOnceAtWarn() {
     for (Map.Entry<String, Proc> c : callers.entrySet()) {
       List<String> lines = c.getValue().output().lines().toList();
@@ -159,8 +209,11 @@ class UntouchedLibrariesSmokeTest {
       assertThat(lines.stream().filter(OKHTTP_WARNING::equals).count()).as(why).isEqualTo(1);
       assertThat(lines.stream().filter(APACHE_WARNING::equals).count()).as(why).isEqualTo(1);
       assertThat(lines.stream().filter(APACHE4_WARNING::equals).count()).as(why).isEqualTo(1);
+      assertThat(lines.stream().filter(TOMCAT10_WARNING::equals).count()).as(why).isEqualTo(1);
+      assertThat(lines.stream().filter(TOMCAT85_WARNING::equals).count()).as(why).isEqualTo(1);
+      assertThat(lines.stream().filter(UNDERTOW_WARNING::equals).count()).as(why).isEqualTo(1);
       assertThat(lines.stream().filter(l -> l.contains("is outside the versions inmesh meshes")).count())
-          .as(c.getKey() + ": nothing else reported (no other library of a guarded module is on the class path)").isEqualTo(3);
+          .as(c.getKey() + ": nothing else reported (no other library of a guarded module is on the class path)").isEqualTo(6);
       assertThat(lines).as(c.getKey() + ": no error of the agent's").noneMatch(l -> l.contains("[inmesh] internal error") || l.contains("could not transform"));
     }
   }

@@ -2,6 +2,7 @@ package io.inmesh.instrumentation.tomcat;
 
 import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.hasClassesNamed;
 
+import io.inmesh.bootstrap.UntouchedLibraries;
 import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.internal.ExperimentalInstrumentationModule;
@@ -33,12 +34,23 @@ public class TomcatInstrumentationModule extends InstrumentationModule
    * Muzzle's build-time checks are a Gradle plugin we cannot use, so the version range is guarded
    * here: Tomcat's endpoint class plus Servlet 6.0's ServletConnection, which Tomcat 10.1 is the
    * first to ship (Tomcat 11, Servlet 6.1, has it too). Tomcat 9 ({@code javax.servlet}) is the
-   * tomcat-9 module's, which shares this module's hooks and channel.
+   * tomcat-9 module's, which shares this module's hooks and channel. A Tomcat neither module takes
+   * (8.5: Servlet 3.1, no {@code javax.servlet.http.PushBuilder}; 10.0: Servlet 5.0, no
+   * ServletConnection) is left alone and said once, here for both modules ({@link #UNTOUCHED}).
    */
   @Override
   public ElementMatcher.Junction<ClassLoader> classLoaderMatcher() {
-    return hasClassesNamed("org.apache.tomcat.util.net.AbstractEndpoint", "jakarta.servlet.ServletConnection");
+    return hasClassesNamed("org.apache.tomcat.util.net.AbstractEndpoint", "jakarta.servlet.ServletConnection")
+        .or(UNTOUCHED::leftAlone);
   }
+
+  /**
+   * Tomcat 8.5 and 10.0 (issue 14; io.inmesh.bootstrap.UntouchedLibraries): silent where Servlet
+   * 4.0's {@code javax.servlet.http.PushBuilder} is, which is Tomcat 9, the tomcat-9 module's.
+   */
+  private static final UntouchedLibraries.Guard UNTOUCHED =
+      UntouchedLibraries.guard("Apache Tomcat", "org.apache.tomcat.util.net.AbstractEndpoint", "org.apache.tomcat.embed/tomcat-embed-core", "9.0, 10.1 and 11")
+          .unlessPresent("javax.servlet.http.PushBuilder");
 
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {

@@ -2,6 +2,7 @@ package io.inmesh.instrumentation.undertow;
 
 import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.hasClassesNamed;
 
+import io.inmesh.bootstrap.UntouchedLibraries;
 import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.internal.ExperimentalInstrumentationModule;
@@ -44,11 +45,22 @@ public class UndertowInstrumentationModule extends InstrumentationModule
     return true;
   }
 
-  /** Undertow 2.x's core server ({@code ListenerInfo} and the open listeners with a settable root handler). */
+  /**
+   * Undertow 2.x's core server ({@code ListenerInfo} and the open listeners with a settable root
+   * handler). 1.4 has those classes too, but not 2.0's {@code io.undertow.util.ObjectPool}: 1.x is
+   * left alone and said once ({@link #UNTOUCHED}).
+   */
   @Override
   public ElementMatcher.Junction<ClassLoader> classLoaderMatcher() {
-    return hasClassesNamed("io.undertow.Undertow$ListenerInfo", "io.undertow.server.protocol.http.HttpOpenListener", "io.undertow.server.HttpServerExchange");
+    return hasClassesNamed(
+            "io.undertow.Undertow$ListenerInfo", "io.undertow.server.protocol.http.HttpOpenListener", "io.undertow.server.HttpServerExchange",
+            "io.undertow.util.ObjectPool")
+        .or(UNTOUCHED::leftAlone);
   }
+
+  /** Undertow 1.x (issue 14; io.inmesh.bootstrap.UntouchedLibraries). */
+  private static final UntouchedLibraries.Guard UNTOUCHED =
+      UntouchedLibraries.guard("Undertow", "io.undertow.Undertow", "io.undertow/undertow-core", "2.0 and later; tested 2.3");
 
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {

@@ -28,12 +28,14 @@ import java.util.concurrent.Executors;
  * new client instance each time (each build goes through the library's own builder); answers
  * {@code {"client":..,"status":N,"body":..}} or {@code {"client":..,"status":0,"error":..}}.
  *
- * <p>Usage: {@code OutOfRangeCallerApp <address> <port>}.
+ * <p>Usage: {@code OutOfRangeCallerApp <address> <port> [tomcat|undertow=<jar dir>:<port>]...}: each
+ * starts a server older than the versions inmesh meshes ({@link OldServers}).
  */
 public final class OutOfRangeCallerApp {
   private OutOfRangeCallerApp() {}
 
-  public static void main(String[] args) throws IOException {
+  public static void main(String[] args) throws Exception {
+    OldServers.startAll(args[0], args);
     HttpServer server = HttpServer.create(new InetSocketAddress(args[0], Integer.parseInt(args[1])), 64);
     server.createContext("/call", OutOfRangeCallerApp::call);
     server.setExecutor(Executors.newFixedThreadPool(4));

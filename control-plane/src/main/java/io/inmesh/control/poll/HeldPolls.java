@@ -6,10 +6,13 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -33,6 +36,8 @@ public final class HeldPolls implements AutoCloseable {
   private volatile long lastWaveMillis = -1;
   private volatile long lastWaveEndedEpochMillis;
   private volatile int lastWaveAnswers;
+  /** Completed when the open wave's last answer is written (completed while none is open). */
+  private volatile CompletableFuture<Void> waveOut = CompletableFuture.completedFuture(null);
 
   /**
    * A wave of at least this many answers spreads the next polls of the agents it answers ({@code
@@ -169,12 +174,30 @@ public final class HeldPolls implements AutoCloseable {
       waveOpen = false;
       lastWaveMillis = (System.nanoTime() - waveStartNanos) / 1_000_000;
       lastWaveEndedEpochMillis = System.currentTimeMillis();
+      waveOut.complete(null);
+    }
+  }
+
+  /**
+   * Waits, at most {@code millis}, until the open wave's last answer is written: work that can come
+   * after it (the whole-mesh snapshot) does not take the core the answers need.
+   */
+  public void awaitWaveOut(long millis) {
+    try {
+      waveOut.get(millis, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      // a slow wave: go on beside it
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
   /** Starts a wave of at most {@code expected} answers (the polls held on the channels it may publish). */
   public Wave wave(int expected) {
     waveStartNanos = System.nanoTime();
+    CompletableFuture<Void> previous = waveOut;
+    waveOut = expected > 0 ? new CompletableFuture<>() : CompletableFuture.completedFuture(null);
+    previous.complete(null); // whoever waited on a wave this one replaces stops waiting
     waveOpen = expected > 0;
     answering.addAndGet(expected);
     return new Wave(expected);

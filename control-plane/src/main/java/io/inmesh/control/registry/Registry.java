@@ -44,6 +44,8 @@ public final class Registry {
    * services it needs without sorting the whole registry (which grows with the fleet).
    */
   private final Map<ServiceKey, TreeMap<String, Endpoint>> byService = new HashMap<>();
+  /** {@link #endpointsOf}'s lists, each dropped when its service's endpoints change. */
+  private final Map<ServiceKey, List<Endpoint>> endpointLists = new HashMap<>();
   /**
    * When each agent was last heard from, on the monotonic clock: expiry must not jump when the
    * wall clock is set, and {@link #expire} detects its own pauses on it.
@@ -300,15 +302,28 @@ public final class Registry {
     keys.sort(SERVICE_ORDER);
     Map<ServiceKey, List<Endpoint>> out = new LinkedHashMap<>();
     for (ServiceKey k : keys) {
-      out.put(k, List.copyOf(byService.get(k).values()));
+      out.put(k, endpointsOf(k));
     }
     return out;
   }
 
-  /** One service's endpoints by agent id (empty if none); what a per-workload view reads. */
+  /**
+   * One service's endpoints by agent id (empty if none); what a per-workload view reads. The same
+   * list instance until the service's endpoints change: the views that carry a service compare it
+   * with what they sent by identity first (issue 9: a namespace-wide edit copied and compared every
+   * service's endpoints once per view, with the registry's lock held, while heartbeats waited).
+   */
   public synchronized List<Endpoint> endpointsOf(ServiceKey service) {
-    TreeMap<String, Endpoint> eps = byService.get(service);
-    return eps == null ? List.of() : List.copyOf(eps.values());
+    List<Endpoint> list = endpointLists.get(service);
+    if (list == null) {
+      TreeMap<String, Endpoint> eps = byService.get(service);
+      if (eps == null) {
+        return List.of();
+      }
+      list = List.copyOf(eps.values());
+      endpointLists.put(service, list);
+    }
+    return list;
   }
 
   /** The services that have at least one endpoint. */
@@ -318,11 +333,13 @@ public final class Registry {
 
   private void index(AgentRecord r) {
     if (r.isEndpoint()) {
+      endpointLists.remove(r.serviceKey());
       byService.computeIfAbsent(r.serviceKey(), k -> new TreeMap<>()).put(r.agent(), r.endpoint());
     }
   }
 
   private void unindex(AgentRecord r) {
+    endpointLists.remove(r.serviceKey());
     TreeMap<String, Endpoint> eps = byService.get(r.serviceKey());
     if (eps != null) {
       eps.remove(r.agent());

@@ -55,13 +55,13 @@ public final class WorkloadViews {
   private final AtomicBoolean policyDirty = new AtomicBoolean();
   private final AtomicLong changes = new AtomicLong();
   private volatile PolicyIndex index;
-  /**
-   * Each resource tree of the current policy, encoded (canonical, for the version; wire, for the
-   * body) once: keyed by the tree's identity, emptied when the policy changes.
-   */
   /** Each service's entry, encoded once per change of its endpoints and shared by the views that carry it. */
   private final Map<ServiceKey, EncodedService> encodedServices = new ConcurrentHashMap<>();
 
+  /**
+   * Each resource tree of the current policy, encoded (canonical, for the version; wire, for the
+   * body) once: keyed by the tree's identity; a policy change drops the trees it replaced.
+   */
   private final Map<Map<String, Object>, byte[][]> encodedResources =
       java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
   private volatile long generation;
@@ -180,8 +180,15 @@ public final class WorkloadViews {
       return 0;
     }
     if (policy) {
-      index = PolicyIndex.of(resources.get());
-      encodedResources.clear();
+      List<Map<String, Object>> trees = resources.get();
+      index = PolicyIndex.of(trees);
+      // the files that did not change keep their trees, and so their encodings; the rest go
+      // (issue 9: a namespace-wide edit re-encoded every resource of every file)
+      Set<Map<String, Object>> current = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+      current.addAll(trees);
+      synchronized (encodedResources) {
+        encodedResources.keySet().retainAll(current);
+      }
       affected.addAll(views.keySet());
     } else {
       synchronized (viewsByService) {

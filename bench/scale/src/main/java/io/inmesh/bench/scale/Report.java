@@ -89,7 +89,10 @@ final class Report {
         .append(" others; a `Sidecar` per service lists exactly those as egress hosts. Heartbeats run throughout")
         .append(" (folded into the view poll, as are acks). Every change is repeated ").append(o.reps)
         .append(" times; percentiles are over every affected agent of every repetition, from just before the")
-        .append(" change to the agent's control loop delivering a snapshot that carries it.\n\n");
+        .append(" change to the agent's control loop delivering a snapshot that carries it. The simulator collects")
+        .append(" its own heap before each repetition and its young generation holds a whole change's deliveries")
+        .append(" (`-Xmn768m`): a pause of its one JVM would delay every simulated agent at once, which separate")
+        .append(" agent JVMs never do. The control plane's collector is left as the JVM picks it.\n\n");
 
     md.append("| | target |");
     for (ScaleRun.Result r : results) {

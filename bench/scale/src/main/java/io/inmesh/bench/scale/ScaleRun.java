@@ -215,6 +215,11 @@ final class ScaleRun {
     double controlBusy = -1;
     long self = ProcessHandle.current().pid();
     for (int rep = 1; rep <= o.reps; rep++) {
+      // the simulator's own heap collected first (and its young generation, set by bench/scale/run,
+      // holds a whole wave's allocation): one JVM's pause would delay all 10,000 simulated agents at
+      // once, which a fleet of separate JVMs never does
+      System.gc();
+      ScaleMain.sleep(200);
       ProcStats simBefore = ProcStats.of(self);
       ProcStats cpBefore = ProcStats.of(control.pid());
       long measuredFrom = System.nanoTime();

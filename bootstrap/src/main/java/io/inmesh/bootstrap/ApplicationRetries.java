@@ -41,4 +41,24 @@ public final class ApplicationRetries {
   public static boolean active() {
     return DEPTH.get()[0] > 0;
   }
+
+  /**
+   * Requests handed to another thread while an application retry wraps them (AsyncFeign's default
+   * client sends each attempt on its executor): keyed by identity, weakly, so a request that is
+   * never sent is forgotten with it.
+   */
+  private static final java.util.Map<Object, Boolean> HANDED_OVER =
+      java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+  /** Marks {@code request} when an application retry wraps the current thread. */
+  public static void handOver(Object request) {
+    if (request != null && active()) {
+      HANDED_OVER.put(request, Boolean.TRUE);
+    }
+  }
+
+  /** True when {@code request} was handed over under an application retry: its sender enters a scope. */
+  public static boolean handedOver(Object request) {
+    return request != null && !HANDED_OVER.isEmpty() && HANDED_OVER.containsKey(request);
+  }
 }

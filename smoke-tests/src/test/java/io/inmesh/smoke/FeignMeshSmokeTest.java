@@ -236,13 +236,15 @@ class FeignMeshSmokeTest {
   @Order(2)
   void applicationRetries_theMeshDoesNotMultiplyAttempts() {
     meshRetries("feign-never");
+    meshRetries("feign-async-never");
     meshRetries("webclient");
     meshRetries("jdk-mono");
     long left = stat("retriesLeftToTheApplication");
     // spring-core-retry: Spring Framework 7's org.springframework.core.retry.RetryTemplate; reactor-jdk*:
     // Reactor's retryWhen around the JDK HttpClient (fromCallable + subscribeOn, fromCallable inline,
     // fromFuture(() -> sendAsync(..))), not Reactor Netty
-    List<String> libs = List.of("feign-retryer", "feign-okhttp-retryer", "feign-old-retryer", "retry-template", "retryable", "reactor",
+    // feign-async-retryer: AsyncFeign's retryer, each attempt sent on the default AsyncClient's executor
+    List<String> libs = List.of("feign-retryer", "feign-okhttp-retryer", "feign-old-retryer", "feign-async-retryer", "retry-template", "retryable", "reactor",
         "spring-core-retry", "reactor-jdk", "reactor-jdk-inline", "reactor-jdk-async");
     for (String lib : libs) {
       String key = lib + "-" + UUID.randomUUID();
@@ -259,6 +261,7 @@ class FeignMeshSmokeTest {
     }
     assertThat(stat("retriesLeftToTheApplication") - left).as("503s the mesh left to the application").isGreaterThanOrEqualTo(3L * libs.size());
     meshRetries("feign-never");
+    meshRetries("feign-async-never");
     meshRetries("webclient");
     meshRetries("jdk-mono");
   }

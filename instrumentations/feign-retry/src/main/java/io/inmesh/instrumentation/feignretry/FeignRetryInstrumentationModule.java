@@ -14,7 +14,8 @@ import net.bytebuddy.matcher.ElementMatcher;
  * knows the application owns retries for it ({@code io.inmesh.bootstrap.ApplicationRetries}), as
  * for Resilience4j's {@code Retry} (the README's "No retry storms" rule). A Feign client whose
  * retryer is {@code Retryer.NEVER_RETRY} (Spring Cloud OpenFeign's default) does not retry, so it
- * claims nothing and the mesh keeps its own status retries for it.
+ * claims nothing and the mesh keeps its own status retries for it. {@code AsyncFeign}'s retryer too,
+ * one attempt at a time ({@link AsyncFeignInstrumentation}).
  *
  * <p>No helper classes: the advice calls only the bootstrap seam and Feign's public API.
  */
@@ -38,7 +39,10 @@ public class FeignRetryInstrumentationModule extends InstrumentationModule
 
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
-    return List.of(new SynchronousMethodHandlerInstrumentation());
+    List<TypeInstrumentation> all = new java.util.ArrayList<>();
+    all.add(new SynchronousMethodHandlerInstrumentation());
+    all.addAll(AsyncFeignInstrumentation.all());
+    return all;
   }
 
   /** No helpers to inject; INJECTED is the strategy both hosts (mesh and traced) run. */

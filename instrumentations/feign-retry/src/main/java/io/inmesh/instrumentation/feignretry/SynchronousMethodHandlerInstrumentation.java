@@ -19,8 +19,7 @@ import net.bytebuddy.matcher.ElementMatcher;
  * handler's {@code MethodHandlerConfiguration}; earlier 13.x in a {@code retryer} field: each
  * layout has its advice, chosen by the field the class declares.
  *
- * <p>{@code AsyncFeign}'s handler retries on other threads and is left alone (a thread-bound scope
- * would be wrong there).
+ * <p>{@code AsyncFeign}'s handler retries on other threads: {@link AsyncFeignInstrumentation}.
  */
 public class SynchronousMethodHandlerInstrumentation implements TypeInstrumentation {
 

@@ -63,7 +63,9 @@ import reactor.core.scheduler.Schedulers;
  * ({@code RetryTemplate} around a Feign client that never retries), {@code retryable}
  * ({@code @Retryable} on an interface, through Spring Retry's own interceptor), {@code reactor}
  * ({@code WebClient ... bodyToMono(..).retryWhen(Retry.max(2))}); and without any application retry:
- * {@code feign-never} (Feign with {@code Retryer.NEVER_RETRY}, Spring Cloud OpenFeign's default) and
+ * {@code feign-async-retryer} (the same retryer and decoder on an {@code AsyncFeign} client);
+ * {@code feign-never} (Feign with {@code Retryer.NEVER_RETRY}, Spring Cloud OpenFeign's default),
+ * {@code feign-async-never} (AsyncFeign with {@code NEVER_RETRY}) and
  * {@code webclient} (no {@code retryWhen}); {@code feign-old-retryer}: Feign's retryer as in
  * {@code feign-retryer}, by the older feign-core that {@code -Dfeign.old.classpath} names
  * (FeignRetryCalls); {@code spring-core-retry}: Spring Framework 7's own
@@ -94,6 +96,12 @@ public final class FeignCallerApp {
     CompletableFuture<String> usuario(@Param("id") String id, @HeaderMap Map<String, Object> headers);
   }
 
+  /** The flaky call as an {@code AsyncFeign} interface. */
+  public interface AsyncFlaky {
+    @RequestLine("GET /flaky?key={key}&failures=100&status=503")
+    CompletableFuture<String> flaky(@Param("key") String key);
+  }
+
   /** The same business call, retried by Spring Retry's {@code @Retryable}. */
   public interface RetryableUsuarios {
     @Retryable(retryFor = FeignException.class, maxAttempts = 3, backoff = @Backoff(delay = 10))
@@ -114,6 +122,10 @@ public final class FeignCallerApp {
   private static final WebClient WEB = WebClient.create();
   private static final AsyncUsuarios ASYNC_CLIENT = AsyncFeign.<Object>builder().target(AsyncUsuarios.class, BASE);
   private static final HttpClient JDK = HttpClient.newHttpClient();
+  /** AsyncFeign's attempts (its interceptor runs on the thread of each attempt's start, not the caller's). */
+  private static final AtomicInteger ASYNC_ATTEMPTS = new AtomicInteger();
+  private static final AsyncFlaky ASYNC_RETRYING = asyncFlaky(new Retryer.Default(10, 50, 3));
+  private static final AsyncFlaky ASYNC_NEVER = asyncFlaky(Retryer.NEVER_RETRY);
 
   /** A 5xx answer, as the application's JDK-client code turns it into an error to retry. */
   static final class StatusException extends RuntimeException {
@@ -139,6 +151,32 @@ public final class FeignCallerApp {
         .errorDecoder((key, response) -> response.status() == 503
             ? new RetryableException(503, "unavailable", response.request().httpMethod(), (Long) null, response.request())
             : fallback.decode(key, response));
+  }
+
+  /** AsyncFeign over its default AsyncClient (Client.Default on an executor), a 503 made retryable. */
+  private static AsyncFlaky asyncFlaky(Retryer retryer) {
+    ErrorDecoder fallback = new ErrorDecoder.Default();
+    return AsyncFeign.<Object>builder()
+        .requestInterceptor(t -> ASYNC_ATTEMPTS.incrementAndGet())
+        .retryer(retryer)
+        .errorDecoder((key, response) -> response.status() == 503
+            ? new RetryableException(503, "unavailable", response.request().httpMethod(), (Long) null, response.request())
+            : fallback.decode(key, response))
+        .target(AsyncFlaky.class, BASE);
+  }
+
+  /** One AsyncFeign business call, waited for; its attempts counted into {@code attempts}. */
+  private static String asyncFlaky(AsyncFlaky client, String key, AtomicInteger attempts) {
+    ASYNC_ATTEMPTS.set(0);
+    try {
+      return client.flaky(key).get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    } finally {
+      attempts.set(ASYNC_ATTEMPTS.get());
+    }
   }
 
   private static RetryableUsuarios annotated() {
@@ -219,6 +257,8 @@ public final class FeignCallerApp {
           yield r[1];
         }
         case "feign-never" -> NEVER.flaky(key);
+        case "feign-async-retryer" -> asyncFlaky(ASYNC_RETRYING, key, attempts);
+        case "feign-async-never" -> asyncFlaky(ASYNC_NEVER, key, attempts);
         case "retry-template" -> TEMPLATE.execute(ctx -> NEVER.flaky(key));
         case "retryable" -> ANNOTATED.flaky(key);
         case "spring-core-retry" -> {

@@ -73,11 +73,13 @@ public final class MeshAgent {
     Thread starter =
         new Thread(
             () -> {
-              agent.admin.start();
               agent.workloadIdentity.start(); // the CSR and the control plane: off premain's thread
+              // the control loop before the admin servers: the first snapshot is what the
+              // application's first meshed call waits for
               if (agent.control != null) {
                 agent.control.start();
               }
+              agent.admin.start();
             },
             "inmesh-start");
     starter.setDaemon(true);

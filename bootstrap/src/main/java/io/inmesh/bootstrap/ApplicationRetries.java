@@ -59,6 +59,6 @@ public final class ApplicationRetries {
 
   /** True when {@code request} was handed over under an application retry: its sender enters a scope. */
   public static boolean handedOver(Object request) {
-    return request != null && !HANDED_OVER.isEmpty() && HANDED_OVER.containsKey(request);
+    return request != null && HANDED_OVER.containsKey(request);
   }
 }

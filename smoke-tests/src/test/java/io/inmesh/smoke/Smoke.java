@@ -284,10 +284,6 @@ public final class Smoke {
     return out;
   }
 
-  public static String snapshotVersionOf(String adminAddress) {
-    return getJson("http://" + adminAddress + ":15000/config_dump").path("snapshot").path("version").asText();
-  }
-
   /**
    * Applies a policy file through the control plane's {@code POST /v1/policy} (which writes it into
    * the policy directory, loads it and rebuilds the views before it answers), then waits, bounded,
@@ -301,8 +297,11 @@ public final class Smoke {
       write(file, yaml);
       return;
     }
-    JsonNode dump = getJson("http://" + adminAddresses.get(0) + ":15000/config_dump");
-    String controlUrl = dump.path("controlPlane").path("url").asText();
+    List<JsonNode> dumps = new ArrayList<>();
+    for (String a : adminAddresses) {
+      dumps.add(getJson("http://" + a + ":15000/config_dump"));
+    }
+    String controlUrl = dumps.get(0).path("controlPlane").path("url").asText();
     HttpResponse<String> r =
         send(
             HttpRequest.newBuilder(URI.create(controlUrl + "/v1/policy?file=" + file.getFileName()))
@@ -319,10 +318,10 @@ public final class Smoke {
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
-    for (String a : adminAddresses) {
-      String agent = getJson("http://" + a + ":15000/config_dump").path("workload").path("agent").asText();
+    for (int i = 0; i < adminAddresses.size(); i++) {
+      String agent = dumps.get(i).path("workload").path("agent").asText();
       awaitTrue(
-          "policy " + file.getFileName() + " acknowledged by " + a + " (" + agent + ")",
+          "policy " + file.getFileName() + " acknowledged by " + adminAddresses.get(i) + " (" + agent + ")",
           Duration.ofSeconds(15),
           () -> "current".equals(agentState(controlUrl, agent)),
           logsOnFailure);

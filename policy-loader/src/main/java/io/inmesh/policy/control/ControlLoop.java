@@ -62,8 +62,6 @@ public final class ControlLoop {
   private final AtomicReference<SnapshotTarget.Applied> pendingAck = new AtomicReference<>();
   private final ControlStats stats = new ControlStats();
   private boolean wakeRequested; // guarded by wake
-  /** A snapshot waits to be written to the cache: the registrar's pause ends when it is due. */
-  private boolean cacheOffered; // guarded by wake
   private volatile boolean stopped;
   private volatile boolean registered;
   /** Registered at least once since start: its view can be polled (a later failure lets the poll find out for itself). */
@@ -268,9 +266,9 @@ public final class ControlLoop {
       throw new IOException("snapshot poll answered the version it was asked to be newer than (" + asked + ") at once");
     }
     if (cache.offer(r.body(), System.nanoTime())) {
-      // written behind by the registrar: this thread acks and polls again without touching the disk
+      // written behind by the registrar, whose pause looks again at when the cache is due: this
+      // thread acks and polls again without touching the disk
       synchronized (wake) {
-        cacheOffered = true;
         wake.notifyAll();
       }
     }
@@ -412,47 +410,38 @@ public final class ControlLoop {
 
   /**
    * Waits {@code ms}, or until woken when {@code wakeable} (an ack to send, a listener changed), and
-   * meanwhile writes the snapshot cache when its write-behind delay is up.
+   * meanwhile writes the snapshot cache when its write-behind delay is up. Every notify of {@code
+   * wake} (a snapshot handed to the cache among them) makes it look again.
    */
   private void pauseRegistrar(long ms, boolean wakeable) {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
-    boolean first = true;
+    synchronized (wake) {
+      if (!wakeable) {
+        wakeRequested = false;
+      }
+    }
     while (true) {
-      cache.writeIfDue(System.nanoTime());
+      cache.writeIfDue(System.nanoTime()); // outside the lock: the poller's notify never waits for the disk
       synchronized (wake) {
-        if (first && !wakeable) {
+        long now = System.nanoTime();
+        long left = deadline - now;
+        if (stopped || (wakeable && wakeRequested) || left <= 0) {
           wakeRequested = false;
+          return;
         }
-        first = false;
-        cacheOffered = false;
-        while (!stopped && !(wakeable && wakeRequested) && !cacheOffered) {
-          long now = System.nanoTime();
-          long left = deadline - now;
-          long cacheDue = cache.nanosUntilDue(now);
-          if (cacheDue >= 0 && cacheDue < left) {
-            if (cacheDue == 0) {
-              break;
-            }
-            left = cacheDue;
-          } else if (left <= 0) {
-            wakeRequested = false;
-            return;
-          }
+        long cacheDue = cache.nanosUntilDue(now);
+        long wait = cacheDue >= 0 ? Math.min(left, cacheDue) : left;
+        if (wait > 0) {
           try {
-            wake.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            wake.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait)));
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;
           }
-          if (!wakeable) {
-            wakeRequested = false;
-          }
         }
-        if (stopped || (wakeable && wakeRequested)) {
+        if (!wakeable) {
           wakeRequested = false;
-          return;
         }
-        // the cache is due, or a snapshot was just offered: write or recompute the wait
       }
     }
   }

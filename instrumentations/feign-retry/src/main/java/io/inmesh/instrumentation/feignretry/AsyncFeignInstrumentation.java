@@ -13,6 +13,7 @@ import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
 import java.util.List;
 import net.bytebuddy.asm.Advice;
+import net.bytebuddy.description.method.MethodDescription;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.matcher.ElementMatcher;
 
@@ -38,51 +39,36 @@ final class AsyncFeignInstrumentation {
   private AsyncFeignInstrumentation() {}
 
   static List<TypeInstrumentation> all() {
-    return List.of(new Handler(), new DefaultAsyncClient(), new Clients());
+    String advice = AsyncFeignInstrumentation.class.getName();
+    return List.of(
+        // 1: each attempt started under the handler's retryer
+        new Hook(
+            named("feign.AsynchronousMethodHandler"),
+            named("executeAndDecode").and(takesArguments(3)).and(takesArgument(2, named("feign.Retryer"))),
+            advice + "$AttemptAdvice"),
+        // 2: the default async client's hand-over to its executor
+        new Hook(
+            named("feign.AsyncClient$Default"),
+            named("execute").and(takesArguments(3)).and(takesArgument(0, named("feign.Request"))),
+            advice + "$HandOverAdvice"),
+        // 3: whichever feign.Client sends a handed-over request
+        new Hook(
+            not(isInterface()).and(hasSuperType(named("feign.Client"))),
+            named("execute").and(not(isAbstract())).and(takesArguments(2)).and(takesArgument(0, named("feign.Request"))),
+            advice + "$SendAdvice"));
   }
 
-  /** 1: each attempt started under the handler's retryer. */
-  static final class Handler implements TypeInstrumentation {
+  /** One advice on the methods {@code methods} of the types {@code types}. */
+  private record Hook(ElementMatcher<TypeDescription> types, ElementMatcher<? super MethodDescription> methods, String advice)
+      implements TypeInstrumentation {
     @Override
     public ElementMatcher<TypeDescription> typeMatcher() {
-      return named("feign.AsynchronousMethodHandler");
+      return types;
     }
 
     @Override
     public void transform(TypeTransformer transformer) {
-      transformer.applyAdviceToMethod(
-          named("executeAndDecode").and(takesArguments(3)).and(takesArgument(2, named("feign.Retryer"))),
-          AsyncFeignInstrumentation.class.getName() + "$AttemptAdvice");
-    }
-  }
-
-  /** 2: the default async client's hand-over to its executor. */
-  static final class DefaultAsyncClient implements TypeInstrumentation {
-    @Override
-    public ElementMatcher<TypeDescription> typeMatcher() {
-      return named("feign.AsyncClient$Default");
-    }
-
-    @Override
-    public void transform(TypeTransformer transformer) {
-      transformer.applyAdviceToMethod(
-          named("execute").and(takesArguments(3)).and(takesArgument(0, named("feign.Request"))),
-          AsyncFeignInstrumentation.class.getName() + "$HandOverAdvice");
-    }
-  }
-
-  /** 3: whichever {@code feign.Client} sends a handed-over request. */
-  static final class Clients implements TypeInstrumentation {
-    @Override
-    public ElementMatcher<TypeDescription> typeMatcher() {
-      return not(isInterface()).and(hasSuperType(named("feign.Client")));
-    }
-
-    @Override
-    public void transform(TypeTransformer transformer) {
-      transformer.applyAdviceToMethod(
-          named("execute").and(not(isAbstract())).and(takesArguments(2)).and(takesArgument(0, named("feign.Request"))),
-          AsyncFeignInstrumentation.class.getName() + "$SendAdvice");
+      transformer.applyAdviceToMethod(methods, advice);
     }
   }
 

@@ -124,8 +124,8 @@ public final class FeignCallerApp {
   private static final HttpClient JDK = HttpClient.newHttpClient();
   /** AsyncFeign's attempts (its interceptor runs on the thread of each attempt's start, not the caller's). */
   private static final AtomicInteger ASYNC_ATTEMPTS = new AtomicInteger();
-  private static final AsyncFlaky ASYNC_RETRYING = asyncFlaky(new Retryer.Default(10, 50, 3));
-  private static final AsyncFlaky ASYNC_NEVER = asyncFlaky(Retryer.NEVER_RETRY);
+  private static final AsyncFlaky ASYNC_RETRYING = asyncFlakyClient(new Retryer.Default(10, 50, 3));
+  private static final AsyncFlaky ASYNC_NEVER = asyncFlakyClient(Retryer.NEVER_RETRY);
 
   /** A 5xx answer, as the application's JDK-client code turns it into an error to retry. */
   static final class StatusException extends RuntimeException {
@@ -154,7 +154,7 @@ public final class FeignCallerApp {
   }
 
   /** AsyncFeign over its default AsyncClient (Client.Default on an executor), a 503 made retryable. */
-  private static AsyncFlaky asyncFlaky(Retryer retryer) {
+  private static AsyncFlaky asyncFlakyClient(Retryer retryer) {
     ErrorDecoder fallback = new ErrorDecoder.Default();
     return AsyncFeign.<Object>builder()
         .requestInterceptor(t -> ASYNC_ATTEMPTS.incrementAndGet())
@@ -169,11 +169,7 @@ public final class FeignCallerApp {
   private static String asyncFlaky(AsyncFlaky client, String key, AtomicInteger attempts) {
     ASYNC_ATTEMPTS.set(0);
     try {
-      return client.flaky(key).get(30, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
+      return awaitAsync(client.flaky(key));
     } finally {
       attempts.set(ASYNC_ATTEMPTS.get());
     }
@@ -314,10 +310,15 @@ public final class FeignCallerApp {
     answer(ex, "{\"lib\":\"" + esc(lib) + "\",\"appAttempts\":" + attempts.get() + ",\"outcome\":\"" + esc(outcome) + "\",\"feign\":\"" + esc(feignJar) + "\"}");
   }
 
-  /** One AsyncFeign call, waited for as the application would; Feign's own exception, not the future's wrapper. */
+  /** One AsyncFeign call of the service. */
   private static String asyncUsuario(String id, Map<String, Object> headers) {
+    return awaitAsync(ASYNC_CLIENT.usuario(id, headers));
+  }
+
+  /** An AsyncFeign call's result, waited for as the application would; Feign's own exception, not the future's wrapper. */
+  private static String awaitAsync(CompletableFuture<String> call) {
     try {
-      return ASYNC_CLIENT.usuario(id, headers).get(30, TimeUnit.SECONDS);
+      return call.get(30, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
     } catch (Exception e) {

@@ -1,7 +1,6 @@
 package io.inmesh.smoke.apps.outofrange;
 
 import java.io.File;
-import java.lang.reflect.Method;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
@@ -21,7 +20,7 @@ final class OldServers {
   private OldServers() {}
 
   /** Starts the Tomcat in {@code jars} on {@code address:port}; returns its version. */
-  static String start(Path jars, String address, int port) throws Exception {
+  static String startTomcat(Path jars, String address, int port) throws Exception {
     ClassLoader loader = loader(jars);
     // the JVM takes one URL stream handler factory: the second Tomcat must not try to register its own
     loader.loadClass("org.apache.catalina.webresources.TomcatURLStreamHandlerFactory").getMethod("disable").invoke(null);
@@ -36,8 +35,7 @@ final class OldServers {
     // an engine name of its own: two Tomcats in one JVM would otherwise share their JMX names
     Object engine = tomcatClass.getMethod("getEngine").invoke(tomcat);
     engine.getClass().getMethod("setName", String.class).invoke(engine, "tomcat-" + jars.getFileName());
-    Method addContext = tomcatClass.getMethod("addContext", String.class, String.class);
-    addContext.invoke(tomcat, "", base.toString());
+    tomcatClass.getMethod("addContext", String.class, String.class).invoke(tomcat, "", base.toString());
     tomcatClass.getMethod("start").invoke(tomcat);
     Class<?> info = loader.loadClass("org.apache.catalina.util.ServerInfo");
     return (String) info.getMethod("getServerNumber").invoke(null);
@@ -83,7 +81,7 @@ final class OldServers {
       Path dir = Path.of(spec.substring(0, colon));
       int port = Integer.parseInt(spec.substring(colon + 1));
       String version = switch (kind) {
-        case "tomcat" -> start(dir, address, port);
+        case "tomcat" -> startTomcat(dir, address, port);
         case "undertow" -> startUndertow(dir, address, port);
         default -> throw new IllegalArgumentException("unknown server " + kind);
       };

@@ -66,6 +66,23 @@ final class LeanLauncher {
     return new File(InmeshAgent.class.getProtectionDomain().getCodeSource().getLocation().toURI());
   }
 
+  /**
+   * A new file of this JVM's own in {@code dir}: created exclusively (never an existing file or a
+   * link someone planted), named from the clock and a counter. Not {@code File.createTempFile},
+   * whose {@code SecureRandom} (the JDK's entropy pool and message digests, ~70 classes) was the
+   * largest single share of the JDK classes the mesh profile loaded at premain (issue 13).
+   */
+  static File newPrivateFile(File dir, String prefix, String suffix) throws IOException {
+    long seed = System.nanoTime() ^ ((long) System.identityHashCode(dir) << 32);
+    for (int i = 0; i < 1000; i++) {
+      File f = new File(dir, prefix + Long.toHexString((seed + i) & Long.MAX_VALUE) + suffix);
+      if (f.createNewFile()) {
+        return f;
+      }
+    }
+    throw new IOException("cannot create a new file in " + dir);
+  }
+
   /** A private copy of the embedded extension jar, deleted when the JVM exits (what OTel does too). */
   private static File extractExtension(File agentJar) throws IOException {
     JarFile jar = new JarFile(agentJar, false);
@@ -74,7 +91,7 @@ final class LeanLauncher {
       if (entry == null) {
         throw new IOException(EXTENSION_ENTRY + " missing from " + agentJar);
       }
-      File tmp = File.createTempFile("inmesh-extension-", ".jar");
+      File tmp = newPrivateFile(new File(System.getProperty("java.io.tmpdir")), "inmesh-extension-", ".jar");
       tmp.deleteOnExit();
       InputStream in = jar.getInputStream(entry);
       OutputStream out = new FileOutputStream(tmp);

@@ -180,23 +180,29 @@ public final class Profile {
    * (they say what the mesh profile does anyway).
    */
   static String ignoredOtelSettings(Map<String, String> env, Properties props) {
-    TreeSet<String> names = new TreeSet<String>();
+    // a sorted set only once there is something to report: premain of every mesh-profile JVM runs
+    // this, and most have no OTEL_* setting at all (issue 13: fewer classes loaded at start-up)
+    TreeSet<String> names = null;
     if (env != null) {
       for (Map.Entry<String, String> e : env.entrySet()) {
         String k = e.getKey();
         if (k.startsWith("OTEL_") && !honoured(k, e.getValue())) {
-          names.add(k);
+          names = add(names, k);
         }
       }
     }
     if (props != null) {
-      for (String k : props.stringPropertyNames()) {
-        if (k.startsWith("otel.") && !honoured(k.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'), props.getProperty(k))) {
-          names.add(k);
+      for (Map.Entry<Object, Object> e : props.entrySet()) {
+        if (!(e.getKey() instanceof String) || !(e.getValue() instanceof String)) {
+          continue;
+        }
+        String k = (String) e.getKey();
+        if (k.startsWith("otel.") && !honoured(k.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'), (String) e.getValue())) {
+          names = add(names, k);
         }
       }
     }
-    if (names.isEmpty()) {
+    if (names == null) {
       return null;
     }
     StringBuilder sb = new StringBuilder();
@@ -207,6 +213,12 @@ public final class Profile {
       sb.append(n);
     }
     return sb.toString();
+  }
+
+  private static TreeSet<String> add(TreeSet<String> names, String name) {
+    TreeSet<String> n = names == null ? new TreeSet<String>() : names;
+    n.add(name);
+    return n;
   }
 
   private static boolean honoured(String envName, String value) {

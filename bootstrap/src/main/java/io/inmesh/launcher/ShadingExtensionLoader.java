@@ -28,7 +28,7 @@ import java.util.jar.JarFile;
  * ({@link #getResourceAsStream}): class names live in the constant pool's UTF-8 entries, so the
  * rewrite is a constant-pool pass (no ASM: Byte Buddy's copy is not visible from here).
  */
-final class ShadingExtensionLoader extends ClassLoader {
+public final class ShadingExtensionLoader extends ClassLoader {
 
   static final String FROM = "io/opentelemetry/instrumentation/api/";
   static final String TO = "io/opentelemetry/javaagent/shaded/instrumentation/api/";
@@ -41,7 +41,7 @@ final class ShadingExtensionLoader extends ClassLoader {
   private final String base;
   private final ProtectionDomain domain;
 
-  ShadingExtensionLoader(File file, ClassLoader parent) throws IOException {
+  public ShadingExtensionLoader(File file, ClassLoader parent) throws IOException {
     super(parent);
     this.jar = new JarFile(file, false);
     this.base = "jar:" + file.toURI() + "!/";

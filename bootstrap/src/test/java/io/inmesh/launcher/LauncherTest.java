@@ -24,6 +24,23 @@ class LauncherTest {
   }
 
   @Test
+  void versionsAreTheBuildsFilteredIn() {
+    assertThat(Versions.INMESH).matches("\\d+\\.\\d+\\.\\d+.*");
+    assertThat(Versions.OTEL_AGENT).matches("\\d+\\.\\d+\\.\\d+.*");
+  }
+
+  @Test
+  void theExtensionsCopyIsAlwaysANewFileNeverAnExistingOne(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.io.File a = LeanLauncher.newPrivateFile(dir.toFile(), "inmesh-extension-", ".jar");
+    java.nio.file.Files.write(a.toPath(), new byte[] {1, 2, 3});
+    java.io.File b = LeanLauncher.newPrivateFile(dir.toFile(), "inmesh-extension-", ".jar");
+    assertThat(a).exists().isNotEqualTo(b);
+    assertThat(b).exists().isEmpty();
+    assertThat(java.nio.file.Files.readAllBytes(a.toPath())).containsExactly(1, 2, 3);
+    assertThat(a.getName()).startsWith("inmesh-extension-").endsWith(".jar");
+  }
+
+  @Test
   void javaVersionsOlderThan17AreRefusedWithAClearMessage() {
     assertThat(InmeshAgent.featureVersion("1.8")).isEqualTo(8);
     assertThat(InmeshAgent.featureVersion("11")).isEqualTo(11);

@@ -14,7 +14,6 @@ import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * The agent's own ports on {@code INMESH_ADMIN_ADDRESS}, as Istio's sidecar has them: 15000 (admin:
@@ -23,7 +22,6 @@ import java.util.regex.Pattern;
  * running.
  */
 public final class AdminServer {
-  private static final Pattern REQUEST_WORKER = Pattern.compile("inmesh-(admin|health|responder)-\\d+");
   private final MeshEngine engine;
   private final AgentIdentity identity;
   private final ControlLoop control;
@@ -149,7 +147,7 @@ public final class AdminServer {
     for (Thread t : Thread.getAllStackTraces().keySet()) {
       if (t.getName().startsWith("inmesh-")) {
         inmeshThreads++;
-        if (REQUEST_WORKER.matcher(t.getName()).matches()) {
+        if (isRequestWorker(t.getName())) {
           requestWorkers++;
         }
       }
@@ -162,6 +160,25 @@ public final class AdminServer {
     jvm.put("heapUsedBytes", ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
     m.put("jvm", jvm);
     return m;
+  }
+
+  /**
+   * "inmesh-admin-N", "inmesh-health-N" or "inmesh-responder-N": compared by hand, not with a
+   * regular expression compiled in this class's initialiser (issue 13: the regex engine's classes
+   * were loaded at start-up of every JVM only for this).
+   */
+  static boolean isRequestWorker(String name) {
+    for (String server : new String[] {"inmesh-admin-", "inmesh-health-", "inmesh-responder-"}) {
+      if (name.startsWith(server) && name.length() > server.length()) {
+        for (int i = server.length(); i < name.length(); i++) {
+          if (name.charAt(i) < '0' || name.charAt(i) > '9') {
+            return false;
+          }
+        }
+        return true;
+      }
+    }
+    return false;
   }
 
   public void close() {

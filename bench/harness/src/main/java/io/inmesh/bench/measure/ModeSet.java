@@ -231,7 +231,13 @@ public final class ModeSet {
       return;
     }
     String log = Files.readString(p.log(), StandardCharsets.UTF_8);
-    boolean started = agent == Mode.Agent.OTEL ? log.contains("opentelemetry-javaagent - version") : log.contains("[inmesh] inmesh ");
+    boolean started =
+        switch (agent) {
+          case OTEL -> log.contains("opentelemetry-javaagent - version");
+          // the floor must have woven, or it measured an agent that does nothing
+          case FLOOR -> log.contains("[bb-floor] started") && log.contains("[bb-floor] woven") && !log.contains("[bb-floor] could not weave");
+          default -> log.contains("[inmesh] inmesh ");
+        };
     if (!started || log.contains("failed to start")) {
       throw new IOException(p + ": the " + agent + " agent did not start cleanly:\n" + p.tail(20));
     }

@@ -37,7 +37,9 @@ import java.util.regex.Pattern;
  * time goes to.
  */
 public final class StartupProbe {
-  public static final List<Mode> VARIANTS = List.of(Mode.BASELINE, Mode.OTEL, Mode.OTEL_LEAN, Mode.INMESH, Mode.INMESH_TRACED);
+  public static final List<Mode> VARIANTS = List.of(Mode.BASELINE, Mode.OTEL, Mode.OTEL_LEAN, Mode.INMESH, Mode.INMESH_TRACED, Mode.OTEL_BARE, Mode.BB_FLOOR);
+  /** Each variant's own address in slot 8 (.86 and .88 are the running backend and its control plane). */
+  private static final int[] VARIANT_HOSTS = {81, 82, 83, 84, 85, 87, 89};
   /** The running backend the first-meshed-call starts call, and the control plane it is registered with. */
   private static final String MESHED_BACKEND_ADDRESS = Topology.NETWORK + "86";
   private static final String MESHED_CONTROL_ADDRESS = Topology.NETWORK + "88";
@@ -60,8 +62,8 @@ public final class StartupProbe {
     this.workDir = workDir;
   }
 
-  private static String address(Mode variant) {
-    return Topology.NETWORK + (81 + VARIANTS.indexOf(variant));
+  public static String address(Mode variant) {
+    return Topology.NETWORK + VARIANT_HOSTS[VARIANTS.indexOf(variant)];
   }
 
   public void startControlPlane() throws IOException {

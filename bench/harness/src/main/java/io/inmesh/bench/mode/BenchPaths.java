@@ -23,7 +23,8 @@ public record BenchPaths(Path root, Path java, Path jcmd, Path jarDir) {
           "bench/harness/target/opentelemetry-javaagent-2.31.1.jar",
           "bench/harness/target/inmesh-bench.jar",
           "examples/pedido-service/target/pedido-service.jar",
-          "examples/usuario-service/target/usuario-service.jar");
+          "examples/usuario-service/target/usuario-service.jar",
+          "bench/floor-agent/target/inmesh-bb-floor-agent.jar");
 
   private Path jar(String repoPath) {
     Path built = root.resolve(repoPath);
@@ -52,6 +53,11 @@ public record BenchPaths(Path root, Path java, Path jcmd, Path jarDir) {
 
   public Path usuarioJar() {
     return jar(BUILT.get(5));
+  }
+
+  /** bench/floor-agent's jar: the bb-floor mode's agent. */
+  public Path floorAgent() {
+    return jar(BUILT.get(6));
   }
 
   /**
@@ -91,7 +97,7 @@ public record BenchPaths(Path root, Path java, Path jcmd, Path jarDir) {
 
   public List<Path> missing() {
     List<Path> m = new ArrayList<>();
-    for (Path p : List.of(inmeshAgent(), controlPlaneJar(), otelAgent(), benchJar(), pedidoJar(), usuarioJar(), java())) {
+    for (Path p : List.of(inmeshAgent(), controlPlaneJar(), otelAgent(), benchJar(), pedidoJar(), usuarioJar(), floorAgent(), java())) {
       if (!Files.exists(p)) {
         m.add(p);
       }

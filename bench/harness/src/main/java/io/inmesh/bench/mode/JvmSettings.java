@@ -42,12 +42,15 @@ public final class JvmSettings {
         env.put("JAVA_TOOL_OPTIONS", "-javaagent:" + paths.otelAgent());
         if (mode.settings == Mode.Settings.INMESH_DISTRIBUTION) {
           env.putAll(InmeshDistributionSettings.environment(paths.inmeshAgent(), paths.scratchDir().resolve("inmesh-extension")));
+        } else if (mode.settings == Mode.Settings.BARE) {
+          env.put("OTEL_INSTRUMENTATION_COMMON_DEFAULT_ENABLED", "false");
         }
         env.put("OTEL_TRACES_EXPORTER", "none");
         env.put("OTEL_METRICS_EXPORTER", "none");
         env.put("OTEL_LOGS_EXPORTER", "none");
         env.put("OTEL_SERVICE_NAME", service);
       }
+      case FLOOR -> env.put("JAVA_TOOL_OPTIONS", "-javaagent:" + paths.floorAgent());
       case INMESH -> {
         env.put("JAVA_TOOL_OPTIONS", "-javaagent:" + paths.inmeshAgent());
         env.put("INMESH_CONTROL_URL", controlUrl);

@@ -34,6 +34,14 @@ public enum Mode {
       "inmesh-retry", 12, Agent.INMESH, Settings.STOCK, Sidecar.NONE, Map.of("INMESH_PROFILE", "mesh"), null,
       "inmesh (profile=mesh) with a retry policy and a timeout on the route (timeout 2s; retries: attempts 3, perTryTimeout 500ms, retryOn"
           + " 5xx,reset,connect-failure; the backend never fails, so nothing fires): the mesh's own cost with such a route in place (issue 7)"),
+  OTEL_BARE(
+      "otel-bare", 14, Agent.OTEL, Settings.BARE, Sidecar.NONE, Map.of(), null,
+      "stock OpenTelemetry agent 2.31.1 with every instrumentation off (OTEL_INSTRUMENTATION_COMMON_DEFAULT_ENABLED=false), exporters off:"
+          + " the upstream agent's fixed cost, a floor under any profile that embeds it (issue 13)"),
+  BB_FLOOR(
+      "bb-floor", 15, Agent.FLOOR, Settings.STOCK, Sidecar.NONE, Map.of(), null,
+      "a minimal Byte Buddy agent (bench/floor-agent, not shipped): its jar on the bootstrap path and one no-op advice woven into the HTTP classes"
+          + " a request goes through, no mesh: the floor under an in-process agent that weaves advice with Byte Buddy, as the mesh profile does (issue 13)"),
   SIDECAR("sidecar", 6, Agent.NONE, Settings.STOCK, Sidecar.PLAIN, Map.of(), null, "HAProxy outbound + inbound pair on the hop, HTTP keep-alive"),
   SIDECAR_MTLS("sidecar-mtls", 7, Agent.NONE, Settings.STOCK, Sidecar.MTLS, Map.of(), null, "the same HAProxy pair, mutual TLS between the proxies");
 
@@ -41,7 +49,9 @@ public enum Mode {
   public enum Agent {
     NONE,
     OTEL,
-    INMESH
+    INMESH,
+    /** bench/floor-agent: Byte Buddy weaving a no-op advice, nothing else. */
+    FLOOR
   }
 
   /** Which settings the agent runs with, beyond the exporters being off. */
@@ -49,7 +59,9 @@ public enum Mode {
     /** The agent as shipped. */
     STOCK,
     /** The OTel properties inmesh's distribution supplies by default ({@link InmeshDistributionSettings}). */
-    INMESH_DISTRIBUTION
+    INMESH_DISTRIBUTION,
+    /** Every upstream instrumentation off. */
+    BARE
   }
 
   /** Whether the hop goes through a proxy pair, and with TLS between the proxies. */

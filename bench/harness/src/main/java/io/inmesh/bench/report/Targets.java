@@ -115,7 +115,7 @@ public final class Targets {
         t.add(check("inmesh (tracing on) added CPU/request ≤ 1.0 × sidecar pair's", pair, inmesh.perRoundAdded(BenchResults.Round::cpuPerRequest), "rounds", sideCpu, "µs", noSidecar));
         t.add(check("inmesh resident memory added per JVM ≤ 50 MB (equal -Xmx)", pair, inmesh.perRoundAdded(ModeFigures::rssPerJvmMb), "rounds", 50, "MB", ""));
       }
-      leanTargets(t, pair, inmesh, m.get("inmesh-traced"), sidecar);
+      leanTargets(t, pair, inmesh, m.get("inmesh-traced"), sidecar, m);
       mtlsTargets(t, pair, m.get("inmesh-mtls"), m.get("sidecar-mtls"));
     }
     startupTargets(t, startup, "start-up to first served request", "first served");
@@ -135,11 +135,12 @@ public final class Targets {
    * hop, ≤ 0.15 × the sidecar pair's added p50 and CPU per request; the traced profile
    * ({@code inmesh-traced}) adds ≤ 60 MB.
    */
-  private static void leanTargets(List<Target> t, String pair, ModeFigures mesh, ModeFigures traced, ModeFigures sidecar) {
+  private static void leanTargets(List<Target> t, String pair, ModeFigures mesh, ModeFigures traced, ModeFigures sidecar, Map<String, ModeFigures> all) {
     if (mesh == null) {
       t.add(missing("mesh profile: added RSS ≤ 20 MB, added p50 and CPU ≤ 0.15 × sidecar pair's", pair, "inmesh did not run"));
     } else {
-      t.add(check("mesh profile (inmesh) resident memory added per JVM ≤ 20 MB (equal -Xmx)", pair, mesh.perRoundAdded(ModeFigures::rssPerJvmMb), "rounds", 20, "MB", ""));
+      t.add(check("mesh profile (inmesh) resident memory added per JVM ≤ 20 MB (equal -Xmx)", pair, mesh.perRoundAdded(ModeFigures::rssPerJvmMb), "rounds", 20, "MB",
+          rssFloors(all, "bb-floor")));
       String noSidecar = sidecar == null ? "no sidecar mode in this run" : "";
       for (Measure x : LATENCY) {
         if (x.label().endsWith("p50")) {
@@ -155,8 +156,24 @@ public final class Targets {
     if (traced == null) {
       t.add(missing("traced profile: added RSS ≤ 60 MB", pair, "inmesh-traced did not run"));
     } else {
-      t.add(check("traced profile (inmesh-traced) resident memory added per JVM ≤ 60 MB (equal -Xmx)", pair, traced.perRoundAdded(ModeFigures::rssPerJvmMb), "rounds", 60, "MB", ""));
+      t.add(check("traced profile (inmesh-traced) resident memory added per JVM ≤ 60 MB (equal -Xmx)", pair, traced.perRoundAdded(ModeFigures::rssPerJvmMb), "rounds", 60, "MB",
+          rssFloors(all, "otel-bare", "otel-lean")));
     }
+  }
+
+  /**
+   * Issue 13's floors beside a memory target: what the floor modes that ran add per JVM (median of
+   * rounds) — bb-floor under the mesh profile, otel-bare and otel-lean under the traced one.
+   */
+  static String rssFloors(Map<String, ModeFigures> all, String... floorModes) {
+    StringBuilder sb = new StringBuilder();
+    for (String f : floorModes) {
+      ModeFigures m = all.get(f);
+      if (m != null) {
+        sb.append(sb.length() == 0 ? "floors: " : ", ").append(f).append(String.format(" %+.0f MB", Spread.of(m.perRoundAdded(ModeFigures::rssPerJvmMb)).median()));
+      }
+    }
+    return sb.toString();
   }
 
   /** Issue 11: in-process mTLS against the HAProxy mTLS pair — added p50 ≤ 0.5×, added CPU ≤ 0.75×. */
@@ -190,8 +207,16 @@ public final class Targets {
           continue;
         }
         double factor = Double.parseDouble(p[2]);
+        String[] floors = p[0].equals("inmesh") ? new String[] {"bb-floor"} : new String[] {"otel-bare", "otel-lean"};
+        StringBuilder floor = new StringBuilder();
+        for (String f : floors) {
+          List<Double> fo = s.perRoundOverhead(f);
+          if (!fo.isEmpty() && ot > 0) {
+            floor.append(floor.length() == 0 ? "; floors: " : ", ").append(String.format("%s %.2f×", f, Spread.of(fo).median() / ot));
+          }
+        }
         t.add(check(p[1] + " " + what + ": overhead ≤ " + p[2] + " × the stock OTel agent's", e.getKey() + " app", overhead, "starts", factor * ot, "ms",
-            String.format("otel +%.0f ms (median); %s", ot, label)));
+            String.format("otel +%.0f ms (median); %s%s", ot, label, floor)));
       }
     }
   }

@@ -30,4 +30,26 @@ class TargetsTest {
     assertThat(t.met()).isNull();
     assertThat(t.result()).isEqualTo("not measured: no sidecar mode in this run");
   }
+
+  @Test
+  void startUpTargetsNameTheirFloorsFromTheSameRun() {
+    List<io.inmesh.bench.measure.BenchResults.Startup> starts = new java.util.ArrayList<>();
+    for (int round = 1; round <= 3; round++) {
+      starts.add(new io.inmesh.bench.measure.BenchResults.Startup("jdk", "baseline", round, 200));
+      starts.add(new io.inmesh.bench.measure.BenchResults.Startup("jdk", "otel", round, 3200));
+      starts.add(new io.inmesh.bench.measure.BenchResults.Startup("jdk", "inmesh", round, 950));
+      starts.add(new io.inmesh.bench.measure.BenchResults.Startup("jdk", "bb-floor", round, 500));
+      starts.add(new io.inmesh.bench.measure.BenchResults.Startup("jdk", "inmesh-traced", round, 3000));
+      starts.add(new io.inmesh.bench.measure.BenchResults.Startup("jdk", "otel-lean", round, 2300));
+      starts.add(new io.inmesh.bench.measure.BenchResults.Startup("jdk", "otel-bare", round, 1700));
+    }
+    java.util.Map<String, StartupFigures> fig = StartupFigures.of(starts);
+    List<Targets.Target> t = Targets.evaluate(new io.inmesh.bench.measure.BenchResults(), java.util.Map.of(), fig, java.util.Map.of(), List.of());
+    Targets.Target mesh = t.stream().filter(x -> x.what().startsWith("mesh profile (inmesh) start-up to first served")).findFirst().orElseThrow();
+    assertThat(mesh.met()).isTrue(); // 750 ms ≤ 0.25 × 3000
+    assertThat(mesh.detail()).contains("floors: bb-floor 0.10×");
+    Targets.Target traced = t.stream().filter(x -> x.what().startsWith("traced profile (inmesh-traced) start-up to first served")).findFirst().orElseThrow();
+    assertThat(traced.met()).isFalse(); // 2800 ms > 0.6 × 3000
+    assertThat(traced.detail()).contains("floors: otel-bare 0.50×, otel-lean 0.70×");
+  }
 }

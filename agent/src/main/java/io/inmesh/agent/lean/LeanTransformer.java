@@ -4,7 +4,9 @@ import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
 import java.security.ProtectionDomain;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import net.bytebuddy.ByteBuddy;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.description.type.TypeDescription;
@@ -27,8 +29,9 @@ import net.bytebuddy.utility.JavaModule;
  * in premain of every JVM the agent joins. Issue 13: that set-up was about a third of the mesh
  * profile's premain (a sampling of premain's thread, bench/README.md).
  *
- * <p>Per class loaded: the ignore matcher and each type's class-loader and type matchers over a lazy
- * description (inmesh's type matchers are names, so an unmatched class is never parsed); a match is
+ * <p>Per class loaded: first a set probe of its name against the names the type matchers can match
+ * ({@link TypeNames}; a class no module names costs nothing more), then the ignore matcher and each
+ * type's class-loader and type matchers over a lazy description; a match is
  * redefined frozen (no member added, no class format change) and handed to the type's transformers
  * (helper injection, then the advice), in the order the modules declared them. A failure leaves the
  * class as it was (fail open) and is reported once per type by {@link LeanListener}. Re-entry on the
@@ -55,11 +58,43 @@ final class LeanTransformer implements ClassFileTransformer {
   private final LeanListener listener;
   private final ThreadLocal<Boolean> busy = new ThreadLocal<>();
   private volatile ByteBuddy byteBuddy;
+  /** Internal names ("a/b/C$D") some entry's type matcher names: the only classes worth describing… */
+  private final Set<String> candidates = new HashSet<>();
+  /** …besides those of entries whose matcher names no class (described where their loaders match). */
+  private final List<Entry> unnamed = new ArrayList<>();
 
   LeanTransformer(ElementMatcher<? super TypeDescription> ignore, List<Entry> entries, LeanListener listener) {
     this.ignore = ignore;
     this.entries = entries;
     this.listener = listener;
+    for (Entry e : entries) {
+      Set<String> names = TypeNames.of(e.type);
+      if (names == null) {
+        unnamed.add(e);
+      } else {
+        for (String n : names) {
+          candidates.add(n.replace('.', '/'));
+        }
+      }
+    }
+  }
+
+  /** Whether a class of this name, in this loader, can match any entry (a set probe for most classes). */
+  boolean candidate(String internalName, ClassLoader loader) {
+    if (candidates.contains(internalName)) {
+      return true;
+    }
+    for (Entry e : unnamed) {
+      if (e.loaders.matches(loader)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** How many entries could not be reduced to class names (each makes its loaders' classes described). */
+  int unnamedEntries() {
+    return unnamed.size();
   }
 
   /** Registers this transformer, then retransforms the matching classes that were loaded before it. */
@@ -68,7 +103,7 @@ final class LeanTransformer implements ClassFileTransformer {
     List<Class<?>> loaded = new ArrayList<>();
     for (Class<?> c : inst.getAllLoadedClasses()) {
       try {
-        if (!inst.isModifiableClass(c) || c.isArray() || c.isPrimitive()) {
+        if (!inst.isModifiableClass(c) || c.isArray() || c.isPrimitive() || !candidate(c.getName().replace('.', '/'), c.getClassLoader())) {
           continue;
         }
         TypeDescription type = TypeDescription.ForLoadedType.of(c);
@@ -91,13 +126,18 @@ final class LeanTransformer implements ClassFileTransformer {
   @Override
   public byte[] transform(
       Module module, ClassLoader loader, String internalName, Class<?> redefined, ProtectionDomain domain, byte[] bytes) {
-    if (internalName == null || busy.get() != null) {
+    if (internalName == null || busy.get() != null || (unnamed.isEmpty() && !candidates.contains(internalName))) {
       return null;
     }
     busy.set(Boolean.TRUE);
-    String name = internalName.replace('/', '.');
-    JavaModule javaModule = module == null ? null : JavaModule.of(module);
+    JavaModule javaModule = null;
     try {
+      // the loader matchers of unnamed entries may load classes: under the re-entry guard
+      if (!candidate(internalName, loader)) {
+        return null;
+      }
+      String name = internalName.replace('/', '.');
+      javaModule = module == null ? null : JavaModule.of(module);
       ClassFileLocator locator =
           new ClassFileLocator.Compound(
               ClassFileLocator.Simple.of(name, bytes), AgentBuilder.LocationStrategy.ForClassLoader.STRONG.classFileLocator(loader, javaModule));
@@ -123,7 +163,7 @@ final class LeanTransformer implements ClassFileTransformer {
       listener.onTransformation(type, loader, javaModule, redefined != null, made);
       return made.getBytes();
     } catch (Throwable t) {
-      listener.onError(name, loader, javaModule, redefined != null, t);
+      listener.onError(internalName.replace('/', '.'), loader, javaModule, redefined != null, t);
       return null;
     } finally {
       busy.remove();

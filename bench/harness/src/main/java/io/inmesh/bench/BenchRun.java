@@ -235,7 +235,11 @@ public final class BenchRun {
       RoundRunner runner = new RoundRunner(opts, wrk, rawDir);
       if (pair == opts.pairs.get(0)) {
         results.commands.add("# saturation (per mode, pinned like the generator)\n" + String.join(" ", wrk.command(sets.get(0).frontendUrl(), opts.saturationConnections, opts.saturationSeconds)));
-        results.commands.add("# startup probes: the backend command of each pair alone on " + Topology.NETWORK + "81 (no agent), .82 (otel), .83 (otel-lean), .84 (inmesh, control plane .89); "
+        StringBuilder variants = new StringBuilder();
+        for (Mode v : StartupProbe.VARIANTS) {
+          variants.append(variants.length() == 0 ? "" : ", ").append(StartupProbe.address(v)).append(" (").append(v.id).append(')');
+        }
+        results.commands.add("# startup probes: the backend command of each pair alone on " + variants + ", the inmesh starts' control plane on .89; "
             + "first meshed call: the frontend command on the same addresses, calling a running inmesh backend on .86 (control plane .88); "
             + "the class-load starts add -Xlog:class+load=info:file=…:uptime and INMESH_LOG_LEVEL=debug");
         results.commands.add("# light load and fixed rate: in-process (io.inmesh.bench.load.SequentialProbe, OpenLoopGenerator), from " + Topology.GENERATOR_ADDRESS);

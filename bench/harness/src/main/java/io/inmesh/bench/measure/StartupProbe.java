@@ -38,8 +38,11 @@ import java.util.regex.Pattern;
  */
 public final class StartupProbe {
   public static final List<Mode> VARIANTS = List.of(Mode.BASELINE, Mode.OTEL, Mode.OTEL_LEAN, Mode.INMESH, Mode.INMESH_TRACED, Mode.OTEL_BARE, Mode.BB_FLOOR);
-  /** Each variant's own address in slot 8 (.86 and .88 are the running backend and its control plane). */
-  private static final int[] VARIANT_HOSTS = {81, 82, 83, 84, 85, 87, 89};
+  /**
+   * Each variant's own address: slot 8's .81–.85 and .87 (.86 and .88 are the running backend and its
+   * control plane, .89 the control plane of the inmesh starts), then .80, which no slot owns.
+   */
+  private static final int[] VARIANT_HOSTS = {81, 82, 83, 84, 85, 87, 80};
   /** The running backend the first-meshed-call starts call, and the control plane it is registered with. */
   private static final String MESHED_BACKEND_ADDRESS = Topology.NETWORK + "86";
   private static final String MESHED_CONTROL_ADDRESS = Topology.NETWORK + "88";

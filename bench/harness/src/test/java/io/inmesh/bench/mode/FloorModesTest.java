@@ -32,7 +32,7 @@ class FloorModesTest {
 
   @Test
   void everyStartUpVariantHasAnAddressOfItsOwnBesideTheRunningBackendAndItsControlPlane() {
-    Set<String> seen = new HashSet<>(Set.of(Topology.NETWORK + "86", Topology.NETWORK + "88"));
+    Set<String> seen = new HashSet<>(Set.of(Topology.NETWORK + "86", Topology.NETWORK + "88", Topology.NETWORK + "89"));
     for (Mode v : StartupProbe.VARIANTS) {
       assertThat(seen.add(StartupProbe.address(v))).as(v.id).isTrue();
     }

@@ -140,7 +140,7 @@ public final class Targets {
       t.add(missing("mesh profile: added RSS ≤ 20 MB, added p50 and CPU ≤ 0.15 × sidecar pair's", pair, "inmesh did not run"));
     } else {
       t.add(check("mesh profile (inmesh) resident memory added per JVM ≤ 20 MB (equal -Xmx)", pair, mesh.perRoundAdded(ModeFigures::rssPerJvmMb), "rounds", 20, "MB",
-          rssFloors(all, "bb-floor")));
+          rssFloors(all, MESH_FLOORS)));
       String noSidecar = sidecar == null ? "no sidecar mode in this run" : "";
       for (Measure x : LATENCY) {
         if (x.label().endsWith("p50")) {
@@ -157,14 +157,15 @@ public final class Targets {
       t.add(missing("traced profile: added RSS ≤ 60 MB", pair, "inmesh-traced did not run"));
     } else {
       t.add(check("traced profile (inmesh-traced) resident memory added per JVM ≤ 60 MB (equal -Xmx)", pair, traced.perRoundAdded(ModeFigures::rssPerJvmMb), "rounds", 60, "MB",
-          rssFloors(all, "otel-bare", "otel-lean")));
+          rssFloors(all, TRACED_FLOORS)));
     }
   }
 
-  /**
-   * Issue 13's floors beside a memory target: what the floor modes that ran add per JVM (median of
-   * rounds) — bb-floor under the mesh profile, otel-bare and otel-lean under the traced one.
-   */
+  /** Issue 13's floor modes: under the mesh profile (inmesh), and under the traced one (inmesh-traced). */
+  static final String[] MESH_FLOORS = {"bb-floor"};
+  static final String[] TRACED_FLOORS = {"otel-bare", "otel-lean"};
+
+  /** What the floor modes that ran add per JVM (median of rounds), beside a memory target. */
   static String rssFloors(Map<String, ModeFigures> all, String... floorModes) {
     StringBuilder sb = new StringBuilder();
     for (String f : floorModes) {
@@ -207,9 +208,8 @@ public final class Targets {
           continue;
         }
         double factor = Double.parseDouble(p[2]);
-        String[] floors = p[0].equals("inmesh") ? new String[] {"bb-floor"} : new String[] {"otel-bare", "otel-lean"};
         StringBuilder floor = new StringBuilder();
-        for (String f : floors) {
+        for (String f : p[0].equals("inmesh") ? MESH_FLOORS : TRACED_FLOORS) {
           List<Double> fo = s.perRoundOverhead(f);
           if (!fo.isEmpty() && ot > 0) {
             floor.append(floor.length() == 0 ? "; floors: " : ", ").append(String.format("%s %.2f×", f, Spread.of(fo).median() / ot));

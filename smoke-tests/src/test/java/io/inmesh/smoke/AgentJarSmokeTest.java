@@ -45,6 +45,44 @@ class AgentJarSmokeTest {
     }
   }
 
+  /**
+   * Every module is compiled with {@code -XDstringConcat=inline} (issue 13): an invokedynamic string
+   * concatenation spins method-handle classes at its first use, in every JVM the agent joins. A module
+   * that lists its own compiler arguments must append to the parent's, not replace them (two did).
+   */
+  @Test
+  void noClassInTheEmbeddedExtensionConcatenatesStringsThroughInvokedynamic() throws Exception {
+    byte[] marker = "makeConcatWithConstants".getBytes(StandardCharsets.US_ASCII);
+    List<String> offenders = new java.util.ArrayList<>();
+    int classes = 0;
+    try (JarFile jar = new JarFile(Smoke.AGENT.toFile());
+        java.util.jar.JarInputStream ext = new java.util.jar.JarInputStream(jar.getInputStream(jar.getEntry("extensions/inmesh-extension.jar")))) {
+      for (java.util.jar.JarEntry e; (e = ext.getNextJarEntry()) != null; ) {
+        if (e.getName().startsWith("io/inmesh/") && e.getName().endsWith(".class")) {
+          classes++;
+          if (indexOf(ext.readAllBytes(), marker) >= 0) {
+            offenders.add(e.getName());
+          }
+        }
+      }
+    }
+    assertThat(classes).as("inmesh classes in the extension").isGreaterThan(100);
+    assertThat(offenders).as("classes with an invokedynamic string concatenation").isEmpty();
+  }
+
+  private static int indexOf(byte[] haystack, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= haystack.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (haystack[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
+  }
+
   @Test
   void withInmeshDisabledTheAppRunsUntouchedAndSaysSo() throws Exception {
     Path dir = Smoke.workDir("disabled");

@@ -4,7 +4,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.dynamic.DynamicType;
 import net.bytebuddy.utility.JavaModule;
 
 /**
@@ -17,11 +16,11 @@ final class LeanListener extends AgentBuilder.Listener.Adapter {
   private final Set<String> reported = ConcurrentHashMap.newKeySet();
   private final boolean debug = LeanInstaller.debug();
 
-  @Override
-  public void onTransformation(
-      TypeDescription type, ClassLoader loader, JavaModule module, boolean loaded, DynamicType dynamicType) {
+  /** A type transformed, and how long its transformation took (description, weaving, helpers). */
+  void onTransformation(TypeDescription type, ClassLoader loader, long nanos) {
     if (debug) {
-      System.err.println("[inmesh] mesh profile: transformed " + type.getName() + " in " + loader);
+      System.err.println(
+          "[inmesh] mesh profile: transformed " + type.getName() + " in " + loader + " (" + nanos / 100_000 / 10.0 + " ms)");
     }
   }
 

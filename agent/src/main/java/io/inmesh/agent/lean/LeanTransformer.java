@@ -136,6 +136,7 @@ final class LeanTransformer implements ClassFileTransformer {
       if (!candidate(internalName, loader)) {
         return null;
       }
+      long start = System.nanoTime();
       String name = internalName.replace('/', '.');
       javaModule = module == null ? null : JavaModule.of(module);
       ClassFileLocator locator =
@@ -160,8 +161,9 @@ final class LeanTransformer implements ClassFileTransformer {
         builder = t.transform(builder, type, loader, javaModule, domain);
       }
       DynamicType.Unloaded<?> made = builder.make(TypeResolutionStrategy.Disabled.INSTANCE, pool);
-      listener.onTransformation(type, loader, javaModule, redefined != null, made);
-      return made.getBytes();
+      byte[] woven = made.getBytes();
+      listener.onTransformation(type, loader, System.nanoTime() - start);
+      return woven;
     } catch (Throwable t) {
       listener.onError(internalName.replace('/', '.'), loader, javaModule, redefined != null, t);
       return null;

@@ -1,6 +1,7 @@
 package io.inmesh.policy.model;
 
 import java.time.Duration;
+import java.util.Objects;
 
 /**
  * Istio HTTPRetry. {@code attempts} is the number of retries (0 disables them); the first try is
@@ -39,5 +40,24 @@ public record HttpRetry(
 
   public boolean enabled() {
     return attempts > 0;
+  }
+
+  // equals and hashCode written out: the generated ones link through invokedynamic (ObjectMethods)
+  // at first use, spinning method-handle classes at start-up; this record keys the retry-policy
+  // caches (issue 13)
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof HttpRetry r
+        && attempts == r.attempts
+        && Objects.equals(perTryTimeout, r.perTryTimeout)
+        && Objects.equals(retryOn, r.retryOn)
+        && Objects.equals(retryRemoteLocalities, r.retryRemoteLocalities)
+        && Objects.equals(retryIgnorePreviousHosts, r.retryIgnorePreviousHosts)
+        && Objects.equals(backoff, r.backoff);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(attempts, perTryTimeout, retryOn, retryRemoteLocalities, retryIgnorePreviousHosts, backoff);
   }
 }

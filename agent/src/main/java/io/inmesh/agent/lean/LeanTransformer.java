@@ -15,9 +15,10 @@ import net.bytebuddy.dynamic.DynamicType;
 import net.bytebuddy.dynamic.TypeResolutionStrategy;
 import net.bytebuddy.dynamic.VisibilityBridgeStrategy;
 import net.bytebuddy.dynamic.scaffold.InstrumentedType;
+import net.bytebuddy.dynamic.scaffold.MethodGraph;
+import net.bytebuddy.dynamic.scaffold.TypeValidation;
 import net.bytebuddy.implementation.Implementation;
 import net.bytebuddy.matcher.ElementMatcher;
-import net.bytebuddy.matcher.LatentMatcher;
 import net.bytebuddy.pool.TypePool;
 import net.bytebuddy.utility.JavaModule;
 
@@ -32,7 +33,8 @@ import net.bytebuddy.utility.JavaModule;
  * <p>Per class loaded: first a set probe of its name against the names the type matchers can match
  * ({@link TypeNames}; a class no module names costs nothing more), then the ignore matcher and each
  * type's class-loader and type matchers over a lazy description; a match is
- * redefined frozen (no member added, no class format change) and handed to the type's transformers
+ * decorated (read and written once through the advice's visitors: no member added, no class format
+ * change, no method registry) and handed to the type's transformers
  * (helper injection, then the advice), in the order the modules declared them. A failure leaves the
  * class as it was (fail open) and is reported once per type by {@link LeanListener}. Re-entry on the
  * same thread (a class loaded while a transformation runs) passes through, as Byte Buddy's
@@ -151,12 +153,12 @@ final class LeanTransformer implements ClassFileTransformer {
       if (transformers == null) {
         return null;
       }
-      DynamicType.Builder<?> builder =
-          byteBuddy()
-              .with(InstrumentedType.Factory.Default.FROZEN)
-              .with(VisibilityBridgeStrategy.Default.NEVER)
-              .redefine(type, locator)
-              .ignoreAlso(LatentMatcher.ForSelfDeclaredMethod.NOT_DECLARED);
+      // decorated, as the OpenTelemetry agent does (its TypeStrategy DECORATE): the class is read and
+      // written once with the advice's visitors, no method registry. Every inmesh transformation is
+      // advice; a module's own transformer that added a member would fail its type here, reported
+      // once, the class left as it was (fail open). Against redefine-frozen, reactor's Flux (172 KB)
+      // went 320 → 197 ms on a cold JVM, most other types to half (issue 13)
+      DynamicType.Builder<?> builder = byteBuddy().decorate(type, locator);
       for (AgentBuilder.Transformer t : transformers) {
         builder = t.transform(builder, type, loader, javaModule, domain);
       }
@@ -188,9 +190,18 @@ final class LeanTransformer implements ClassFileTransformer {
   private ByteBuddy byteBuddy() {
     ByteBuddy b = byteBuddy;
     if (b == null) {
-      // as AgentBuilder.Default with disableClassFormatChanges(): no implementation context (no
-      // synthetic members)
-      b = new ByteBuddy().with(Implementation.Context.Disabled.Factory.INSTANCE);
+      // the OpenTelemetry agent's settings (AgentInstaller), so both profiles weave alike: no
+      // implementation context (disableClassFormatChanges: no synthetic members), a method graph of
+      // the declared methods only, no visibility bridges, a frozen instrumented type; and no type
+      // validation, whose visitor stood between the class reader and writer for every method
+      // (nothing is added to validate)
+      b =
+          new ByteBuddy()
+              .with(Implementation.Context.Disabled.Factory.INSTANCE)
+              .with(MethodGraph.Compiler.ForDeclaredMethods.INSTANCE)
+              .with(VisibilityBridgeStrategy.Default.NEVER)
+              .with(InstrumentedType.Factory.Default.FROZEN)
+              .with(TypeValidation.DISABLED);
       byteBuddy = b;
     }
     return b;

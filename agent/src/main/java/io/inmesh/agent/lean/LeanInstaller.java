@@ -101,6 +101,7 @@ public final class LeanInstaller {
     }
     int types = 0;
     int advices = 0;
+    AdviceTypePools advicePools = new AdviceTypePools(extensionLoader);
     for (InstrumentationModule m : modules) {
       String name = m.instrumentationName();
       try {
@@ -133,6 +134,7 @@ public final class LeanInstaller {
               new AgentBuilder.Transformer.ForAdvice(
                       Advice.withCustomMapping().with(new Advice.AssignReturned.Factory()))
                   .include(extensionLoader)
+                  .with(advicePools)
                   .withExceptionHandler(Advice.ExceptionHandler.Default.PRINTING);
           for (Object[] a : p.advices) {
             @SuppressWarnings("unchecked")

@@ -2,16 +2,14 @@ package io.inmesh.agent.lean;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.utility.JavaModule;
 
 /**
  * Says, once per type, when the mesh profile could not transform a type it matched (the
  * application runs on with that type untouched: fail open); with {@code INMESH_LOG_LEVEL=debug} also
  * names every type transformed.
  */
-final class LeanListener extends AgentBuilder.Listener.Adapter {
+final class LeanListener {
 
   private final Set<String> reported = ConcurrentHashMap.newKeySet();
   private final boolean debug = LeanInstaller.debug();
@@ -24,8 +22,8 @@ final class LeanListener extends AgentBuilder.Listener.Adapter {
     }
   }
 
-  @Override
-  public void onError(String typeName, ClassLoader loader, JavaModule module, boolean loaded, Throwable throwable) {
+  /** A type the mesh profile matched but could not transform: said once per type name. */
+  void onError(String typeName, Throwable throwable) {
     if (reported.add(typeName)) {
       System.err.println(
           "[inmesh] warning: the mesh profile could not transform " + typeName + "; it runs unmeshed: " + throwable);

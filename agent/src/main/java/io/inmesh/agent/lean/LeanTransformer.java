@@ -120,7 +120,7 @@ final class LeanTransformer implements ClassFileTransformer {
       try {
         inst.retransformClasses(c);
       } catch (Throwable t) {
-        listener.onError(c.getName(), c.getClassLoader(), JavaModule.ofType(c), true, t);
+        listener.onError(c.getName(), t);
       }
     }
   }
@@ -132,7 +132,6 @@ final class LeanTransformer implements ClassFileTransformer {
       return null;
     }
     busy.set(Boolean.TRUE);
-    JavaModule javaModule = null;
     try {
       // the loader matchers of unnamed entries may load classes: under the re-entry guard
       if (!candidate(internalName, loader)) {
@@ -140,7 +139,7 @@ final class LeanTransformer implements ClassFileTransformer {
       }
       long start = System.nanoTime();
       String name = internalName.replace('/', '.');
-      javaModule = module == null ? null : JavaModule.of(module);
+      JavaModule javaModule = module == null ? null : JavaModule.of(module);
       ClassFileLocator locator =
           new ClassFileLocator.Compound(
               ClassFileLocator.Simple.of(name, bytes), AgentBuilder.LocationStrategy.ForClassLoader.STRONG.classFileLocator(loader, javaModule));
@@ -167,7 +166,7 @@ final class LeanTransformer implements ClassFileTransformer {
       listener.onTransformation(type, loader, System.nanoTime() - start);
       return woven;
     } catch (Throwable t) {
-      listener.onError(internalName.replace('/', '.'), loader, javaModule, redefined != null, t);
+      listener.onError(internalName.replace('/', '.'), t);
       return null;
     } finally {
       busy.remove();

@@ -225,7 +225,7 @@ class FeignMeshSmokeTest {
    * The README's "No retry storms" (the mesh retries no status while the application's own retry
    * wraps the call): Feign's Retryer over both clients and in both 13.x layouts (13.6, and 13.1 in a
    * class loader of its own), RetryTemplate, @Retryable and Reactor's
-   * retryWhen, each three attempts at an upstream that always answers 503 under a route with 2
+   * retryWhen and retry(n) on Mono and Flux, each three attempts at an upstream that always answers 503 under a route with 2
    * retries on 5xx: the upstream sees the application's 3 attempts, not 3 × 3. The same caller
    * without an application retry (Feign with NEVER_RETRY, WebClient without retryWhen), before and
    * after, still gets the mesh's retries: the scopes end with each execution.
@@ -245,6 +245,7 @@ class FeignMeshSmokeTest {
     // fromFuture(() -> sendAsync(..))), not Reactor Netty
     // feign-async-retryer: AsyncFeign's retryer, each attempt sent on the default AsyncClient's executor
     List<String> libs = List.of("feign-retryer", "feign-okhttp-retryer", "feign-old-retryer", "feign-async-retryer", "retry-template", "retryable", "reactor",
+        "reactor-retry-n", "reactor-flux", "reactor-flux-retry-n",
         "spring-core-retry", "reactor-jdk", "reactor-jdk-inline", "reactor-jdk-async");
     for (String lib : libs) {
       String key = lib + "-" + UUID.randomUUID();

@@ -14,7 +14,7 @@ import net.bytebuddy.matcher.ElementMatcher;
  * (reactor-core 3.4+): the application retries a reactive call, so the mesh must retry no status for
  * it (the README's "No retry storms" rule). A thread-bound scope can't follow a subscription (each
  * resubscription runs on the thread that delivered the retry signal: an event loop, a timer), so the
- * operator's result carries a mark in its Reactor context instead
+ * source the operator resubscribes carries a mark in its Reactor context instead
  * ({@code ApplicationRetries.REACTOR_CONTEXT_KEY}); the context flows up to every resubscription of
  * the source, where the meshed Reactor Netty client reads it when it takes the call's decision, and
  * where Reactor's own sources ({@code fromCallable}, {@code fromSupplier}, their {@code subscribeOn},
@@ -44,8 +44,8 @@ public class ReactorRetryInstrumentationModule extends InstrumentationModule
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
     return List.of(
-        new RetryOperatorInstrumentation("reactor.core.publisher.Mono"),
-        new RetryOperatorInstrumentation("reactor.core.publisher.Flux"),
+        RetryOperatorInstrumentation.retryWhen(),
+        RetryOperatorInstrumentation.retry(),
         // the mark read where Reactor's own sources run blocking or asynchronous client calls
         BlockingSourceInstrumentation.request("reactor.core.publisher.MonoCallable$MonoCallableSubscription"),
         BlockingSourceInstrumentation.request("reactor.core.publisher.MonoSupplier$MonoSupplierSubscription"),

@@ -62,7 +62,9 @@ import reactor.core.scheduler.Schedulers;
  * {@code ErrorDecoder} that makes a 503 retryable, as users write one), {@code retry-template}
  * ({@code RetryTemplate} around a Feign client that never retries), {@code retryable}
  * ({@code @Retryable} on an interface, through Spring Retry's own interceptor), {@code reactor}
- * ({@code WebClient ... bodyToMono(..).retryWhen(Retry.max(2))}); and without any application retry:
+ * ({@code WebClient ... bodyToMono(..).retryWhen(Retry.max(2))}), {@code reactor-retry-n} (the same with
+ * {@code .retry(2)}), {@code reactor-flux} / {@code reactor-flux-retry-n} ({@code bodyToFlux(..)} with
+ * {@code retryWhen(Retry.max(2))} / {@code retry(2)}); and without any application retry:
  * {@code feign-async-retryer} (the same retryer and decoder on an {@code AsyncFeign} client);
  * {@code feign-never} (Feign with {@code Retryer.NEVER_RETRY}, Spring Cloud OpenFeign's default),
  * {@code feign-async-never} (AsyncFeign with {@code NEVER_RETRY}) and
@@ -288,6 +290,17 @@ public final class FeignCallerApp {
           var mono = WEB.get().uri(BASE + "/flaky?key=" + key + "&failures=100&status=503").retrieve().bodyToMono(String.class)
               .doOnSubscribe(s -> attempts.incrementAndGet());
           yield (lib.equals("reactor") ? mono.retryWhen(reactor.util.retry.Retry.max(2)) : mono).block(Duration.ofSeconds(30));
+        }
+        // the other three retry operators: Mono.retry(n), Flux.retryWhen, Flux.retry(n)
+        case "reactor-retry-n" -> WEB.get().uri(BASE + "/flaky?key=" + key + "&failures=100&status=503").retrieve().bodyToMono(String.class)
+            .doOnSubscribe(s -> attempts.incrementAndGet())
+            .retry(2)
+            .block(Duration.ofSeconds(30));
+        case "reactor-flux", "reactor-flux-retry-n" -> {
+          var flux = WEB.get().uri(BASE + "/flaky?key=" + key + "&failures=100&status=503").retrieve().bodyToFlux(String.class)
+              .doOnSubscribe(s -> attempts.incrementAndGet());
+          yield String.join("", (lib.equals("reactor-flux") ? flux.retryWhen(reactor.util.retry.Retry.max(2)) : flux.retry(2))
+              .collectList().block(Duration.ofSeconds(30)));
         }
         default -> throw new IllegalArgumentException("unknown lib " + lib);
       };

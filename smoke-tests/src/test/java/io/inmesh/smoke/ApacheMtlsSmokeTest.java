@@ -209,8 +209,15 @@ class ApacheMtlsSmokeTest {
         connections.add(r.get("peer"));
       }
       // Apache marks a connection that presented a client certificate as its principal's; the mesh
-      // keeps its mTLS connections reusable by the next call that expects the same identities
-      assertThat(connections).as(client + ": client ports of three calls in a row (one pooled mTLS connection)").hasSize(1);
+      // keeps its mTLS connections reusable by the next call that expects the same identities. The
+      // async client completes the application's future before its I/O thread hands the connection
+      // back to the pool, so a call made at once may lease a second one (seen once in CI, 2 ports of
+      // 3): there, at least one reuse is what shows the pooled connection staying mTLS
+      if (client.endsWith("-async")) {
+        assertThat(connections).as(client + ": client ports of three calls in a row (a pooled mTLS connection reused)").hasSizeLessThan(3);
+      } else {
+        assertThat(connections).as(client + ": client ports of three calls in a row (one pooled mTLS connection)").hasSize(1);
+      }
     }
     assertThat(overMtls() - before).as("requests the backend took over mTLS").isGreaterThanOrEqualTo(9);
     // the STRICT port refuses plain text: the Apache calls above did not go out in plain text

@@ -331,6 +331,29 @@ class ConnectionLifetimeSmokeTest {
     awaitTrue("no request active once the bodies were read", Duration.ofSeconds(10), () -> activeRequests() == 0, caller);
   }
 
+  /**
+   * A meshed {@code send} costs the JDK client no more hand-offs to its executor than the same call
+   * without the mesh: the client runs a body subscriber's {@code getBody()} on the connection's own
+   * thread only for its own trusted subscribers ({@code ofString} here), so a wrapper that is not one
+   * added a trip to the executor and back to every meshed call (issue 13: the JDK pair's added
+   * latency at light load). 40 calls each way, by the mesh name and by one endpoint's address on the
+   * same kind of client; a hand-off per call would be 40 more.
+   */
+  @Test
+  @Order(9)
+  void aMeshedSendHandsTheClientsExecutorNoMoreWorkThanTheSameSendWithoutTheMesh() {
+    JsonNode meshed = handoffs("http://backend/echo");
+    JsonNode plain = handoffs("http://" + BACKENDS.get(0) + ":8080/echo");
+    assertThat(meshed.path("statuses").path("200").asInt()).as("meshed " + meshed).isEqualTo(40);
+    assertThat(plain.path("statuses").path("200").asInt()).as("plain " + plain).isEqualTo(40);
+    assertThat(meshed.path("tasks").asInt()).as("executor tasks for 40 meshed sends (" + plain.path("tasks") + " without the mesh)")
+        .isLessThanOrEqualTo(plain.path("tasks").asInt() + 4);
+  }
+
+  static JsonNode handoffs(String url) {
+    return Smoke.getJson("http://" + CALLER + ":8080/handoffs?n=40&url=" + URLEncoder.encode(url, StandardCharsets.UTF_8));
+  }
+
   /** Active requests over every cluster of the caller's upstream stage (its /stats). */
   static long activeRequests() {
     long n = 0;

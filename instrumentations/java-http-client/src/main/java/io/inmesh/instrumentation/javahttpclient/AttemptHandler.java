@@ -63,14 +63,27 @@ final class AttemptHandler<T> implements HttpResponse.BodyHandler<T> {
     return new Ending<>(user.apply(seen), attempt);
   }
 
-  /** Tells the attempt when the application's body subscriber is done. */
-  private static final class Ending<T> implements HttpResponse.BodySubscriber<T> {
+  /**
+   * Tells the attempt when the application's body subscriber is done. As trusted as the subscriber
+   * it wraps: the client calls a subscriber's {@code getBody()} on its executor unless the subscriber
+   * is one of its own {@code TrustedSubscriber}s that needs none (the JDK's {@code ofString},
+   * {@code ofByteArray}, …), so a plain wrapper cost every meshed {@code send} a hand-off to the
+   * client's worker threads and back that the same call without the mesh does not make (issue 13:
+   * the JDK pair's added sequential latency). The JDK's own wrappers ({@code BufferingSubscriber},
+   * {@code HttpBodySubscriberWrapper}) answer the same way.
+   */
+  private static final class Ending<T> implements jdk.internal.net.http.ResponseSubscribers.TrustedSubscriber<T> {
     private final HttpResponse.BodySubscriber<T> delegate;
     private final Attempt attempt;
 
     Ending(HttpResponse.BodySubscriber<T> delegate, Attempt attempt) {
       this.delegate = delegate;
       this.attempt = attempt;
+    }
+
+    @Override
+    public boolean needsExecutor() {
+      return jdk.internal.net.http.ResponseSubscribers.TrustedSubscriber.needsExecutor(delegate);
     }
 
     @Override

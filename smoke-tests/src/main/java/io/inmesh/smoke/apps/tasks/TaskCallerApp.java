@@ -58,6 +58,7 @@ public final class TaskCallerApp {
     HttpServer server = HttpServer.create(new InetSocketAddress(args[0], Integer.parseInt(args[1])), 64);
     server.createContext("/call", TaskCallerApp::handle);
     server.createContext("/race", TaskCallerApp::race);
+    server.createContext("/handoffs", TaskCallerApp::handoffs);
     // a test may drive every client at once (each waiting out the same injected delay)
     server.setExecutor(Executors.newFixedThreadPool(16));
     server.start();
@@ -149,6 +150,45 @@ public final class TaskCallerApp {
       json = "{\"first\":\"\",\"error\":\"" + esc(e.toString()) + "\"}";
     }
     byte[] b = json.getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().add("Content-Type", "application/json");
+    ex.sendResponseHeaders(200, b.length);
+    ex.getResponseBody().write(b);
+    ex.close();
+  }
+
+  /**
+   * {@code GET /handoffs?url=U&n=N}: N sequential {@code send}s of U with {@code BodyHandlers.ofString()}
+   * on a new HTTP/1.1 client whose executor counts the tasks the client hands it; answers
+   * {@code {"tasks":T,"statuses":{..}}}. The client hands its executor the work it cannot do on the
+   * connection's own thread, so the same N calls made with and without the mesh should cost the same
+   * number of hand-offs.
+   */
+  private static void handoffs(HttpExchange ex) throws IOException {
+    Map<String, List<String>> q = query(ex.getRequestURI().getRawQuery());
+    int n = Integer.parseInt(first(q, "n", "20"));
+    java.util.concurrent.atomic.AtomicInteger tasks = new java.util.concurrent.atomic.AtomicInteger();
+    ExecutorService pool = Executors.newCachedThreadPool();
+    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(3))
+        .executor(task -> {
+          tasks.incrementAndGet();
+          pool.execute(task);
+        })
+        .build();
+    Map<String, Integer> statuses = new TreeMap<>();
+    try {
+      for (int i = 0; i < n; i++) {
+        int status;
+        try {
+          status = client.send(HttpRequest.newBuilder(URI.create(first(q, "url", null))).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+        } catch (Exception e) {
+          status = 0;
+        }
+        statuses.merge(String.valueOf(status), 1, Integer::sum);
+      }
+    } finally {
+      pool.shutdown();
+    }
+    byte[] b = ("{\"tasks\":" + tasks.get() + ",\"statuses\":" + toJson(statuses) + "}").getBytes(StandardCharsets.UTF_8);
     ex.getResponseHeaders().add("Content-Type", "application/json");
     ex.sendResponseHeaders(200, b.length);
     ex.getResponseBody().write(b);

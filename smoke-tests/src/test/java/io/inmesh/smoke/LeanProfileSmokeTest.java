@@ -300,4 +300,22 @@ class LeanProfileSmokeTest {
     // the logging exporter printed the span: the traced profile still exports
     assertThat(traced).contains("'lean-probe-span'");
   }
+
+  /**
+   * The mesh profile puts the jar's root classes on the bootstrap path from {@code inmesh/boot.jar},
+   * a copy of the root alone: the JVM maps the central directory of the jar it is given, and the
+   * whole agent jar's (16,700 entries, {@code inst/} included) was 2.1 MB of every meshed JVM's
+   * memory (issue 13). The application loader still reads the agent jar (its premain class is there),
+   * which the JVM does through Java's own zip code, not a mapping.
+   */
+  @Test
+  @Order(6)
+  void theMeshProfileAppendsItsSmallBootJarToTheBootstrapPath_notTheWholeAgentJar() throws java.io.IOException {
+    String agent = Smoke.AGENT.toAbsolutePath().normalize().toString();
+    for (Proc p : List.of(caller, v1, v2)) {
+      List<String> maps = java.nio.file.Files.readAllLines(Path.of("/proc/" + p.pid() + "/maps"));
+      assertThat(maps).as(p.name() + ": the boot jar mapped").anyMatch(l -> l.contains("/inmesh-boot-") && l.endsWith(".jar"));
+      assertThat(maps).as(p.name() + ": the agent jar not mapped").noneMatch(l -> l.endsWith(agent));
+    }
+  }
 }

@@ -7,8 +7,8 @@ import io.inmesh.policy.compile.MeshSnapshot;
 import io.inmesh.policy.compile.ServiceKey;
 import io.inmesh.policy.diag.Diagnostic;
 import io.inmesh.policy.model.PolicyResource;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
+import io.inmesh.policy.tree.JsonReader;
+import io.inmesh.policy.tree.JsonReader.Token;
 import io.inmesh.policy.tree.JsonTrees;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -94,8 +94,9 @@ public final class SnapshotCodec {
    * has all their JSON trees alive at once (the garbage collector, not the binder, was the cost).
    */
   public static Decoded decode(byte[] json) {
-    try (JsonParser p = JsonTrees.parser(json)) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
+    try {
+      JsonReader p = JsonTrees.parser(json);
+      if (p.nextToken() != Token.START_OBJECT) {
         return refused("snapshot is not valid JSON: expected a JSON object");
       }
       Object version = null;
@@ -104,17 +105,17 @@ public final class SnapshotCodec {
       PolicyParser parser = new PolicyParser();
       List<PolicyResource> resources = new ArrayList<>();
       List<Diagnostic> errors = new ArrayList<>();
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
+      while (p.nextToken() == Token.FIELD_NAME) {
         String name = p.currentName();
-        JsonToken t = p.nextToken();
+        Token t = p.nextToken();
         switch (name) {
-          case "version" -> version = t == JsonToken.VALUE_STRING ? p.getText() : null;
-          case "generation" -> generation = t.isNumeric() ? p.getLongValue() : 0;
+          case "version" -> version = t == Token.STRING ? p.text() : null;
+          case "generation" -> generation = t.isNumeric() ? p.longValue() : 0;
           case "resources" -> {
-            if (t != JsonToken.START_ARRAY) {
+            if (t != Token.START_ARRAY) {
               return refused("snapshot resources must be a list");
             }
-            while (p.nextToken() != JsonToken.END_ARRAY) {
+            while (p.nextToken() != Token.END_ARRAY) {
               Object o = JsonTrees.readValue(p);
               String problem = bindResource(parser, o, resources, errors);
               if (problem != null) {

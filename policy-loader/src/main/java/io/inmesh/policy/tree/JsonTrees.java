@@ -1,65 +1,54 @@
 package io.inmesh.policy.tree;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * JSON in and out for the wire (snapshots, API bodies), as plain Map/List trees, on Jackson's
- * streaming core alone: the agent reads a snapshot at start-up in every application, and the data
- * binding layer would add a thousand classes and its warm-up to that for nothing.
+ * JSON in and out for the wire (snapshots, API bodies), as plain Map/List trees, on inmesh's own
+ * {@link JsonReader} (the agent reads a snapshot at start-up in every application; a JSON library's
+ * classes were half of what its extension loads, issue 13). The pretty form is the one the admin and
+ * control-plane APIs have always printed: two-space indented objects, {@code "name" : value}, arrays
+ * on one line ({@code [ 1, 2 ]}).
  */
 public final class JsonTrees {
-
-  private static final JsonFactory FACTORY =
-      JsonFactory.builder()
-          .streamReadConstraints(
-              StreamReadConstraints.builder().maxNestingDepth(200).maxStringLength(8 * 1024 * 1024).build())
-          .build();
 
   private JsonTrees() {}
 
   @SuppressWarnings("unchecked")
   public static Map<String, Object> readObject(byte[] json) throws IOException {
-    try (JsonParser p = parser(json)) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
-        throw new IOException("expected a JSON object");
-      }
-      Map<String, Object> m = (Map<String, Object>) readValue(p);
-      if (p.nextToken() != null) {
-        throw new IOException("unexpected content after the JSON object");
-      }
-      return m;
+    JsonReader p = parser(json);
+    if (p.nextToken() != JsonReader.Token.START_OBJECT) {
+      throw new IOException("expected a JSON object");
     }
+    Map<String, Object> m = (Map<String, Object>) readValue(p);
+    if (p.nextToken() != null) {
+      throw new IOException("unexpected content after the JSON object");
+    }
+    return m;
   }
 
-  /** A streaming parser over {@code json}, with the same limits as {@link #readObject}. */
-  public static JsonParser parser(byte[] json) throws IOException {
-    return FACTORY.createParser(json);
+  /** A pull parser over {@code json}, with the same limits as {@link #readObject}. */
+  public static JsonReader parser(byte[] json) {
+    return new JsonReader(json);
   }
 
   /**
    * The value at the parser's current token as a plain tree: Map (insertion ordered), List, String,
    * Integer/Long/BigInteger, Double, Boolean or null.
    */
-  public static Object readValue(JsonParser p) throws IOException {
-    JsonToken t = p.currentToken();
+  public static Object readValue(JsonReader p) throws IOException {
+    JsonReader.Token t = p.currentToken();
     if (t == null) {
       throw new IOException("unexpected end of JSON");
     }
     switch (t) {
       case START_OBJECT -> {
         Map<String, Object> m = new LinkedHashMap<>();
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
+        while (p.nextToken() == JsonReader.Token.FIELD_NAME) {
           String name = p.currentName();
           p.nextToken();
           m.put(name, readValue(p));
@@ -68,84 +57,128 @@ public final class JsonTrees {
       }
       case START_ARRAY -> {
         List<Object> l = new ArrayList<>();
-        while (p.nextToken() != JsonToken.END_ARRAY) {
+        while (p.nextToken() != JsonReader.Token.END_ARRAY) {
           l.add(readValue(p));
         }
         return l;
       }
-      case VALUE_STRING -> {
-        return p.getText();
+      case STRING -> {
+        return p.text();
       }
-      case VALUE_NUMBER_INT -> {
-        return p.getNumberValue();
+      case INTEGER, DECIMAL -> {
+        return p.numberValue();
       }
-      case VALUE_NUMBER_FLOAT -> {
-        return p.getDoubleValue();
-      }
-      case VALUE_TRUE -> {
+      case TRUE -> {
         return Boolean.TRUE;
       }
-      case VALUE_FALSE -> {
+      case FALSE -> {
         return Boolean.FALSE;
       }
-      case VALUE_NULL -> {
+      case NULL -> {
         return null;
       }
-      default -> throw new IOException("unexpected JSON token " + t);
+      default -> throw new IOException("unexpected JSON token " + t + " at offset " + p.position());
     }
   }
 
   public static byte[] write(Object tree) {
-    return toBytes(tree, false);
+    StringBuilder out = new StringBuilder(256);
+    writeValue(out, tree, -1);
+    return out.toString().getBytes(StandardCharsets.UTF_8);
   }
 
   public static String writePretty(Object tree) {
-    return new String(toBytes(tree, true), java.nio.charset.StandardCharsets.UTF_8);
+    StringBuilder out = new StringBuilder(256);
+    writeValue(out, tree, 0);
+    return out.toString();
   }
 
-  private static byte[] toBytes(Object tree, boolean pretty) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-    try (JsonGenerator g = FACTORY.createGenerator(out)) {
-      if (pretty) {
-        g.useDefaultPrettyPrinter();
-      }
-      writeValue(g, tree);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toByteArray();
-  }
-
-  private static void writeValue(JsonGenerator g, Object v) throws IOException {
+  /** {@code indent} &lt; 0: compact; otherwise the nesting level of {@code v} in the pretty form. */
+  private static void writeValue(StringBuilder out, Object v, int indent) {
     if (v == null) {
-      g.writeNull();
+      out.append("null");
     } else if (v instanceof Map<?, ?> m) {
-      g.writeStartObject();
+      if (m.isEmpty()) {
+        out.append(indent < 0 ? "{}" : "{ }");
+        return;
+      }
+      out.append('{');
+      boolean first = true;
       for (Map.Entry<?, ?> e : m.entrySet()) {
-        g.writeFieldName(String.valueOf(e.getKey()));
-        writeValue(g, e.getValue());
+        if (!first) {
+          out.append(',');
+        }
+        first = false;
+        if (indent >= 0) {
+          newline(out, indent + 1);
+        }
+        writeString(out, String.valueOf(e.getKey()));
+        out.append(indent < 0 ? ":" : " : ");
+        writeValue(out, e.getValue(), indent < 0 ? -1 : indent + 1);
       }
-      g.writeEndObject();
+      if (indent >= 0) {
+        newline(out, indent);
+      }
+      out.append('}');
     } else if (v instanceof Iterable<?> it) {
-      g.writeStartArray();
+      boolean first = true;
+      out.append('[');
       for (Object o : it) {
-        writeValue(g, o);
+        out.append(first ? (indent < 0 ? "" : " ") : (indent < 0 ? "," : ", "));
+        first = false;
+        writeValue(out, o, indent);
       }
-      g.writeEndArray();
+      out.append(indent < 0 ? "]" : " ]");
     } else if (v instanceof Object[] arr) {
-      writeValue(g, List.of(arr));
-    } else if (v instanceof Boolean b) {
-      g.writeBoolean(b);
-    } else if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
-      g.writeNumber(((Number) v).longValue());
-    } else if (v instanceof java.math.BigInteger bi) {
-      g.writeNumber(bi);
+      writeValue(out, List.of(arr), indent);
+    } else if (v instanceof Boolean || v instanceof Integer || v instanceof Long || v instanceof Short
+        || v instanceof Byte || v instanceof java.math.BigInteger) {
+      out.append(v);
     } else if (v instanceof Number n) {
-      g.writeNumber(n.doubleValue());
+      double d = n.doubleValue();
+      if (Double.isNaN(d) || Double.isInfinite(d)) {
+        writeString(out, Double.toString(d)); // JSON has no such number; a string says what it was
+      } else {
+        out.append(d);
+      }
     } else if (v instanceof Enum<?> e) {
-      g.writeString(e.name());
+      writeString(out, e.name());
     } else {
-      g.writeString(v.toString());
+      writeString(out, v.toString());
     }
+  }
+
+  private static void newline(StringBuilder out, int level) {
+    out.append('\n');
+    for (int i = 0; i < level; i++) {
+      out.append("  ");
+    }
+  }
+
+  private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+  /** A JSON string: quotes, backslashes and control characters escaped; everything else as is. */
+  static void writeString(StringBuilder out, String s) {
+    out.append('"');
+    int from = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c >= 0x20 && c != '"' && c != '\\') {
+        continue;
+      }
+      out.append(s, from, i);
+      from = i + 1;
+      switch (c) {
+        case '"' -> out.append("\\\"");
+        case '\\' -> out.append("\\\\");
+        case '\n' -> out.append("\\n");
+        case '\r' -> out.append("\\r");
+        case '\t' -> out.append("\\t");
+        case '\b' -> out.append("\\b");
+        case '\f' -> out.append("\\f");
+        default -> out.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 0xf]);
+      }
+    }
+    out.append(s, from, s.length()).append('"');
   }
 }

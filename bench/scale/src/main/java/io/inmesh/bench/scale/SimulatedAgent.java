@@ -8,8 +8,7 @@ import io.inmesh.policy.control.LocalEndpoint;
 import io.inmesh.policy.control.SnapshotTarget;
 import io.inmesh.policy.snapshot.SnapshotCache;
 import io.inmesh.policy.tree.JsonTrees;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
+import io.inmesh.policy.tree.JsonReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -133,15 +132,16 @@ final class SimulatedAgent implements SnapshotTarget {
 
   /** The top-level "version", which the control plane writes first. */
   static String versionOf(byte[] json) {
-    try (JsonParser p = JsonTrees.parser(json)) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
+    try {
+      JsonReader p = JsonTrees.parser(json);
+      if (p.nextToken() != JsonReader.Token.START_OBJECT) {
         return null;
       }
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
+      while (p.nextToken() == JsonReader.Token.FIELD_NAME) {
         String name = p.currentName();
-        JsonToken t = p.nextToken();
+        JsonReader.Token t = p.nextToken();
         if (name.equals("version")) {
-          return t == JsonToken.VALUE_STRING ? p.getText() : null;
+          return t == JsonReader.Token.STRING ? p.text() : null;
         }
         p.skipChildren();
       }

@@ -24,7 +24,7 @@ public final class InmeshAgent {
     }
     if (profile != null && profile.isMesh()) {
       if (meshEnabled()) {
-        startLean(inst);
+        startLean(inst, true);
       } // else: the mesh profile has nothing but the mesh to run; the application runs untouched
     } else {
       OpenTelemetryAgent.premain(agentArgs, inst);
@@ -46,7 +46,7 @@ public final class InmeshAgent {
     }
     if (profile != null && profile.isMesh()) {
       if (meshEnabled()) {
-        startLean(inst);
+        startLean(inst, false);
       }
     } else {
       OpenTelemetryAgent.agentmain(agentArgs, inst);
@@ -66,9 +66,9 @@ public final class InmeshAgent {
    * The mesh profile: inmesh's modules on a small Byte Buddy host, no OpenTelemetry agent. A failure
    * here leaves the application running without inmesh (fail open), said once.
    */
-  private static void startLean(Instrumentation inst) {
+  private static void startLean(Instrumentation inst, boolean premain) {
     try {
-      LeanLauncher.start(inst);
+      LeanLauncher.start(inst, premain);
     } catch (Throwable t) {
       Throwable cause = t instanceof java.lang.reflect.InvocationTargetException ? t.getCause() : t;
       System.err.println(

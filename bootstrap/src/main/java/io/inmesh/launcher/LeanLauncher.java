@@ -15,22 +15,24 @@ import java.util.jar.JarFile;
  * OpenTelemetry agent, it
  *
  * <ol>
- *   <li>appends the classes at this jar's root to the bootstrap class path, as the OpenTelemetry
- *       agent does (inmesh's bootstrap classes and the agent's shaded {@code VirtualField} live
- *       there), but from {@code inmesh/boot.jar}, a copy of the root alone: appending the whole jar
- *       made the JVM map its central directory (16,700 entries, {@code inst/} included) a second
- *       time, 2.1 MB of every meshed JVM's memory (issue 13);
- *   <li>creates the upstream jar's own {@code AgentClassLoader} over {@code inst/} (Byte Buddy, the
- *       extension API) rather than shipping a second Byte Buddy;
+ *   <li>copies out {@code inmesh/host.jar}, what this profile needs of this jar alone: its root
+ *       (inmesh's bootstrap classes, the agent's shaded {@code VirtualField}, this launcher) and,
+ *       from {@code inst/}, Byte Buddy, ASM and the extension API. The whole jar's central directory
+ *       (16,700 entries, for the traced profile's ~300 upstream modules) cost every meshed JVM 2.1 MB
+ *       mapped by the JVM for the bootstrap path and 2.2 MB of heap in each class loader reading it
+ *       (issue 13);
+ *   <li>appends that copy to the bootstrap class path, as the OpenTelemetry agent does with its jar;
+ *   <li>creates the upstream jar's own {@code AgentClassLoader} over that copy's {@code inst/} (Byte
+ *       Buddy, the extension API) rather than shipping a second Byte Buddy;
  *   <li>loads {@code extensions/inmesh-extension.jar} in a child loader that applies the agent's
  *       shading to it ({@link ShadingExtensionLoader}), as the OpenTelemetry agent's extension loader
  *       does;
  *   <li>hands over to {@code io.inmesh.agent.lean.LeanInstaller} in the extension, found by name:
- *       it installs inmesh's instrumentation modules on a Byte Buddy {@code AgentBuilder} and starts
- *       the mesh engine.
+ *       it installs inmesh's instrumentation modules, points the application loader's entry for this
+ *       jar at the copy (the last reader of the whole jar) and starts the mesh engine.
  * </ol>
  *
- * <p>No network I/O; the only files written are the temporary copies of the boot and extension jars. Compiled for Java 8
+ * <p>No network I/O; the only files written are the temporary copies of the host and extension jars. Compiled for Java 8
  * like the rest of the launcher, but only ever called on 17+.
  */
 final class LeanLauncher {
@@ -38,27 +40,28 @@ final class LeanLauncher {
   static final String AGENT_CLASS_LOADER = "io.opentelemetry.javaagent.bootstrap.AgentClassLoader";
   static final String INSTALLER = "io.inmesh.agent.lean.LeanInstaller";
   private static final String EXTENSION_ENTRY = "extensions/inmesh-extension.jar";
-  /** The jar's root classes once more, alone: see {@link #start}. */
-  private static final String BOOT_ENTRY = "inmesh/boot.jar";
+  /** What the mesh profile needs of this jar, alone: see {@link #start}. */
+  private static final String HOST_ENTRY = "inmesh/host.jar";
 
   private LeanLauncher() {}
 
-  static void start(Instrumentation inst) throws Exception {
+  /** @param premain false when attached at run time: the application loader then keeps the whole jar */
+  static void start(Instrumentation inst, boolean premain) throws Exception {
     File agentJar = agentJar();
-    File boot;
+    File host;
     File extension;
     JarFile jar = new JarFile(agentJar, false);
     try {
-      boot = extract(jar, BOOT_ENTRY, "inmesh-boot-");
+      host = extract(jar, HOST_ENTRY, "inmesh-host-");
       extension = extract(jar, EXTENSION_ENTRY, "inmesh-extension-");
     } finally {
       jar.close();
     }
-    JarFile bootJar = new JarFile(boot, false);
+    JarFile hostJar = new JarFile(host, false);
     try {
-      inst.appendToBootstrapClassLoaderSearch(bootJar); // the JVM opens the file by its name
+      inst.appendToBootstrapClassLoaderSearch(hostJar); // the JVM opens the file by its name
     } finally {
-      bootJar.close();
+      hostJar.close();
     }
     // the engine's copy of the launcher classes is the bootstrap one: tell it what premain chose
     Class<?> bootProfile = Class.forName(Profile.class.getName(), true, null);
@@ -72,12 +75,12 @@ final class LeanLauncher {
         (ClassLoader)
             Class.forName(AGENT_CLASS_LOADER, true, null)
                 .getConstructor(File.class, String.class, boolean.class)
-                .newInstance(agentJar, "inst", false);
+                .newInstance(host, "inst", false);
     ClassLoader extensionLoader = new ShadingExtensionLoader(extension, agentLoader);
     Class<?> installer = Class.forName(INSTALLER, true, extensionLoader);
     installer
-        .getMethod("install", Instrumentation.class, ClassLoader.class)
-        .invoke(null, inst, extensionLoader);
+        .getMethod("install", Instrumentation.class, ClassLoader.class, File.class, File.class)
+        .invoke(null, inst, extensionLoader, premain ? agentJar : null, host);
   }
 
   private static File agentJar() throws URISyntaxException {

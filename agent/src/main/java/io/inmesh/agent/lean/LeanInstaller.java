@@ -8,6 +8,7 @@ import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
 import io.opentelemetry.javaagent.extension.instrumentation.internal.ExperimentalInstrumentationModule;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.lang.instrument.Instrumentation;
@@ -75,8 +76,15 @@ public final class LeanInstaller {
     return skippedModules.get();
   }
 
-  public static void install(Instrumentation inst, ClassLoader extensionLoader) {
+  /**
+   * @param agentJar the agent jar, to be let go of ({@link AgentJarRelease}); null to keep it (a
+   *     dynamic attach, where application threads already run)
+   * @param hostJar the copy of {@code inmesh/host.jar} this profile runs from
+   */
+  public static void install(Instrumentation inst, ClassLoader extensionLoader, File agentJar, File hostJar) {
     long t0 = System.nanoTime();
+    // first: the whole jar's central directory is then still young garbage
+    String released = agentJar == null ? "kept (attached at run time)" : AgentJarRelease.release(inst, agentJar, hostJar);
     ConfigProperties config = new EnvConfigProperties(System.getenv(), System.getProperties());
     Settings settings = Settings.get();
     ElementMatcher<net.bytebuddy.description.type.TypeDescription> ignore =
@@ -169,7 +177,8 @@ public final class LeanInstaller {
               + skippedModules.get()
               + " skipped, in "
               + (System.nanoTime() - t0) / 1_000_000
-              + " ms");
+              + " ms; the whole agent jar: "
+              + released);
     }
     try {
       MeshAgent.start(settings);

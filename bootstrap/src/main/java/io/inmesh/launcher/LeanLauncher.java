@@ -32,8 +32,8 @@ import java.util.jar.JarFile;
  *       jar at the copy (the last reader of the whole jar) and starts the mesh engine.
  * </ol>
  *
- * <p>No network I/O; the only files written are the temporary copies of the host and extension jars. Compiled for Java 8
- * like the rest of the launcher, but only ever called on 17+.
+ * <p>No network I/O; the only files written are the temporary copies of the host and extension
+ * jars. Compiled for Java 8 like the rest of the launcher, but only ever called on 17+.
  */
 final class LeanLauncher {
 

@@ -73,6 +73,25 @@ public final class RoutePropagation {
     if (!Http.await(Duration.ofSeconds(30), 20, () -> Http.get(frontendUrl()).body().contains(versionMark("v1")))) {
       throw new IOException("route propagation: calls never reached subset v1: " + Http.get(frontendUrl()));
     }
+    // A control plane started with no registry to restore holds every poll that carries a version
+    // through its warm-up, so that running agents re-register before it publishes (README, control
+    // plane restarts); an edit made then waits for the warm-up's end, which is start-up, not
+    // propagation: the first edit of the runs of 2026-12-01/02 took 2.4-3.8 s that way, the other 19
+    // ~0.1-0.3 s. The edits start once it is over.
+    Path log = controlPlane.proc().log();
+    if (!Http.await(READY, 100, () -> warmedUp(log))) {
+      throw new IOException("route propagation: the control plane's warm-up never ended:\n" + controlPlane.proc().tail(20));
+    }
+  }
+
+  /** True once the control plane's log says its warm-up is over, or that it had none. */
+  static boolean warmedUp(Path controlPlaneLog) {
+    try {
+      String out = Files.readString(controlPlaneLog);
+      return out.contains("registry: warm-up over") || (out.contains("listening on") && !out.contains("holding polls"));
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   private void backend(String version, String address) throws IOException {

@@ -337,7 +337,9 @@ class ConnectionLifetimeSmokeTest {
    * thread only for its own trusted subscribers ({@code ofString} here), so a wrapper that is not one
    * added a trip to the executor and back to every meshed call (issue 13: the JDK pair's added
    * latency at light load). 40 calls each way, by the mesh name and by one endpoint's address on the
-   * same kind of client; a hand-off per call would be 40 more.
+   * same kind of client; a hand-off per call would be 40 more. The slack is half that: by name the
+   * calls are balanced over every endpoint, so the meshed client sets up more connections, a few
+   * tasks each (CI once saw 181 against 175).
    */
   @Test
   @Order(9)
@@ -347,7 +349,7 @@ class ConnectionLifetimeSmokeTest {
     assertThat(meshed.path("statuses").path("200").asInt()).as("meshed " + meshed).isEqualTo(40);
     assertThat(plain.path("statuses").path("200").asInt()).as("plain " + plain).isEqualTo(40);
     assertThat(meshed.path("tasks").asInt()).as("executor tasks for 40 meshed sends (" + plain.path("tasks") + " without the mesh)")
-        .isLessThanOrEqualTo(plain.path("tasks").asInt() + 4);
+        .isLessThanOrEqualTo(plain.path("tasks").asInt() + 20);
   }
 
   static JsonNode handoffs(String url) {

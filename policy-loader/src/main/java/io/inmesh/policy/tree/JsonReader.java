@@ -319,7 +319,6 @@ public final class JsonReader {
   private String readEscaped(int start) throws IOException {
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(pos - start + 16);
     out.write(in, start, pos - start);
-    StringBuilder pendingSurrogates = null;
     while (pos < in.length) {
       byte b = in[pos++];
       if (b == '"') {
@@ -345,22 +344,17 @@ public final class JsonReader {
         case 'r' -> out.write('\r');
         case 't' -> out.write('\t');
         case 'u' -> {
-          char c = hex4();
-          if (Character.isHighSurrogate(c) && pos + 6 <= in.length && in[pos] == '\\' && in[pos + 1] == 'u') {
+          String chars = String.valueOf(hex4());
+          // a surrogate pair is two escapes; encoded to UTF-8 together
+          if (Character.isHighSurrogate(chars.charAt(0)) && pos + 6 <= in.length && in[pos] == '\\' && in[pos + 1] == 'u') {
             pos += 2;
-            char low = hex4();
-            byte[] pair = new String(new char[] {c, low}).getBytes(StandardCharsets.UTF_8);
-            out.write(pair, 0, pair.length);
-          } else {
-            byte[] one = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
-            out.write(one, 0, one.length);
+            chars += hex4();
           }
+          out.writeBytes(chars.getBytes(StandardCharsets.UTF_8));
         }
         default -> throw error("unknown escape \\" + (char) (e & 0xff) + " in a string");
       }
-      if (out.size() > MAX_STRING_BYTES) {
-        checkLength(out.size());
-      }
+      checkLength(out.size());
     }
     throw error("unterminated string");
   }

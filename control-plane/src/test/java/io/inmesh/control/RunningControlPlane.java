@@ -133,6 +133,11 @@ final class RunningControlPlane implements AutoCloseable {
     throw new AssertionError("timed out after " + max.toMillis() + " ms waiting for " + what);
   }
 
+  /** Waits (bounded) for a log line: the watcher logs a reload on its own thread, after the snapshot is published. */
+  void awaitLog(String what, java.util.function.Predicate<String> line) {
+    eventually(Duration.ofSeconds(5), "the log to show " + what, () -> log.stream().anyMatch(line));
+  }
+
   HttpResponse<String> send(HttpRequest request) {
     try {
       return http.send(request, HttpResponse.BodyHandlers.ofString());

@@ -34,6 +34,11 @@ public final class BenchOptions {
   public int saturationSeconds = 3;
   public int saturationConnections = 16;
   public int startupRounds = 3;
+  /**
+   * Fresh JVMs per pair: the rounds are split over this many starts of every mode's processes (each
+   * warmed up again), so one JVM's JIT and heap layout cannot decide a whole run — as JMH forks.
+   */
+  public int forks = 1;
   public boolean classLoadAnalysis = true;
   public int policyEdits = 20;
   /** Seed of the per-round mode order and of the pauses between route edits; printed and kept in the results. */
@@ -47,11 +52,14 @@ public final class BenchOptions {
       """
       usage: bench/run [--quick] [--out DIR] [--pairs jdk,spring] [--modes baseline,otel,...] [--rounds N]
                        [--warmup SECONDS] [--rate-jdk N] [--rate-spring N] [--java PATH] [--seed N] [--no-startup | --startup-only]
+                       [--forks N] [--startup-rounds N]
              bench/run --report-only bench/results/DATE   (rebuild report.md and charts from its results.json)
         --quick   spot check (< 3 min): JDK pair, baseline/otel/otel-lean/inmesh, short windows, 2 rounds (not to quote)
         default   the full comparison: both pairs, every mode, warm-up until steady (20–60 s), 5 rounds, mode order shuffled per round
         --no-startup  skip the start-up probes (a run about the data path of some modes, e.g. --modes baseline,inmesh,inmesh-mtls,sidecar-mtls)
         --startup-only  only the start-up probes (every start-up variant of the pairs' apps; no data path, no route propagation)
+        --forks N  split each pair's rounds over N fresh starts of every mode (default 1: one start, all rounds)
+        --startup-rounds N  interleaved starts per start-up variant (default 3)
       """;
 
   public static BenchOptions parse(String[] args) {
@@ -85,6 +93,8 @@ public final class BenchOptions {
           o.warmupMaxSeconds = Math.max(o.warmupMaxSeconds, o.warmupSeconds);
         }
         case "--seed" -> o.seed = Long.parseLong(args[++i]);
+        case "--forks" -> o.forks = positive("--forks", args[++i]);
+        case "--startup-rounds" -> o.startupRounds = positive("--startup-rounds", args[++i]);
         case "--no-startup" -> noStartup = true;
         case "--startup-only" -> o.startupOnly = true;
         case "--report-only" -> o.reportOnly = Path.of(args[++i]).toAbsolutePath();
@@ -110,6 +120,31 @@ public final class BenchOptions {
       o.outDir = o.root.resolve("bench/results/" + LocalDate.now() + (o.quick ? "-quick" : ""));
     }
     return o;
+  }
+
+  private static int positive(String flag, String value) {
+    int n;
+    try {
+      n = Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      n = 0;
+    }
+    if (n < 1) {
+      throw new IllegalArgumentException(flag + " wants a whole number ≥ 1, got " + value + "\n" + USAGE);
+    }
+    return n;
+  }
+
+  /** How many of a pair's rounds fork {@code fork} (1-based) runs: the rounds split as evenly as they go, earlier forks taking the remainder. */
+  public int roundsInFork(AppPair pair, int fork) {
+    int rounds = this.rounds.get(pair);
+    int n = forks(pair);
+    return rounds / n + (fork <= rounds % n ? 1 : 0);
+  }
+
+  /** Forks of a pair: never more than its rounds. */
+  public int forks(AppPair pair) {
+    return Math.max(1, Math.min(forks, rounds.get(pair)));
   }
 
   private void applyQuick() {

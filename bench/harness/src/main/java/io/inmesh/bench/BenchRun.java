@@ -133,6 +133,7 @@ public final class BenchRun {
     s.put("saturationSeconds", opts.saturationSeconds);
     s.put("saturationConnections", opts.saturationConnections);
     s.put("startupRounds", opts.startupRounds);
+    s.put("forks", opts.forks);
     s.put("policyEdits", opts.policyEdits);
     s.put("pinCpu", opts.pinCpu);
     s.put("rates", opts.rate.toString());
@@ -205,94 +206,113 @@ public final class BenchRun {
   // ---- one pair: all modes side by side --------------------------------------------------------
 
   private void pairPhase(AppPair pair) throws Exception {
-    List<ModeSet> sets = new ArrayList<>();
-    HaproxyConfig.Tls tls = null;
-    try {
-      for (Mode mode : opts.runnableModes(pair)) {
-        if (mode.sidecar == Mode.Sidecar.MTLS && tls == null) {
-          tls = Certificates.generate(workDir.resolve("pki"), "backend-service");
+    int forks = opts.forks(pair);
+    int rounds = opts.rounds.get(pair);
+    java.util.Random order = new java.util.Random(opts.seed * 31 + pair.ordinal());
+    int round = 0;
+    for (int fork = 1; fork <= forks; fork++) {
+      String forkLabel = forks > 1 ? String.format(" · fork %d/%d", fork, forks) : "";
+      List<ModeSet> sets = new ArrayList<>();
+      try {
+        startSets(pair, fork, forkLabel, sets);
+        RoundRunner runner = new RoundRunner(opts, wrk, rawDir);
+        if (pair == opts.pairs.get(0) && fork == 1) {
+          recordCommands(sets);
         }
-        ModeSet set = new ModeSet(pair, mode);
-        progress.step(pair.id + " · starting " + mode.id, Plan.setStartSeconds(pair, mode));
-        try {
-          set.start(launcher, paths, workDir, tls);
-          sets.add(set);
-          results.setStarts.add(new BenchResults.SetStart(pair.id, mode.id, set.backendStartMillis, set.frontendStartMillis));
-          progress.note(String.format("up: backend %.0f ms, frontend (end to end) %.0f ms", set.backendStartMillis, set.frontendStartMillis));
-          if (pair == opts.pairs.get(0)) {
-            for (Proc p : set.all()) {
-              results.commands.add("# " + set.name() + " · " + p.role().label + "\n" + readable(p.shellLine()));
+        for (ModeSet set : sets) {
+          progress.step(String.format("%s%s · %s · warm-up %.0f–%.0f s at %.0f req/s, until steady", pair.id, forkLabel, set.mode.id, opts.warmupSeconds, opts.warmupMaxSeconds, opts.rate.get(pair)),
+              opts.warmupSeconds + 0.5);
+          BenchResults.Warmup w = WarmupRunner.run(opts, runner, set);
+          results.warmups.add(w);
+          progress.note(String.format("warm-up %.0f s, %s: first slice p50 %.0f µs p99 %.0f µs → last slice p50 %.0f µs p99 %.0f µs%s",
+              w.seconds(), w.steady() ? "steady" : "NOT steady at the limit",
+              w.slices().get(0).p50(), w.slices().get(0).p99(), w.slices().get(w.slices().size() - 1).p50(), w.slices().get(w.slices().size() - 1).p99(),
+              w.errors() > 0 ? ", " + w.errors() + " errors" : ""));
+        }
+        for (int i = 0; i < opts.roundsInFork(pair, fork); i++) {
+          round++;
+          runRound(pair, sets, runner, round, rounds, order);
+        }
+        if (fork == forks) {
+          progress.step(pair.id + " · native memory tracking (jcmd)", 2);
+          for (ModeSet set : sets) {
+            for (Proc p : set.jvms()) {
+              Map<String, Long> nmt = NativeMemory.committedKb(paths.jcmd().toString(), p.pid());
+              if (!nmt.isEmpty()) {
+                results.nmt.add(new BenchResults.Nmt(pair.id, set.mode.id, p.role().label, nmt));
+              }
             }
           }
-        } catch (IOException e) {
-          failed(pair.id + " " + mode.id + " did not start; the mode is left out", e);
-          set.stop();
+        }
+      } finally {
+        progress.step(pair.id + forkLabel + " · stopping", 2);
+        for (ModeSet s : sets) {
+          s.stop();
         }
       }
-      if (sets.stream().noneMatch(s -> s.mode == Mode.BASELINE)) {
-        throw new IllegalStateException(pair.id + ": the baseline did not start; nothing to compare against");
-      }
-      RoundRunner runner = new RoundRunner(opts, wrk, rawDir);
-      if (pair == opts.pairs.get(0)) {
-        results.commands.add("# saturation (per mode, pinned like the generator)\n" + String.join(" ", wrk.command(sets.get(0).frontendUrl(), opts.saturationConnections, opts.saturationSeconds)));
-        StringBuilder variants = new StringBuilder();
-        for (Mode v : StartupProbe.VARIANTS) {
-          variants.append(variants.length() == 0 ? "" : ", ").append(StartupProbe.address(v)).append(" (").append(v.id).append(')');
-        }
-        results.commands.add("# startup probes: the backend command of each pair alone on " + variants + ", the inmesh starts' control plane on .89; "
-            + "first meshed call: the frontend command on the same addresses, calling a running inmesh backend on .86 (control plane .88); "
-            + "the class-load starts add -Xlog:class+load=info:file=…:uptime and INMESH_LOG_LEVEL=debug");
-        results.commands.add("# light load and fixed rate: in-process (io.inmesh.bench.load.SequentialProbe, OpenLoopGenerator), from " + Topology.GENERATOR_ADDRESS);
-      }
+    }
+  }
 
-      for (ModeSet set : sets) {
-        progress.step(String.format("%s · %s · warm-up %.0f–%.0f s at %.0f req/s, until steady", pair.id, set.mode.id, opts.warmupSeconds, opts.warmupMaxSeconds, opts.rate.get(pair)),
-            opts.warmupSeconds + 0.5);
-        BenchResults.Warmup w = WarmupRunner.run(opts, runner, set);
-        results.warmups.add(w);
-        progress.note(String.format("warm-up %.0f s, %s: first slice p50 %.0f µs p99 %.0f µs → last slice p50 %.0f µs p99 %.0f µs%s",
-            w.seconds(), w.steady() ? "steady" : "NOT steady at the limit",
-            w.slices().get(0).p50(), w.slices().get(0).p99(), w.slices().get(w.slices().size() - 1).p50(), w.slices().get(w.slices().size() - 1).p99(),
-            w.errors() > 0 ? ", " + w.errors() + " errors" : ""));
+  /** Starts every runnable mode of the pair (a mode that fails to start is left out, with a note); the baseline must start. */
+  private void startSets(AppPair pair, int fork, String forkLabel, List<ModeSet> sets) throws Exception {
+    // each fork from a clean folder: a control plane must not restore the previous fork's registry
+    Path dir = fork == 1 ? workDir : Files.createDirectories(workDir.resolve("fork-" + fork));
+    HaproxyConfig.Tls tls = null;
+    for (Mode mode : opts.runnableModes(pair)) {
+      if (mode.sidecar == Mode.Sidecar.MTLS && tls == null) {
+        tls = Certificates.generate(dir.resolve("pki"), "backend-service");
       }
+      ModeSet set = new ModeSet(pair, mode);
+      progress.step(pair.id + forkLabel + " · starting " + mode.id, Plan.setStartSeconds(pair, mode));
+      try {
+        set.start(launcher, paths, dir, tls);
+        sets.add(set);
+        results.setStarts.add(new BenchResults.SetStart(pair.id, mode.id, set.backendStartMillis, set.frontendStartMillis));
+        progress.note(String.format("up: backend %.0f ms, frontend (end to end) %.0f ms", set.backendStartMillis, set.frontendStartMillis));
+      } catch (IOException e) {
+        failed(pair.id + " " + mode.id + forkLabel + " did not start; the mode is left out", e);
+        set.stop();
+      }
+    }
+    if (sets.stream().noneMatch(s -> s.mode == Mode.BASELINE)) {
+      throw new IllegalStateException(pair.id + forkLabel + ": the baseline did not start; nothing to compare against");
+    }
+  }
 
-      int rounds = opts.rounds.get(pair);
-      java.util.Random order = new java.util.Random(opts.seed * 31 + pair.ordinal());
-      for (int round = 1; round <= rounds; round++) {
-        List<ModeSet> shuffled = new ArrayList<>(sets);
-        java.util.Collections.shuffle(shuffled, order);
-        progress.note("round " + round + " order: " + shuffled.stream().map(x -> x.mode.id).toList());
-        for (int position = 1; position <= shuffled.size(); position++) {
-          ModeSet set = shuffled.get(position - 1);
-          if (!set.allAlive()) {
-            failed(set.name() + " round " + round, new IOException("a process of the mode exited: " + set.all().stream().filter(p -> !p.alive()).toList()));
-            continue;
-          }
-          final int rr = round;
-          BenchResults.Round res = runner.run(set, round, position, (what, secs) ->
-              progress.step(String.format("%s · round %d/%d · %s · %s", pair.id, rr, rounds, set.mode.id, what), secs + 0.3));
-          results.rounds.add(res);
-          progress.note(String.format("light p50 %.0f µs p99 %.0f µs | fixed p50 %.0f p99 %.0f p99.9 %.0f µs | %.0f req/s saturated | CPU %.0f µs/req | errors %d",
-              res.light().p50(), res.light().p99(), res.fixed().p50(), res.fixed().p99(), res.fixed().p999(), res.saturationRps(), res.cpuPerRequest(),
-              res.fixedErrors() + res.fixedNon2xx() + res.saturationErrors()));
-        }
+  private void recordCommands(List<ModeSet> sets) {
+    for (ModeSet set : sets) {
+      for (Proc p : set.all()) {
+        results.commands.add("# " + set.name() + " · " + p.role().label + "\n" + readable(p.shellLine()));
       }
+    }
+    results.commands.add("# saturation (per mode, pinned like the generator)\n" + String.join(" ", wrk.command(sets.get(0).frontendUrl(), opts.saturationConnections, opts.saturationSeconds)));
+    StringBuilder variants = new StringBuilder();
+    for (Mode v : StartupProbe.VARIANTS) {
+      variants.append(variants.length() == 0 ? "" : ", ").append(StartupProbe.address(v)).append(" (").append(v.id).append(')');
+    }
+    results.commands.add("# startup probes: the backend command of each pair alone on " + variants + ", the inmesh starts' control plane on .89; "
+        + "first meshed call: the frontend command on the same addresses, calling a running inmesh backend on .86 (control plane .88); "
+        + "the class-load starts add -Xlog:class+load=info:file=…:uptime and INMESH_LOG_LEVEL=debug");
+    results.commands.add("# light load and fixed rate: in-process (io.inmesh.bench.load.SequentialProbe, OpenLoopGenerator), from " + Topology.GENERATOR_ADDRESS);
+  }
 
-      progress.step(pair.id + " · native memory tracking (jcmd)", 2);
-      for (ModeSet set : sets) {
-        for (Proc p : set.jvms()) {
-          Map<String, Long> nmt = NativeMemory.committedKb(paths.jcmd().toString(), p.pid());
-          if (!nmt.isEmpty()) {
-            results.nmt.add(new BenchResults.Nmt(pair.id, set.mode.id, p.role().label, nmt));
-          }
-        }
+  /** One round: every mode once, in an order shuffled for the round. */
+  private void runRound(AppPair pair, List<ModeSet> sets, RoundRunner runner, int round, int rounds, java.util.Random order) throws Exception {
+    List<ModeSet> shuffled = new ArrayList<>(sets);
+    java.util.Collections.shuffle(shuffled, order);
+    progress.note("round " + round + " order: " + shuffled.stream().map(x -> x.mode.id).toList());
+    for (int position = 1; position <= shuffled.size(); position++) {
+      ModeSet set = shuffled.get(position - 1);
+      if (!set.allAlive()) {
+        failed(set.name() + " round " + round, new IOException("a process of the mode exited: " + set.all().stream().filter(p -> !p.alive()).toList()));
+        continue;
       }
-
-    } finally {
-      progress.step(pair.id + " · stopping", 2);
-      for (ModeSet s : sets) {
-        s.stop();
-      }
+      BenchResults.Round res = runner.run(set, round, position, (what, secs) ->
+          progress.step(String.format("%s · round %d/%d · %s · %s", pair.id, round, rounds, set.mode.id, what), secs + 0.3));
+      results.rounds.add(res);
+      progress.note(String.format("light p50 %.0f µs p99 %.0f µs | fixed p50 %.0f p99 %.0f p99.9 %.0f µs | %.0f req/s saturated | CPU %.0f µs/req | errors %d",
+          res.light().p50(), res.light().p99(), res.fixed().p50(), res.fixed().p99(), res.fixed().p999(), res.saturationRps(), res.cpuPerRequest(),
+          res.fixedErrors() + res.fixedNon2xx() + res.saturationErrors()));
     }
   }
 

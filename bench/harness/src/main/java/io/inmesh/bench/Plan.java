@@ -33,7 +33,7 @@ public final class Plan {
     }
     for (AppPair pair : o.startupOnly ? java.util.List.<AppPair>of() : o.pairs) {
       for (Mode m : o.runnableModes(pair)) {
-        t += setStartSeconds(pair, m) + o.warmupSeconds + 0.5 + o.rounds.get(pair) * roundSeconds(o) + 2;
+        t += o.forks(pair) * (setStartSeconds(pair, m) + o.warmupSeconds + 0.5 + 2) + o.rounds.get(pair) * roundSeconds(o);
       }
     }
     if (o.modes.contains(Mode.INMESH) && !o.startupOnly) {

@@ -76,6 +76,9 @@ public final class ReportWriter {
     md.append("Load generator → frontend → backend, each its own process on its own " + net() + "x, on loopback. Every mode of a pair runs side by side in one invocation; ")
         .append("modes are measured in interleaved rounds, in a new random order each round, so that drift and position effects hit all alike. Figures are `median (min–max)` over rounds; ")
         .append("\"added\" figures are differences to the baseline **of the same round**. One meshed hop (frontend → backend), so \"added\" is per hop. ")
+        .append(forks() > 1
+            ? String.format("Each pair's rounds are split over **%d forks**: every mode's processes started afresh and warmed up again for each, so that one JVM's JIT and heap layout cannot decide a figure (as JMH's forks). ", forks())
+            : "All rounds of a pair run in the same processes (one fork). ")
         .append(String.format("Run took %s (wall clock).%n%n", clock(r.wallSeconds)));
     md.append("Modes:\n\n| mode | what |\n|---|---|\n");
     for (Mode m : Mode.values()) {
@@ -537,6 +540,11 @@ public final class ReportWriter {
   /** The /24 the run's processes had their addresses in (runs before it was recorded used 127.0.0.x). */
   private String net() {
     return String.valueOf(r.settings.getOrDefault("network", "127.0.0."));
+  }
+
+  /** Forks of the run (results from before the option have none: one). */
+  private int forks() {
+    return r.settings.get("forks") instanceof Number n ? n.intValue() : 1;
   }
 
   private double num(String key) {

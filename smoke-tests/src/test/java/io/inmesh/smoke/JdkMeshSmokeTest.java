@@ -257,7 +257,12 @@ class JdkMeshSmokeTest {
         .contains("spec.http[2].route[1].weight")
         .contains("must be an integer 0..100");
     assertThat(file.path("diagnostics").get(0).path("line").asInt()).isGreaterThan(0);
-    assertThat(controlPlane.output()).contains("canary.yaml:").contains("spec.http[2].route[1].weight");
+    // the control plane's log reaches us through a pipe, a moment after its API shows the rejection
+    awaitTrue(
+        "the control plane's log to name the file and field",
+        Duration.ofSeconds(5),
+        () -> controlPlane.output().contains("canary.yaml:") && controlPlane.output().contains("spec.http[2].route[1].weight"),
+        controlPlane);
     // nothing changed for the agents: same snapshot, same routing
     Smoke.sleep(500);
     assertThat(snapshotVersionOf("127.0.0.23")).isEqualTo(before);

@@ -32,6 +32,15 @@ public final class ShadingExtensionLoader extends ClassLoader {
 
   static final String FROM = "io/opentelemetry/instrumentation/api/";
   static final String TO = "io/opentelemetry/javaagent/shaded/instrumentation/api/";
+  /**
+   * inmesh compiles against the {@code byte-buddy} artifact, whose ASM is repackaged under
+   * {@code net.bytebuddy.jar.asm}; the OpenTelemetry agent bundles Byte Buddy with plain ASM
+   * ({@code org.objectweb.asm}), which is what the agent's loader has. The mesh host's own class
+   * visitors ({@code LeanFields}) name it so.
+   */
+  static final String ASM_FROM = "net/bytebuddy/jar/asm/";
+
+  static final String ASM_TO = "org/objectweb/asm/";
 
   static {
     registerAsParallelCapable();
@@ -128,9 +137,14 @@ public final class ShadingExtensionLoader extends ClassLoader {
     return "inmesh-lean-extension-loader";
   }
 
-  /** Rewrites every constant-pool UTF-8 entry that names the unshaded package; other bytes unchanged. */
+  private static String rename(String s) {
+    String r = s.indexOf(FROM) >= 0 ? s.replace(FROM, TO) : s;
+    return r.indexOf(ASM_FROM) >= 0 ? r.replace(ASM_FROM, ASM_TO) : r;
+  }
+
+  /** Rewrites every constant-pool UTF-8 entry that names the unshaded packages; other bytes unchanged. */
   static byte[] shade(byte[] cls) throws IOException {
-    if (indexOf(cls, FROM.getBytes("UTF-8"), 0) < 0) {
+    if (indexOf(cls, FROM.getBytes("UTF-8"), 0) < 0 && indexOf(cls, ASM_FROM.getBytes("UTF-8"), 0) < 0) {
       return cls;
     }
     DataInputStream in = new DataInputStream(new ByteArrayInputStream(cls));
@@ -147,7 +161,7 @@ public final class ShadingExtensionLoader extends ClassLoader {
       switch (tag) {
         case 1: // Utf8
           String s = in.readUTF();
-          out.writeUTF(s.indexOf(FROM) >= 0 ? s.replace(FROM, TO) : s);
+          out.writeUTF(rename(s));
           break;
         case 7: // Class
         case 8: // String

@@ -46,9 +46,8 @@ import net.bytebuddy.utility.JavaModule;
  *       of a matched type: {@link HelperInjector};
  *   <li>{@code jpmsModulesToOpen}, and read edges from a named module to the helpers' and inmesh
  *       bootstrap's unnamed modules: {@code Instrumentation.redefineModule};
- *   <li>{@code registerVirtualFields}: no field injection; {@code VirtualField.find} takes the
- *       instrumentation API's own runtime fallback (a weak map per field), which works unchanged in
- *       both hosts;
+ *   <li>{@code registerVirtualFields}: real fields on the registered classes ({@link LeanFields}),
+ *       the instrumentation API's weak map where a class cannot have them;
  *   <li>{@code classLoaderMatcher} (the extension API's {@code hasClassesNamed} works as is),
  *       {@code classLoaderOptimization}, {@code defaultEnabled(ConfigProperties)} over env + props;
  *   <li>then {@link MeshAgent#start}, as {@code InmeshAgentListener} does after the OTel agent.
@@ -110,6 +109,7 @@ public final class LeanInstaller {
     int types = 0;
     int advices = 0;
     AdviceTypePools advicePools = new AdviceTypePools(extensionLoader);
+    LeanFields fields = new LeanFields();
     for (InstrumentationModule m : modules) {
       String name = m.instrumentationName();
       try {
@@ -125,6 +125,9 @@ public final class LeanInstaller {
             m instanceof ExperimentalInstrumentationModule
                 ? ((ExperimentalInstrumentationModule) m).jpmsModulesToOpen()
                 : Collections.emptyMap();
+        if (m instanceof ExperimentalInstrumentationModule) {
+          ((ExperimentalInstrumentationModule) m).registerVirtualFields(fields::register);
+        }
         HelperInjector helpers =
             new HelperInjector(name, m.getAdditionalHelperClassNames(), extensionLoader, inst, opens, bootstrapMarker);
         ElementMatcher.Junction<ClassLoader> moduleLoaders = m.classLoaderMatcher();
@@ -164,7 +167,11 @@ public final class LeanInstaller {
         skip(name, t.toString());
       }
     }
-    new LeanTransformer(ignore, entries, new LeanListener()).install(inst);
+    if (!fields.isEmpty()) {
+      // before any helper asks VirtualField.find (their static initialisers run on first advice)
+      fields.install();
+    }
+    new LeanTransformer(ignore, entries, new LeanListener(), fields).install(inst);
     if (debug()) {
       System.err.println(
           "[inmesh] mesh profile: "

@@ -65,10 +65,18 @@ final class LeanTransformer implements ClassFileTransformer {
   /** …besides those of entries whose matcher names no class (described where their loaders match). */
   private final List<Entry> unnamed = new ArrayList<>();
 
+  /** Registered virtual fields: slots for the classes that carry them (an instrumented class, first loaded). */
+  private final LeanFields fields;
+
   LeanTransformer(ElementMatcher<? super TypeDescription> ignore, List<Entry> entries, LeanListener listener) {
+    this(ignore, entries, listener, new LeanFields());
+  }
+
+  LeanTransformer(ElementMatcher<? super TypeDescription> ignore, List<Entry> entries, LeanListener listener, LeanFields fields) {
     this.ignore = ignore;
     this.entries = entries;
     this.listener = listener;
+    this.fields = fields;
     for (Entry e : entries) {
       Set<String> names = TypeNames.of(e.type);
       if (names == null) {
@@ -160,6 +168,11 @@ final class LeanTransformer implements ClassFileTransformer {
       DynamicType.Builder<?> builder = byteBuddy().decorate(type, locator);
       for (AgentBuilder.Transformer t : transformers) {
         builder = t.transform(builder, type, loader, javaModule, domain);
+      }
+      // after the helper injector, which gave a named module its read edge to inmesh's bootstrap
+      int slots = redefined == null ? fields.slots(name) : 0;
+      if (slots > 0 && LeanFields.mayHoldSlots(type)) {
+        builder = builder.visit(LeanFields.injector(slots));
       }
       DynamicType.Unloaded<?> made = builder.make(TypeResolutionStrategy.Disabled.INSTANCE, pool);
       byte[] woven = made.getBytes();

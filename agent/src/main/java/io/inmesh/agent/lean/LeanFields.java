@@ -78,6 +78,11 @@ final class LeanFields {
     }
   }
 
+  /** Whether a class of this module may implement {@link InmeshFields} (a named module must read its module). */
+  static boolean canSee(Module module) {
+    return module == null || !module.isNamed() || module.canRead(InmeshFields.class.getModule());
+  }
+
   /** From now on {@link VirtualField#find} answers slots for the registered pairs (the weak map for the rest). */
   void install() {
     RuntimeVirtualFieldSupplier.VirtualFieldSupplier fallback = RuntimeVirtualFieldSupplier.get();

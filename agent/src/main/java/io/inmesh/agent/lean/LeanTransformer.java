@@ -169,9 +169,10 @@ final class LeanTransformer implements ClassFileTransformer {
       for (AgentBuilder.Transformer t : transformers) {
         builder = t.transform(builder, type, loader, javaModule, domain);
       }
-      // after the helper injector, which gave a named module its read edge to inmesh's bootstrap
+      // after the helper injector, which gave a named module its read edge to inmesh's bootstrap:
+      // without that edge the JVM would refuse the class its new interface, so no slots then (fail open)
       int slots = redefined == null ? fields.slots(name) : 0;
-      if (slots > 0 && LeanFields.mayHoldSlots(type)) {
+      if (slots > 0 && LeanFields.mayHoldSlots(type) && LeanFields.canSee(module)) {
         builder = builder.visit(LeanFields.injector(slots));
       }
       DynamicType.Unloaded<?> made = builder.make(TypeResolutionStrategy.Disabled.INSTANCE, pool);

@@ -176,10 +176,8 @@ final class LeanFields {
    * nor when the slots it inherits are a superclass's): only then is the slot this field's.
    */
   static boolean declaresSlot(Class<?> type, int slot) {
-    if (!InmeshFields.class.isAssignableFrom(type)) {
-      return false;
-    }
     try {
+      // only the slot writer declares a field of this name
       type.getDeclaredField("inmesh$slot" + slot);
       return true;
     } catch (NoSuchFieldException | SecurityException e) {
